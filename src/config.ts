@@ -1,0 +1,77 @@
+/**
+ * The typed configuration the action runs with. `src/inputs.ts` is the only place that builds it
+ * from the raw `INPUT_*` strings; every later stage reads this and nothing else.
+ */
+
+export type RotateMode = 'auto' | 'always' | 'never';
+
+export interface Config {
+  /** Origin of the Qlik tenant, e.g. `https://acme.eu.qlikcloud.com` (no trailing slash, no path). */
+  qlikTenantUrl: string;
+  qlikApiKey: string;
+  clientName: string;
+  /** Pinned client ID; when set, the action never creates a client. */
+  clientId: string | undefined;
+  /** Requested scopes: unique, sorted. */
+  scopes: string[];
+  rotate: RotateMode;
+  maxSecretAgeDays: number;
+  keepPreviousSecrets: number;
+  reclaimUnrecordedSecrets: boolean;
+  talendToken: string;
+  /** Talend API base URL without a trailing slash; may carry a path. */
+  talendApiBase: string;
+  /** Absolute URL of TMC's Qlik Cloud Authentication setting. */
+  talendQlikAuthUrl: string;
+  talendCheckTaskId: string | undefined;
+  dryRun: boolean;
+  timeoutSeconds: number;
+}
+
+/** Raw input values keyed by the action.yml input name (kebab-case), as the runner passes them. */
+export type RawInputs = Record<string, string | undefined>;
+
+/** Every input the action declares, in action.yml order. */
+export const INPUT_NAMES = [
+  'qlik-tenant-url',
+  'qlik-api-key',
+  'client-name',
+  'client-id',
+  'scopes',
+  'rotate',
+  'max-secret-age-days',
+  'keep-previous-secrets',
+  'reclaim-unrecorded-secrets',
+  'talend-token',
+  'talend-region',
+  'talend-api-url',
+  'talend-qlik-auth-url',
+  'talend-check-task-id',
+  'dry-run',
+  'timeout-seconds',
+] as const;
+
+export type InputName = (typeof INPUT_NAMES)[number];
+
+/** Inputs whose values are secrets: never echoed, registered with the mask before anything else. */
+export const SECRET_INPUTS: readonly InputName[] = ['qlik-api-key', 'talend-token'];
+
+export const OUTPUT_NAMES = [
+  'result',
+  'client-id',
+  'client-secret',
+  'secret-hint',
+  'secret-created-at',
+  'next-rotation-due',
+  'plan',
+] as const;
+
+export type OutputName = (typeof OUTPUT_NAMES)[number];
+
+export const TALEND_REGIONS = {
+  eu: 'https://api.eu.cloud.talend.com',
+  us: 'https://api.us.cloud.talend.com',
+  'us-west': 'https://api.us-west.cloud.talend.com',
+  ap: 'https://api.ap.cloud.talend.com',
+  au: 'https://api.au.cloud.talend.com',
+} as const;

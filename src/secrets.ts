@@ -1,0 +1,51 @@
+import * as core from '@actions/core';
+
+/**
+ * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
+ * the job and lets `redact` scrub it from any text that came from a server.
+ */
+const known = new Set<string>();
+
+/**
+ * Register a secret with the runner's mask. Call it the moment a secret exists, before the value
+ * can reach a log, an output or an error. Each line is registered too, because older self-hosted
+ * runners do not split multi-line values themselves.
+ */
+export function registerSecret(value: string | undefined | null): void {
+  if (value === undefined || value === null) return;
+  const trimmed = value.trim();
+  if (trimmed === '' || known.has(value)) return;
+  known.add(value);
+  core.setSecret(value);
+  for (const line of value.split(/\r?\n|\r/)) {
+    const l = line.trim();
+    if (l !== '' && l !== trimmed && !known.has(l)) {
+      known.add(l);
+      core.setSecret(l);
+    }
+  }
+}
+
+/**
+ * Long runs of token characters: a secret the run never saw (an echo of something unknown) still
+ * looks like this, so untrusted text loses them too.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
+
+/** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
+export function redact(text: string, maxLength = 200): string {
+  let out = text;
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const secret of [...known].sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join('***');
+  }
+  out = out.replace(TOKEN_LIKE, '***');
+  // Control characters could forge workflow commands (`::set-output`) or break the log layout.
+  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+}
+
+/** For tests: forget what was registered. */
+export function resetSecretsForTest(): void {
+  known.clear();
+}
