@@ -1,0 +1,230 @@
+/**
+ * action.yml is the action's public interface and README.md documents it; neither is checked by
+ * any linter (actionlint does not read a local action.yml). These tests hold both to the
+ * contract's tables and to the code's INPUT_NAMES / OUTPUT_NAMES.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { INPUT_NAMES, OUTPUT_NAMES } from '../src/config.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const actionYml = readFileSync(`${root}action.yml`, 'utf8');
+const readme = readFileSync(`${root}README.md`, 'utf8');
+
+interface ActionInput {
+  description?: unknown;
+  required?: unknown;
+  default?: unknown;
+}
+interface ActionOutput {
+  description?: unknown;
+}
+interface ActionMetadata {
+  name?: unknown;
+  description?: unknown;
+  author?: unknown;
+  branding?: { icon?: unknown; color?: unknown };
+  inputs?: Record<string, ActionInput>;
+  outputs?: Record<string, ActionOutput>;
+  runs?: { using?: unknown; main?: unknown };
+}
+
+const action = parse(actionYml) as ActionMetadata;
+const inputs = action.inputs ?? {};
+const outputs = action.outputs ?? {};
+
+/** The contract's inputs table (docs/contract.md), in its order. */
+const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?: string }> = [
+  { name: 'qlik-tenant-url', required: true },
+  { name: 'qlik-api-key', required: true },
+  { name: 'client-name', required: false, default: 'Talend Management Console' },
+  { name: 'client-id', required: false },
+  { name: 'scopes', required: false, default: 'user_default admin_classic' },
+  { name: 'rotate', required: false, default: 'auto' },
+  { name: 'max-secret-age-days', required: false, default: '30' },
+  { name: 'keep-previous-secrets', required: false, default: '0' },
+  { name: 'reclaim-unrecorded-secrets', required: false, default: 'false' },
+  { name: 'talend-token', required: true },
+  // "one of these two": neither is required on its own; the input schema enforces exactly one.
+  { name: 'talend-region', required: false },
+  { name: 'talend-api-url', required: false },
+  { name: 'talend-qlik-auth-url', required: true },
+  { name: 'talend-check-task-id', required: false },
+  { name: 'dry-run', required: false, default: 'false' },
+  { name: 'timeout-seconds', required: false, default: '300' },
+];
+
+/** The contract's outputs table, in its order. */
+const CONTRACT_OUTPUTS: ReadonlyArray<{ name: string; masked: boolean }> = [
+  { name: 'result', masked: false },
+  { name: 'client-id', masked: true },
+  { name: 'client-secret', masked: true },
+  { name: 'secret-hint', masked: false },
+  { name: 'secret-created-at', masked: false },
+  { name: 'next-rotation-due', masked: false },
+  { name: 'plan', masked: false },
+];
+
+/**
+ * Feather icon names (feathericons.com) that GitHub accepts for `branding.icon`. GitHub leaves
+ * out a few Feather icons: coffee, columns, divide(-circle/-square), frown, hexagon, key, meh,
+ * mouse-pointer, smile, tool and x-octagon.
+ */
+const GITHUB_FEATHER_ICONS = new Set([
+  'activity', 'airplay', 'alert-circle', 'alert-octagon', 'alert-triangle', 'anchor', 'aperture',
+  'archive', 'arrow-down-circle', 'arrow-right-circle', 'arrow-up-circle', 'at-sign', 'award',
+  'bell', 'book', 'book-open', 'bookmark', 'box', 'briefcase', 'calendar', 'check',
+  'check-circle', 'check-square', 'clipboard', 'clock', 'cloud', 'cloud-lightning', 'code',
+  'command', 'compass', 'cpu', 'database', 'download', 'download-cloud', 'edit', 'edit-2',
+  'edit-3', 'eye', 'file', 'file-text', 'filter', 'flag', 'folder', 'gift', 'git-branch',
+  'git-commit', 'git-merge', 'git-pull-request', 'globe', 'hash', 'heart', 'home', 'layers',
+  'link', 'lock', 'log-in', 'log-out', 'mail', 'package', 'play', 'power', 'refresh-ccw',
+  'refresh-cw', 'repeat', 'rotate-ccw', 'rotate-cw', 'send', 'server', 'settings', 'shield',
+  'shield-off', 'star', 'tag', 'terminal', 'thumbs-up', 'unlock', 'upload', 'upload-cloud',
+  'user', 'user-check', 'users', 'zap',
+]);
+const GITHUB_OMITTED_FEATHER_ICONS = new Set([
+  'coffee', 'columns', 'divide', 'divide-circle', 'divide-square', 'frown', 'hexagon', 'key',
+  'meh', 'mouse-pointer', 'smile', 'tool', 'x-octagon',
+]);
+const GITHUB_BRANDING_COLORS = new Set([
+  'white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark',
+]);
+
+/** Split one Markdown table row into trimmed cells; `\|` inside a cell is a literal pipe. */
+function cells(row: string): string[] {
+  const inner = row.trim().replace(/^\|/, '').replace(/\|$/, '');
+  return inner.split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+}
+
+/** The table between `<!-- NAME:start -->` and `<!-- NAME:end -->`: its header and body rows. */
+function readmeTable(marker: string): { header: string[]; rows: string[][] } {
+  const start = readme.indexOf(`<!-- ${marker}:start -->`);
+  const end = readme.indexOf(`<!-- ${marker}:end -->`);
+  expect(start, `README marker <!-- ${marker}:start -->`).toBeGreaterThanOrEqual(0);
+  expect(end, `README marker <!-- ${marker}:end -->`).toBeGreaterThan(start);
+  const lines = readme
+    .slice(start, end)
+    .split('\n')
+    .filter((l) => l.trim().startsWith('|'));
+  const [header, separator, ...rows] = lines;
+  expect(separator, `README ${marker} table separator`).toMatch(/^\|(\s*:?-+:?\s*\|)+$/);
+  return { header: cells(header ?? ''), rows: rows.map(cells) };
+}
+
+/** A cell's inline code content (`` `x` `` → `x`); an empty cell is undefined. */
+function code(cell: string | undefined): string | undefined {
+  if (cell === undefined || cell === '') return undefined;
+  const m = /^`([^`]*)`$/.exec(cell);
+  expect(m, `expected a single code span, got: ${cell}`).not.toBeNull();
+  return m?.[1];
+}
+
+describe('action.yml', () => {
+  it('declares the inputs of src/config.ts in the same order', () => {
+    expect(Object.keys(inputs)).toEqual([...INPUT_NAMES]);
+    expect(CONTRACT_INPUTS.map((i) => i.name)).toEqual([...INPUT_NAMES]);
+  });
+
+  it('declares the outputs of src/config.ts in the same order', () => {
+    expect(Object.keys(outputs)).toEqual([...OUTPUT_NAMES]);
+    expect(CONTRACT_OUTPUTS.map((o) => o.name)).toEqual([...OUTPUT_NAMES]);
+  });
+
+  it.each(CONTRACT_INPUTS)('input $name: required and default as in the contract', (spec) => {
+    const input = inputs[spec.name];
+    expect(input, `input ${spec.name}`).toBeDefined();
+    expect(input?.required).toBe(spec.required);
+    // Defaults must be strings: the runner passes them through as INPUT_* values.
+    expect(input?.default).toBe(spec.default);
+    expect(typeof input?.description).toBe('string');
+    expect(String(input?.description).trim()).not.toBe('');
+  });
+
+  it('says on both Talend base inputs that exactly one of them is required', () => {
+    for (const name of ['talend-region', 'talend-api-url']) {
+      expect(inputs[name]?.description).toContain(
+        'Exactly one of `talend-region` and `talend-api-url` is required.',
+      );
+    }
+  });
+
+  it.each(CONTRACT_OUTPUTS)('output $name: described, and says whether it is masked', (spec) => {
+    const description = outputs[spec.name]?.description;
+    expect(typeof description).toBe('string');
+    if (spec.masked) {
+      expect(description).toMatch(/\bMasked\b/);
+      expect(description).not.toMatch(/\bNot masked\b/);
+    } else {
+      expect(description).toMatch(/\bNot masked\b/);
+    }
+  });
+
+  it('runs dist/index.js on node24', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+  });
+
+  it('has a name, a short description, an author and valid branding', () => {
+    expect(action.name).toBe('Qlik Cloud OAuth secret rotation for Talend');
+    expect(typeof action.description).toBe('string');
+    expect(String(action.description).length).toBeLessThanOrEqual(125);
+    expect(typeof action.author).toBe('string');
+    const icon = String(action.branding?.icon);
+    expect(GITHUB_FEATHER_ICONS.has(icon), `branding.icon '${icon}'`).toBe(true);
+    expect(GITHUB_OMITTED_FEATHER_ICONS.has(icon), `branding.icon '${icon}'`).toBe(false);
+    expect(GITHUB_BRANDING_COLORS.has(String(action.branding?.color))).toBe(true);
+  });
+});
+
+describe('README.md', () => {
+  it('documents exactly the inputs of action.yml (name, required, default, description)', () => {
+    const { header, rows } = readmeTable('inputs');
+    expect(header).toEqual(['name', 'required', 'default', 'description']);
+    const documented = rows.map(([name, required, dflt, description]) => ({
+      name: code(name),
+      required: required === 'yes' ? true : required === 'no' ? false : required,
+      default: code(dflt),
+      description,
+    }));
+    const declared = Object.entries(inputs).map(([name, input]) => ({
+      name,
+      required: input.required,
+      default: input.default,
+      description: input.description,
+    }));
+    expect(documented).toEqual(declared);
+  });
+
+  it('documents exactly the outputs of action.yml (name, masked, description)', () => {
+    const { header, rows } = readmeTable('outputs');
+    expect(header).toEqual(['name', 'masked', 'description']);
+    const documented = rows.map(([name, masked, description]) => ({
+      name: code(name),
+      masked: masked === 'yes' ? true : masked === 'no' ? false : masked,
+      description,
+    }));
+    const declared = Object.entries(outputs).map(([name, output]) => ({
+      name,
+      masked: CONTRACT_OUTPUTS.find((o) => o.name === name)?.masked,
+      description: output.description,
+    }));
+    expect(documented).toEqual(declared);
+  });
+
+  it('shows only YAML examples that parse', () => {
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) expect(() => parse(block), block).not.toThrow();
+  });
+
+  it('pins every use of the action by a full commit SHA', () => {
+    const uses = [...readme.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)];
+    expect(uses.length).toBeGreaterThan(0);
+    for (const [line, ref, rest] of uses) {
+      expect(ref, line).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(rest, line).toMatch(/^\s+# v\d+\.\d+\.\d+$/);
+    }
+  });
+});

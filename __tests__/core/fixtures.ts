@@ -1,0 +1,58 @@
+import type { Config } from '../../src/config.js';
+import type { ObservedState } from '../../src/core/plan.js';
+import { EMPTY_RECORD, type RotationRecord } from '../../src/core/record.js';
+import type { ClientSecretMeta, OAuthClient } from '../../src/qlik/model.js';
+
+export const NOW = Date.parse('2026-11-27T12:00:00.000Z');
+const DAY = 86_400_000;
+
+export function daysAgo(days: number): string {
+  return new Date(NOW - days * DAY).toISOString();
+}
+
+export function secret(hint: string, ageDays: number): ClientSecretMeta {
+  return { hint, createdAt: daysAgo(ageDays) };
+}
+
+export function config(overrides: Partial<Config> = {}): Config {
+  return {
+    qlikTenantUrl: 'https://tenant.eu.qlikcloud.example',
+    qlikApiKey: 'qlik-key-test-0000000000000000000000',
+    clientName: 'Talend Management Console',
+    clientId: undefined,
+    scopes: ['admin_classic', 'user_default'],
+    rotate: 'auto',
+    maxSecretAgeDays: 30,
+    keepPreviousSecrets: 0,
+    reclaimUnrecordedSecrets: false,
+    talendToken: 'talend-token-test-000000000000000000',
+    talendApiBase: 'https://api.eu.cloud.talend.example',
+    talendQlikAuthUrl: 'https://api.eu.cloud.talend.example/tmc/qlik',
+    talendCheckTaskId: undefined,
+    dryRun: false,
+    timeoutSeconds: 300,
+    ...overrides,
+  };
+}
+
+export function client(overrides: Partial<OAuthClient> = {}): OAuthClient {
+  return {
+    clientId: 'client-1',
+    clientName: 'Talend Management Console',
+    appType: 'web',
+    description: '',
+    allowedScopes: ['user_default', 'admin_classic'],
+    allowedGrantTypes: ['client_credentials'],
+    consentMethod: 'trusted',
+    secrets: [secret('aaaaa', 10)],
+    ...overrides,
+  };
+}
+
+export function record(overrides: Partial<RotationRecord> = {}): RotationRecord {
+  return { ...EMPTY_RECORD, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, ...overrides };
+}
+
+export function observed(c: OAuthClient | null, r: RotationRecord | null): ObservedState {
+  return { client: c, record: r, recordState: r ? 'ok' : 'absent' };
+}

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { PlanError, planRotation, secretsToRetire } from '../../src/core/plan.js';
+import { NOW, client, config, daysAgo, observed, record, secret } from './fixtures.js';
+
+const RUN = 'run-1';
+const hints = (xs: { hint: string }[]) => xs.map((x) => x.hint);
+
+describe('planRotation', () => {
+  it('creates the client on a fresh tenant', () => {
+    const plan = planRotation(config(), observed(null, null), NOW, RUN);
+    expect(plan.result).toBe('created');
+    expect(plan.createClient).toBe(true);
+    expect(plan.steps.map((s) => s.step)).toEqual(['create-client', 'verify-secret', 'deliver-to-talend', 'write-record']);
+  });
+
+  it('adds the check after delivery on create when a task is configured', () => {
+    const plan = planRotation(config({ talendCheckTaskId: 't1' }), observed(null, null), NOW, RUN);
+    expect(plan.check).toBe('after-delivery');
+    expect(plan.steps.map((s) => s.step)).toContain('check-talend-task');
+  });
+
+  it('leaves a healthy setup alone', () => {
+    const plan = planRotation(config(), observed(client(), record()), NOW, RUN);
+    expect(plan.result).toBe('unchanged');
+    expect(plan.steps).toEqual([]);
+    expect(plan.newSecretReason).toBeNull();
+  });
+
+  it.each([
+    ['one day under the limit', 29, 'unchanged'],
+    ['a millisecond under the limit', 30 - 1 / 86_400_000, 'unchanged'],
+    ['exactly at the limit', 30, 'rotated'],
+    ['past the limit', 45, 'rotated'],
+  ])('rotate auto: a secret %s', (_label, age, expected) => {
+    const c = client({ secrets: [secret('aaaaa', age)] });
+    const r = record({ delivered: { hint: 'aaaaa', createdAt: daysAgo(age) } });
+    expect(planRotation(config(), observed(c, r), NOW, RUN).result).toBe(expected);
+  });
+
+  it('rotate always: rotates a young secret', () => {
+    const plan = planRotation(config({ rotate: 'always' }), observed(client(), record()), NOW, RUN);
+    expect(plan.result).toBe('rotated');
+    expect(plan.newSecretReason).toMatch(/always/);
+  });
+
+  it('rotate never: leaves an old secret alone', () => {
+    const c = client({ secrets: [secret('aaaaa', 400)] });
+    const r = record({ delivered: { hint: 'aaaaa', createdAt: daysAgo(400) } });
+    expect(planRotation(config({ rotate: 'never' }), observed(c, r), NOW, RUN).result).toBe('unchanged');
+  });
+
+  it.each([
+    ['there is no record', null, /no record/],
+    ['the delivered secret was deleted', record({ delivered: { hint: 'gone1', createdAt: daysAgo(3) } }), /no longer exists/],
+    ['a delivery is pending', record({ pending: [{ hint: 'bbbbb', createdAt: daysAgo(1) }] }), /unknown outcome/],
+    ['nothing was ever delivered', record({ delivered: null }), /no secret has been delivered/],
+  ])('rotate never still makes a new secret when %s', (_label, r, reason) => {
+    const c = client({ secrets: [secret('aaaaa', 10), secret('bbbbb', 1)] });
+    const plan = planRotation(config({ rotate: 'never' }), observed(c, r), NOW, RUN);
+    expect(plan.result).toBe('rotated');
+    expect(plan.newSecretReason).toMatch(reason);
+  });
+
+  it('an unreadable record counts as no record: Talend may hold any secret', () => {
+    const plan = planRotation(config(), { client: client(), record: null, recordState: 'unreadable' }, NOW, RUN);
+    expect(plan.talendMayHold).toBe('any');
+    expect(plan.result).toBe('rotated');
+  });
+
+  it('pending left by a killed run: both delivered and pending may be held, neither is deleted to make room', () => {
+    const c = client({ secrets: [secret('old01', 50), secret('aaaaa', 10), secret('pend1', 1), secret('x0003', 40), secret('x0004', 45)] });
+    const r = record({ pending: [{ hint: 'pend1', createdAt: daysAgo(1) }] });
+    const plan = planRotation(config(), observed(c, r), NOW, RUN);
+    expect(plan.result).toBe('rotated');
+    expect(hints(plan.talendMayHold as never[])).toEqual(['aaaaa', 'pend1']);
+    expect(hints(plan.makeRoom)).toEqual(['old01']);
+  });
+
+  it('a refused delivery after an unknown one: the earlier pending secret stays protected', () => {
+    // Run 1 left pend1 pending (unknown outcome); run 2's delivery of pend2 was refused and pend2 deleted.
+    const c = client({ secrets: [secret('aaaaa', 10), secret('pend1', 2)] });
+    const r = record({ pending: [{ hint: 'pend1', createdAt: daysAgo(2) }] });
+    const plan = planRotation(config(), observed(c, r), NOW, RUN);
+    expect(plan.result).toBe('rotated');
+    expect(hints(plan.talendMayHold as never[])).toEqual(['aaaaa', 'pend1']);
+    expect(plan.makeRoom).toEqual([]);
+    expect(plan.retire).toEqual([]);
+  });
+
+  it('retires extra secrets that Talend provably does not hold (repair)', () => {
+    const c = client({ secrets: [secret('older', 20), secret('aaaaa', 10), secret('hand1', 1)] });
+    const plan = planRotation(config(), observed(c, record()), NOW, RUN);
+    expect(plan.result).toBe('repaired');
+    expect(hints(plan.retire)).toEqual(['older', 'hand1']);
+  });
+
+  it('keeps the keep-previous-secrets newest older secrets', () => {
+    const c = client({ secrets: [secret('old02', 40), secret('old01', 20), secret('aaaaa', 10)] });
+    const plan = planRotation(config({ keepPreviousSecrets: 1 }), observed(c, record()), NOW, RUN);
+    expect(hints(plan.retire)).toEqual(['old02']);
+  });
+
+  describe('making room when the client holds 5 secrets', () => {
+    const five = [secret('s0001', 50), secret('s0002', 40), secret('s0003', 30), secret('aaaaa', 10), secret('s0005', 5)];
+
+    it('deletes the oldest secret Talend provably does not hold', () => {
+      const plan = planRotation(config({ rotate: 'always' }), observed(client({ secrets: five }), record()), NOW, RUN);
+      expect(hints(plan.makeRoom)).toEqual(['s0001']);
+      expect(plan.steps.map((s) => s.step)).toContain('make-room');
+    });
+
+    it('without a record and without reclaim: fails, listing hints with ages and naming the input', () => {
+      const run = () => planRotation(config(), observed(client({ secrets: five }), null), NOW, RUN);
+      expect(run).toThrow(PlanError);
+      expect(run).toThrow(/s0001 \(50 days old\).*reclaim-unrecorded-secrets/s);
+    });
+
+    it('without a record and with reclaim: deletes the oldest', () => {
+      const plan = planRotation(config({ reclaimUnrecordedSecrets: true }), observed(client({ secrets: five }), null), NOW, RUN);
+      expect(hints(plan.makeRoom)).toEqual(['s0001']);
+    });
+
+    it('with a record where every secret may be held: fails even with reclaim', () => {
+      const r = record({ pending: ['s0001', 's0002', 's0003', 's0005'].map((h) => ({ hint: h })) });
+      const run = () => planRotation(config({ reclaimUnrecordedSecrets: true }), observed(client({ secrets: five }), r), NOW, RUN);
+      expect(run).toThrow(/Talend may hold every one/);
+    });
+  });
+
+  describe('drift', () => {
+    it('adds client_credentials and keeps the other grant types', () => {
+      const c = client({ allowedGrantTypes: ['urn:qlik:oauth:user-impersonation'] });
+      const plan = planRotation(config(), observed(c, record()), NOW, RUN);
+      expect(plan.result).toBe('repaired');
+      expect(plan.repairs.grantTypes).toEqual(['urn:qlik:oauth:user-impersonation', 'client_credentials']);
+    });
+
+    it('replaces scopes that differ as a set, and ignores order', () => {
+      expect(planRotation(config(), observed(client({ allowedScopes: ['admin_classic', 'user_default'] }), record()), NOW, RUN).result).toBe('unchanged');
+      const plan = planRotation(config(), observed(client({ allowedScopes: ['user_default'] }), record()), NOW, RUN);
+      expect(plan.repairs.scopes).toEqual(['admin_classic', 'user_default']);
+    });
+
+    it('does not patch again a scope Qlik does not keep', () => {
+      const cfg = config({ scopes: ['admin_classic', 'no_such_scope', 'user_default'] });
+      const c = client({ allowedScopes: ['user_default', 'admin_classic'] });
+      const r = record({ scopes: { requested: cfg.scopes, kept: ['admin_classic', 'user_default'] } });
+      expect(planRotation(cfg, observed(c, r), NOW, RUN).result).toBe('unchanged');
+      // ...but does when the request changes or the kept set drifts.
+      expect(planRotation(cfg, observed(client({ allowedScopes: ['user_default'] }), r), NOW, RUN).repairs.scopes).toEqual(cfg.scopes);
+    });
+
+    it('sets the consent method to trusted', () => {
+      const plan = planRotation(config(), observed(client({ consentMethod: 'required' }), record()), NOW, RUN);
+      expect(plan.repairs.consent).toBe(true);
+      expect(plan.result).toBe('repaired');
+    });
+
+    it('refuses an appType other than web', () => {
+      expect(() => planRotation(config(), observed(client({ appType: 'native' }), record()), NOW, RUN)).toThrow(/appType 'native'/);
+    });
+  });
+
+  it('repeats a failed check, and only the check', () => {
+    const cfg = config({ talendCheckTaskId: 'task-1' });
+    const plan = planRotation(cfg, observed(client(), record({ check: { result: 'failed', at: daysAgo(1) } })), NOW, RUN);
+    expect(plan.result).toBe('repaired');
+    expect(plan.check).toBe('repeat');
+    expect(plan.newSecretReason).toBeNull();
+    expect(planRotation(cfg, observed(client(), record({ check: { result: 'passed', at: daysAgo(1) } })), NOW, RUN).result).toBe('unchanged');
+  });
+
+  it("reports another run's live lease, but not an expired one or its own", () => {
+    const live = { holder: 'other', expiresAt: new Date(NOW + 60_000).toISOString() };
+    expect(planRotation(config(), observed(client(), record({ lease: live })), NOW, RUN).foreignLease).toEqual(live);
+    const expired = { holder: 'other', expiresAt: new Date(NOW - 1).toISOString() };
+    expect(planRotation(config(), observed(client(), record({ lease: expired })), NOW, RUN).foreignLease).toBeNull();
+    const own = { holder: RUN, expiresAt: new Date(NOW + 60_000).toISOString() };
+    expect(planRotation(config(), observed(client(), record({ lease: own })), NOW, RUN).foreignLease).toBeNull();
+  });
+
+  it('dry run plans exactly what a real run would', () => {
+    const c = client({ consentMethod: 'required', secrets: [secret('aaaaa', 40)] });
+    const r = record({ delivered: { hint: 'aaaaa', createdAt: daysAgo(40) } });
+    const real = planRotation(config(), observed(c, r), NOW, RUN);
+    const dry = planRotation(config({ dryRun: true }), observed(c, r), NOW, RUN);
+    expect(dry).toEqual(real);
+  });
+});
+
+describe('secretsToRetire', () => {
+  const delivered = { hint: 'new01', createdAt: daysAgo(0) };
+  const secrets = [secret('old03', 30), secret('old02', 20), secret('old01', 10), secret('new01', 0)];
+
+  it('never retires the delivered secret, keeps keep-previous newest older ones', () => {
+    expect(hints(secretsToRetire(secrets, delivered, 0, { retireNewer: false }))).toEqual(['old03', 'old02', 'old01']);
+    expect(hints(secretsToRetire(secrets, delivered, 2, { retireNewer: false }))).toEqual(['old03']);
+    expect(hints(secretsToRetire(secrets, delivered, 3, { retireNewer: false }))).toEqual([]);
+  });
+
+  it('never retires a secret newer than the delivered one after a rotation', () => {
+    const withNewer = [...secrets, { hint: 'race1', createdAt: new Date(NOW + 1000).toISOString() }];
+    expect(hints(secretsToRetire(withNewer, delivered, 0, { retireNewer: false }))).not.toContain('race1');
+    expect(hints(secretsToRetire(withNewer, delivered, 0, { retireNewer: true }))).toContain('race1');
+  });
+
+  it('matches hints by creation time too', () => {
+    const sameHint = [secret('new01', 40), { hint: 'new01', createdAt: delivered.createdAt }];
+    expect(secretsToRetire(sameHint, delivered, 0, { retireNewer: false })).toEqual([sameHint[0]]);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DESCRIPTION_MAX, EMPTY_RECORD, parseDescription, recordsEqual, renderDescription } from '../../src/core/record.js';
+
+const rec = {
+  ...EMPTY_RECORD,
+  delivered: { hint: 'ab12c', createdAt: '2026-11-01T00:00:00.000Z' },
+  pending: [{ hint: 'zz999' }],
+  check: { result: 'passed' as const, at: '2026-11-02T00:00:00.000Z' },
+  changedAt: '2026-11-02T00:00:00.000Z',
+  changedBy: 'https://github.example/o/r/actions/runs/1',
+};
+
+describe('record in the description', () => {
+  it('round-trips and keeps the user text', () => {
+    const text = renderDescription('Used by TMC.\nOwner: data team', rec);
+    const parsed = parseDescription(text);
+    expect(parsed.state).toBe('ok');
+    expect(parsed.userText).toBe('Used by TMC.\nOwner: data team');
+    expect(parsed.record).toEqual(rec);
+    expect(renderDescription(parsed.userText, parsed.record!)).toBe(text);
+  });
+
+  it('keeps user text written after the block', () => {
+    const text = `${renderDescription('before', rec)}\n\nafter`;
+    expect(parseDescription(text).userText).toBe('before\n\nafter');
+  });
+
+  it('has no record in a plain description', () => {
+    expect(parseDescription('hand-made client')).toEqual({ userText: 'hand-made client', record: null, state: 'absent' });
+    expect(parseDescription(undefined).state).toBe('absent');
+  });
+
+  it('treats a damaged block as unreadable, never as a record', () => {
+    const text = renderDescription('', rec);
+    expect(parseDescription(text.replace('"delivered"', '"delivered:')).state).toBe('unreadable');
+    expect(parseDescription(text.slice(0, text.length - 10)).state).toBe('unreadable');
+    expect(parseDescription(text.replace('"v":1', '"v":2')).state).toBe('unreadable');
+  });
+
+  it('is small enough to fit with a long user text', () => {
+    expect(renderDescription('', rec).length).toBeLessThan(DESCRIPTION_MAX / 4);
+  });
+
+  it('compares records regardless of how they were built', () => {
+    const reordered = { changedBy: rec.changedBy, ...rec };
+    expect(recordsEqual(rec, reordered)).toBe(true);
+    expect(recordsEqual(rec, { ...rec, pending: [] })).toBe(false);
+  });
+});

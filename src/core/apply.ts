@@ -1,0 +1,419 @@
+/**
+ * Carries out a RotationPlan (protocol steps 3–8) and, on failure, exactly the compensation the
+ * contract prescribes. It holds no rotation rules of its own: what to do comes from the plan, and
+ * this module records what happened in `Progress` for the report.
+ */
+import type { Config } from '../config.js';
+import type { RunBudget } from '../http/budget.js';
+import type { QlikApi } from '../qlik/client.js';
+import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
+import type { TalendApi } from '../talend/client.js';
+import { type ObservedState, type RotationPlan, planRotation, secretsToRetire, sortedSet } from './plan.js';
+import { RunFailure } from './failure.js';
+import { DESCRIPTION_MAX, EMPTY_RECORD, type RotationRecord, type SecretRef, parseDescription, recordsEqual, renderDescription, sameSecret } from './record.js';
+
+export interface ApplyContext {
+  config: Config;
+  qlik: QlikApi;
+  talend: TalendApi;
+  budget: RunBudget;
+  runId: string;
+  runUrl: string | undefined;
+  sleep: (ms: number) => Promise<void>;
+  log: (line: string) => void;
+}
+
+export type DeliveryState = 'not-needed' | 'stored' | 'refused' | 'unknown';
+export type CheckState = 'not-run' | 'passed' | 'failed' | 'unknown';
+
+/** What the run has done so far; the report reads it on success and on failure alike. */
+export class Progress {
+  clientId: string | undefined;
+  /** The secret created in this run (value already masked). */
+  newSecret: { value: string; meta: SecretRef | undefined } | undefined;
+  /** The secret Talend is known to hold at the end (or now). */
+  talendHolds: SecretRef | undefined;
+  delivery: DeliveryState = 'not-needed';
+  check: CheckState = 'not-run';
+  checkDetail: string | undefined;
+  changes: string[] = [];
+  secrets: ClientSecretMeta[] = [];
+  /** The plan actually carried out (re-planned after the lease read-back). */
+  plan: RotationPlan | undefined;
+
+  constructor(observed: ObservedState) {
+    this.clientId = observed.client?.clientId;
+    this.secrets = observed.client?.secrets ?? [];
+    const delivered = observed.record?.delivered;
+    this.talendHolds = delivered ? (observed.client?.secrets.find((s) => sameSecret(s, delivered)) ?? delivered) : undefined;
+  }
+}
+
+export async function applyPlan(plan: RotationPlan, observed: ObservedState, ctx: ApplyContext, progress: Progress): Promise<void> {
+  progress.plan = plan;
+  if (plan.result === 'unchanged') return;
+  const run = new Run(ctx, progress);
+  try {
+    await run.execute(plan, observed);
+  } finally {
+    await run.releaseLease();
+  }
+}
+
+class Run {
+  private clientId = '';
+  private userText = '';
+  /** The record as stored in Qlik right now (null: none stored yet). */
+  private stored: RotationRecord | null = null;
+  private record: RotationRecord = { ...EMPTY_RECORD };
+  private leaseHeld = false;
+
+  constructor(
+    private readonly ctx: ApplyContext,
+    private readonly progress: Progress,
+  ) {}
+
+  async execute(initialPlan: RotationPlan, observed: ObservedState): Promise<void> {
+    const { config } = this.ctx;
+    let plan = initialPlan;
+    let secrets: ClientSecretMeta[];
+    let newSecret: { value: string; meta: SecretRef };
+
+    if (plan.createClient) {
+      newSecret = await this.createClient();
+      secrets = [newSecret.meta as ClientSecretMeta];
+    } else {
+      const client = await this.acquireLease(observed);
+      plan = planRotation(config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
+      this.progress.plan = plan;
+      if (plan.result === 'unchanged') {
+        this.ctx.log('After taking the lease the client needs no change any more.');
+        return;
+      }
+      await this.repair(plan, client);
+      secrets = await this.makeRoom(plan, client.secrets);
+      if (plan.newSecretReason === null) {
+        await this.runCheckIfPlanned(plan);
+        await this.writeRecord({ release: true });
+        await this.retire(plan.retire);
+        return;
+      }
+      newSecret = await this.createSecret();
+      secrets = [...secrets, newSecret.meta as ClientSecretMeta];
+    }
+    this.progress.secrets = secrets;
+
+    await this.verify(newSecret);
+    await this.deliver(newSecret);
+    await this.runCheckIfPlanned(plan);
+    await this.writeRecord({ release: true });
+    await this.retire(secretsToRetire(secrets, newSecret.meta, config.keepPreviousSecrets, { retireNewer: false }));
+  }
+
+  private observed(client: OAuthClient): ObservedState {
+    const parsed = parseDescription(client.description);
+    return { client, record: parsed.record, recordState: parsed.state };
+  }
+
+  // ---- lease -------------------------------------------------------------------------------
+
+  /**
+   * Qlik offers no compare-and-swap, so the lease is write, wait, read back: two runs that both
+   * wrote a lease see the later write, and only its holder proceeds.
+   */
+  private async acquireLease(observed: ObservedState): Promise<OAuthClient> {
+    const client = observed.client as OAuthClient;
+    this.clientId = client.clientId;
+    const parsed = parseDescription(client.description);
+    this.userText = parsed.userText;
+    this.stored = parsed.record;
+    this.record = { ...(parsed.record ?? EMPTY_RECORD), lease: this.lease() };
+    await this.patchDescription('taking the lease on the OAuth client');
+    this.leaseHeld = true;
+    await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
+    const fresh = await this.ctx.qlik.getClient(this.clientId);
+    if (!fresh) throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
+    const freshParsed = parseDescription(fresh.description);
+    const holder = freshParsed.record?.lease?.holder;
+    if (holder !== this.ctx.runId) {
+      this.leaseHeld = false;
+      throw new RunFailure(
+        `Another run took the lease on the OAuth client at the same time (lease held until ${freshParsed.record?.lease?.expiresAt ?? 'unknown'}); this run changed nothing.`,
+        { changedNothing: true, nextRun: 'Re-run after that; use a `concurrency:` group per environment so runs do not overlap.' },
+      );
+    }
+    this.userText = freshParsed.userText;
+    this.stored = freshParsed.record;
+    this.record = freshParsed.record ?? this.record;
+    this.progress.secrets = fresh.secrets;
+    return fresh;
+  }
+
+  private lease() {
+    return { holder: this.ctx.runId, expiresAt: new Date(this.ctx.budget.deadline).toISOString() };
+  }
+
+  /** Lets the next run proceed at once instead of waiting for the lease to expire. Never throws. */
+  async releaseLease(): Promise<void> {
+    if (!this.leaseHeld) return;
+    try {
+      await this.writeRecord({ release: true, until: 'final' });
+    } catch (err) {
+      this.ctx.log(`Could not release the lease (it expires at ${this.record.lease?.expiresAt}): ${(err as Error).message}`);
+    }
+  }
+
+  // ---- steps -------------------------------------------------------------------------------
+
+  private async createClient(): Promise<{ value: string; meta: SecretRef }> {
+    const { config, qlik } = this.ctx;
+    this.record = { ...EMPTY_RECORD, lease: this.lease(), ...this.audit() };
+    const created = await qlik.createClient({
+      clientName: config.clientName,
+      description: renderDescription('', this.record),
+      scopes: config.scopes,
+    });
+    this.clientId = created.client.clientId;
+    this.progress.clientId = created.client.clientId;
+    this.stored = this.record;
+    this.leaseHeld = true;
+    this.progress.changes.push('created the OAuth client');
+    let meta = created.secretMeta;
+    if (!meta) {
+      // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
+      const client = await qlik.getClient(this.clientId);
+      const only = client?.secrets.length === 1 ? client.secrets[0] : undefined;
+      if (!only) throw new RunFailure('Qlik created the OAuth client but did not show its initial secret.', {});
+      meta = only;
+      this.noteKeptScopes(client?.allowedScopes ?? []);
+    } else {
+      this.noteKeptScopes(created.client.allowedScopes);
+    }
+    const newSecret = { value: created.secret, meta };
+    this.progress.newSecret = newSecret;
+    return newSecret;
+  }
+
+  private noteKeptScopes(kept: string[]): void {
+    const requested = this.ctx.config.scopes;
+    const keptSet = sortedSet(kept);
+    const same = keptSet.length === requested.length && keptSet.every((s, i) => s === requested[i]);
+    this.record = { ...this.record, scopes: same ? null : { requested, kept: keptSet } };
+    if (!same) this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${keptSet.join(' ') || '(none)'}.`);
+  }
+
+  private async repair(plan: RotationPlan, client: OAuthClient): Promise<void> {
+    const { qlik } = this.ctx;
+    const ops: { op: 'replace'; path: string; value: string[] }[] = [];
+    if (plan.repairs.grantTypes) ops.push({ op: 'replace', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
+    if (plan.repairs.scopes) ops.push({ op: 'replace', path: '/allowedScopes', value: plan.repairs.scopes });
+    if (ops.length > 0) {
+      const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
+      if (generatedSecret) this.ctx.log('Qlik generated a secret while repairing the client; it is masked and will be retired.');
+      if (plan.repairs.grantTypes) this.progress.changes.push('added client_credentials to the grant types');
+      if (plan.repairs.scopes) {
+        this.progress.changes.push(`set the scopes to ${plan.repairs.scopes.join(' ')}`);
+        // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+        const after = await qlik.getClient(this.clientId);
+        this.noteKeptScopes(after?.allowedScopes ?? []);
+      }
+    }
+    if (plan.repairs.consent) {
+      await qlik.setConsentTrusted(this.clientId);
+      this.progress.changes.push(`set the consent method to trusted (was ${client.consentMethod ?? 'unknown'})`);
+    }
+  }
+
+  private async makeRoom(plan: RotationPlan, secrets: ClientSecretMeta[]): Promise<ClientSecretMeta[]> {
+    for (const secret of plan.makeRoom) {
+      await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+      this.progress.changes.push(`deleted secret ${secret.hint} to make room`);
+    }
+    return secrets.filter((s) => !plan.makeRoom.includes(s));
+  }
+
+  private async createSecret(): Promise<{ value: string; meta: SecretRef }> {
+    const created = await this.ctx.qlik.createSecret(this.clientId);
+    const newSecret = { value: created.secret, meta: { hint: created.hint, createdAt: created.createdAt } };
+    this.progress.newSecret = newSecret;
+    this.progress.changes.push(`created secret ${created.hint}`);
+    return newSecret;
+  }
+
+  /** Protocol step 5: Qlik must accept the new secret at /oauth/token before Talend gets it. */
+  private async verify(newSecret: { value: string; meta: SecretRef }): Promise<void> {
+    const { qlik, budget } = this.ctx;
+    const windowEnds = Math.min(budget.workDeadline, budget.now() + verifyWindowMs(budget));
+    let wait = budget.backoffBaseMs;
+    for (;;) {
+      const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
+      if (answer.accepted) return;
+      if (budget.now() + wait >= windowEnds) {
+        await this.deleteUndelivered(newSecret);
+        await this.writeRecord({ release: true, until: 'final' });
+        throw new RunFailure(
+          `Qlik did not accept the new secret ${newSecret.meta.hint} at /oauth/token (HTTP ${answer.status}); it was deleted again.`,
+          { nextRun: 'The next run creates and verifies a new secret.' },
+        );
+      }
+      await this.ctx.sleep(wait);
+      wait = Math.min(wait * 2, budget.backoffCapMs);
+    }
+  }
+
+  /** Protocol step 6: record the new secret as pending, then deliver it. */
+  private async deliver(newSecret: { value: string; meta: SecretRef }): Promise<void> {
+    this.record = { ...this.record, pending: [...this.record.pending, newSecret.meta] };
+    await this.writeRecord({ release: false });
+    let outcome;
+    try {
+      outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
+    } catch (err) {
+      this.progress.delivery = 'unknown';
+      throw new RunFailure(
+        `Delivering the new secret ${newSecret.meta.hint} to Talend had no definite answer: ${(err as Error).message}`,
+        {
+          nextRun:
+            'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
+        },
+      );
+    }
+    if (!outcome.stored) {
+      this.progress.delivery = 'refused';
+      // A definite refusal: Talend still holds what it held, so the new secret is safe to delete.
+      await this.deleteUndelivered(newSecret);
+      await this.writeRecord({ release: true, until: 'final' });
+      throw new RunFailure(
+        `Talend refused the new secret ${newSecret.meta.hint} (HTTP ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); it was deleted from Qlik again.`,
+        { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' },
+      );
+    }
+    this.progress.delivery = 'stored';
+    this.progress.talendHolds = newSecret.meta;
+    this.progress.changes.push(`delivered secret ${newSecret.meta.hint} to Talend`);
+    this.record = { ...this.record, delivered: newSecret.meta, pending: [], check: null };
+    if (this.ctx.config.talendCheckTaskId) {
+      // The task-run check can take minutes: make the delivery durable first.
+      await this.writeRecord({ release: false });
+    }
+  }
+
+  private async deleteUndelivered(newSecret: { value: string; meta: SecretRef }): Promise<void> {
+    try {
+      await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
+      this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, newSecret.meta));
+      this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
+    } catch (err) {
+      // Leaving it is safe: Talend does not hold it. It stays pending so no later run trusts its absence.
+      this.ctx.log(`Could not delete the undelivered secret ${newSecret.meta.hint}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Protocol step 7. */
+  private async runCheckIfPlanned(plan: RotationPlan): Promise<void> {
+    const taskId = this.ctx.config.talendCheckTaskId;
+    if (plan.check === 'none' || !taskId) return;
+    const { talend, budget } = this.ctx;
+    const at = () => new Date(budget.now()).toISOString();
+    let executionId: string;
+    try {
+      executionId = await talend.startExecution(taskId);
+      let wait = pollStartMs(budget);
+      for (;;) {
+        const state = await talend.getExecution(executionId);
+        if (state.passed !== undefined) {
+          this.progress.check = state.passed ? 'passed' : 'failed';
+          this.progress.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
+          break;
+        }
+        if (budget.now() + wait >= budget.workDeadline) {
+          this.progress.check = 'unknown';
+          this.progress.checkDetail = `still ${state.status} when the time budget ran out`;
+          break;
+        }
+        await this.ctx.sleep(wait);
+        wait = Math.min(Math.round(wait * 1.5), pollCapMs(budget));
+      }
+    } catch (err) {
+      this.progress.check = 'unknown';
+      this.progress.checkDetail = (err as Error).message;
+    }
+    const passed = this.progress.check === 'passed';
+    this.record = { ...this.record, check: { result: passed ? 'passed' : 'failed', at: at() } };
+    if (passed) {
+      this.progress.changes.push(plan.check === 'repeat' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
+      return;
+    }
+    await this.writeRecord({ release: true, until: 'final' });
+    throw new RunFailure(`The Talend task-run check of task ${taskId} did not pass (${this.progress.checkDetail}).`, {
+      nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
+    });
+  }
+
+  /** Protocol step 8: a failed deletion fails the run; the next run retires and reports `repaired`. */
+  private async retire(secrets: ClientSecretMeta[]): Promise<void> {
+    for (const secret of secrets) {
+      try {
+        await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+      } catch (err) {
+        throw new RunFailure(`Retiring the old secret ${secret.hint} failed: ${(err as Error).message}`, {
+          nextRun: 'Talend holds the new secret; the next run retires the old ones and reports `repaired`.',
+        });
+      }
+      this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, secret));
+      this.progress.changes.push(`retired secret ${secret.hint}`);
+    }
+  }
+
+  // ---- record ------------------------------------------------------------------------------
+
+  private audit(): Pick<RotationRecord, 'changedAt' | 'changedBy'> {
+    return { changedAt: new Date(this.ctx.budget.now()).toISOString(), changedBy: this.ctx.runUrl ?? null };
+  }
+
+  private async writeRecord(opts: { release: boolean; until?: 'work' | 'final' }): Promise<void> {
+    const next: RotationRecord = { ...this.record, ...this.audit(), lease: opts.release ? null : this.record.lease };
+    if (this.stored && recordsEqual({ ...next, changedAt: null, changedBy: null }, { ...this.stored, changedAt: null, changedBy: null })) {
+      this.record = this.stored;
+      if (opts.release) this.leaseHeld = false;
+      return;
+    }
+    this.record = next;
+    await this.patchDescription('writing the record on the OAuth client', opts.until);
+    if (opts.release) this.leaseHeld = false;
+  }
+
+  private async patchDescription(doing: string, until?: 'work' | 'final'): Promise<void> {
+    const description = renderDescription(this.userText, this.record);
+    if (description.length > DESCRIPTION_MAX) {
+      throw new RunFailure(
+        `The OAuth client's description is too long to hold the action's record (Qlik allows ${DESCRIPTION_MAX} characters). Shorten the description in Qlik.`,
+        {},
+      );
+    }
+    await this.ctx.qlik.patchClient(this.clientId, [{ op: 'replace', path: '/description', value: description }], doing, until);
+    this.stored = this.record;
+  }
+}
+
+/** How long a lease writer waits before reading the lease back: long enough for a racing writer's PATCH to land. */
+export function leaseSettleMs(budget: RunBudget): number {
+  return clamp((budget.deadline - budget.startedAt) / 300, 200, 1000);
+}
+
+/** How long a new secret may take to be accepted at /oauth/token. */
+export function verifyWindowMs(budget: RunBudget): number {
+  return clamp((budget.deadline - budget.startedAt) / 10, 2000, 30_000);
+}
+
+function pollStartMs(budget: RunBudget): number {
+  return clamp((budget.deadline - budget.startedAt) / 100, 200, 2000);
+}
+
+function pollCapMs(budget: RunBudget): number {
+  return clamp((budget.deadline - budget.startedAt) / 20, 500, 10_000);
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, Math.round(v)));
+}

@@ -1,0 +1,294 @@
+/**
+ * The rotation rules of the contract (protocol step 2), as a pure function from the configuration,
+ * what was observed in Qlik and the current time to a plan. No I/O, no clock, no randomness.
+ */
+import type { Config } from '../config.js';
+import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
+import { type Lease, type RecordState, type RotationRecord, type SecretRef, sameSecret } from './record.js';
+
+/** Qlik allows this many secrets per client; the next create answers 409. */
+export const MAX_SECRETS_PER_CLIENT = 5;
+export const REQUIRED_GRANT_TYPE = 'client_credentials';
+const DAY_MS = 86_400_000;
+
+export interface ObservedState {
+  client: OAuthClient | null;
+  record: RotationRecord | null;
+  recordState: RecordState;
+}
+
+export type PlanStep =
+  | { step: 'create-client'; clientName: string; scopes: string[] }
+  | { step: 'repair-grant-types'; add: string }
+  | { step: 'repair-scopes'; from: string[]; to: string[] }
+  | { step: 'repair-consent'; from: string; to: 'trusted' }
+  | { step: 'make-room'; delete: string[]; why: string }
+  | { step: 'create-secret'; reason: string }
+  | { step: 'verify-secret' }
+  | { step: 'deliver-to-talend' }
+  | { step: 'check-talend-task'; reason: 'after-delivery' | 'last-check-failed' }
+  | { step: 'retire-secrets'; hints: string[] | 'older than the new one, beyond keep-previous-secrets' }
+  | { step: 'write-record' };
+
+export type PlanResult = 'created' | 'rotated' | 'repaired' | 'unchanged';
+
+export interface Repairs {
+  /** The full grant-type list to store (the client's own plus client_credentials). */
+  grantTypes: string[] | null;
+  scopes: string[] | null;
+  consent: boolean;
+}
+
+export interface RotationPlan {
+  result: PlanResult;
+  steps: PlanStep[];
+  createClient: boolean;
+  repairs: Repairs;
+  /** Why a new secret is due, or null when none is. */
+  newSecretReason: string | null;
+  /** Secrets to delete before creating the new one (protocol step 3). */
+  makeRoom: ClientSecretMeta[];
+  /** Secrets to retire on a run that creates no secret (provably not held by Talend). */
+  retire: ClientSecretMeta[];
+  check: 'none' | 'after-delivery' | 'repeat';
+  /** What Talend may hold right now: a list, or every existing secret when there is no record. */
+  talendMayHold: ClientSecretMeta[] | 'any';
+  /** Another run's live lease on the client, if any. */
+  foreignLease: Lease | null;
+}
+
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'app-type' | 'slots-full',
+  ) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}
+
+export function planRotation(config: Config, observed: ObservedState, now: number, runId: string): RotationPlan {
+  const { client, record } = observed;
+  const foreignLease = liveForeignLease(record, now, runId);
+
+  if (client === null) {
+    const steps: PlanStep[] = [
+      { step: 'create-client', clientName: config.clientName, scopes: config.scopes },
+      { step: 'verify-secret' },
+      { step: 'deliver-to-talend' },
+    ];
+    if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', reason: 'after-delivery' });
+    steps.push({ step: 'write-record' });
+    return {
+      result: 'created',
+      steps,
+      createClient: true,
+      repairs: { grantTypes: null, scopes: null, consent: false },
+      newSecretReason: 'the OAuth client is new',
+      makeRoom: [],
+      retire: [],
+      check: config.talendCheckTaskId ? 'after-delivery' : 'none',
+      talendMayHold: [],
+      foreignLease,
+    };
+  }
+
+  if (client.appType !== 'web') {
+    throw new PlanError(
+      `The OAuth client has appType '${client.appType}', but Talend needs a Web client with machine-to-machine access. ` +
+        `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
+        `and pin it with 'client-id', or choose another 'client-name'.`,
+      'app-type',
+    );
+  }
+
+  const repairs = planRepairs(config, client, record);
+  const talendMayHold = secretsTalendMayHold(client.secrets, record);
+  const newSecretReason = newSecretDue(config, client, record, now);
+  const steps: PlanStep[] = [];
+  if (repairs.grantTypes) steps.push({ step: 'repair-grant-types', add: REQUIRED_GRANT_TYPE });
+  if (repairs.scopes) steps.push({ step: 'repair-scopes', from: sortedSet(client.allowedScopes), to: repairs.scopes });
+  if (repairs.consent) steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown', to: 'trusted' });
+
+  let makeRoom: ClientSecretMeta[] = [];
+  let retire: ClientSecretMeta[] = [];
+  let check: RotationPlan['check'] = 'none';
+  if (newSecretReason !== null) {
+    makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
+    if (makeRoom.length > 0) {
+      steps.push({
+        step: 'make-room',
+        delete: makeRoom.map((s) => s.hint),
+        why: talendMayHold === 'any' ? 'reclaim-unrecorded-secrets' : 'not held by Talend',
+      });
+    }
+    steps.push({ step: 'create-secret', reason: newSecretReason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+    if (config.talendCheckTaskId) {
+      check = 'after-delivery';
+      steps.push({ step: 'check-talend-task', reason: 'after-delivery' });
+    }
+    steps.push({ step: 'write-record' }, { step: 'retire-secrets', hints: 'older than the new one, beyond keep-previous-secrets' });
+  } else {
+    // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
+    const delivered = findSecret(client.secrets, record?.delivered ?? null);
+    if (delivered) {
+      retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
+    }
+    if (config.talendCheckTaskId && record?.check?.result === 'failed') {
+      check = 'repeat';
+      steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
+    }
+    if (retire.length > 0) steps.push({ step: 'retire-secrets', hints: retire.map((s) => s.hint) });
+    if (steps.length > 0) steps.push({ step: 'write-record' });
+  }
+
+  const changes =
+    repairs.grantTypes !== null || repairs.scopes !== null || repairs.consent || retire.length > 0 || check !== 'none';
+  return {
+    result: newSecretReason !== null ? 'rotated' : changes ? 'repaired' : 'unchanged',
+    steps,
+    createClient: false,
+    repairs,
+    newSecretReason,
+    makeRoom,
+    retire,
+    check,
+    talendMayHold,
+    foreignLease,
+  };
+}
+
+function planRepairs(config: Config, client: OAuthClient, record: RotationRecord | null): Repairs {
+  const grantTypes = client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)
+    ? null
+    : [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE];
+  const current = sortedSet(client.allowedScopes);
+  let scopes: string[] | null = null;
+  if (!sameSet(current, config.scopes)) {
+    // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
+    // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
+    const kept = record?.scopes;
+    const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
+    if (!keptByQlik) scopes = config.scopes;
+  }
+  return { grantTypes, scopes, consent: client.consentMethod !== 'trusted' };
+}
+
+/** Protocol step 2: when a new secret is due, and why. */
+function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, now: number): string | null {
+  if (record === null) return 'there is no record of which secret Talend holds';
+  if (record.pending.length > 0) return 'an earlier delivery to Talend has an unknown outcome';
+  if (record.delivered === null) return 'no secret has been delivered to Talend yet';
+  const delivered = findSecret(client.secrets, record.delivered);
+  if (!delivered) return 'the secret Talend holds no longer exists in Qlik';
+  if (config.rotate === 'always') return "'rotate' is 'always'";
+  if (config.rotate === 'auto') {
+    const age = secretAgeDays(delivered, now);
+    if (age !== null && age >= config.maxSecretAgeDays) {
+      return `the secret Talend holds is ${formatDays(age)} days old ('max-secret-age-days' is ${config.maxSecretAgeDays})`;
+    }
+  }
+  return null;
+}
+
+function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecord | null): ClientSecretMeta[] | 'any' {
+  if (record === null) return 'any';
+  const refs = [...(record.delivered ? [record.delivered] : []), ...record.pending];
+  return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
+}
+
+/** Protocol step 3: free one slot for the new secret without touching anything Talend may hold. */
+function planMakeRoom(
+  config: Config,
+  secrets: ClientSecretMeta[],
+  mayHold: ClientSecretMeta[] | 'any',
+  now: number,
+): ClientSecretMeta[] {
+  const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
+  if (excess <= 0) return [];
+  const byAge = oldestFirst(secrets);
+  const unheld = mayHold === 'any' ? [] : byAge.filter((s) => !mayHold.includes(s));
+  if (unheld.length >= excess) return unheld.slice(0, excess);
+  if (mayHold === 'any' && config.reclaimUnrecordedSecrets) return byAge.slice(0, excess);
+  const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
+  const advice =
+    mayHold === 'any'
+      ? "There is no record of which one Talend holds. Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest (Talend may be disconnected until the new secret is delivered)."
+      : 'Talend may hold every one of them (the delivered secret and deliveries with an unknown outcome). Check which secret TMC holds and delete another one by hand.';
+  throw new PlanError(
+    `The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`,
+    'slots-full',
+  );
+}
+
+/**
+ * Secrets beyond `keepPrevious` that are not the delivered one. The `keepPrevious` newest secrets
+ * older than the delivered one stay as a grace period for other holders. Secrets newer than the
+ * delivered one are kept after a rotation (another run may be delivering one) and retired on a
+ * repair, where the record proves Talend does not hold them.
+ */
+export function secretsToRetire(
+  secrets: ClientSecretMeta[],
+  delivered: SecretRef,
+  keepPrevious: number,
+  opts: { retireNewer: boolean },
+): ClientSecretMeta[] {
+  const deliveredAt = timeOf(delivered);
+  const others = secrets.filter((s) => !sameSecret(s, delivered));
+  const newer = others.filter((s) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt);
+  const older = oldestFirst(others.filter((s) => !newer.includes(s)));
+  const retiredOlder = older.slice(0, Math.max(0, older.length - keepPrevious));
+  return opts.retireNewer ? [...retiredOlder, ...newer] : retiredOlder;
+}
+
+export function findSecret(secrets: ClientSecretMeta[], ref: SecretRef | null): ClientSecretMeta | undefined {
+  return ref ? secrets.find((s) => sameSecret(s, ref)) : undefined;
+}
+
+export function nextRotationDue(secret: SecretRef | undefined, maxSecretAgeDays: number): string | undefined {
+  const at = secret ? timeOf(secret) : null;
+  return at === null ? undefined : new Date(at + maxSecretAgeDays * DAY_MS).toISOString();
+}
+
+export function secretAgeDays(secret: SecretRef, now: number): number | null {
+  const at = timeOf(secret);
+  return at === null ? null : (now - at) / DAY_MS;
+}
+
+export function describeAge(secret: SecretRef, now: number): string {
+  const age = secretAgeDays(secret, now);
+  return age === null ? 'age unknown' : `${formatDays(age)} days old`;
+}
+
+function formatDays(days: number): string {
+  return days >= 10 ? String(Math.floor(days)) : String(Math.floor(days * 10) / 10);
+}
+
+function timeOf(secret: SecretRef): number | null {
+  if (!secret.createdAt) return null;
+  const t = Date.parse(secret.createdAt);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** Oldest first; a secret without a creation time counts as the oldest. */
+function oldestFirst<T extends SecretRef>(secrets: T[]): T[] {
+  const key = (s: SecretRef) => timeOf(s) ?? Number.MIN_SAFE_INTEGER;
+  return [...secrets].sort((a, b) => key(a) - key(b));
+}
+
+function liveForeignLease(record: RotationRecord | null, now: number, runId: string): Lease | null {
+  const lease = record?.lease;
+  if (!lease || lease.holder === runId) return null;
+  const expires = Date.parse(lease.expiresAt);
+  return Number.isNaN(expires) || expires <= now ? null : lease;
+}
+
+export function sortedSet(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const sa = sortedSet(a);
+  const sb = sortedSet(b);
+  return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
+}

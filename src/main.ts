@@ -1,0 +1,145 @@
+/**
+ * The whole run, in order: inputs → read state → plan → apply → report.
+ */
+import * as core from '@actions/core';
+import { randomBytes } from 'node:crypto';
+import { type Config, SECRET_INPUTS } from './config.js';
+import { type ApplyContext, Progress, applyPlan } from './core/apply.js';
+import { RunFailure } from './core/failure.js';
+import { type ObservedState, planRotation } from './core/plan.js';
+import { parseDescription } from './core/record.js';
+import { ApiClient } from './http/api-client.js';
+import { createBudget } from './http/budget.js';
+import { InputError, parseInputs, readRawInputs } from './inputs.js';
+import { QlikApi } from './qlik/client.js';
+import type { OAuthClient } from './qlik/model.js';
+import { reportFailure, reportPlan, reportSuccess } from './report.js';
+import { registerSecret } from './secrets.js';
+import { TALEND_API_VERSION, TalendApi } from './talend/client.js';
+
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const raw = readRawInputs(env);
+  // The runner masks values that come from `secrets.*`, but not a key passed another way.
+  for (const name of SECRET_INPUTS) {
+    registerSecret(raw[name]);
+    registerSecret(raw[name]?.trim());
+  }
+
+  let config: Config;
+  try {
+    const parsed = parseInputs(raw);
+    config = parsed.config;
+    for (const warning of parsed.warnings) core.warning(warning, { title: 'Input' });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    core.setOutput('result', 'failed');
+    core.setFailed(err.message);
+    return;
+  }
+
+  const budget = createBudget(config.timeoutSeconds);
+  const runId = `${env.GITHUB_RUN_ID ?? 'local'}.${env.GITHUB_RUN_ATTEMPT ?? '1'}.${randomBytes(4).toString('hex')}`;
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
+  const qlik = new QlikApi(
+    new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }),
+    config.qlikTenantUrl,
+  );
+  const talend = new TalendApi(
+    new ApiClient({
+      service: 'Talend',
+      token: config.talendToken,
+      allowedOrigins: [...new Set([origin(config.talendApiBase), origin(config.talendQlikAuthUrl)])],
+      defaultHeaders: { 'talend-version': TALEND_API_VERSION },
+      budget,
+    }),
+    config.talendApiBase,
+    config.talendQlikAuthUrl,
+  );
+
+  let observed: ObservedState | undefined;
+  let progress: Progress | undefined;
+  try {
+    observed = await group('Read Qlik and Talend', () => readState(config, qlik, talend));
+    const plan = planRotation(config, observed, budget.now(), runId);
+    progress = new Progress(observed);
+    progress.plan = plan;
+    reportPlan(plan, config);
+    if (config.dryRun) {
+      await reportSuccess('planned', config, progress, budget.now());
+      return;
+    }
+    if (plan.foreignLease && plan.result !== 'unchanged') {
+      throw new RunFailure(
+        `Another run is changing this OAuth client (its lease expires at ${plan.foreignLease.expiresAt}); this run changed nothing.`,
+        { changedNothing: true, nextRun: 'Re-run after the lease expires. Use a `concurrency:` group per environment so runs do not overlap.' },
+      );
+    }
+    const ctx: ApplyContext = {
+      config,
+      qlik,
+      talend,
+      budget,
+      runId,
+      runUrl,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      log: (line) => core.info(line),
+    };
+    await group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
+    await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
+  } catch (err) {
+    await reportFailure(err, config, progress ?? (observed ? new Progress(observed) : undefined), budget.now());
+  }
+}
+
+async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Promise<ObservedState> {
+  // Independent reads overlap: the Qlik lookup and the Talend token preflight.
+  const [client] = await Promise.all([findClient(config, qlik), talend.checkToken()]);
+  if (!client) {
+    core.info(`No OAuth client named "${config.clientName}" exists yet.`);
+    return { client: null, record: null, recordState: 'absent' };
+  }
+  registerSecret(client.clientId);
+  const parsed = parseDescription(client.description);
+  if (parsed.state === 'unreadable') {
+    core.warning(
+      "The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered.",
+      { title: 'Record' },
+    );
+  }
+  core.info(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
+  return { client, record: parsed.record, recordState: parsed.state };
+}
+
+async function findClient(config: Config, qlik: QlikApi): Promise<OAuthClient | null> {
+  if (config.clientId) {
+    registerSecret(config.clientId);
+    const client = await qlik.getClient(config.clientId);
+    if (!client) {
+      throw new RunFailure(
+        "Input 'client-id': no OAuth client with this ID exists in the Qlik tenant. The action never creates a client when 'client-id' is given.",
+        { changedNothing: true },
+      );
+    }
+    return client;
+  }
+  const matches = await qlik.findClientsByName(config.clientName);
+  if (matches.length > 1) {
+    throw new RunFailure(
+      `${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${matches.map((c) => c.clientId).join(', ')}). ` +
+        "Set 'client-id' to the one Talend uses.",
+      { changedNothing: true },
+    );
+  }
+  return matches[0] ?? null;
+}
+
+async function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  return core.group(name, fn);
+}
+
+function origin(url: string): string {
+  return new URL(url).origin;
+}

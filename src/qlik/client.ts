@@ -1,0 +1,266 @@
+/**
+ * The Qlik Cloud tenant's OAuth clients API (tenant level, `/api/v1/oauth-clients`) and the token
+ * endpoint. Knows wire formats, nothing about rotation. Every secret Qlik returns is registered
+ * with the runner's mask the moment it is parsed.
+ */
+import { z } from 'zod';
+import type { ApiClient } from '../http/api-client.js';
+import { registerSecret } from '../secrets.js';
+import type { ClientSecretMeta, ConsentMethod, OAuthClient } from './model.js';
+
+const secretMetaSchema = z.looseObject({ hint: z.string().min(1), createdAt: z.string().optional() });
+const clientSchema = z.looseObject({
+  clientId: z.string().min(1),
+  clientName: z.string(),
+  appType: z.string(),
+  description: z.string().nullish(),
+  allowedScopes: z.array(z.string()).nullish(),
+  allowedGrantTypes: z.array(z.string()).nullish(),
+  clientSecrets: z.array(secretMetaSchema).nullish(),
+  connectionConfig: z.looseObject({ consentMethod: z.string().optional() }).nullish(),
+});
+type WireClient = z.infer<typeof clientSchema>;
+
+const listSchema = z.looseObject({
+  data: z.array(clientSchema),
+  links: z
+    .looseObject({ next: z.looseObject({ href: z.string().nullish() }).nullish() })
+    .nullish(),
+});
+const createdClientSchema = clientSchema.extend({
+  clientSecret: z.string().min(1),
+  // Seen in real answers, not in Qlik's spec: used when present, never required.
+  clientSecretHint: z.string().optional(),
+});
+const patchAnswerSchema = z.looseObject({ clientSecret: z.string().optional() });
+const consentSchema = z.looseObject({ consentMethod: z.string().optional() });
+const newSecretSchema = z.looseObject({
+  clientSecret: z.string().min(1),
+  hint: z.string().min(1),
+  createdAt: z.string().optional(),
+});
+const tokenSchema = z.looseObject({ access_token: z.string().min(1) });
+
+/** A bounded walk: a misbehaving server cannot make the listing spin forever. */
+const MAX_PAGES = 1000;
+
+export interface CreateClientRequest {
+  clientName: string;
+  description: string;
+  scopes: string[];
+}
+
+export interface CreatedClient {
+  client: OAuthClient;
+  secret: string;
+  /** The initial secret's metadata, when the create answer carried it. */
+  secretMeta: ClientSecretMeta | undefined;
+}
+
+export interface NewSecret extends ClientSecretMeta {
+  secret: string;
+}
+
+export type JsonPatchOp = { op: 'replace' | 'add'; path: string; value: string | string[] };
+
+export class QlikApi {
+  constructor(
+    private readonly http: ApiClient,
+    private readonly tenantUrl: string,
+  ) {}
+
+  /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
+  async getClient(clientId: string): Promise<OAuthClient | null> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: this.clientUrl(clientId),
+      repeat: 'repeatable',
+      accept: [404],
+      schema: clientSchema,
+      doing: 'reading the OAuth client',
+    });
+    if (res.status === 404 || !res.body) return null;
+    return this.complete(res.body);
+  }
+
+  /** Every client whose name is exactly `name` (case-sensitive), following cursor pagination. */
+  async findClientsByName(name: string): Promise<OAuthClient[]> {
+    const first = new URL('/api/v1/oauth-clients', this.tenantUrl);
+    first.searchParams.set('filter', `clientName eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+    first.searchParams.set('limit', '100');
+    const matches: WireClient[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = first.toString();
+    for (let page = 0; url !== undefined; page++) {
+      if (page >= MAX_PAGES || seen.has(url)) {
+        throw new Error(`Qlik: listing OAuth clients did not end after ${page} pages; the server's page links repeat.`);
+      }
+      seen.add(url);
+      const res: { body?: z.infer<typeof listSchema> } = await this.http.request({
+        method: 'GET',
+        url,
+        repeat: 'repeatable',
+        schema: listSchema,
+        doing: 'looking up the OAuth client by name',
+      });
+      // The server filter may be looser than an exact, case-sensitive match: check again here.
+      matches.push(...(res.body?.data ?? []).filter((c) => c.clientName === name));
+      const next = res.body?.links?.next?.href;
+      url = next ? new URL(next, this.tenantUrl).toString() : undefined;
+    }
+    return Promise.all(matches.map((c) => this.complete(c)));
+  }
+
+  async createClient(req: CreateClientRequest): Promise<CreatedClient> {
+    const res = await this.http.request({
+      method: 'POST',
+      url: new URL('/api/v1/oauth-clients', this.tenantUrl).toString(),
+      json: {
+        appType: 'web',
+        clientName: req.clientName,
+        description: req.description,
+        allowedGrantTypes: ['client_credentials'],
+        allowedScopes: req.scopes,
+        allowedAuthMethods: ['client_secret'],
+        connectionConfig: { consentMethod: 'trusted' },
+      },
+      repeat: 'once',
+      schema: createdClientSchema,
+      doing: 'creating the OAuth client',
+    });
+    const body = required(res.body, 'creating the OAuth client');
+    registerSecret(body.clientSecret);
+    const client = toModel(body, body.connectionConfig?.consentMethod ?? 'trusted');
+    const hint = body.clientSecretHint ?? (client.secrets.length === 1 ? client.secrets[0]?.hint : undefined);
+    const meta = hint ? (client.secrets.find((s) => s.hint === hint) ?? { hint, createdAt: undefined }) : undefined;
+    return { client, secret: body.clientSecret, secretMeta: meta };
+  }
+
+  /** JSON Patch on the client. A 202 answer carries a secret Qlik generated: it is masked at once and returned. */
+  async patchClient(
+    clientId: string,
+    ops: JsonPatchOp[],
+    doing: string,
+    until: 'work' | 'final' = 'work',
+  ): Promise<{ generatedSecret?: string }> {
+    const res = await this.http.request({
+      until,
+      method: 'PATCH',
+      url: this.clientUrl(clientId),
+      json: ops,
+      // Only `replace` ops are sent, so sending the same patch twice stores the same state.
+      repeat: 'repeatable',
+      schema: patchAnswerSchema,
+      doing,
+    });
+    const generated = res.body?.clientSecret;
+    registerSecret(generated);
+    return generated ? { generatedSecret: generated } : {};
+  }
+
+  async setConsentTrusted(clientId: string): Promise<void> {
+    await this.http.request({
+      method: 'PATCH',
+      url: `${this.clientUrl(clientId)}/connection-configs/me`,
+      json: [{ op: 'replace', path: '/consentMethod', value: 'trusted' }],
+      repeat: 'repeatable',
+      doing: "setting the OAuth client's consent method to trusted",
+    });
+  }
+
+  async createSecret(clientId: string): Promise<NewSecret> {
+    const res = await this.http.request({
+      method: 'POST',
+      url: `${this.clientUrl(clientId)}/client-secrets`,
+      repeat: 'once',
+      schema: newSecretSchema,
+      doing: 'creating a new client secret',
+    });
+    const body = required(res.body, 'creating a new client secret');
+    registerSecret(body.clientSecret);
+    return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt };
+  }
+
+  /** Deletes a secret by hint. `gone` when it did not exist (404): the goal is reached either way. */
+  async deleteSecret(clientId: string, hint: string): Promise<'deleted' | 'gone'> {
+    const res = await this.http.request({
+      method: 'DELETE',
+      url: `${this.clientUrl(clientId)}/client-secrets/${encodeURIComponent(hint)}`,
+      repeat: 'repeatable',
+      accept: [404],
+      doing: `deleting the client secret with hint ${hint}`,
+    });
+    return res.status === 404 ? 'gone' : 'deleted';
+  }
+
+  /**
+   * Exchanges the client credentials at `/oauth/token`: the proof that Qlik accepts the secret. The
+   * API key is not sent here; the access token is masked and thrown away.
+   */
+  async exchangeToken(clientId: string, secret: string): Promise<{ accepted: true } | { accepted: false; status: number }> {
+    const res = await this.http.request({
+      method: 'POST',
+      url: new URL('/oauth/token', this.tenantUrl).toString(),
+      json: { client_id: clientId, client_secret: secret, grant_type: 'client_credentials' },
+      auth: false,
+      // It changes nothing, so it may be sent again after an unknown outcome.
+      repeat: 'repeatable',
+      accept: [400, 401, 403],
+      schema: tokenSchema,
+      doing: 'verifying the new secret at /oauth/token',
+    });
+    if (res.status >= 300 || !res.body) return { accepted: false, status: res.status };
+    registerSecret(res.body.access_token);
+    return { accepted: true };
+  }
+
+  private clientUrl(clientId: string): string {
+    return new URL(`/api/v1/oauth-clients/${encodeURIComponent(clientId)}`, this.tenantUrl).toString();
+  }
+
+  /** Fills in what the plain view leaves out: secrets from `GET {id}`, consent from `connection-configs/me`. */
+  private async complete(wire: WireClient): Promise<OAuthClient> {
+    let full = wire;
+    if (!wire.clientSecrets) {
+      const res = await this.http.request({
+        method: 'GET',
+        url: this.clientUrl(wire.clientId),
+        repeat: 'repeatable',
+        schema: clientSchema,
+        doing: 'reading the OAuth client',
+      });
+      full = required(res.body, 'reading the OAuth client');
+    }
+    let consent = full.connectionConfig?.consentMethod;
+    if (consent === undefined) {
+      const res = await this.http.request({
+        method: 'GET',
+        url: `${this.clientUrl(wire.clientId)}/connection-configs/me`,
+        repeat: 'repeatable',
+        accept: [404],
+        schema: consentSchema,
+        doing: "reading the OAuth client's consent method",
+      });
+      consent = res.body?.consentMethod;
+    }
+    return toModel(full, consent);
+  }
+}
+
+function toModel(wire: WireClient, consent: string | undefined): OAuthClient {
+  return {
+    clientId: wire.clientId,
+    clientName: wire.clientName,
+    appType: wire.appType,
+    description: wire.description ?? '',
+    allowedScopes: wire.allowedScopes ?? [],
+    allowedGrantTypes: wire.allowedGrantTypes ?? [],
+    consentMethod: consent === 'trusted' || consent === 'required' ? (consent as ConsentMethod) : undefined,
+    secrets: (wire.clientSecrets ?? []).map((s) => ({ hint: s.hint, createdAt: s.createdAt })),
+  };
+}
+
+function required<T>(body: T | undefined, doing: string): T {
+  if (body === undefined) throw new Error(`Qlik: ${doing}: the answer had no body.`);
+  return body;
+}

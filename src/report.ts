@@ -1,0 +1,165 @@
+/**
+ * Outputs, the job summary and the final error. Masking happened when each secret came to exist;
+ * this module only writes values that are already masked, and registers the credential pair once
+ * more (idempotent) right before writing it, so no order of calls can leak it.
+ */
+import * as core from '@actions/core';
+import type { Config, OutputName } from './config.js';
+import type { Progress } from './core/apply.js';
+import { RunFailure } from './core/failure.js';
+import { type PlanStep, type RotationPlan, describeAge, nextRotationDue } from './core/plan.js';
+import { ApiError } from './http/api-client.js';
+import { registerSecret } from './secrets.js';
+
+export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
+
+export function reportPlan(plan: RotationPlan, config: Config): void {
+  core.startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
+  for (const step of plan.steps) core.info(`- ${describeStep(step)}`);
+  if (plan.steps.length === 0) core.info('The client, its secrets and Talend are as they should be.');
+  if (config.dryRun) core.info('dry-run is true: nothing will be changed.');
+  core.endGroup();
+}
+
+export async function reportSuccess(result: RunResult, config: Config, progress: Progress, now: number): Promise<void> {
+  writeOutputs(result, config, progress);
+  for (const change of progress.changes) core.info(`Done: ${change}`);
+  core.info(`Result: ${result}`);
+  await writeSummary(result, config, progress, now, undefined);
+}
+
+export async function reportFailure(err: unknown, config: Config, progress: Progress | undefined, now: number): Promise<void> {
+  const message = failureMessage(err, progress);
+  if (progress) writeOutputs('failed', config, progress);
+  else core.setOutput('result', 'failed');
+  if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
+    core.debug(err.stack);
+  }
+  await writeSummary('failed', config, progress, now, message);
+  core.setFailed(message);
+}
+
+function writeOutputs(result: RunResult, config: Config, progress: Progress): void {
+  const set = (name: OutputName, value: string) => core.setOutput(name, value);
+  set('result', result);
+  registerSecret(progress.clientId);
+  set('client-id', progress.clientId ?? '');
+  // Also on failure: a person can finish by hand with the secret this run created.
+  registerSecret(progress.newSecret?.value);
+  set('client-secret', progress.newSecret?.value ?? '');
+  const holds = progress.talendHolds;
+  set('secret-hint', holds?.hint ?? '');
+  set('secret-created-at', holds?.createdAt ?? '');
+  set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
+  set('plan', JSON.stringify(progress.plan?.steps ?? []));
+}
+
+function failureMessage(err: unknown, progress: Progress | undefined): string {
+  const what = err instanceof Error ? err.message : String(err);
+  const detail = err instanceof RunFailure ? err.detail : {};
+  const lines = [what];
+  if (detail.changedNothing || !progress || (progress.changes.length === 0 && !progress.newSecret)) {
+    lines.push('Nothing was changed in Qlik or Talend.');
+  } else {
+    lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
+  }
+  lines.push(`Next run: ${detail.nextRun ?? nextRunAfter(progress)}`);
+  return lines.join('\n');
+}
+
+function qlikState(progress: Progress): string {
+  const done = progress.changes.length > 0 ? `this run ${progress.changes.join('; ')}. ` : '';
+  const hints = progress.secrets.map((s) => s.hint).join(', ');
+  return `${done}The client holds ${progress.secrets.length} secret(s)${hints ? ` (${hints})` : ''}.`;
+}
+
+function talendState(progress: Progress): string {
+  const newHint = progress.newSecret?.meta?.hint;
+  switch (progress.delivery) {
+    case 'stored':
+      return `holds the new secret ${newHint}.`;
+    case 'refused':
+      return `refused the new secret and still holds its previous one${progress.talendHolds ? ` (${progress.talendHolds.hint})` : ''}.`;
+    case 'unknown':
+      return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
+    default:
+      return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged.';
+  }
+}
+
+function nextRunAfter(progress: Progress | undefined): string {
+  if (!progress || (progress.changes.length === 0 && !progress.newSecret)) return 'starts over from the same state.';
+  if (progress.newSecret && progress.delivery === 'not-needed') {
+    return 'the new secret was not delivered, so Talend does not hold it; the next run retires it and rotates again if a rotation is still due.';
+  }
+  return 'reads both systems again and finishes what this run could not.';
+}
+
+async function writeSummary(
+  result: RunResult,
+  config: Config,
+  progress: Progress | undefined,
+  now: number,
+  failure: string | undefined,
+): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const holds = progress?.talendHolds;
+  const rows: [string, string][] = [
+    ['Result', result],
+    ['OAuth client', `${config.clientName}${progress?.clientId ? ` (ID ${progress.clientId})` : ''}`],
+    ['Secret Talend holds', holds ? `${holds.hint} (${describeAge(holds, now)})` : 'unknown'],
+    ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
+    ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
+    ['Talend delivery', progress?.delivery ?? 'not-needed'],
+    ['Task-run check', config.talendCheckTaskId ? `${progress?.check ?? 'not-run'}${progress?.checkDetail ? `: ${progress.checkDetail}` : ''}` : 'not configured'],
+  ];
+  const summary = core.summary
+    .addHeading('Qlik Cloud OAuth secret for Talend', 2)
+    .addTable([
+      [
+        { data: 'What', header: true },
+        { data: 'State', header: true },
+      ],
+      ...rows.map(([k, v]) => [k, escapeHtml(v)]),
+    ]);
+  const changes = progress?.changes ?? [];
+  summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map(escapeHtml) : ['none']);
+  if (failure) summary.addHeading('What failed and what to do', 3).addCodeBlock(failure);
+  try {
+    await summary.write();
+  } catch (err) {
+    // A summary that cannot be written must not turn a successful rotation into a failed run.
+    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+  }
+}
+
+function describeStep(step: PlanStep): string {
+  switch (step.step) {
+    case 'create-client':
+      return `create the OAuth client "${step.clientName}" (web, client_credentials, consent trusted, scopes ${step.scopes.join(' ')})`;
+    case 'repair-grant-types':
+      return `add the grant type ${step.add}`;
+    case 'repair-scopes':
+      return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
+    case 'repair-consent':
+      return `change the consent method from ${step.from} to trusted`;
+    case 'make-room':
+      return `delete secret(s) ${step.delete.join(', ')} to make room (${step.why})`;
+    case 'create-secret':
+      return `create a new secret: ${step.reason}`;
+    case 'verify-secret':
+      return 'verify the new secret at Qlik /oauth/token';
+    case 'deliver-to-talend':
+      return "deliver it to TMC's Qlik Cloud Authentication";
+    case 'check-talend-task':
+      return `run the Talend check task (${step.reason === 'last-check-failed' ? 'the last check failed' : 'after delivery'})`;
+    case 'retire-secrets':
+      return `retire secrets: ${Array.isArray(step.hints) ? step.hints.join(', ') : step.hints}`;
+    case 'write-record':
+      return 'update the record on the client';
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
+}

@@ -1,0 +1,113 @@
+/**
+ * Talend Cloud: the token preflight, TMC's Qlik Cloud Authentication setting (through the
+ * action's own documented PUT contract, since Talend publishes no API for it) and the Processing
+ * API's task runs. Knows wire formats, nothing about rotation.
+ */
+import { z } from 'zod';
+import type { ApiClient } from '../http/api-client.js';
+import { redact } from '../secrets.js';
+
+export const TALEND_API_VERSION = '2021-03';
+
+const executionCreatedSchema = z.looseObject({ executionId: z.string().min(1) });
+const executionSchema = z.looseObject({
+  status: z.string().min(1),
+  errorType: z.string().nullish(),
+  errorMessage: z.string().nullish(),
+});
+const talendErrorSchema = z.looseObject({ message: z.string().optional() });
+
+export const FINAL_EXECUTION_STATUSES = {
+  execution_successful: true,
+  execution_failed: false,
+  execution_rejected: false,
+  deploy_failed: false,
+  terminated: false,
+  terminated_timeout: false,
+  terminated_shutdown: false,
+} as const satisfies Record<string, boolean>;
+
+export type DeliveryOutcome = { stored: true } | { stored: false; status: number; message: string | undefined };
+
+export interface ExecutionState {
+  status: string;
+  /** true: passed, false: failed, undefined: not final yet (unknown values too, until the budget runs out). */
+  passed: boolean | undefined;
+  errorMessage: string | undefined;
+}
+
+export class TalendApi {
+  constructor(
+    private readonly http: ApiClient,
+    private readonly apiBase: string,
+    private readonly qlikAuthUrl: string,
+  ) {}
+
+  /**
+   * A cheap documented read that proves the token is accepted before anything changes. 403 means
+   * the token was accepted but lacks permission for this read, which still proves token and region.
+   */
+  async checkToken(): Promise<void> {
+    await this.http.request({
+      method: 'GET',
+      url: `${this.apiBase}/account/subscription`,
+      repeat: 'repeatable',
+      accept: [403],
+      doing: 'checking that Talend accepts the token',
+    });
+  }
+
+  /**
+   * Stores the pair in TMC. The PUT is idempotent, so the HTTP layer repeats it until a definite
+   * answer or the deadline. A 4xx is TMC refusing the pair; no answer is an unknown outcome (thrown).
+   */
+  async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryOutcome> {
+    const res = await this.http.request({
+      method: 'PUT',
+      url: this.qlikAuthUrl,
+      json: { clientId, clientSecret },
+      repeat: 'repeatable',
+      accept: range(400, 499),
+      doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
+    });
+    if (res.status < 300) return { stored: true };
+    const parsed = talendErrorSchema.safeParse(res.body);
+    const message = parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
+    return { stored: false, status: res.status, message };
+  }
+
+  /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
+  async startExecution(taskId: string): Promise<string> {
+    const res = await this.http.request({
+      method: 'POST',
+      url: `${this.apiBase}/processing/executions`,
+      json: { executable: taskId },
+      repeat: 'once',
+      schema: executionCreatedSchema,
+      doing: `starting a run of the Talend task ${taskId}`,
+    });
+    if (!res.body) throw new Error('Talend: starting the task run: the answer had no execution ID.');
+    return res.body.executionId;
+  }
+
+  async getExecution(executionId: string): Promise<ExecutionState> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: `${this.apiBase}/processing/executions/${encodeURIComponent(executionId)}`,
+      repeat: 'repeatable',
+      schema: executionSchema,
+      doing: 'reading the state of the Talend task run',
+    });
+    if (!res.body) throw new Error('Talend: reading the task run: the answer had no body.');
+    const { status, errorMessage } = res.body;
+    const passed = Object.hasOwn(FINAL_EXECUTION_STATUSES, status)
+      ? FINAL_EXECUTION_STATUSES[status as keyof typeof FINAL_EXECUTION_STATUSES]
+      : undefined;
+    // Job output: it may quote anything, so it is scrubbed before anyone prints it.
+    return { status, passed, errorMessage: errorMessage ? redact(errorMessage) : undefined };
+  }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
