@@ -1,0 +1,248 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type ApplyContext, Progress, applyPlan } from '../../src/core/apply.js';
+import { RunFailure } from '../../src/core/failure.js';
+import { type ObservedState, planRotation } from '../../src/core/plan.js';
+import { parseDescription, renderDescription } from '../../src/core/record.js';
+import type { Config } from '../../src/config.js';
+import { FakeQlik, FakeTalend, asQlik, asTalend, fakeBudget } from './fakes.js';
+import { NOW, client, config, daysAgo, record, secret } from './fixtures.js';
+
+const RUN = 'run-1';
+let qlik: FakeQlik;
+let talend: FakeTalend;
+let logs: string[];
+
+beforeEach(() => {
+  qlik = new FakeQlik();
+  talend = new FakeTalend();
+  logs = [];
+});
+
+function ctx(cfg: Config): ApplyContext {
+  return { config: cfg, qlik: asQlik(qlik), talend: asTalend(talend), budget: fakeBudget(), runId: RUN, runUrl: 'https://github.example/o/r/actions/runs/7', sleep: async () => {}, log: (l) => logs.push(l) };
+}
+
+async function observe(id: string | null): Promise<ObservedState> {
+  const c = id ? await qlik.getClient(id) : null;
+  qlik.calls = [];
+  if (!c) return { client: null, record: null, recordState: 'absent' };
+  const p = parseDescription(c.description);
+  return { client: c, record: p.record, recordState: p.state };
+}
+
+async function runOnce(cfg: Config, id: string | null) {
+  const observed = await observe(id);
+  const plan = planRotation(cfg, observed, NOW, RUN);
+  const progress = new Progress(observed);
+  let error: unknown;
+  try {
+    await applyPlan(plan, observed, ctx(cfg), progress);
+  } catch (err) {
+    error = err;
+  }
+  return { plan, progress, error };
+}
+
+function storedRecord(id: string) {
+  return parseDescription(qlik.get(id).description).record!;
+}
+
+/** I1: every secret Talend may hold still exists in Qlik. */
+function assertNothingStranded(id: string) {
+  const c = qlik.get(id);
+  const r = parseDescription(c.description).record;
+  const mayHold = r ? [r.delivered, ...r.pending].filter(Boolean).map((s) => s!.hint) : [];
+  for (const hint of mayHold) expect(c.secrets.map((s) => s.hint)).toContain(hint);
+  if (talend.held) expect([...c.values.values()]).toContain(talend.held.clientSecret);
+}
+
+function seedHealthy(cfg = config()) {
+  qlik.add(client({ description: renderDescription('Owned by the data team', record()) }), { aaaaa: 'old-secret-value-aaaaaaaaaaaaaaaaaaaa' });
+  talend.held = { clientId: 'client-1', clientSecret: 'old-secret-value-aaaaaaaaaaaaaaaaaaaa' };
+  return cfg;
+}
+
+describe('applyPlan', () => {
+  it('creates the client, verifies and delivers its first secret, records it and releases the lease', async () => {
+    const { progress, error } = await runOnce(config(), null);
+    expect(error).toBeUndefined();
+    const id = progress.clientId!;
+    expect(talend.held?.clientSecret).toBe(progress.newSecret?.value);
+    const r = storedRecord(id);
+    expect(r.delivered?.hint).toBe(qlik.hints(id)[0]);
+    expect(r.pending).toEqual([]);
+    expect(r.lease).toBeNull();
+    expect(r.changedBy).toBe('https://github.example/o/r/actions/runs/7');
+    expect(qlik.calls).toEqual(['CREATE client', 'GET client-1', 'TOKEN', 'PATCH /description', 'PATCH /description']);
+    assertNothingStranded(id);
+  });
+
+  it('rotates: new secret verified before delivery, recorded pending before the PUT, old one retired after', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    const order: string[] = [];
+    qlik.afterDescriptionPatch = (c) => order.push(`record pending=${parseDescription(c.description).record?.pending.length}`);
+    talend.deliver = () => (order.push('PUT'), 'store');
+    const { progress, error } = await runOnce(cfg, 'client-1');
+    expect(error).toBeUndefined();
+    const newHint = progress.newSecret!.meta!.hint;
+    expect(qlik.hints('client-1')).toEqual([newHint]);
+    expect(storedRecord('client-1').delivered?.hint).toBe(newHint);
+    expect(order).toEqual(['record pending=0', 'record pending=1', 'PUT', 'record pending=0']);
+    expect(qlik.calls.indexOf('TOKEN')).toBeLessThan(qlik.calls.lastIndexOf('PATCH /description'));
+    expect(parseDescription(qlik.get('client-1').description).userText).toBe('Owned by the data team');
+    assertNothingStranded('client-1');
+  });
+
+  it('keeps keep-previous-secrets older secrets after a rotation', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always', keepPreviousSecrets: 1 }));
+    const { progress } = await runOnce(cfg, 'client-1');
+    expect(qlik.hints('client-1')).toEqual(['aaaaa', progress.newSecret!.meta!.hint]);
+  });
+
+  it('a refused delivery deletes the new secret, keeps the old one and fails', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    talend.deliver = 'refuse';
+    const { progress, error } = await runOnce(cfg, 'client-1');
+    expect(error).toBeInstanceOf(RunFailure);
+    expect((error as Error).message).toMatch(/Talend refused the new secret .* \(HTTP 400: Qlik Cloud connection failed\)/);
+    expect(progress.delivery).toBe('refused');
+    expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+    const r = storedRecord('client-1');
+    expect(r.delivered?.hint).toBe('aaaaa');
+    expect(r.pending).toEqual([]);
+    expect(r.lease).toBeNull();
+    assertNothingStranded('client-1');
+  });
+
+  it('an unknown delivery outcome deletes nothing and leaves the new secret pending', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    talend.deliver = 'unknown';
+    const { progress, error } = await runOnce(cfg, 'client-1');
+    expect(error).toBeInstanceOf(RunFailure);
+    const newHint = progress.newSecret!.meta!.hint;
+    expect(qlik.hints('client-1')).toEqual(['aaaaa', newHint]);
+    const r = storedRecord('client-1');
+    expect(r.pending.map((p) => p.hint)).toEqual([newHint]);
+    expect(r.lease).toBeNull();
+    assertNothingStranded('client-1');
+  });
+
+  it('an unknown outcome, then a refusal, then a clean run never deletes what Talend may hold', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    // Run 1: Talend stores the pair but the answer is lost.
+    talend.deliver = (secret) => ((talend.held = { clientId: 'client-1', clientSecret: secret }), 'unknown');
+    await runOnce(cfg, 'client-1');
+    assertNothingStranded('client-1');
+    const pendingHint = storedRecord('client-1').pending[0]!.hint;
+    // Run 2: refused.
+    talend.deliver = 'refuse';
+    const second = await runOnce(config(), 'client-1');
+    expect(second.plan.newSecretReason).toMatch(/unknown outcome/);
+    expect(qlik.hints('client-1')).toContain(pendingHint);
+    expect(qlik.hints('client-1')).toContain('aaaaa');
+    assertNothingStranded('client-1');
+    // Run 3: clean; converges to one secret.
+    talend.deliver = 'store';
+    const third = await runOnce(config(), 'client-1');
+    expect(third.error).toBeUndefined();
+    expect(qlik.hints('client-1')).toEqual([third.progress.newSecret!.meta!.hint]);
+    assertNothingStranded('client-1');
+    // Run 4: nothing left to do.
+    expect((await runOnce(config(), 'client-1')).plan.result).toBe('unchanged');
+  });
+
+  it('a secret Qlik does not accept is deleted and nothing reaches Talend', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    qlik.rejectToken = true;
+    const budget = fakeBudget(5);
+    let t = NOW;
+    const c = { ...ctx(cfg), budget: { ...budget, now: () => t }, sleep: async (ms: number) => void (t += ms) };
+    const observed = await observe('client-1');
+    const plan = planRotation(cfg, observed, NOW, RUN);
+    await expect(applyPlan(plan, observed, c, new Progress(observed))).rejects.toThrow(/did not accept the new secret/);
+    expect(qlik.calls.filter((x) => x === 'TOKEN').length).toBeGreaterThan(1);
+    expect(talend.calls).not.toContain('PUT');
+    expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+    expect(storedRecord('client-1').lease).toBeNull();
+  });
+
+  it('a failed check fails the run, deletes nothing and records the failure; the next run repeats only the check', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always', talendCheckTaskId: 'task-1' }));
+    talend.checkStatuses = ['dispatching', 'execution_failed'];
+    const first = await runOnce(cfg, 'client-1');
+    expect((first.error as Error).message).toMatch(/check of task task-1 did not pass \(execution_failed\)/);
+    expect(qlik.hints('client-1')).toHaveLength(2);
+    const r = storedRecord('client-1');
+    expect(r.check?.result).toBe('failed');
+    expect(r.delivered?.hint).toBe(first.progress.newSecret!.meta!.hint);
+    talend.checkStatuses = ['execution_successful'];
+    talend.calls = [];
+    const second = await runOnce(config({ talendCheckTaskId: 'task-1' }), 'client-1');
+    expect(second.error).toBeUndefined();
+    expect(second.plan.result).toBe('repaired');
+    expect(talend.calls).toEqual(['RUN', 'POLL']);
+    expect(qlik.calls).not.toContain('CREATE secret');
+    expect(qlik.hints('client-1')).toHaveLength(1);
+    expect(storedRecord('client-1').check?.result).toBe('passed');
+  });
+
+  it('a failed retirement fails the run after the record names the new secret; the next run repairs', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    qlik.failures.deleteSecret = () => new Error('Qlik: deleting: HTTP 500');
+    const { error, progress } = await runOnce(cfg, 'client-1');
+    expect((error as Error).message).toMatch(/Retiring the old secret aaaaa failed/);
+    expect(storedRecord('client-1').delivered?.hint).toBe(progress.newSecret!.meta!.hint);
+    qlik.failures.deleteSecret = undefined;
+    const next = await runOnce(config(), 'client-1');
+    expect(next.plan.result).toBe('repaired');
+    expect(qlik.hints('client-1')).toEqual([progress.newSecret!.meta!.hint]);
+  });
+
+  it('loses the lease to a racing run and changes nothing else', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    qlik.afterDescriptionPatch = (c) => {
+      const p = parseDescription(c.description);
+      c.description = renderDescription(p.userText, { ...p.record!, lease: { holder: 'other-run', expiresAt: daysAgo(-1) } });
+    };
+    const { error } = await runOnce(cfg, 'client-1');
+    expect((error as Error).message).toMatch(/Another run took the lease/);
+    expect(qlik.calls).toEqual(['PATCH /description', 'GET client-1']);
+    expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+  });
+
+  it('repairs drift and retires a hand-added secret without rotating', async () => {
+    seedHealthy();
+    const c = qlik.get('client-1');
+    c.consentMethod = 'required';
+    c.allowedGrantTypes = [];
+    c.secrets.push(secret('hand1', 0));
+    const { plan, error, progress } = await runOnce(config(), 'client-1');
+    expect(error).toBeUndefined();
+    expect(plan.result).toBe('repaired');
+    expect(qlik.calls).not.toContain('CREATE secret');
+    expect(c.consentMethod).toBe('trusted');
+    expect(c.allowedGrantTypes).toEqual(['client_credentials']);
+    expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+    expect(progress.changes.join('; ')).toMatch(/retired secret hand1/);
+    expect((await runOnce(config(), 'client-1')).plan.result).toBe('unchanged');
+  });
+
+  it('adopts a hand-made client: rotates once and retires the hand-pasted secret after delivery', async () => {
+    qlik.add(client({ description: 'made by hand' }), { aaaaa: 'hand-pasted-secret-aaaaaaaaaaaaaaaaaa' });
+    talend.held = { clientId: 'client-1', clientSecret: 'hand-pasted-secret-aaaaaaaaaaaaaaaaaa' };
+    const { plan, error, progress } = await runOnce(config(), 'client-1');
+    expect(error).toBeUndefined();
+    expect(plan.result).toBe('rotated');
+    expect(qlik.hints('client-1')).toEqual([progress.newSecret!.meta!.hint]);
+    expect(parseDescription(qlik.get('client-1').description).userText).toBe('made by hand');
+    expect((await runOnce(config(), 'client-1')).plan.result).toBe('unchanged');
+  });
+
+  it('an unchanged plan sends nothing', async () => {
+    seedHealthy();
+    const { plan } = await runOnce(config(), 'client-1');
+    expect(plan.result).toBe('unchanged');
+    expect(qlik.calls).toEqual([]);
+    expect(talend.calls).toEqual([]);
+  });
+});
