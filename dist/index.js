@@ -41227,6 +41227,56 @@ function sameSet(a, b) {
     return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
 }
 
+;// CONCATENATED MODULE: ./src/secrets.ts
+
+/**
+ * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
+ * the job and lets `redact` scrub it from any text that came from a server.
+ */
+const known = new Set();
+/**
+ * Register a secret with the runner's mask. Call it the moment a secret exists, before the value
+ * can reach a log, an output or an error. Each line is registered too, because older self-hosted
+ * runners do not split multi-line values themselves.
+ */
+function registerSecret(value) {
+    if (value === undefined || value === null)
+        return;
+    const trimmed = value.trim();
+    if (trimmed === '' || known.has(value))
+        return;
+    known.add(value);
+    core_setSecret(value);
+    for (const line of value.split(/\r?\n|\r/)) {
+        const l = line.trim();
+        if (l !== '' && l !== trimmed && !known.has(l)) {
+            known.add(l);
+            core_setSecret(l);
+        }
+    }
+}
+/**
+ * Long runs of token characters: a secret the run never saw (an echo of something unknown) still
+ * looks like this, so untrusted text loses them too.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
+/** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
+function redact(text, maxLength = 200) {
+    let out = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const secret of [...known].sort((a, b) => b.length - a.length)) {
+        out = out.split(secret).join('***');
+    }
+    out = out.replace(TOKEN_LIKE, '***');
+    // Control characters could forge workflow commands (`::set-output`) or break the log layout.
+    out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+}
+/** For tests: forget what was registered. */
+function resetSecretsForTest() {
+    known.clear();
+}
+
 ;// CONCATENATED MODULE: ./src/core/failure.ts
 /**
  * A failure the action understands: its message says what failed; `nextRun` says what the next
@@ -41242,6 +41292,7 @@ class RunFailure extends Error {
 }
 
 ;// CONCATENATED MODULE: ./src/core/apply.ts
+
 
 
 
@@ -41383,6 +41434,8 @@ class Run {
             description: renderDescription('', this.record),
             scopes: config.scopes,
         });
+        // Half of the credential pair: masked before any log line can name it.
+        registerSecret(created.client.clientId);
         this.clientId = created.client.clientId;
         this.progress.clientId = created.client.clientId;
         this.stored = this.record;
@@ -41614,56 +41667,6 @@ function clamp(v, lo, hi) {
 
 // EXTERNAL MODULE: external "node:async_hooks"
 var external_node_async_hooks_ = __nccwpck_require__(6698);
-;// CONCATENATED MODULE: ./src/secrets.ts
-
-/**
- * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
- * the job and lets `redact` scrub it from any text that came from a server.
- */
-const known = new Set();
-/**
- * Register a secret with the runner's mask. Call it the moment a secret exists, before the value
- * can reach a log, an output or an error. Each line is registered too, because older self-hosted
- * runners do not split multi-line values themselves.
- */
-function registerSecret(value) {
-    if (value === undefined || value === null)
-        return;
-    const trimmed = value.trim();
-    if (trimmed === '' || known.has(value))
-        return;
-    known.add(value);
-    core_setSecret(value);
-    for (const line of value.split(/\r?\n|\r/)) {
-        const l = line.trim();
-        if (l !== '' && l !== trimmed && !known.has(l)) {
-            known.add(l);
-            core_setSecret(l);
-        }
-    }
-}
-/**
- * Long runs of token characters: a secret the run never saw (an echo of something unknown) still
- * looks like this, so untrusted text loses them too.
- */
-const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
-/** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
-function redact(text, maxLength = 200) {
-    let out = text;
-    // Longest first, so a secret that contains another is replaced whole.
-    for (const secret of [...known].sort((a, b) => b.length - a.length)) {
-        out = out.split(secret).join('***');
-    }
-    out = out.replace(TOKEN_LIKE, '***');
-    // Control characters could forge workflow commands (`::set-output`) or break the log layout.
-    out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-    return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
-}
-/** For tests: forget what was registered. */
-function resetSecretsForTest() {
-    known.clear();
-}
-
 ;// CONCATENATED MODULE: ./src/http/retry-after.ts
 /**
  * How long a server asks us to wait before the next attempt.
@@ -41788,7 +41791,7 @@ class ApiClient {
     constructor(opts) {
         this.service = opts.service;
         this.token = opts.token;
-        this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => new URL(o).origin));
+        this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o, opts.service)));
         this.defaultHeaders = lowerCaseKeys(opts.defaultHeaders ?? {});
         this.budget = opts.budget;
         this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -41821,82 +41824,104 @@ class ApiClient {
         const until = spec.until ?? 'work';
         const headers = this.headersFor(spec);
         const payload = bodyOf(spec);
-        const fail = (kind, message, attempts, extra = {}) => new ApiError({ kind, service: this.service, doing: spec.doing, message, attempts, ...extra });
-        // An attempt that may have reached the server without a definite answer (timeout, reset,
+        // Some attempt may have reached the server without a definite answer (timeout, reset,
         // 502/503/504): the server may have acted on it.
         let mayHaveActed = false;
         for (let attempt = 1;; attempt++) {
             const remaining = this.budget.remainingMs(until);
             if (attempt === 1 && remaining < this.budget.minRequestMs) {
-                throw fail('deadline', `${this.service}: ${spec.doing}: the run's time budget ran out before the request could be sent`, 0);
+                const what = "the run's time budget ran out before the request could be sent";
+                throw this.error(spec, 'deadline', 0, what);
             }
             const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
             const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs);
-            let serverWaitMs;
-            let last;
-            if ('label' in answer) {
-                this.debug(`${this.service} ${spec.method} ${logPath} → ${answer.label} (attempt ${attempt})`);
-                if (spec.repeat === 'once') {
-                    throw fail('unknown-outcome', `${this.service}: ${spec.doing}: no answer (${answer.label}); ${NOT_REPEATED}`, attempt);
-                }
-                mayHaveActed = true;
-                last = { details: {}, text: answer.label };
-            }
-            else {
-                const { status } = answer;
-                this.debug(`${this.service} ${spec.method} ${logPath} → ${status} (attempt ${attempt})`);
-                if (status >= 200 && status < 300)
-                    return this.success(spec, answer, attempt, fail);
-                // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
-                const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
-                if (spec.accept?.includes(status) || deletedMeanwhile) {
-                    const body = lenientJson(answer.text);
-                    return { status, body, headers: answer.headers, attempts: attempt };
-                }
-                const details = errorDetails(answer.text);
-                const httpText = describeStatus(status, details);
-                if (status !== 429 && !GATEWAY_STATUSES.has(status)) {
-                    throw fail('status', `${this.service}: ${spec.doing} failed: ${httpText}`, attempt, { status, ...details });
-                }
-                if (status !== 429 && spec.repeat === 'once') {
-                    // A gateway error does not prove the origin did not act.
-                    throw fail('unknown-outcome', `${this.service}: ${spec.doing}: ${httpText}; ${NOT_REPEATED}`, attempt, {
-                        status,
-                        ...details,
-                    });
-                }
-                if (status !== 429)
-                    mayHaveActed = true;
-                if (status === 429 || status === 503)
-                    serverWaitMs = requestedWaitMs(answer.headers, this.budget.now());
-                last = { status, details, text: httpText };
-            }
+            const verdict = this.judge(spec, answer, attempt, logPath);
+            if ('response' in verdict)
+                return verdict.response;
+            const setback = verdict;
+            mayHaveActed ||= setback.mayHaveActed;
             const giveUp = (why) => {
                 const tries = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
-                if (last.status === undefined) {
-                    throw fail('unknown-outcome', `${this.service}: ${spec.doing}: no answer after ${tries} (${last.text}); ${why}; the outcome is unknown`, attempt);
+                const extra = { status: setback.status, ...setback.details };
+                if (setback.status === undefined) {
+                    const what = `no answer after ${tries} (${setback.text}); ${why}; the outcome is unknown`;
+                    return this.error(spec, 'unknown-outcome', attempt, what);
                 }
                 // A read changes nothing, so its last answer decides. A write that may have reached the
-                // server on some attempt (timeout, reset, gateway error) has an unknown outcome.
+                // server on some attempt has an unknown outcome (the Talend PUT: contract step 6).
                 if (spec.method !== 'GET' && mayHaveActed) {
-                    throw fail('unknown-outcome', `${this.service}: ${spec.doing}: ${last.text} after ${tries}; ${why}; the outcome is unknown`, attempt, { status: last.status, ...last.details });
+                    const what = `${setback.text} after ${tries}; ${why}; the outcome is unknown`;
+                    return this.error(spec, 'unknown-outcome', attempt, what, extra);
                 }
-                throw fail('status', `${this.service}: ${spec.doing} failed: ${last.text} after ${tries}; ${why}`, attempt, {
-                    status: last.status,
-                    ...last.details,
-                });
+                const what = `failed: ${setback.text} after ${tries}; ${why}`;
+                return this.error(spec, 'status', attempt, what, extra);
             };
             if (attempt >= MAX_ATTEMPTS)
-                giveUp('no more attempts allowed');
-            const waitMs = serverWaitMs ?? this.backoffMs(attempt);
+                throw giveUp('no more attempts allowed');
+            const waitMs = setback.serverWaitMs ?? this.backoffMs(attempt);
+            // Never sleep into the deadline: the wait plus the smallest useful request must fit.
             if (waitMs + this.budget.minRequestMs > this.budget.remainingMs(until)) {
-                giveUp(serverWaitMs === undefined
+                throw giveUp(setback.serverWaitMs === undefined
                     ? "the run's time budget leaves no time for another attempt"
-                    : `the server asked to wait ${formatSeconds(serverWaitMs)}, longer than the run's time budget allows`);
+                    : `the server asked to wait ${formatSeconds(setback.serverWaitMs)}, ` +
+                        "longer than the run's time budget allows");
             }
             this.debug(`${this.service} ${spec.method} ${logPath}: retrying in ${waitMs} ms`);
             await this.sleep(waitMs);
         }
+    }
+    /**
+     * What one attempt means: the response, a thrown ApiError, or a setback worth another attempt
+     * if the budget allows.
+     */
+    judge(spec, answer, attempt, logPath) {
+        if ('label' in answer) {
+            this.debug(`${this.service} ${spec.method} ${logPath} → ${answer.label} (attempt ${attempt})`);
+            if (spec.repeat === 'once') {
+                const what = `no answer (${answer.label}); ${NOT_REPEATED}`;
+                throw this.error(spec, 'unknown-outcome', attempt, what);
+            }
+            return { text: answer.label, details: {}, mayHaveActed: true };
+        }
+        const { status } = answer;
+        this.debug(`${this.service} ${spec.method} ${logPath} → ${status} (attempt ${attempt})`);
+        if (status >= 200 && status < 300)
+            return { response: this.success(spec, answer, attempt) };
+        // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
+        const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
+        if (spec.accept?.includes(status) || deletedMeanwhile) {
+            const body = lenientJson(answer.text);
+            return { response: { status, body, headers: answer.headers, attempts: attempt } };
+        }
+        const details = errorDetails(answer.text);
+        const text = describeStatus(status, details);
+        if (status === 429) {
+            // The server did not act: worth another attempt for every request.
+            const serverWaitMs = requestedWaitMs(answer.headers, this.budget.now());
+            return { status, text, details, mayHaveActed: false, serverWaitMs };
+        }
+        if (!GATEWAY_STATUSES.has(status)) {
+            throw this.error(spec, 'status', attempt, `failed: ${text}`, { status, ...details });
+        }
+        if (spec.repeat === 'once') {
+            // A gateway error does not prove that the origin did not act.
+            const what = `${text}; ${NOT_REPEATED}`;
+            throw this.error(spec, 'unknown-outcome', attempt, what, { status, ...details });
+        }
+        const serverWaitMs = status === 503 ? requestedWaitMs(answer.headers, this.budget.now()) : undefined;
+        return { status, text, details, mayHaveActed: true, serverWaitMs };
+    }
+    /** `Qlik: reading the OAuth client failed: HTTP 403 (…)`; `what` starts with "failed" or not. */
+    error(spec, kind, attempts, what, extra = {}) {
+        const separator = what.startsWith('failed') ? ' ' : ': ';
+        return new ApiError({
+            kind,
+            service: this.service,
+            doing: spec.doing,
+            message: `${this.service}: ${spec.doing}${separator}${what}`,
+            attempts,
+            ...extra,
+        });
     }
     checkedUrl(spec) {
         let url;
@@ -41905,18 +41930,14 @@ class ApiClient {
         }
         catch {
             // TypeError: Invalid URL carries the input; it may hold a password.
-            throw new ApiError({
-                kind: 'origin', service: this.service, doing: spec.doing, attempts: 0,
-                message: `${this.service}: ${spec.doing}: refused to send a request to an invalid URL`,
-            });
+            throw this.error(spec, 'origin', 0, 'refused to send a request to an invalid URL');
         }
         // Checked for every request, not only bearer-token ones: a request without the token still
         // carries client credentials in its body (`/oauth/token`).
-        if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !this.allowedOrigins.has(url.origin)) {
-            throw new ApiError({
-                kind: 'origin', service: this.service, doing: spec.doing, attempts: 0,
-                message: `${this.service}: ${spec.doing}: refused to send the ${this.service} credentials to a link on another origin`,
-            });
+        const web = url.protocol === 'https:' || url.protocol === 'http:';
+        if (!web || !this.allowedOrigins.has(url.origin)) {
+            const what = `refused to send the ${this.service} credentials to a link on another origin`;
+            throw this.error(spec, 'origin', 0, what);
         }
         return url;
     }
@@ -41935,29 +41956,36 @@ class ApiClient {
     }
     /** Full jitter: uniform in [0, min(cap, base · 2^(attempt−1))). */
     backoffMs(attempt) {
-        const ceiling = Math.min(this.budget.backoffCapMs, this.budget.backoffBaseMs * 2 ** (attempt - 1));
+        const { backoffBaseMs, backoffCapMs } = this.budget;
+        const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
         return Math.floor(this.random() * ceiling);
     }
-    success(spec, answer, attempts, fail) {
+    success(spec, answer, attempts) {
         const base = { status: answer.status, headers: answer.headers, attempts };
         if (answer.text.trim() === '')
             return { ...base, body: undefined };
+        const invalid = (what) => this.error(spec, 'invalid-response', attempts, `the answer (HTTP ${answer.status}) ${what}`, {
+            status: answer.status,
+        });
         let parsed;
         try {
             parsed = JSON.parse(answer.text);
         }
         catch {
-            // V8's SyntaxError quotes part of the input.
-            throw fail('invalid-response', `${this.service}: ${spec.doing}: the answer (HTTP ${answer.status}) is not valid JSON`, attempts, { status: answer.status });
+            // Not the SyntaxError's message: V8 quotes part of the input in it.
+            throw invalid('is not valid JSON');
         }
         if (spec.schema === undefined)
             return { ...base, body: parsed };
         const result = spec.schema.safeParse(parsed);
         if (result.success)
             return { ...base, body: result.data };
-        const paths = [...new Set(result.error.issues.map((i) => redact(i.path.map(String).join('.') || '(root)', 80)))];
+        // Paths only: zod 4 messages hold no input values by default, but paths are all we need.
+        const paths = [
+            ...new Set(result.error.issues.map((i) => redact(i.path.map(String).join('.') || '(root)', 80))),
+        ];
         const shown = paths.slice(0, MAX_ISSUE_PATHS).join(', ') + (paths.length > MAX_ISSUE_PATHS ? ', …' : '');
-        throw fail('invalid-response', `${this.service}: ${spec.doing}: the answer (HTTP ${answer.status}) does not have the expected shape (at ${shown})`, attempts, { status: answer.status });
+        throw invalid(`does not have the expected shape (at ${shown})`);
     }
     /**
      * One attempt, bounded by `timeoutMs` from start to the last byte of the body (socketTimeout
@@ -41977,7 +42005,11 @@ class ApiClient {
                 throw new AttemptTimeout();
             }
             const text = await readBody(response.message, controller.signal);
-            return { status: response.message.statusCode ?? 0, headers: flattenHeaders(response.message.headers), text };
+            return {
+                status: response.message.statusCode ?? 0,
+                headers: flattenHeaders(response.message.headers),
+                text,
+            };
         })();
         // Whichever loses the race must not become an unhandled rejection.
         timedOut.catch(() => undefined);
@@ -41994,6 +42026,15 @@ class ApiClient {
     }
 }
 const NOT_REPEATED = 'the request is not repeated because the server may have acted on it; the outcome is unknown';
+function originOf(url, service) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        // Not the TypeError: it carries the input, which may hold a password.
+        throw new TypeError(`${service}: an allowed origin is not a valid URL`);
+    }
+}
 function bodyOf(spec) {
     if (spec.json !== undefined && spec.form !== undefined) {
         throw new TypeError(`${spec.doing}: a request has either a JSON or a form body, not both`);
@@ -42051,20 +42092,22 @@ function readBody(message, signal) {
         message.on('close', () => finish(message.complete ? undefined : new BodyCutOff()));
     });
 }
-/** Fixed words for a failure without an answer; never the library's message (it may hold the URL). */
+/** Fixed words for a failure without an answer; never a library's message (it may hold the URL). */
 function describeNetworkError(error, timeoutMs) {
     const timeout = `timeout after ${formatSeconds(timeoutMs)}`;
     if (error instanceof AttemptTimeout)
         return timeout;
-    if (error instanceof BodyTooLarge)
-        return 'the answer was too large';
+    if (error instanceof BodyTooLarge) {
+        return `answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`;
+    }
     if (error instanceof BodyCutOff)
         return 'connection closed before the answer was complete';
     const e = error;
     const code = typeof e.code === 'string' ? e.code : undefined;
     // http-client's own socket timeout rejects with a plain Error "Request timeout: <path?query>".
-    if (typeof e.message === 'string' && e.message.startsWith('Request timeout'))
-        return timeout;
+    if (typeof e.message === 'string' && e.message.startsWith('Request timeout')) {
+        return 'socket timeout';
+    }
     if (e.name === 'AbortError' || code === 'ABORT_ERR')
         return timeout;
     switch (code) {
@@ -42082,7 +42125,9 @@ function describeNetworkError(error, timeoutMs) {
         default:
             if (typeof e.message === 'string' && /socket hang up/i.test(e.message))
                 return 'connection reset';
-            return code !== undefined && /^E[A-Z0-9_]{2,30}$/.test(code) ? `network error ${code}` : 'network error';
+            return code !== undefined && /^E[A-Z0-9_]{2,30}$/.test(code)
+                ? `network error ${code}`
+                : 'network error';
     }
 }
 function formatSeconds(ms) {
@@ -42126,8 +42171,9 @@ function errorDetails(text) {
 }
 function describeStatus(status, details) {
     const title = details.title === undefined ? undefined : JSON.stringify(details.title);
-    if (details.code !== undefined && title !== undefined)
+    if (details.code !== undefined && title !== undefined) {
         return `HTTP ${status} (code ${details.code}: ${title})`;
+    }
     if (details.code !== undefined)
         return `HTTP ${status} (code ${details.code})`;
     if (title !== undefined)

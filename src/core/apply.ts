@@ -9,6 +9,7 @@ import type { QlikApi } from '../qlik/client.js';
 import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
 import type { TalendApi } from '../talend/client.js';
 import { type ObservedState, type RotationPlan, planRotation, secretsToRetire, sortedSet } from './plan.js';
+import { registerSecret } from '../secrets.js';
 import { RunFailure } from './failure.js';
 import { DESCRIPTION_MAX, EMPTY_RECORD, type RotationRecord, type SecretRef, parseDescription, recordsEqual, renderDescription, sameSecret } from './record.js';
 
@@ -173,6 +174,8 @@ class Run {
       description: renderDescription('', this.record),
       scopes: config.scopes,
     });
+    // Half of the credential pair: masked before any log line can name it.
+    registerSecret(created.client.clientId);
     this.clientId = created.client.clientId;
     this.progress.clientId = created.client.clientId;
     this.stored = this.record;

@@ -1,0 +1,268 @@
+/**
+ * Journeys: the bundled action, run as the runner runs it, against the emulator of Qlik and Talend.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/index.js';
+import { parseDescription } from '../../src/core/record.js';
+import { type ActionRun, baseInputs, leaksIn, runAction } from './harness.js';
+
+const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+let emu: Emulator;
+const runs: ActionRun[] = [];
+/** The emulated Qlik's clock runs this far behind, so a secret can be created "days ago". */
+let clockOffsetMs = 0;
+const DAY = 86_400_000;
+
+beforeEach(async () => {
+  clockOffsetMs = 0;
+  emu = await startEmulator({ now: () => Date.now() - clockOffsetMs });
+  runs.length = 0;
+});
+afterEach(async () => {
+  // I5 on every run of every journey.
+  for (const run of runs) expect(leaksIn(run, emu.issuedSecrets())).toEqual([]);
+  expect(emu.violations).toEqual([]);
+  await emu.close();
+});
+
+async function act(extra: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
+  const run = await runAction({ ...baseInputs(emu), ...extra }, { env });
+  runs.push(run);
+  return run;
+}
+
+function only<T>(xs: T[]): T {
+  expect(xs).toHaveLength(1);
+  return xs[0]!;
+}
+
+/** I1: every secret Talend may hold exists in Qlik, and the pair Talend holds works. */
+function expectNothingStranded(clientId: string) {
+  const c = emu.client(clientId)!;
+  const record = parseDescription(c.description).record;
+  const hints = c.clientSecrets.map((s) => s.hint);
+  if (record) for (const ref of [record.delivered, ...record.pending]) if (ref) expect(hints).toContain(ref.hint);
+  const pair = emu.talendPair();
+  if (pair) expect(c.clientSecrets.map((s) => s.secret)).toContain(pair.clientSecret);
+}
+
+describe('journeys', () => {
+  it('fresh tenant → created; immediate rerun → unchanged with no changing request (I3)', async () => {
+    const first = await act();
+    expect(first.code).toBe(0);
+    expect(first.outputs.result).toBe('created');
+    const client = only(emu.clients());
+    expect(client.appType).toBe('web');
+    expect(client.allowedGrantTypes).toContain('client_credentials');
+    expect(client.consentMethod).toBe('trusted');
+    expect(first.outputs['client-id']).toBe(client.clientId);
+    expect(emu.talendPair()).toEqual({ clientId: client.clientId, clientSecret: first.outputs['client-secret'] });
+    expect(first.outputs['secret-hint']).toBe(only(client.clientSecrets).hint);
+    expect(first.summary).toMatch(/created/);
+    expect(JSON.parse(first.outputs.plan!).map((s: { step: string }) => s.step)).toContain('create-client');
+
+    const mark = emu.log.length;
+    const second = await act();
+    expect(second.code).toBe(0);
+    expect(second.outputs.result).toBe('unchanged');
+    expect(second.outputs['client-secret']).toBe('');
+    expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    expectNothingStranded(client.clientId);
+  });
+
+  it('rotate: always rotates a young secret and retires the old one', async () => {
+    await act();
+    const before = only(emu.clients());
+    const run = await act({ rotate: 'always' });
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe('rotated');
+    const after = only(emu.clients());
+    expect(after.clientSecrets).toHaveLength(1);
+    expect(after.clientSecrets[0]!.hint).not.toBe(before.clientSecrets[0]!.hint);
+    expect(emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
+    expectNothingStranded(after.clientId);
+  });
+
+  it.each([
+    ['exactly at the limit', 30, 'rotated'],
+    ['past the limit', 31, 'rotated'],
+    ['young', 29, 'unchanged'],
+  ])('rotation by age: a secret %s', async (_l, ageDays, expected) => {
+    // The first run creates the client and its secret as if it ran ageDays ago.
+    clockOffsetMs = ageDays * DAY;
+    expect((await act({ 'max-secret-age-days': '30' })).outputs.result).toBe('created');
+    clockOffsetMs = 0;
+    const run = await act({ 'max-secret-age-days': '30' });
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe(expected);
+    if (expected === 'unchanged') expect(run.outputs['next-rotation-due']).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('keep-previous-secrets: 1 keeps one older secret', async () => {
+    await act();
+    await act({ rotate: 'always', 'keep-previous-secrets': '1' });
+    expect(only(emu.clients()).clientSecrets).toHaveLength(2);
+    const again = await act({ 'keep-previous-secrets': '1' });
+    expect(again.outputs.result).toBe('unchanged');
+  });
+
+  it('rotate: never on a healthy setup changes nothing', async () => {
+    await act();
+    const mark = emu.log.length;
+    const run = await act({ rotate: 'never' });
+    expect(run.outputs.result).toBe('unchanged');
+    expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+  });
+
+  it('adopts a hand-made client with a hand-pasted pair: rotates once, keeps the description', async () => {
+    const seeded = emu.seedClient({ description: 'Created by Alice for TMC', secrets: [{ ageDays: 200 }] });
+    emu.setTalendPair(seeded.clientId, seeded.clientSecrets[0]!.secret);
+    const run = await act();
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe('rotated');
+    const c = only(emu.clients());
+    expect(c.clientSecrets).toHaveLength(1);
+    expect(emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
+    expect(parseDescription(c.description).userText).toBe('Created by Alice for TMC');
+    expect((await act()).outputs.result).toBe('unchanged');
+  });
+
+  it('dry run on a fresh and on a drifted tenant → planned, no POST/PUT/PATCH/DELETE (I4)', async () => {
+    const fresh = await act({ 'dry-run': 'true' });
+    expect(fresh.code).toBe(0);
+    expect(fresh.outputs.result).toBe('planned');
+    expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+    expect(emu.clients()).toEqual([]);
+
+    await act();
+    const c = only(emu.clients());
+    emu.updateClient(c.clientId, { consentMethod: 'required', allowedGrantTypes: [], allowedScopes: ['user_default'] });
+    const mark = emu.log.length;
+    const drifted = await act({ 'dry-run': 'true' });
+    expect(drifted.outputs.result).toBe('planned');
+    expect(drifted.stdout).toMatch(/consent method/);
+    expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+  });
+
+  it('repairs drift, then stays unchanged', async () => {
+    await act();
+    const c = only(emu.clients());
+    emu.updateClient(c.clientId, { consentMethod: 'required', allowedGrantTypes: ['urn:qlik:oauth:user-impersonation'], allowedScopes: ['user_default'] });
+    const run = await act();
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe('repaired');
+    const after = only(emu.clients());
+    expect(after.allowedGrantTypes).toEqual(['urn:qlik:oauth:user-impersonation', 'client_credentials']);
+    expect([...after.allowedScopes].sort()).toEqual(['admin_classic', 'user_default']);
+    expect((await act()).outputs.result).toBe('unchanged');
+  });
+
+  it('a scope Qlik does not keep is not patched again on every run', async () => {
+    emu.setDroppedScopes(['no_such_scope']);
+    const scopes = 'user_default admin_classic no_such_scope';
+    expect((await act({ scopes })).outputs.result).toBe('created');
+    const mark = emu.log.length;
+    expect((await act({ scopes })).outputs.result).toBe('unchanged');
+    expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+  });
+
+  it('an extra secret added by hand is retired (repaired), then unchanged', async () => {
+    await act();
+    const c = only(emu.clients());
+    emu.addSecret(c.clientId);
+    const run = await act();
+    expect(run.outputs.result).toBe('repaired');
+    expect(only(emu.clients()).clientSecrets).toHaveLength(1);
+    expect((await act()).outputs.result).toBe('unchanged');
+  });
+
+  it('duplicates: fails listing the IDs; with client-id it proceeds', async () => {
+    const a = emu.seedClient({});
+    const b = emu.seedClient({});
+    const run = await act();
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.stdout).toContain(a.clientId);
+    expect(run.stdout).toContain(b.clientId);
+    expect(run.stdout).toMatch(/client-id/);
+    expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+    const pinned = await act({ 'client-id': b.clientId });
+    expect(pinned.code).toBe(0);
+    expect(pinned.outputs.result).toBe('rotated');
+    expect(emu.talendPair()?.clientId).toBe(b.clientId);
+  });
+
+  it('a client-id that does not exist is an error; nothing is created', async () => {
+    const run = await act({ 'client-id': 'does-not-exist' });
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/client-id/);
+    expect(emu.clients()).toEqual([]);
+  });
+
+  it('appType native is refused without changes', async () => {
+    emu.seedClient({ appType: 'native' });
+    const run = await act();
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/appType 'native'/);
+    expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+  });
+
+  it('5 secrets and no record: fails naming the input; with reclaim-unrecorded-secrets it rotates', async () => {
+    emu.seedClient({ secrets: [1, 2, 3, 4, 5].map((ageDays) => ({ ageDays })) });
+    const run = await act();
+    expect(run.code).not.toBe(0);
+    expect(run.stdout).toMatch(/reclaim-unrecorded-secrets/);
+    expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+    const reclaim = await act({ 'reclaim-unrecorded-secrets': 'true' });
+    expect(reclaim.code).toBe(0);
+    expect(reclaim.outputs.result).toBe('rotated');
+    expect(only(emu.clients()).clientSecrets).toHaveLength(1);
+  });
+
+  it('task-run check passing, failing (I7), and failing then passing once the task is fixed', async () => {
+    emu.defineTask('smoke', 'execution_successful');
+    const ok = await act({ 'talend-check-task-id': 'smoke' });
+    expect(ok.code).toBe(0);
+    expect(ok.outputs.result).toBe('created');
+
+    emu.defineTask('broken', 'execution_failed');
+    const bad = await act({ 'talend-check-task-id': 'broken', rotate: 'always' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.outputs.result).toBe('failed');
+    expect(bad.stdout).toMatch(/did not pass/);
+    expectNothingStranded(only(emu.clients()).clientId);
+
+    emu.defineTask('broken', 'execution_successful');
+    const mark = emu.log.length;
+    const fixed = await act({ 'talend-check-task-id': 'broken' });
+    expect(fixed.code).toBe(0);
+    expect(fixed.outputs.result).toBe('repaired');
+    const changed = emu.log.slice(mark).filter((r) => CHANGING.has(r.method));
+    expect(changed.some((r) => r.path.includes('client-secrets') && r.method === 'POST')).toBe(false);
+    expect(changed.some((r) => r.path.endsWith('/processing/executions'))).toBe(true);
+    expect((await act({ 'talend-check-task-id': 'broken' })).outputs.result).toBe('unchanged');
+  });
+
+  it('finds the target among 2,500 clients on the last page', async () => {
+    emu.seedManyClients(2500, 'Other client');
+    await act();
+    const target = emu.clients().filter((c) => c.clientName === 'Talend Management Console');
+    expect(target).toHaveLength(1);
+    const run = await act();
+    expect(run.outputs.result).toBe('unchanged');
+  });
+
+  it('writes result=failed and the other outputs on failure', async () => {
+    await act();
+    emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', action: { status: 400, body: { status: 400, message: 'Qlik Cloud connection failed' } } });
+    const run = await act({ rotate: 'always' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.outputs['client-id']).toBe(only(emu.clients()).clientId);
+    expect(run.outputs['client-secret']).not.toBe('');
+    expect(run.outputs['secret-hint']).toBe(only(emu.clients()).clientSecrets[0]!.hint);
+    expect(run.stdout).toMatch(/::error::.*Talend refused the new secret/);
+    expect(run.summary).toMatch(/What failed/);
+    expectNothingStranded(only(emu.clients()).clientId);
+  });
+});

@@ -1,0 +1,98 @@
+// startEmulator: a stateful Qlik Cloud tenant and Talend Cloud API on two loopback servers.
+import { FaultBook } from './faults.js';
+import { startService, Wire } from './http.js';
+import { qlikService } from './qlik.js';
+import { copy, EmulatorState, hex } from './state.js';
+import { executionStatus, talendService } from './talend.js';
+import type { Emulator, EmulatorOptions } from './types.js';
+
+export type {
+  AppType,
+  ClientChanges,
+  ConsentMethod,
+  Emulator,
+  EmulatorOptions,
+  ExecutionState,
+  FaultAction,
+  FaultRule,
+  IssuedSecret,
+  LoggedRequest,
+  QlikClientState,
+  QlikSecretState,
+  SeedClient,
+  SeededClient,
+  SeedSecret,
+  ServiceKind,
+} from './types.js';
+
+function normalisePath(p: string): string {
+  const trimmed = p.replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const qlikApiKey = opts.qlikApiKey ?? `qlik-admin-key-${hex(24)}`;
+  const talendToken = opts.talendToken ?? `talend-pat-${hex(24)}`;
+  const talendBasePath = normalisePath(opts.talendBasePath ?? '/talend-api');
+  const qlikAuthPath = normalisePath(opts.qlikAuthPath ?? '/tmc/qlik-cloud-authentication') || '/';
+
+  const state = new EmulatorState(qlikApiKey, talendToken, opts.now ?? Date.now);
+  const faults = new FaultBook();
+  const wire = new Wire(faults);
+  wire.latencyMs = opts.latencyMs ?? 0;
+
+  const qlik = await startService(qlikService(state, { sparsePages: opts.sparsePages ?? false }), wire, opts.qlikPort ?? 0);
+  const talend = await startService(talendService(state, { basePath: talendBasePath, qlikAuthPath }), wire, opts.talendPort ?? 0).catch(
+    async (err: unknown) => {
+      await qlik.close();
+      throw err;
+    },
+  );
+  const talendUrl = talend.origin + talendBasePath;
+  let closed: Promise<void> | undefined;
+
+  return {
+    qlikUrl: qlik.origin,
+    talendUrl,
+    talendQlikAuthUrl: talendUrl + qlikAuthPath,
+    qlikApiKey,
+    talendToken,
+    log: wire.log,
+    violations: wire.violations,
+    setLatency: (ms) => {
+      wire.latencyMs = ms;
+    },
+
+    seedClient: (c = {}) => copy(state.seedClient(c)),
+    seedManyClients: (n, namePrefix = 'Seeded client') => state.seedMany(n, namePrefix),
+    addSecret: (clientId, o) => state.addSecret(clientId, o),
+    updateClient: (clientId, changes) => copy(state.updateClient(clientId, changes)),
+    setTalendPair: (clientId, clientSecret) => state.setTalendPair(clientId, clientSecret),
+    defineTask: (taskId, finalStatus) => {
+      state.tasks.set(taskId, finalStatus);
+    },
+    setDroppedScopes: (scopes) => state.setDroppedScopes(scopes),
+
+    fault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    onRequest: (cb) => wire.onRequest(cb),
+
+    clients: () => copy(state.allClients()),
+    client: (clientId) => {
+      const c = state.client(clientId);
+      return c ? copy(c) : undefined;
+    },
+    talendPair: () => (state.talendPair ? { ...state.talendPair } : null),
+    executions: () => [...state.executions.values()].map((e) => ({ executionId: e.executionId, taskId: e.taskId, status: executionStatus(e) })),
+    issuedSecrets: () => state.issuedSecrets(),
+    dump: () => copy({ ...(state.dump() as object), log: wire.log, violations: wire.violations }),
+    close: () => {
+      closed ??= (async () => {
+        wire.close();
+        await Promise.all([qlik.close(), talend.close()]);
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Wire shapes of the Qlik side: the admin view of a client and Qlik's error body.
+import type { RouteResponse } from './http.js';
+import type { QlikClientState } from './types.js';
+
+export interface TenantInfo {
+  tenantId: string;
+  ownerId: string;
+}
+
+/** `OAuthClientAdminListItem` / `OAuthClientAdminReadResponse`: metadata only, never secret values. */
+export function adminView(c: QlikClientState, tenant: TenantInfo): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    clientId: c.clientId,
+    clientName: c.clientName,
+    appType: c.appType,
+    description: c.description,
+    redirectUris: [...c.redirectUris],
+    allowedOrigins: [...c.allowedOrigins],
+    allowedScopes: [...c.allowedScopes],
+    allowedGrantTypes: [...c.allowedGrantTypes],
+    allowedAuthMethods: [...c.allowedAuthMethods],
+    publicKeys: structuredClone(c.publicKeys),
+    clientSecrets: c.clientSecrets.map((s) => ({ hint: s.hint, createdAt: s.createdAt, createdBy: s.createdBy })),
+    connectionConfig: { consentMethod: c.consentMethod },
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    createdByType: 'user',
+    ownerId: tenant.ownerId,
+    tenantId: tenant.tenantId,
+  };
+  if (c.clientUri !== undefined) view.clientUri = c.clientUri;
+  if (c.logoUri !== undefined) view.logoUri = c.logoUri;
+  if (c.jwksUri !== undefined) view.jwksUri = c.jwksUri;
+  return view;
+}
+
+export function qlikError(status: number, code: string, title: string, detail?: string, headers?: Record<string, string>): RouteResponse {
+  const error: Record<string, string> = { code, title };
+  if (detail !== undefined) error.detail = detail;
+  const res: RouteResponse = { status, body: { errors: [error] } };
+  if (headers) res.headers = headers;
+  return res;
+}
+
+export const badRequest = (detail: string): RouteResponse => qlikError(400, 'HTTP-400', 'Bad Request', detail);
+export const notFound = (detail: string): RouteResponse => qlikError(404, 'HTTP-404', 'Not Found', detail);

@@ -1,0 +1,286 @@
+// The emulated tenant's state: Qlik OAuth clients and their secrets, issued access tokens,
+// the pair stored in TMC, Talend tasks and executions. No HTTP here.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  AppType,
+  ClientChanges,
+  ConsentMethod,
+  IssuedSecret,
+  QlikClientState,
+  QlikSecretState,
+  SeedClient,
+  SeedSecret,
+} from './types.js';
+
+export const MAX_SECRETS_PER_CLIENT = 5;
+export const ACCESS_TOKEN_LIFETIME_S = 21600;
+const DAY_MS = 86_400_000;
+
+export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+export interface AccessTokenRecord {
+  clientId: string;
+  expiresAt: number;
+}
+
+export interface ExecutionRecord {
+  executionId: string;
+  taskId: string;
+  /** How many times the execution was read: drives dispatching → executing → final. */
+  polls: number;
+  triggeredAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  finalStatus?: string;
+  errorMessage?: string;
+}
+
+/** Fields a caller may give when a client is made (API create or seeding). */
+export interface ClientInit {
+  clientId?: string;
+  clientName: string;
+  appType: AppType;
+  description?: string;
+  clientUri?: string;
+  logoUri?: string;
+  jwksUri?: string;
+  redirectUris?: string[];
+  allowedOrigins?: string[];
+  allowedScopes?: string[];
+  allowedGrantTypes?: string[];
+  allowedAuthMethods?: string[];
+  publicKeys?: unknown[];
+  consentMethod: ConsentMethod;
+  createdAt?: string;
+}
+
+export class EmulatorState {
+  readonly adminUserId = hex(12);
+  readonly adminUserName = 'Emulated Tenant Admin';
+  readonly tenantId = hex(16);
+  readonly accountId = randomUUID();
+
+  private readonly clientsById = new Map<string, QlikClientState>();
+  /** Every hint a client ever had, so a new hint never repeats an old one on the same client. */
+  private readonly hintsEver = new Map<string, Set<string>>();
+  private readonly issued: string[] = [];
+  private readonly issuedSet = new Set<string>();
+  /** Client secret values only (created by Qlik or handed to TMC), for leak checks. */
+  readonly clientSecretValues = new Set<string>();
+  private droppedScopes = new Set<string>();
+
+  readonly accessTokens = new Map<string, AccessTokenRecord>();
+  talendPair: { clientId: string; clientSecret: string } | null = null;
+  readonly tasks = new Map<string, string>();
+  readonly executions = new Map<string, ExecutionRecord>();
+
+  constructor(
+    readonly apiKey: string,
+    readonly talendToken: string,
+    readonly now: () => number,
+  ) {
+    this.recordIssued(apiKey);
+    this.recordIssued(talendToken);
+  }
+
+  nowIso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  recordIssued(value: string): void {
+    if (value && !this.issuedSet.has(value)) {
+      this.issuedSet.add(value);
+      this.issued.push(value);
+    }
+  }
+
+  issuedSecrets(): string[] {
+    return [...this.issued];
+  }
+
+  setDroppedScopes(scopes: string[]): void {
+    this.droppedScopes = new Set(scopes);
+  }
+
+  /** Qlik silently drops scopes it does not keep. */
+  keptScopes(scopes: string[]): string[] {
+    return scopes.filter((s) => !this.droppedScopes.has(s));
+  }
+
+  client(clientId: string): QlikClientState | undefined {
+    return this.clientsById.get(clientId);
+  }
+
+  /** All clients in creation order (the list's default order). */
+  allClients(): QlikClientState[] {
+    return [...this.clientsById.values()];
+  }
+
+  deleteClient(clientId: string): boolean {
+    return this.clientsById.delete(clientId);
+  }
+
+  createClient(init: ClientInit): QlikClientState {
+    const createdAt = init.createdAt ?? this.nowIso();
+    let clientId = init.clientId ?? hex(16);
+    while (!init.clientId && this.clientsById.has(clientId)) clientId = hex(16);
+    if (this.clientsById.has(clientId)) throw new Error(`emulator: client ${clientId} already exists`);
+    const client: QlikClientState = {
+      clientId,
+      clientName: init.clientName,
+      appType: init.appType,
+      description: init.description ?? '',
+      redirectUris: [...(init.redirectUris ?? [])],
+      allowedOrigins: [...(init.allowedOrigins ?? [])],
+      allowedScopes: this.keptScopes([...(init.allowedScopes ?? [])]),
+      allowedGrantTypes: [...(init.allowedGrantTypes ?? [])],
+      allowedAuthMethods: [...(init.allowedAuthMethods ?? ['client_secret'])],
+      publicKeys: [...(init.publicKeys ?? [])],
+      consentMethod: init.consentMethod,
+      clientSecrets: [],
+      createdAt,
+      updatedAt: createdAt,
+    };
+    if (init.clientUri !== undefined) client.clientUri = init.clientUri;
+    if (init.logoUri !== undefined) client.logoUri = init.logoUri;
+    if (init.jwksUri !== undefined) client.jwksUri = init.jwksUri;
+    this.clientsById.set(clientId, client);
+    this.hintsEver.set(clientId, new Set());
+    return client;
+  }
+
+  /** Adds a secret to a client, without the 5-secret check (callers decide). */
+  newSecret(client: QlikClientState, createdAt?: string): QlikSecretState {
+    const used = this.hintsEver.get(client.clientId) ?? new Set<string>();
+    this.hintsEver.set(client.clientId, used);
+    let hint = hex(3).slice(0, 5);
+    while (used.has(hint)) hint = hex(3).slice(0, 5);
+    used.add(hint);
+    const secret: QlikSecretState = {
+      hint,
+      secret: hex(32),
+      createdAt: createdAt ?? this.nowIso(),
+      createdBy: this.adminUserId,
+    };
+    client.clientSecrets.push(secret);
+    this.recordIssued(secret.secret);
+    this.clientSecretValues.add(secret.secret);
+    return secret;
+  }
+
+  seedSecretCreatedAt(s: SeedSecret): string {
+    if (s.createdAt !== undefined) return s.createdAt;
+    return new Date(this.now() - (s.ageDays ?? 0) * DAY_MS).toISOString();
+  }
+
+  seedClient(c: Partial<SeedClient>): QlikClientState {
+    const appType = c.appType ?? 'web';
+    const seeds = c.secrets ?? (appType === 'web' ? [{}] : []);
+    const secretTimes = seeds.map((s) => this.seedSecretCreatedAt(s));
+    // A client is never younger than its oldest secret.
+    const oldest = [this.nowIso(), ...secretTimes].sort()[0];
+    const init: ClientInit = {
+      clientName: c.clientName ?? 'Talend Management Console',
+      appType,
+      description: c.description ?? '',
+      redirectUris: c.redirectUris ?? [],
+      allowedGrantTypes: c.allowedGrantTypes ?? ['client_credentials'],
+      allowedScopes: c.allowedScopes ?? ['user_default', 'admin_classic'],
+      allowedAuthMethods: c.allowedAuthMethods ?? ['client_secret'],
+      consentMethod: c.consentMethod ?? 'trusted',
+      createdAt: c.createdAt ?? oldest,
+    };
+    if (c.clientId !== undefined) init.clientId = c.clientId;
+    const client = this.createClient(init);
+    // Seeding states exactly what the test asked for: no dropped-scope filtering.
+    client.allowedScopes = [...(init.allowedScopes ?? [])];
+    for (const t of secretTimes) this.newSecret(client, t);
+    return client;
+  }
+
+  seedMany(n: number, namePrefix: string): void {
+    const width = String(n).length;
+    const createdAt = this.nowIso();
+    for (let i = 1; i <= n; i++) {
+      const client = this.createClient({
+        clientName: `${namePrefix} ${String(i).padStart(width, '0')}`,
+        appType: 'web',
+        allowedGrantTypes: ['client_credentials'],
+        allowedScopes: ['user_default'],
+        consentMethod: 'trusted',
+        createdAt,
+      });
+      this.newSecret(client, createdAt);
+    }
+  }
+
+  updateClient(clientId: string, changes: ClientChanges): QlikClientState {
+    const client = this.clientsById.get(clientId);
+    if (!client) throw new Error(`emulator: no client ${clientId}`);
+    const rest: Partial<QlikClientState> = structuredClone(changes);
+    delete rest.clientId;
+    delete rest.clientSecrets;
+    Object.assign(client, rest);
+    if (changes.updatedAt === undefined) client.updatedAt = this.nowIso();
+    return client;
+  }
+
+  addSecret(clientId: string, opts: SeedSecret = {}): IssuedSecret {
+    const client = this.clientsById.get(clientId);
+    if (!client) throw new Error(`emulator: no client ${clientId}`);
+    const s = this.newSecret(client, this.seedSecretCreatedAt(opts));
+    return { hint: s.hint, secret: s.secret, createdAt: s.createdAt };
+  }
+
+  /** Would Qlik's /oauth/token accept this pair for the client-credentials grant right now? */
+  pairWorks(clientId: string, clientSecret: string): boolean {
+    const client = this.clientsById.get(clientId);
+    if (!client) return false;
+    return (
+      client.appType === 'web' &&
+      client.allowedGrantTypes.includes('client_credentials') &&
+      client.allowedAuthMethods.includes('client_secret') &&
+      client.clientSecrets.some((s) => s.secret === clientSecret)
+    );
+  }
+
+  issueAccessToken(clientId: string): { token: string; expiresAt: number } {
+    const token = `qat_${hex(32)}`;
+    const expiresAt = this.now() + ACCESS_TOKEN_LIFETIME_S * 1000;
+    this.accessTokens.set(token, { clientId, expiresAt });
+    this.recordIssued(token);
+    return { token, expiresAt };
+  }
+
+  accessTokenValid(token: string): AccessTokenRecord | undefined {
+    const rec = this.accessTokens.get(token);
+    return rec && rec.expiresAt > this.now() ? rec : undefined;
+  }
+
+  setTalendPair(clientId: string, clientSecret: string): void {
+    this.talendPair = { clientId, clientSecret };
+    this.recordIssued(clientSecret);
+    if (clientSecret) this.clientSecretValues.add(clientSecret);
+  }
+
+  dump(): unknown {
+    return {
+      qlik: {
+        tenantId: this.tenantId,
+        droppedScopes: [...this.droppedScopes],
+        clients: this.allClients(),
+        accessTokens: [...this.accessTokens.entries()].map(([token, r]) => ({ token, ...r })),
+      },
+      talend: {
+        accountId: this.accountId,
+        pair: this.talendPair,
+        tasks: Object.fromEntries(this.tasks),
+        executions: [...this.executions.values()],
+      },
+    };
+  }
+}
+
+export function copy<T>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,177 @@
+// The emulated Talend Cloud API: TMC's Qlik Cloud Authentication setting (the action's own
+// contract), a token preflight, and task executions that use the stored Qlik credentials.
+import { randomUUID } from 'node:crypto';
+import type { RouteRequest, RouteResponse, ServiceDefinition } from './http.js';
+import type { EmulatorState, ExecutionRecord } from './state.js';
+import { findViolations } from './violations.js';
+
+export interface TalendOptions {
+  basePath: string;
+  qlikAuthPath: string;
+}
+
+const EXECUTION_STATUS: Record<string, string> = {
+  dispatching: 'DISPATCHING_FLOW',
+  executing: 'STARTING_FLOW_EXECUTION',
+  execution_successful: 'EXECUTION_SUCCESS',
+  execution_failed: 'EXECUTION_FAILED',
+  execution_rejected: 'EXECUTION_REJECTED',
+  deploy_failed: 'DEPLOY_FAILED',
+  terminated: 'EXECUTION_TERMINATED',
+  terminated_timeout: 'EXECUTION_TERMINATED_TIMEOUT',
+  terminated_shutdown: 'EXECUTION_TERMINATED_SHUTDOWN',
+};
+
+export function talendService(state: EmulatorState, opts: TalendOptions): ServiceDefinition {
+  const error = (req: RouteRequest, status: number, message: string, detail?: string): RouteResponse => {
+    const body: Record<string, unknown> = { status, message };
+    if (detail !== undefined) body.detail = detail;
+    body.requestId = req.requestId;
+    return { status, body };
+  };
+  const notFound = (req: RouteRequest): RouteResponse => error(req, 404, 'Not Found', `No route for ${req.method} ${req.path}`);
+  const methodNotAllowed = (req: RouteRequest): RouteResponse => error(req, 405, 'Method Not Allowed');
+
+  const route = (req: RouteRequest, underBase: boolean): RouteResponse => {
+    if (!underBase) return notFound(req);
+    const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (m?.[1] !== state.talendToken) return error(req, 401, 'Unauthorized', 'Token authorization is required for access');
+
+    if (req.path === opts.qlikAuthPath) {
+      if (req.method === 'PUT') return putQlikAuth(req);
+      if (req.method === 'GET') {
+        const pair = state.talendPair;
+        return { status: 200, body: { clientId: pair?.clientId ?? null, connected: pair ? state.pairWorks(pair.clientId, pair.clientSecret) : false } };
+      }
+      if (req.method === 'DELETE') {
+        state.talendPair = null;
+        return { status: 204 };
+      }
+      return methodNotAllowed(req);
+    }
+    if (req.path === '/account/subscription') {
+      if (req.method !== 'GET') return methodNotAllowed(req);
+      return {
+        status: 200,
+        body: { accountId: state.accountId, accountName: 'Emulated Talend account', type: 'CLOUD', edition: 'ENTERPRISE', expirationDate: '2099-12-31T00:00:00Z' },
+      };
+    }
+    if (req.path === '/orchestration/environments') {
+      if (req.method !== 'GET') return methodNotAllowed(req);
+      return { status: 200, body: [{ id: 'env-default', name: 'default', default: true, workspaces: [] }] };
+    }
+    if (req.path === '/processing/executions') {
+      if (req.method !== 'POST') return methodNotAllowed(req);
+      return startExecution(req);
+    }
+    const exec = /^\/processing\/executions\/([^/]+)$/.exec(req.path);
+    if (exec) {
+      if (req.method !== 'GET') return methodNotAllowed(req);
+      return pollExecution(req, decodeURIComponent(exec[1] as string));
+    }
+    return notFound(req);
+  };
+
+  const putQlikAuth = (req: RouteRequest): RouteResponse => {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body);
+    } catch {
+      return error(req, 400, 'Invalid request body', 'Body must be JSON {"clientId","clientSecret"}');
+    }
+    const { clientId, clientSecret } = (typeof body === 'object' && body !== null ? body : {}) as { clientId?: unknown; clientSecret?: unknown };
+    if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
+      return error(req, 400, 'clientId and clientSecret are required');
+    }
+    state.recordIssued(clientSecret);
+    // TMC's Connect checks the pair against the Qlik tenant; done in-process, so it is not logged.
+    if (!state.pairWorks(clientId, clientSecret)) {
+      return error(req, 400, 'Qlik Cloud connection failed: invalid client credentials', 'The Qlik Cloud tenant refused the client credentials');
+    }
+    state.setTalendPair(clientId, clientSecret);
+    return { status: 200, body: { status: 'connected' } };
+  };
+
+  const startExecution = (req: RouteRequest): RouteResponse => {
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body);
+    } catch {
+      return error(req, 400, 'Invalid request body');
+    }
+    const executable = (body as { executable?: unknown } | null)?.executable;
+    if (typeof executable !== 'string' || executable === '') return error(req, 400, 'executable is required');
+    if (!state.tasks.has(executable)) return error(req, 404, 'Task not found', `No task with id ${executable}`);
+    const record: ExecutionRecord = { executionId: randomUUID(), taskId: executable, polls: 0, triggeredAt: state.nowIso() };
+    state.executions.set(record.executionId, record);
+    return { status: 201, body: { executionId: record.executionId } };
+  };
+
+  const pollExecution = (req: RouteRequest, executionId: string): RouteResponse => {
+    const rec = state.executions.get(executionId);
+    if (!rec) return error(req, 404, 'Execution not found');
+    rec.polls += 1;
+    // Progress per poll, not by wall clock: dispatching, executing, then final.
+    if (rec.polls >= 2 && rec.startedAt === undefined) rec.startedAt = state.nowIso();
+    if (rec.polls >= 3 && rec.finalStatus === undefined) settle(rec);
+    const status = executionStatus(rec);
+    const body: Record<string, unknown> = {
+      executionId: rec.executionId,
+      accountId: state.accountId,
+      userId: 'emulated-user',
+      userType: 'USER',
+      workspaceId: 'ws-emulated',
+      environmentVersion: 'v2',
+      executionDestination: 'CLOUD',
+      executionType: 'MANUAL',
+      taskId: rec.taskId,
+      jobId: `job-${rec.taskId}`,
+      jobVersion: '0.1.0',
+      status,
+      executionStatus: EXECUTION_STATUS[status] ?? 'EXECUTION_EVENT_RECEIVED',
+      triggerTimestamp: rec.triggeredAt,
+    };
+    if (rec.startedAt) body.startTimestamp = rec.startedAt;
+    if (rec.finishedAt) body.finishTimestamp = rec.finishedAt;
+    if (rec.errorMessage) {
+      body.errorType = 'JOB_FAILURE';
+      body.errorMessage = rec.errorMessage;
+    }
+    return { status: 200, body };
+  };
+
+  const settle = (rec: ExecutionRecord): void => {
+    const defined = state.tasks.get(rec.taskId) ?? 'execution_failed';
+    rec.finishedAt = state.nowIso();
+    const pair = state.talendPair;
+    // The smoke-test Job requests a Qlik token with the pair TMC holds.
+    if (defined === 'execution_successful' && !(pair && state.pairWorks(pair.clientId, pair.clientSecret))) {
+      rec.finalStatus = 'execution_failed';
+      rec.errorMessage = 'Qlik Cloud authentication failed: HTTP 401 invalid_client';
+      return;
+    }
+    rec.finalStatus = defined;
+    if (defined !== 'execution_successful') rec.errorMessage = `Task ended ${defined}`;
+  };
+
+  return {
+    kind: 'talend',
+    basePath: opts.basePath,
+    route,
+    inspect: (req, underBase) =>
+      findViolations(state, {
+        service: 'talend',
+        method: req.method,
+        routePath: req.path,
+        rawPath: req.rawPath,
+        headers: req.headers,
+        body: req.body,
+        isQlikAuthPut: underBase && req.method === 'PUT' && req.path === opts.qlikAuthPath,
+      }),
+  };
+}
+
+export function executionStatus(rec: ExecutionRecord): string {
+  if (rec.finalStatus !== undefined) return rec.finalStatus;
+  return rec.polls >= 2 ? 'executing' : 'dispatching';
+}

@@ -1,0 +1,166 @@
+// Public types of the Qlik Cloud + Talend Cloud emulator used by the end-to-end tests.
+
+export interface EmulatorOptions {
+  /** Default 'qlik-admin-key-' + random hex (>= 32 chars). */
+  qlikApiKey?: string;
+  /** Default 'talend-pat-' + random hex. */
+  talendToken?: string;
+  /** Default '/talend-api': every Talend route is served under it, so a talend-api-url with a path is exercised. */
+  talendBasePath?: string;
+  /** Default '/tmc/qlik-cloud-authentication', relative to the Talend base. */
+  qlikAuthPath?: string;
+  /** Added to every response (global). Default 0. */
+  latencyMs?: number;
+  /** A filtered list is built from fixed-size chunks of all clients, so a page may hold fewer than `limit` items (even none) and still have a next link. */
+  sparsePages?: boolean;
+  /** Clock for createdAt values, secret ages and token expiry. Default Date.now. */
+  now?: () => number;
+  /** Fixed loopback ports (default 0: any free port). Used by the CLI. */
+  qlikPort?: number;
+  talendPort?: number;
+}
+
+export type ServiceKind = 'qlik' | 'talend';
+
+export interface LoggedRequest {
+  seq: number;
+  service: ServiceKind;
+  method: string;
+  /** Path with query string, as received (for Talend including the base path). */
+  path: string;
+  /** Status sent; 0 while pending, and for hang/reset. */
+  status: number;
+  /** Arrival time (ms since epoch, wall clock). */
+  at: number;
+  authorization?: string;
+  /** Raw request body text. */
+  body?: string;
+  /** All request headers, lower-cased names. */
+  headers: Record<string, string>;
+}
+
+export type FaultAction =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { latencyMs: number }
+  | { hang: true }
+  | { reset: true }
+  | { echo: true; status?: number };
+
+export interface FaultRule {
+  service: ServiceKind;
+  method?: string;
+  /** Matched against the path without query (for Talend, without the base path). A string matches exactly, or as a prefix when it ends with '*'. */
+  path: string | RegExp;
+  /** 1-based: fire starting at the Nth matching request. Default 1. */
+  occurrence?: number;
+  /** How many matching requests it applies to. Default 1; Infinity allowed. */
+  times?: number;
+  /** before: the request has no effect; after: it takes effect, then the fault replaces the response. Default 'before'. */
+  when?: 'before' | 'after';
+  action: FaultAction;
+}
+
+export type AppType = 'web' | 'native' | 'spa' | 'anonymous-embed';
+export type ConsentMethod = 'trusted' | 'required';
+
+export interface QlikSecretState {
+  hint: string;
+  /** The secret value (Qlik never returns it again; the emulator keeps it for tests). */
+  secret: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface QlikClientState {
+  clientId: string;
+  clientName: string;
+  appType: AppType;
+  description: string;
+  clientUri?: string;
+  logoUri?: string;
+  jwksUri?: string;
+  redirectUris: string[];
+  allowedOrigins: string[];
+  allowedScopes: string[];
+  allowedGrantTypes: string[];
+  allowedAuthMethods: string[];
+  publicKeys: unknown[];
+  consentMethod: ConsentMethod;
+  clientSecrets: QlikSecretState[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SeedSecret {
+  ageDays?: number;
+  createdAt?: string;
+}
+
+export interface SeedClient {
+  clientId: string;
+  clientName: string;
+  appType: AppType;
+  description: string;
+  allowedGrantTypes: string[];
+  allowedScopes: string[];
+  allowedAuthMethods: string[];
+  redirectUris: string[];
+  consentMethod: ConsentMethod;
+  createdAt: string;
+  /** Default: one secret created now (web clients), none otherwise. */
+  secrets: SeedSecret[];
+}
+
+export type ClientChanges = Partial<Omit<QlikClientState, 'clientId' | 'clientSecrets'>>;
+
+/** The seeded client, secrets with their values. */
+export type SeededClient = QlikClientState;
+
+export interface IssuedSecret {
+  hint: string;
+  secret: string;
+  createdAt: string;
+}
+
+export interface ExecutionState {
+  executionId: string;
+  taskId: string;
+  status: string;
+}
+
+export interface Emulator {
+  /** 'http://127.0.0.1:PORT' */
+  qlikUrl: string;
+  /** 'http://127.0.0.1:PORT2' + talendBasePath */
+  talendUrl: string;
+  /** Absolute URL of the Qlik Cloud Authentication PUT. */
+  talendQlikAuthUrl: string;
+  qlikApiKey: string;
+  talendToken: string;
+  /** Every request in arrival order. */
+  log: LoggedRequest[];
+  /** Credential-handling mistakes seen on the wire. Each starts with a fixed phrase, then ': ' and where it was seen. */
+  violations: string[];
+  setLatency(ms: number): void;
+
+  seedClient(c?: Partial<SeedClient>): SeededClient;
+  seedManyClients(n: number, namePrefix?: string): void;
+  addSecret(clientId: string, opts?: SeedSecret): IssuedSecret;
+  /** Changes a client directly, as an admin would in Qlik's UI (drift). Not logged; no scope dropping. */
+  updateClient(clientId: string, changes: ClientChanges): QlikClientState;
+  setTalendPair(clientId: string, clientSecret: string): void;
+  defineTask(taskId: string, finalStatus: string): void;
+  setDroppedScopes(scopes: string[]): void;
+
+  fault(rule: FaultRule): void;
+  clearFaults(): void;
+  onRequest(cb: (r: LoggedRequest, phase: 'received' | 'done') => void): () => void;
+
+  clients(): QlikClientState[];
+  client(clientId: string): QlikClientState | undefined;
+  talendPair(): { clientId: string; clientSecret: string } | null;
+  executions(): ExecutionState[];
+  issuedSecrets(): string[];
+  dump(): unknown;
+  close(): Promise<void>;
+}
