@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { parseDescription } from '../../src/core/record.js';
-import { type ActionRun, baseInputs, leaksIn, runAction } from './harness.js';
+import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 let emu: Emulator;

@@ -7,9 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Emulator } from '../../emulator/index.js';
+import type { Emulator } from '../emulator/index.js';
 
-export const BUNDLE = resolve(import.meta.dirname, '../../dist/index.js');
+export const BUNDLE = resolve(import.meta.dirname, '../dist/index.js');
 
 export interface ActionRun {
   code: number | null;
