@@ -18,6 +18,7 @@ import { registerSecret } from './secrets.js';
 import { TALEND_API_VERSION, TalendApi } from './talend/client.js';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  core.info(`qlik-talend-oauth on Node ${process.version}`);
   const raw = readRawInputs(env);
   // The runner masks values that come from `secrets.*`, but not a key passed another way.
   for (const name of SECRET_INPUTS) {

@@ -244,12 +244,20 @@ describe('journeys', () => {
   });
 
   it('finds the target among 2,500 clients on the last page', async () => {
+    // Sparse listing: filtered pages are cut from the whole list, so the target really is on the last page.
+    await emu.close();
+    emu = await startEmulator({ sparsePages: true });
     emu.seedManyClients(2500, 'Other client');
-    await act();
-    const target = emu.clients().filter((c) => c.clientName === 'Talend Management Console');
-    expect(target).toHaveLength(1);
+    const target = emu.seedClient({ description: '' });
+    emu.setTalendPair(target.clientId, target.clientSecrets[0]!.secret);
+    const mark = emu.log.length;
     const run = await act();
-    expect(run.outputs.result).toBe('unchanged');
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe('rotated');
+    expect(emu.talendPair()?.clientId).toBe(target.clientId);
+    const pages = emu.log.slice(mark).filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/oauth-clients?'));
+    expect(pages.length).toBeGreaterThan(20);
+    expect((await act()).outputs.result).toBe('unchanged');
   });
 
   it('writes result=failed and the other outputs on failure', async () => {

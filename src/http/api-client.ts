@@ -238,7 +238,10 @@ export class ApiClient {
     if (status >= 200 && status < 300) return { response: this.success(spec, answer, attempt) };
     // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
     const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
-    if (spec.accept?.includes(status) || deletedMeanwhile) {
+    // `accept` lists definite answers; 429 and gateway errors say nothing about the resource and
+    // stay with the retry rules even inside an accepted range (the Talend PUT accepts 400–499).
+    const transient = status === 429 || GATEWAY_STATUSES.has(status);
+    if ((spec.accept?.includes(status) && !transient) || deletedMeanwhile) {
       const body = lenientJson(answer.text) as T | undefined;
       return { response: { status, body, headers: answer.headers, attempts: attempt } };
     }

@@ -24,7 +24,10 @@ export interface RequestSpec<T = unknown> {
    * transient failure ends as an `unknown-outcome` error.
    */
   repeat: 'repeatable' | 'once';
-  /** Statuses (>= 300) returned to the caller instead of thrown, e.g. 404 on a lookup. */
+  /**
+   * Statuses (>= 300) returned to the caller instead of thrown, e.g. 404 on a lookup. 429 and
+   * 502/503/504 follow the retry rules even when listed here.
+   */
   accept?: number[];
   /** Validates a 2xx JSON body. A mismatch is an `invalid-response` error without the body. */
   schema?: ZodType<T>;

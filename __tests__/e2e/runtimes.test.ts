@@ -1,0 +1,29 @@
+/**
+ * The bundle starts under the runner's Node (24, from the node@24 dev dependency) and under this
+ * machine's own Node 20, and fails on missing inputs before any request.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runAction } from '../../scripts/action-runner.js';
+
+/** The Node that npm itself runs on (the machine's own), not the node@24 binary first on PATH. */
+const machineNode = process.env.npm_node_execpath ?? '/usr/bin/node';
+
+describe('runtimes', () => {
+  it('npm test runs under Node 24, the runner major (fails if an install skipped node@24)', () => {
+    expect(process.version).toMatch(/^v24\./);
+  });
+
+  it.each([
+    ['the runner major (node24)', process.execPath, /^v24\./],
+    ["the machine's Node 20", machineNode, /^v20\./],
+  ])('the bundle runs under %s and reports missing inputs', async (_label, node, major) => {
+    const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    expect(version).toMatch(major);
+    const run = await runAction({}, { node });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`qlik-talend-oauth on Node ${version}`);
+    expect(run.stdout).toMatch(/^::error::Input 'qlik-tenant-url' is required\./m);
+    expect(run.outputs.result).toBe('failed');
+  });
+});
