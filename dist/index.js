@@ -41441,6 +41441,7 @@ class Run {
         this.stored = this.record;
         this.leaseHeld = true;
         this.progress.changes.push('created the OAuth client');
+        await this.settleCreationRace(created.client);
         let meta = created.secretMeta;
         if (!meta) {
             // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
@@ -41457,6 +41458,35 @@ class Run {
         const newSecret = { value: created.secret, meta };
         this.progress.newSecret = newSecret;
         return newSecret;
+    }
+    /**
+     * No lease can guard a client that does not exist yet, so two runs may both create one. After
+     * creating, list the name again: of several, the oldest (then the smallest ID) wins, the same
+     * verdict in every run. A loser deletes its own client before anything used it (no token was
+     * asked for it, so Qlik made no bot user), leaving the tenant as the winner alone would.
+     */
+    async settleCreationRace(mine) {
+        const { qlik, config } = this.ctx;
+        const named = await qlik.findClientsByName(config.clientName);
+        const key = (c) => [Date.parse(c.createdAt ?? '') || 0, c.clientId];
+        const winner = [...named, mine].sort((a, b) => {
+            const [ta, ia] = key(a);
+            const [tb, ib] = key(b);
+            return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0);
+        })[0];
+        if (winner.clientId === mine.clientId)
+            return;
+        this.leaseHeld = false;
+        try {
+            await qlik.deleteClient(mine.clientId);
+        }
+        catch (err) {
+            throw new RunFailure(`Another run created an OAuth client with the same name at the same time, and deleting this run's copy failed: ${err.message}`, { nextRun: "The next run fails on the duplicate names: delete the newer client in Qlik's admin page (Talend holds neither)." });
+        }
+        this.progress.clientId = undefined;
+        this.progress.changes = [];
+        this.progress.newSecret = undefined;
+        throw new RunFailure('Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.', { changedNothing: true, nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.' });
     }
     noteKeptScopes(kept) {
         const requested = this.ctx.config.scopes;
@@ -41889,7 +41919,11 @@ class ApiClient {
             return { response: this.success(spec, answer, attempt) };
         // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
         const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
-        if (spec.accept?.includes(status) || deletedMeanwhile) {
+        // `accept` lists definite answers; 429 and gateway errors say nothing about the resource and
+        // stay with the retry rules even inside an accepted range (the Talend PUT accepts 400–499).
+        const retryable = GATEWAY_STATUSES.has(status) || (spec.retryStatuses?.includes(status) ?? false);
+        const transient = status === 429 || retryable;
+        if ((spec.accept?.includes(status) && !transient) || deletedMeanwhile) {
             const body = lenientJson(answer.text);
             return { response: { status, body, headers: answer.headers, attempts: attempt } };
         }
@@ -41900,7 +41934,7 @@ class ApiClient {
             const serverWaitMs = requestedWaitMs(answer.headers, this.budget.now());
             return { status, text, details, mayHaveActed: false, serverWaitMs };
         }
-        if (!GATEWAY_STATUSES.has(status)) {
+        if (!retryable) {
             throw this.error(spec, 'status', attempt, `failed: ${text}`, { status, ...details });
         }
         if (spec.repeat === 'once') {
@@ -42607,6 +42641,7 @@ const clientSchema = looseObject({
     allowedGrantTypes: array(schemas_string()).nullish(),
     clientSecrets: array(secretMetaSchema).nullish(),
     connectionConfig: looseObject({ consentMethod: schemas_string().optional() }).nullish(),
+    createdAt: schemas_string().optional(),
 });
 const listSchema = looseObject({
     data: array(clientSchema),
@@ -42737,6 +42772,20 @@ class QlikApi {
         registerSecret(body.clientSecret);
         return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt };
     }
+    /**
+     * Deletes a client. Only ever used on a client this run created moments ago and never delivered
+     * (a lost creation race). Qlik's current spec requires the confirmation header.
+     */
+    async deleteClient(clientId) {
+        await this.http.request({
+            method: 'DELETE',
+            url: this.clientUrl(clientId),
+            headers: { 'qlik-confirm-delete': clientId },
+            repeat: 'repeatable',
+            until: 'final',
+            doing: 'deleting the OAuth client this run created in a race',
+        });
+    }
     /** Deletes a secret by hint. `gone` when it did not exist (404): the goal is reached either way. */
     async deleteSecret(clientId, hint) {
         const res = await this.http.request({
@@ -42810,6 +42859,7 @@ function toModel(wire, consent) {
         allowedGrantTypes: wire.allowedGrantTypes ?? [],
         consentMethod: consent === 'trusted' || consent === 'required' ? consent : undefined,
         secrets: (wire.clientSecrets ?? []).map((s) => ({ hint: s.hint, createdAt: s.createdAt })),
+        createdAt: wire.createdAt,
     };
 }
 function client_required(body, doing) {
@@ -43032,7 +43082,10 @@ class TalendApi {
             url: this.qlikAuthUrl,
             json: { clientId, clientSecret },
             repeat: 'repeatable',
-            accept: range(400, 499),
+            // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
+            // retried too (contract): the deadline decides when the outcome becomes unknown.
+            accept: range(400, 499).filter((s) => s !== 408 && s !== 429),
+            retryStatuses: [...range(500, 599), 408],
             doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
         });
         if (res.status < 300)
@@ -43096,6 +43149,7 @@ function range(from, to) {
 
 
 async function run(env = process.env) {
+    info(`qlik-talend-oauth on Node ${process.version}`);
     const raw = readRawInputs(env);
     // The runner masks values that come from `secrets.*`, but not a key passed another way.
     for (const name of SECRET_INPUTS) {

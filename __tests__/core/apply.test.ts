@@ -73,8 +73,31 @@ describe('applyPlan', () => {
     expect(r.pending).toEqual([]);
     expect(r.lease).toBeNull();
     expect(r.changedBy).toBe('https://github.example/o/r/actions/runs/7');
-    expect(qlik.calls).toEqual(['CREATE client', 'GET client-1', 'TOKEN', 'PATCH /description', 'PATCH /description']);
+    expect(qlik.calls).toEqual(['CREATE client', 'LIST', 'GET client-1', 'TOKEN', 'PATCH /description', 'PATCH /description']);
     assertNothingStranded(id);
+  });
+
+  it('loses a creation race: deletes its own new client before any token exists, and changes nothing', async () => {
+    const observed = await observe(null);
+    // Another run created the same name a moment earlier.
+    qlik.add(client({ clientId: 'zz-other', createdAt: daysAgo(0.001), description: '' }));
+    const cfg = config();
+    const progress = new Progress(observed);
+    const err = await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg), progress).catch((e: unknown) => e);
+    expect((err as RunFailure).message).toMatch(/Another run created the OAuth client at the same time/);
+    expect((err as RunFailure).detail.changedNothing).toBe(true);
+    expect([...qlik.clients.keys()]).toEqual(['zz-other']);
+    expect(qlik.calls).not.toContain('TOKEN');
+    expect(talend.calls).toEqual([]);
+    expect(progress.newSecret).toBeUndefined();
+  });
+
+  it('wins a creation race against a younger client and carries on', async () => {
+    const observed = await observe(null);
+    qlik.add(client({ clientId: 'aa-other', createdAt: new Date(NOW + 60_000).toISOString(), description: '' }));
+    const cfg = config();
+    await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg), new Progress(observed));
+    expect(talend.held?.clientId).not.toBe('aa-other');
   });
 
   it('rotates: new secret verified before delivery, recorded pending before the PUT, old one retired after', async () => {

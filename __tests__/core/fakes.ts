@@ -47,9 +47,20 @@ export class FakeQlik {
       allowedGrantTypes: ['client_credentials'],
       consentMethod: 'trusted',
       secrets: [{ hint, createdAt }],
+      createdAt,
     };
     this.add(c, { [hint]: `initial-secret-${this.n}-${'x'.repeat(20)}` });
     return { client: c, secret: this.get(id).values.get(hint)!, secretMeta: undefined };
+  }
+
+  async findClientsByName(name: string) {
+    this.calls.push('LIST');
+    return [...this.clients.values()].filter((c) => c.clientName === name).map((c) => structuredClone({ ...c, values: undefined }));
+  }
+
+  async deleteClient(id: string) {
+    this.calls.push(`DELETE client ${id}`);
+    this.clients.delete(id);
   }
 
   async patchClient(id: string, ops: JsonPatchOp[], _doing: string) {

@@ -45,6 +45,7 @@ export function client(overrides: Partial<OAuthClient> = {}): OAuthClient {
     allowedGrantTypes: ['client_credentials'],
     consentMethod: 'trusted',
     secrets: [secret('aaaaa', 10)],
+    createdAt: daysAgo(100),
     ...overrides,
   };
 }

@@ -181,6 +181,7 @@ class Run {
     this.stored = this.record;
     this.leaseHeld = true;
     this.progress.changes.push('created the OAuth client');
+    await this.settleCreationRace(created.client);
     let meta = created.secretMeta;
     if (!meta) {
       // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
@@ -195,6 +196,40 @@ class Run {
     const newSecret = { value: created.secret, meta };
     this.progress.newSecret = newSecret;
     return newSecret;
+  }
+
+  /**
+   * No lease can guard a client that does not exist yet, so two runs may both create one. After
+   * creating, list the name again: of several, the oldest (then the smallest ID) wins, the same
+   * verdict in every run. A loser deletes its own client before anything used it (no token was
+   * asked for it, so Qlik made no bot user), leaving the tenant as the winner alone would.
+   */
+  private async settleCreationRace(mine: OAuthClient): Promise<void> {
+    const { qlik, config } = this.ctx;
+    const named = await qlik.findClientsByName(config.clientName);
+    const key = (c: OAuthClient) => [Date.parse(c.createdAt ?? '') || 0, c.clientId] as const;
+    const winner = [...named, mine].sort((a, b) => {
+      const [ta, ia] = key(a);
+      const [tb, ib] = key(b);
+      return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0);
+    })[0]!;
+    if (winner.clientId === mine.clientId) return;
+    this.leaseHeld = false;
+    try {
+      await qlik.deleteClient(mine.clientId);
+    } catch (err) {
+      throw new RunFailure(
+        `Another run created an OAuth client with the same name at the same time, and deleting this run's copy failed: ${(err as Error).message}`,
+        { nextRun: "The next run fails on the duplicate names: delete the newer client in Qlik's admin page (Talend holds neither)." },
+      );
+    }
+    this.progress.clientId = undefined;
+    this.progress.changes = [];
+    this.progress.newSecret = undefined;
+    throw new RunFailure(
+      'Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.',
+      { changedNothing: true, nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.' },
+    );
   }
 
   private noteKeptScopes(kept: string[]): void {

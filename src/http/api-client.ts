@@ -13,7 +13,7 @@ export interface ApiClientOptions {
   /** Bearer token, already registered as a secret by the caller. */
   token: string;
   /** Origins (scheme://host:port) the token, and any credentials in a body, may be sent to. */
-  allowedOrigins: string[];
+  allowedOrigins: readonly string[];
   /** e.g. `{'talend-version': '2021-03'}` */
   defaultHeaders?: Record<string, string>;
   budget: RunBudget;
@@ -240,7 +240,8 @@ export class ApiClient {
     const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
     // `accept` lists definite answers; 429 and gateway errors say nothing about the resource and
     // stay with the retry rules even inside an accepted range (the Talend PUT accepts 400–499).
-    const transient = status === 429 || GATEWAY_STATUSES.has(status);
+    const retryable = GATEWAY_STATUSES.has(status) || (spec.retryStatuses?.includes(status) ?? false);
+    const transient = status === 429 || retryable;
     if ((spec.accept?.includes(status) && !transient) || deletedMeanwhile) {
       const body = lenientJson(answer.text) as T | undefined;
       return { response: { status, body, headers: answer.headers, attempts: attempt } };
@@ -253,7 +254,7 @@ export class ApiClient {
       const serverWaitMs = requestedWaitMs(answer.headers, this.budget.now());
       return { status, text, details, mayHaveActed: false, serverWaitMs };
     }
-    if (!GATEWAY_STATUSES.has(status)) {
+    if (!retryable) {
       throw this.error(spec, 'status', attempt, `failed: ${text}`, { status, ...details });
     }
     if (spec.repeat === 'once') {

@@ -29,6 +29,11 @@ export interface RequestSpec<T = unknown> {
    * 502/503/504 follow the retry rules even when listed here.
    */
   accept?: number[];
+  /**
+   * Further statuses that, for a `repeatable` request, are worth another attempt like a gateway
+   * error: the contract retries every 5xx of the Talend PUT until a definite answer or the deadline.
+   */
+  retryStatuses?: number[];
   /** Validates a 2xx JSON body. A mismatch is an `invalid-response` error without the body. */
   schema?: ZodType<T>;
   /** What the action was doing, for error messages: "reading the OAuth client". */

@@ -18,6 +18,7 @@ const clientSchema = z.looseObject({
   allowedGrantTypes: z.array(z.string()).nullish(),
   clientSecrets: z.array(secretMetaSchema).nullish(),
   connectionConfig: z.looseObject({ consentMethod: z.string().optional() }).nullish(),
+  createdAt: z.string().optional(),
 });
 type WireClient = z.infer<typeof clientSchema>;
 
@@ -181,6 +182,21 @@ export class QlikApi {
     return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt };
   }
 
+  /**
+   * Deletes a client. Only ever used on a client this run created moments ago and never delivered
+   * (a lost creation race). Qlik's current spec requires the confirmation header.
+   */
+  async deleteClient(clientId: string): Promise<void> {
+    await this.http.request({
+      method: 'DELETE',
+      url: this.clientUrl(clientId),
+      headers: { 'qlik-confirm-delete': clientId },
+      repeat: 'repeatable',
+      until: 'final',
+      doing: 'deleting the OAuth client this run created in a race',
+    });
+  }
+
   /** Deletes a secret by hint. `gone` when it did not exist (404): the goal is reached either way. */
   async deleteSecret(clientId: string, hint: string): Promise<'deleted' | 'gone'> {
     const res = await this.http.request({
@@ -257,6 +273,7 @@ function toModel(wire: WireClient, consent: string | undefined): OAuthClient {
     allowedGrantTypes: wire.allowedGrantTypes ?? [],
     consentMethod: consent === 'trusted' || consent === 'required' ? (consent as ConsentMethod) : undefined,
     secrets: (wire.clientSecrets ?? []).map((s) => ({ hint: s.hint, createdAt: s.createdAt })),
+    createdAt: wire.createdAt,
   };
 }
 

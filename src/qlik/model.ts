@@ -16,4 +16,5 @@ export interface OAuthClient {
   allowedGrantTypes: string[];
   consentMethod: ConsentMethod | undefined;
   secrets: ClientSecretMeta[];
+  createdAt: string | undefined;
 }

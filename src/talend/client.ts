@@ -67,7 +67,10 @@ export class TalendApi {
       url: this.qlikAuthUrl,
       json: { clientId, clientSecret },
       repeat: 'repeatable',
-      accept: range(400, 499),
+      // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
+      // retried too (contract): the deadline decides when the outcome becomes unknown.
+      accept: range(400, 499).filter((s) => s !== 408 && s !== 429),
+      retryStatuses: [...range(500, 599), 408],
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
     if (res.status < 300) return { stored: true };

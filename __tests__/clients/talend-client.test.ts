@@ -1,0 +1,80 @@
+import nock from '../http/nock-setup.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { registerSecret, resetSecretsForTest } from '../../src/secrets.js';
+import { TalendApi } from '../../src/talend/client.js';
+import { TALEND, TALEND_TOKEN, makeClient } from '../http/helpers.js';
+
+vi.mock('@actions/core');
+
+const AUTH_PATH = '/tmc/qlik-auth';
+function api() {
+  const { client, time } = makeClient({ service: 'Talend', token: TALEND_TOKEN, allowedOrigins: [TALEND], defaultHeaders: { 'talend-version': '2021-03' } });
+  return { talend: new TalendApi(client, TALEND, `${TALEND}${AUTH_PATH}`), time };
+}
+
+beforeEach(() => {
+  resetSecretsForTest();
+  registerSecret(TALEND_TOKEN);
+});
+afterEach(() => nock.cleanAll());
+
+describe('TalendApi', () => {
+  it('the token preflight accepts 200 and 403, and fails on 401', async () => {
+    nock(TALEND).get('/account/subscription').reply(403, {}).get('/account/subscription').reply(401, { status: 401, message: 'Unauthorized' });
+    await expect(api().talend.checkToken()).resolves.toBeUndefined();
+    await expect(api().talend.checkToken()).rejects.toThrow(/HTTP 401/);
+  });
+
+  it('delivers the pair with the bearer token and the version header', async () => {
+    const scope = nock(TALEND, { reqheaders: { authorization: `Bearer ${TALEND_TOKEN}`, 'talend-version': '2021-03' } })
+      .put(AUTH_PATH, { clientId: 'c1', clientSecret: 'sec' })
+      .reply(200, {});
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ stored: true });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a 4xx is a refusal with a redacted message that never quotes the secret', async () => {
+    const secret = 'delivered-secret-value-0123456789abcdef';
+    registerSecret(secret);
+    nock(TALEND).put(AUTH_PATH).reply(400, { status: 400, message: `Connection failed for ${secret}` });
+    const out = await api().talend.deliverQlikCredentials('c1', secret);
+    expect(out).toMatchObject({ stored: false, status: 400 });
+    expect(JSON.stringify(out)).not.toContain(secret);
+  });
+
+  it('retries the PUT on 500, 503 and 429 until a definite answer', async () => {
+    const seen = { n: 0 };
+    nock(TALEND)
+      .put(AUTH_PATH).reply(() => (seen.n++, [500, '']))
+      .put(AUTH_PATH).reply(() => (seen.n++, [503, '']))
+      .put(AUTH_PATH).reply(() => (seen.n++, [429, '', { 'retry-after': '1' }]))
+      .put(AUTH_PATH).reply(() => (seen.n++, [204, '']));
+    const { talend, time } = api();
+    expect(await talend.deliverQlikCredentials('c1', 'sec')).toEqual({ stored: true });
+    expect(seen.n).toBe(4);
+    expect(time.sleeps).toContain(1000);
+  });
+
+  it('never repeats the POST that starts a task run after an unknown outcome', async () => {
+    const seen = { n: 0 };
+    nock(TALEND).post('/processing/executions').reply(() => (seen.n++, [502, ''])).post('/processing/executions').reply(201, { executionId: 'e' });
+    await expect(api().talend.startExecution('t1')).rejects.toThrow(/outcome is unknown/);
+    expect(seen.n).toBe(1);
+  });
+
+  it.each([
+    ['dispatching', undefined],
+    ['executing', undefined],
+    ['execution_successful', true],
+    ['execution_failed', false],
+    ['execution_rejected', false],
+    ['deploy_failed', false],
+    ['terminated', false],
+    ['terminated_timeout', false],
+    ['terminated_shutdown', false],
+    ['something_new', undefined],
+  ])('execution status %s → passed %s', async (status, passed) => {
+    nock(TALEND).get('/processing/executions/e1').reply(200, { status, executionId: 'e1' });
+    expect((await api().talend.getExecution('e1')).passed).toBe(passed);
+  });
+});
