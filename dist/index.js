@@ -41262,15 +41262,19 @@ function registerSecret(value) {
 const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
 /** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
 function redact(text, maxLength = 200) {
+    let out = scrubKnownSecrets(text).replace(TOKEN_LIKE, '***');
+    // Control characters could forge workflow commands (`::set-output`) or break the log layout.
+    out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+}
+/** Replaces every registered secret in `text` with `***` (the runner's mask does the same to logs). */
+function scrubKnownSecrets(text) {
     let out = text;
     // Longest first, so a secret that contains another is replaced whole.
     for (const secret of [...known].sort((a, b) => b.length - a.length)) {
         out = out.split(secret).join('***');
     }
-    out = out.replace(TOKEN_LIKE, '***');
-    // Control characters could forge workflow commands (`::set-output`) or break the log layout.
-    out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-    return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+    return out;
 }
 /** For tests: forget what was registered. */
 function resetSecretsForTest() {
@@ -42897,7 +42901,9 @@ async function reportSuccess(result, config, progress, now) {
     await writeSummary(result, config, progress, now, undefined);
 }
 async function reportFailure(err, config, progress, now) {
-    const message = failureMessage(err, progress);
+    // Defence in depth: every message part is built without secrets, but an unexpected error's
+    // text is not ours; the runner would mask it in the log, not in the summary file.
+    const message = scrubKnownSecrets(failureMessage(err, progress));
     if (progress)
         writeOutputs('failed', config, progress);
     else

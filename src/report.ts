@@ -9,7 +9,7 @@ import type { Progress } from './core/apply.js';
 import { RunFailure } from './core/failure.js';
 import { type PlanStep, type RotationPlan, describeAge, nextRotationDue } from './core/plan.js';
 import { ApiError } from './http/api-client.js';
-import { registerSecret } from './secrets.js';
+import { registerSecret, scrubKnownSecrets } from './secrets.js';
 
 export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
 
@@ -29,7 +29,9 @@ export async function reportSuccess(result: RunResult, config: Config, progress:
 }
 
 export async function reportFailure(err: unknown, config: Config, progress: Progress | undefined, now: number): Promise<void> {
-  const message = failureMessage(err, progress);
+  // Defence in depth: every message part is built without secrets, but an unexpected error's
+  // text is not ours; the runner would mask it in the log, not in the summary file.
+  const message = scrubKnownSecrets(failureMessage(err, progress));
   if (progress) writeOutputs('failed', config, progress);
   else core.setOutput('result', 'failed');
   if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {

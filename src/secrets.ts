@@ -34,15 +34,20 @@ const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
 
 /** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
 export function redact(text: string, maxLength = 200): string {
+  let out = scrubKnownSecrets(text).replace(TOKEN_LIKE, '***');
+  // Control characters could forge workflow commands (`::set-output`) or break the log layout.
+  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+}
+
+/** Replaces every registered secret in `text` with `***` (the runner's mask does the same to logs). */
+export function scrubKnownSecrets(text: string): string {
   let out = text;
   // Longest first, so a secret that contains another is replaced whole.
   for (const secret of [...known].sort((a, b) => b.length - a.length)) {
     out = out.split(secret).join('***');
   }
-  out = out.replace(TOKEN_LIKE, '***');
-  // Control characters could forge workflow commands (`::set-output`) or break the log layout.
-  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+  return out;
 }
 
 /** For tests: forget what was registered. */

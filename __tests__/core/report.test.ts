@@ -1,0 +1,74 @@
+import * as core from '@actions/core';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { Progress } from '../../src/core/apply.js';
+import { RunFailure } from '../../src/core/failure.js';
+import { planRotation } from '../../src/core/plan.js';
+import { reportFailure, reportSuccess } from '../../src/report.js';
+import { registerSecret, resetSecretsForTest } from '../../src/secrets.js';
+import { NOW, client, config, observed, record } from './fixtures.js';
+
+vi.mock('@actions/core', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@actions/core')>();
+  const summary = { addHeading: vi.fn(), addTable: vi.fn(), addList: vi.fn(), addCodeBlock: vi.fn(), write: vi.fn(async () => undefined) };
+  for (const fn of ['addHeading', 'addTable', 'addList', 'addCodeBlock'] as const) summary[fn].mockImplementation(() => summary);
+  return { ...actual, setSecret: vi.fn(), setOutput: vi.fn(), setFailed: vi.fn(), info: vi.fn(), debug: vi.fn(), warning: vi.fn(), summary };
+});
+
+const NEW_SECRET = 'the-new-client-secret-0123456789abcdef';
+
+function progressWithNewSecret() {
+  const obs = observed(client(), record());
+  const progress = new Progress(obs);
+  progress.plan = planRotation(config({ rotate: 'always' }), obs, NOW, 'run');
+  progress.newSecret = { value: NEW_SECRET, meta: { hint: 'nnnnn', createdAt: new Date(NOW).toISOString() } };
+  return progress;
+}
+
+function order(fn: unknown, matcher: (args: unknown[]) => boolean): number {
+  const mock = vi.mocked(fn as (...a: unknown[]) => unknown).mock;
+  const i = mock.calls.findIndex(matcher);
+  return i < 0 ? Infinity : mock.invocationCallOrder[i]!;
+}
+
+beforeEach(() => {
+  resetSecretsForTest();
+  vi.clearAllMocks();
+});
+
+describe('report', () => {
+  it('registers the client ID and the new secret before writing them as outputs', async () => {
+    await reportSuccess('rotated', config(), progressWithNewSecret(), NOW);
+    const maskedId = order(core.setSecret, (a) => a[0] === 'client-1');
+    const maskedSecret = order(core.setSecret, (a) => a[0] === NEW_SECRET);
+    expect(maskedId).toBeLessThan(order(core.setOutput, (a) => a[0] === 'client-id'));
+    expect(maskedSecret).toBeLessThan(order(core.setOutput, (a) => a[0] === 'client-secret'));
+    expect(core.setOutput).toHaveBeenCalledWith('client-secret', NEW_SECRET);
+    // Labels stay unmasked: masking short words would blank them across the whole log.
+    for (const label of ['rotated', 'aaaaa']) expect(core.setSecret).not.toHaveBeenCalledWith(label);
+  });
+
+  it('on failure writes result=failed, the secret created in the run, and one message with the state of both systems', async () => {
+    const progress = progressWithNewSecret();
+    progress.delivery = 'unknown';
+    progress.changes.push('created secret nnnnn');
+    await reportFailure(new RunFailure('Delivering the new secret nnnnn to Talend had no definite answer', { nextRun: 'The next run rotates again.' }), config(), progress, NOW);
+    expect(core.setOutput).toHaveBeenCalledWith('result', 'failed');
+    expect(core.setOutput).toHaveBeenCalledWith('client-secret', NEW_SECRET);
+    const message = vi.mocked(core.setFailed).mock.calls[0]![0] as string;
+    expect(message).toMatch(/^Delivering the new secret nnnnn/);
+    expect(message).toMatch(/Qlik: this run created secret nnnnn/);
+    expect(message).toMatch(/Talend: may hold the new secret nnnnn or its previous one/);
+    expect(message).toMatch(/Next run: The next run rotates again\./);
+    expect(core.setFailed).toHaveBeenCalledTimes(1);
+  });
+
+  it('an error that echoes a registered secret never reaches the failure message unscrubbed', async () => {
+    registerSecret(NEW_SECRET);
+    await reportFailure(new Error(`boom: ${NEW_SECRET}`), config(), undefined, NOW);
+    const message = vi.mocked(core.setFailed).mock.calls[0]![0] as string;
+    expect(message).toContain('boom: ***');
+    expect(message).not.toContain(NEW_SECRET);
+    expect(message).toMatch(/Nothing was changed in Qlik or Talend/);
+    expect(core.setOutput).toHaveBeenCalledWith('result', 'failed');
+  });
+});
