@@ -1,4 +1,21 @@
 import { defineConfig } from 'vitest/config';
+import type { Reporter, TestModule } from 'vitest/node';
+
+/** Ends the run with one plain line, `N passed, N failed, N skipped`, that any CI log reader understands. */
+class PlainTotals implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const counts = { passed: 0, failed: 0, skipped: 0 };
+    for (const module of modules) {
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') counts.passed++;
+        else if (state === 'failed') counts.failed++;
+        else counts.skipped++;
+      }
+    }
+    process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -7,5 +24,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The end-to-end suites start child processes; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    reporters: ['default', new PlainTotals()],
   },
 });

@@ -41471,6 +41471,8 @@ class Run {
      */
     async settleCreationRace(mine) {
         const { qlik, config } = this.ctx;
+        // The same wait as a lease write: a racing run's create lands before the re-list.
+        await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
         const named = await qlik.findClientsByName(config.clientName);
         const key = (c) => [Date.parse(c.createdAt ?? '') || 0, c.clientId];
         const winner = [...named, mine].sort((a, b) => {

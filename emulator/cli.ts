@@ -1,6 +1,8 @@
 // Runs the emulator until SIGINT/SIGTERM, for demos and trying the action by hand:
 //   node --import tsx emulator/cli.ts [--empty] [--sparse-pages] [--latency-ms N]
 //                                     [--qlik-port N] [--talend-port N]
+//                                     [--qlik-api-key K] [--talend-token T]
+// Fixed ports and credentials let a CI job or .env.example point at it without reading its output.
 // By default the task 'smoke-test-task' is defined and ends execution_successful.
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index.js';
@@ -14,6 +16,8 @@ const { values } = parseArgs({
     'qlik-port': { type: 'string' },
     'talend-port': { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'qlik-api-key': { type: 'string' },
+    'talend-token': { type: 'string' },
   },
 });
 
@@ -33,6 +37,8 @@ const talendPort = intOption('talend-port', values['talend-port']);
 if (latencyMs !== undefined) options.latencyMs = latencyMs;
 if (qlikPort !== undefined) options.qlikPort = qlikPort;
 if (talendPort !== undefined) options.talendPort = talendPort;
+if (values['qlik-api-key']) options.qlikApiKey = values['qlik-api-key'];
+if (values['talend-token']) options.talendToken = values['talend-token'];
 
 const emulator = await startEmulator(options);
 if (!values.empty) emulator.defineTask('smoke-test-task', 'execution_successful');

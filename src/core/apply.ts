@@ -206,6 +206,8 @@ class Run {
    */
   private async settleCreationRace(mine: OAuthClient): Promise<void> {
     const { qlik, config } = this.ctx;
+    // The same wait as a lease write: a racing run's create lands before the re-list.
+    await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
     const named = await qlik.findClientsByName(config.clientName);
     const key = (c: OAuthClient) => [Date.parse(c.createdAt ?? '') || 0, c.clientId] as const;
     const winner = [...named, mine].sort((a, b) => {
