@@ -41310,6 +41310,8 @@ class Progress {
     delivery = 'not-needed';
     check = 'not-run';
     checkDetail;
+    /** The last check recorded before this run, for the summary of a run that did not check. */
+    lastCheck;
     changes = [];
     secrets = [];
     /** The plan actually carried out (re-planned after the lease read-back). */
@@ -41317,6 +41319,7 @@ class Progress {
     constructor(observed) {
         this.clientId = observed.client?.clientId;
         this.secrets = observed.client?.secrets ?? [];
+        this.lastCheck = observed.record?.check ?? undefined;
         const delivered = observed.record?.delivered;
         this.talendHolds = delivered ? (observed.client?.secrets.find((s) => sameSecret(s, delivered)) ?? delivered) : undefined;
     }
@@ -42980,7 +42983,7 @@ async function writeSummary(result, config, progress, now, failure) {
         ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
         ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
         ['Talend delivery', progress?.delivery ?? 'not-needed'],
-        ['Task-run check', config.talendCheckTaskId ? `${progress?.check ?? 'not-run'}${progress?.checkDetail ? `: ${progress.checkDetail}` : ''}` : 'not configured'],
+        ['Task-run check', describeCheck(config, progress)],
     ];
     const summary = summary_summary
         .addHeading('Qlik Cloud OAuth secret for Talend', 2)
@@ -43002,6 +43005,14 @@ async function writeSummary(result, config, progress, now, failure) {
         // A summary that cannot be written must not turn a successful rotation into a failed run.
         core_warning(`Could not write the job summary: ${err.message}`);
     }
+}
+function describeCheck(config, progress) {
+    if (!config.talendCheckTaskId)
+        return 'not configured';
+    if (progress && progress.check !== 'not-run')
+        return `${progress.check}${progress.checkDetail ? `: ${progress.checkDetail}` : ''}`;
+    const last = progress?.lastCheck;
+    return last ? `not needed this run (last check ${last.result} at ${last.at})` : 'not run';
 }
 function describeStep(step) {
     switch (step.step) {
@@ -43216,7 +43227,9 @@ async function run(env = process.env) {
             sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
             log: (line) => info(line),
         };
-        await main_group('Apply', () => applyPlan(plan, observed, ctx, progress));
+        if (plan.result !== 'unchanged') {
+            await main_group('Apply', () => applyPlan(plan, observed, ctx, progress));
+        }
         await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
     }
     catch (err) {

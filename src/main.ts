@@ -88,7 +88,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       log: (line) => core.info(line),
     };
-    await group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
+    if (plan.result !== 'unchanged') {
+      await group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
+    }
     await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
   } catch (err) {
     await reportFailure(err, config, progress ?? (observed ? new Progress(observed) : undefined), budget.now());

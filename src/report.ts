@@ -113,7 +113,7 @@ async function writeSummary(
     ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
     ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
     ['Talend delivery', progress?.delivery ?? 'not-needed'],
-    ['Task-run check', config.talendCheckTaskId ? `${progress?.check ?? 'not-run'}${progress?.checkDetail ? `: ${progress.checkDetail}` : ''}` : 'not configured'],
+    ['Task-run check', describeCheck(config, progress)],
   ];
   const summary = core.summary
     .addHeading('Qlik Cloud OAuth secret for Talend', 2)
@@ -133,6 +133,13 @@ async function writeSummary(
     // A summary that cannot be written must not turn a successful rotation into a failed run.
     core.warning(`Could not write the job summary: ${(err as Error).message}`);
   }
+}
+
+function describeCheck(config: Config, progress: Progress | undefined): string {
+  if (!config.talendCheckTaskId) return 'not configured';
+  if (progress && progress.check !== 'not-run') return `${progress.check}${progress.checkDetail ? `: ${progress.checkDetail}` : ''}`;
+  const last = progress?.lastCheck;
+  return last ? `not needed this run (last check ${last.result} at ${last.at})` : 'not run';
 }
 
 function describeStep(step: PlanStep): string {

@@ -37,6 +37,8 @@ export class Progress {
   delivery: DeliveryState = 'not-needed';
   check: CheckState = 'not-run';
   checkDetail: string | undefined;
+  /** The last check recorded before this run, for the summary of a run that did not check. */
+  lastCheck: { result: string; at: string } | undefined;
   changes: string[] = [];
   secrets: ClientSecretMeta[] = [];
   /** The plan actually carried out (re-planned after the lease read-back). */
@@ -45,6 +47,7 @@ export class Progress {
   constructor(observed: ObservedState) {
     this.clientId = observed.client?.clientId;
     this.secrets = observed.client?.secrets ?? [];
+    this.lastCheck = observed.record?.check ?? undefined;
     const delivered = observed.record?.delivered;
     this.talendHolds = delivered ? (observed.client?.secrets.find((s) => sameSecret(s, delivered)) ?? delivered) : undefined;
   }
