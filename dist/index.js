@@ -41835,7 +41835,9 @@ class ApiClient {
         this.budget = opts.budget;
         this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
         this.random = opts.random ?? Math.random;
-        this.debug = opts.onDebug ?? ((line) => core_debug(line));
+        // Paths can hold IDs a server chose (an execution ID): scrub them like any untrusted text.
+        const debug = opts.onDebug ?? ((line) => core_debug(line));
+        this.debug = (line) => debug(scrubKnownSecrets(line));
         if (opts.httpClient) {
             this.http = opts.httpClient;
             this.ownsHttp = false;
@@ -42416,6 +42418,10 @@ function isLoopbackHost(hostname) {
  * The URL rules shared by every URL input. Checks the raw text as well as the parsed URL, because
  * the parser quietly drops an empty query or fragment and removes tabs and new lines.
  */
+function isDotSegment(segment) {
+    const s = segment.replace(/%2e/gi, '.');
+    return s === '.' || s === '..';
+}
 function checkedUrl(text, report) {
     let rawProblems = 0;
     const note = (problem) => {
@@ -42430,6 +42436,11 @@ function checkedUrl(text, report) {
         note("must not contain a query ('?')");
     if (text.includes('#'))
         note("must not contain a fragment ('#')");
+    // The URL parser resolves '.' and '..' silently: the request would go to a path other than the
+    // one written. Checked on the raw text, after the scheme and host.
+    const rawPath = text.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
+    if (rawPath.split('/').some(isDotSegment))
+        note("must not contain '.' or '..' segments");
     let url;
     try {
         url = new URL(text);
@@ -42480,7 +42491,7 @@ function talendQlikAuthUrl(text, report) {
             report("must not contain '\\'");
         if (path.includes('//'))
             report("must not contain '//'");
-        if (path.split('/').some((s) => s.replace(/%2e/gi, '.') === '.' || s.replace(/%2e/gi, '.') === '..')) {
+        if (path.split('/').some(isDotSegment)) {
             report("must not contain '.' or '..' segments");
         }
         if (/%(?![0-9A-Fa-f]{2})/.test(path))
@@ -42640,7 +42651,12 @@ function describeConfig(config) {
  */
 
 
-const secretMetaSchema = looseObject({ hint: schemas_string().min(1), createdAt: schemas_string().optional() });
+/**
+ * Qlik documents hints as at most 5 characters. Allow some slack, but only URL-safe characters:
+ * a hint goes into a DELETE path and, unmasked by design, into logs and the summary.
+ */
+const hintSchema = schemas_string().regex(/^[A-Za-z0-9._~-]{1,16}$/);
+const secretMetaSchema = looseObject({ hint: hintSchema, createdAt: schemas_string().optional() });
 const clientSchema = looseObject({
     clientId: schemas_string().min(1),
     clientName: schemas_string(),
@@ -42666,7 +42682,7 @@ const patchAnswerSchema = looseObject({ clientSecret: schemas_string().optional(
 const consentSchema = looseObject({ consentMethod: schemas_string().optional() });
 const newSecretSchema = looseObject({
     clientSecret: schemas_string().min(1),
-    hint: schemas_string().min(1),
+    hint: hintSchema,
     createdAt: schemas_string().optional(),
 });
 const tokenSchema = looseObject({ access_token: schemas_string().min(1) });
@@ -42992,10 +43008,11 @@ async function writeSummary(result, config, progress, now, failure) {
             { data: 'What', header: true },
             { data: 'State', header: true },
         ],
-        ...rows.map(([k, v]) => [k, escapeHtml(v)]),
+        // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
+        ...rows.map(([k, v]) => [k, escapeHtml(scrubKnownSecrets(v))]),
     ]);
     const changes = progress?.changes ?? [];
-    summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map(escapeHtml) : ['none']);
+    summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
     if (failure)
         summary.addHeading('What failed and what to do', 3).addCodeBlock(failure);
     try {
@@ -43142,7 +43159,7 @@ class TalendApi {
             ? FINAL_EXECUTION_STATUSES[status]
             : undefined;
         // Job output: it may quote anything, so it is scrubbed before anyone prints it.
-        return { status, passed, errorMessage: errorMessage ? redact(errorMessage) : undefined };
+        return { status: redact(status, 64), passed, errorMessage: errorMessage ? redact(errorMessage) : undefined };
     }
 }
 function range(from, to) {

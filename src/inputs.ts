@@ -194,6 +194,11 @@ function isLoopbackHost(hostname: string): boolean {
  * The URL rules shared by every URL input. Checks the raw text as well as the parsed URL, because
  * the parser quietly drops an empty query or fragment and removes tabs and new lines.
  */
+function isDotSegment(segment: string): boolean {
+  const s = segment.replace(/%2e/gi, '.');
+  return s === '.' || s === '..';
+}
+
 function checkedUrl(text: string, report: Report): URL | undefined {
   let rawProblems = 0;
   const note: Report = (problem) => {
@@ -204,6 +209,10 @@ function checkedUrl(text: string, report: Report): URL | undefined {
   if (text.includes('@')) note("must not contain user-info or any '@'");
   if (text.includes('?')) note("must not contain a query ('?')");
   if (text.includes('#')) note("must not contain a fragment ('#')");
+  // The URL parser resolves '.' and '..' silently: the request would go to a path other than the
+  // one written. Checked on the raw text, after the scheme and host.
+  const rawPath = text.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
+  if (rawPath.split('/').some(isDotSegment)) note("must not contain '.' or '..' segments");
 
   let url: URL;
   try {
@@ -251,7 +260,7 @@ function talendQlikAuthUrl(text: string, report: Report): AuthLocation {
     if (path.includes('#')) report("must not contain a fragment ('#')");
     if (path.includes('\\')) report("must not contain '\\'");
     if (path.includes('//')) report("must not contain '//'");
-    if (path.split('/').some((s) => s.replace(/%2e/gi, '.') === '.' || s.replace(/%2e/gi, '.') === '..')) {
+    if (path.split('/').some(isDotSegment)) {
       report("must not contain '.' or '..' segments");
     }
     if (/%(?![0-9A-Fa-f]{2})/.test(path)) report("must use '%' only as a %XX escape");

@@ -122,10 +122,11 @@ async function writeSummary(
         { data: 'What', header: true },
         { data: 'State', header: true },
       ],
-      ...rows.map(([k, v]) => [k, escapeHtml(v)]),
+      // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
+      ...rows.map(([k, v]) => [k, escapeHtml(scrubKnownSecrets(v))]),
     ]);
   const changes = progress?.changes ?? [];
-  summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map(escapeHtml) : ['none']);
+  summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
   if (failure) summary.addHeading('What failed and what to do', 3).addCodeBlock(failure);
   try {
     await summary.write();

@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestOptions as NodeRequestOptions } from 'node
 import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
 import type { RequestHandler } from '@actions/http-client/lib/interfaces';
-import { redact } from '../secrets.js';
+import { redact, scrubKnownSecrets } from '../secrets.js';
 import type { RunBudget } from './budget.js';
 import { requestedWaitMs } from './retry-after.js';
 import type { ApiErrorKind, ApiResponse, Method, RequestSpec, ServiceName } from './types.js';
@@ -138,7 +138,9 @@ export class ApiClient {
     this.budget = opts.budget;
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = opts.random ?? Math.random;
-    this.debug = opts.onDebug ?? ((line) => core.debug(line));
+    // Paths can hold IDs a server chose (an execution ID): scrub them like any untrusted text.
+    const debug = opts.onDebug ?? ((line: string) => core.debug(line));
+    this.debug = (line) => debug(scrubKnownSecrets(line));
     if (opts.httpClient) {
       this.http = opts.httpClient;
       this.ownsHttp = false;

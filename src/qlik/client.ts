@@ -8,7 +8,12 @@ import type { ApiClient } from '../http/api-client.js';
 import { registerSecret } from '../secrets.js';
 import type { ClientSecretMeta, ConsentMethod, OAuthClient } from './model.js';
 
-const secretMetaSchema = z.looseObject({ hint: z.string().min(1), createdAt: z.string().optional() });
+/**
+ * Qlik documents hints as at most 5 characters. Allow some slack, but only URL-safe characters:
+ * a hint goes into a DELETE path and, unmasked by design, into logs and the summary.
+ */
+const hintSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,16}$/);
+const secretMetaSchema = z.looseObject({ hint: hintSchema, createdAt: z.string().optional() });
 const clientSchema = z.looseObject({
   clientId: z.string().min(1),
   clientName: z.string(),
@@ -37,7 +42,7 @@ const patchAnswerSchema = z.looseObject({ clientSecret: z.string().optional() })
 const consentSchema = z.looseObject({ consentMethod: z.string().optional() });
 const newSecretSchema = z.looseObject({
   clientSecret: z.string().min(1),
-  hint: z.string().min(1),
+  hint: hintSchema,
   createdAt: z.string().optional(),
 });
 const tokenSchema = z.looseObject({ access_token: z.string().min(1) });

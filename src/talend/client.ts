@@ -107,7 +107,7 @@ export class TalendApi {
       ? FINAL_EXECUTION_STATUSES[status as keyof typeof FINAL_EXECUTION_STATUSES]
       : undefined;
     // Job output: it may quote anything, so it is scrubbed before anyone prints it.
-    return { status, passed, errorMessage: errorMessage ? redact(errorMessage) : undefined };
+    return { status: redact(status, 64), passed, errorMessage: errorMessage ? redact(errorMessage) : undefined };
   }
 }
 
