@@ -40944,7 +40944,7 @@ const recordSchema = object({
     v: literal(1),
     delivered: secretRefSchema.nullable().default(null),
     pending: array(secretRefSchema).max(20).default([]),
-    check: object({ result: schemas_enum(['passed', 'failed']), at: schemas_string() }).nullable().default(null),
+    check: object({ result: schemas_enum(['passed', 'failed', 'pending']), at: schemas_string() }).nullable().default(null),
     lease: object({ holder: schemas_string(), expiresAt: schemas_string() }).nullable().default(null),
     changedAt: schemas_string().nullable().default(null),
     changedBy: schemas_string().nullable().default(null),
@@ -41085,7 +41085,7 @@ function planRotation(config, observed, now, runId) {
         if (delivered) {
             retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
         }
-        if (config.talendCheckTaskId && record?.check?.result === 'failed') {
+        if (config.talendCheckTaskId && (record?.check?.result === 'failed' || record?.check?.result === 'pending')) {
             check = 'repeat';
             steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
         }
@@ -41549,18 +41549,29 @@ class Run {
         const { qlik, budget } = this.ctx;
         const windowEnds = Math.min(budget.workDeadline, budget.now() + verifyWindowMs(budget));
         let wait = budget.backoffBaseMs;
+        let why;
         for (;;) {
-            const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
-            if (answer.accepted)
-                return;
-            if (budget.now() + wait >= windowEnds) {
-                await this.deleteUndelivered(newSecret);
-                await this.writeRecord({ release: true, until: 'final' });
-                throw new RunFailure(`Qlik did not accept the new secret ${newSecret.meta.hint} at /oauth/token (HTTP ${answer.status}); it was deleted again.`, { nextRun: 'The next run creates and verifies a new secret.' });
+            try {
+                const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
+                if (answer.accepted)
+                    return;
+                why = `HTTP ${answer.status}`;
             }
+            catch (err) {
+                // No verdict from Qlik (5xx, timeouts): the secret is not proven, so it is not delivered.
+                why = err.message;
+                break;
+            }
+            if (budget.now() + wait >= windowEnds)
+                break;
             await this.ctx.sleep(wait);
             wait = Math.min(wait * 2, budget.backoffCapMs);
         }
+        const deleted = await this.deleteUndelivered(newSecret);
+        await this.writeRecord({ release: true, until: 'final' });
+        throw new RunFailure(`Qlik did not accept the new secret ${newSecret.meta.hint} at /oauth/token (${why}); ${deleted}.`, {
+            nextRun: 'Talend was not touched. The next run creates and verifies a new secret if one is still due, and retires any left-over one.',
+        });
     }
     /** Protocol step 6: record the new secret as pending, then deliver it. */
     async deliver(newSecret) {
@@ -41579,28 +41590,39 @@ class Run {
         if (!outcome.stored) {
             this.progress.delivery = 'refused';
             // A definite refusal: Talend still holds what it held, so the new secret is safe to delete.
-            await this.deleteUndelivered(newSecret);
+            const deleted = await this.deleteUndelivered(newSecret);
             await this.writeRecord({ release: true, until: 'final' });
-            throw new RunFailure(`Talend refused the new secret ${newSecret.meta.hint} (HTTP ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); it was deleted from Qlik again.`, { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' });
+            throw new RunFailure(`Talend refused the new secret ${newSecret.meta.hint} (HTTP ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); ${deleted}.`, { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' });
         }
         this.progress.delivery = 'stored';
         this.progress.talendHolds = newSecret.meta;
         this.progress.changes.push(`delivered secret ${newSecret.meta.hint} to Talend`);
-        this.record = { ...this.record, delivered: newSecret.meta, pending: [], check: null };
+        // With a check configured, the record says "check pending" until it passes: a run killed
+        // during the check leaves it to be repeated, and no old secret is retired before it passes.
+        const check = this.ctx.config.talendCheckTaskId ? { result: 'pending', at: new Date(this.ctx.budget.now()).toISOString() } : null;
+        this.record = { ...this.record, delivered: newSecret.meta, pending: [], check };
         if (this.ctx.config.talendCheckTaskId) {
             // The task-run check can take minutes: make the delivery durable first.
             await this.writeRecord({ release: false });
         }
     }
+    /**
+     * Deletes a secret Talend provably does not hold (Qlik rejected it, or TMC refused it) and takes
+     * it out of `pending` whether or not the deletion succeeds: the record must not claim Talend may
+     * hold it. Says what happened, for the failure message.
+     */
     async deleteUndelivered(newSecret) {
+        this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
         try {
+            // Bounded by the work deadline: the record write after it needs the reserve.
             await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
             this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, newSecret.meta));
-            this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
+            return 'it was deleted from Qlik again';
         }
         catch (err) {
-            // Leaving it is safe: Talend does not hold it. It stays pending so no later run trusts its absence.
+            // Leaving it is safe: Talend does not hold it. The next run retires it as an extra secret.
             this.ctx.log(`Could not delete the undelivered secret ${newSecret.meta.hint}: ${err.message}`);
+            return `deleting it from Qlik failed too (Talend does not hold it; the next run retires it)`;
         }
     }
     /** Protocol step 7. */
@@ -42812,8 +42834,9 @@ class QlikApi {
         });
     }
     /** Deletes a secret by hint. `gone` when it did not exist (404): the goal is reached either way. */
-    async deleteSecret(clientId, hint) {
+    async deleteSecret(clientId, hint, until = 'work') {
         const res = await this.http.request({
+            until,
             method: 'DELETE',
             url: `${this.clientUrl(clientId)}/client-secrets/${encodeURIComponent(hint)}`,
             repeat: 'repeatable',

@@ -209,6 +209,43 @@ describe('applyPlan', () => {
     expect(storedRecord('client-1').check?.result).toBe('passed');
   });
 
+  it('a refusal whose cleanup delete fails still clears pending and says the secret was not deleted', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always' }));
+    talend.deliver = 'refuse';
+    qlik.failures.deleteSecret = () => new Error('Qlik: deleting: HTTP 500');
+    const { error, progress } = await runOnce(cfg, 'client-1');
+    expect((error as Error).message).toMatch(/deleting it from Qlik failed too \(Talend does not hold it; the next run retires it\)/);
+    expect(storedRecord('client-1').pending).toEqual([]);
+    qlik.failures.deleteSecret = undefined;
+    talend.deliver = 'store';
+    const next = await runOnce(config(), 'client-1');
+    expect(next.plan.result).toBe('repaired');
+    expect(qlik.hints('client-1')).not.toContain(progress.newSecret!.meta!.hint);
+  });
+
+  it('a run killed during the check leaves it pending: the next run repeats it before retiring anything', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always', talendCheckTaskId: 'task-1' }));
+    talend.checkStatuses = ['execution_successful'];
+    // The run dies right after the record says "delivered, check pending".
+    qlik.afterDescriptionPatch = (c) => {
+      const r = parseDescription(c.description).record;
+      if (r?.check?.result === 'pending') throw new Error('SIGKILL');
+    };
+    const first = await runOnce(cfg, 'client-1');
+    expect((first.error as Error).message).toBe('SIGKILL');
+    qlik.afterDescriptionPatch = undefined;
+    const r = storedRecord('client-1');
+    expect(r.check?.result).toBe('pending');
+    expect(qlik.hints('client-1')).toContain('aaaaa');
+    expect(talend.calls).not.toContain('RUN');
+    // The killed run's lease is still in the record; the next run here is the same run ID, as if it had expired.
+    const second = await runOnce(config({ talendCheckTaskId: 'task-1' }), 'client-1');
+    expect(second.plan.check).toBe('repeat');
+    expect(second.error).toBeUndefined();
+    expect(talend.calls.filter((c) => c === 'RUN')).toHaveLength(1);
+    expect(qlik.hints('client-1')).toEqual([first.progress.newSecret!.meta!.hint]);
+  });
+
   it('a failed retirement fails the run after the record names the new secret; the next run repairs', async () => {
     const cfg = seedHealthy(config({ rotate: 'always' }));
     qlik.failures.deleteSecret = () => new Error('Qlik: deleting: HTTP 500');

@@ -134,7 +134,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     if (delivered) {
       retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
     }
-    if (config.talendCheckTaskId && record?.check?.result === 'failed') {
+    if (config.talendCheckTaskId && (record?.check?.result === 'failed' || record?.check?.result === 'pending')) {
       check = 'repeat';
       steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
     }

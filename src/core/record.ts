@@ -11,7 +11,8 @@ export interface SecretRef {
 }
 
 export interface CheckResult {
-  result: 'passed' | 'failed';
+  /** `pending`: a delivery happened and its check has not passed yet (a killed run, say). */
+  result: 'passed' | 'failed' | 'pending';
   at: string;
 }
 
@@ -64,7 +65,7 @@ const recordSchema = z.object({
   v: z.literal(1),
   delivered: secretRefSchema.nullable().default(null),
   pending: z.array(secretRefSchema).max(20).default([]),
-  check: z.object({ result: z.enum(['passed', 'failed']), at: z.string() }).nullable().default(null),
+  check: z.object({ result: z.enum(['passed', 'failed', 'pending']), at: z.string() }).nullable().default(null),
   lease: z.object({ holder: z.string(), expiresAt: z.string() }).nullable().default(null),
   changedAt: z.string().nullable().default(null),
   changedBy: z.string().nullable().default(null),

@@ -203,8 +203,9 @@ export class QlikApi {
   }
 
   /** Deletes a secret by hint. `gone` when it did not exist (404): the goal is reached either way. */
-  async deleteSecret(clientId: string, hint: string): Promise<'deleted' | 'gone'> {
+  async deleteSecret(clientId: string, hint: string, until: 'work' | 'final' = 'work'): Promise<'deleted' | 'gone'> {
     const res = await this.http.request({
+      until,
       method: 'DELETE',
       url: `${this.clientUrl(clientId)}/client-secrets/${encodeURIComponent(hint)}`,
       repeat: 'repeatable',
