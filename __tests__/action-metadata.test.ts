@@ -3,11 +3,12 @@
  * any linter (actionlint does not read a local action.yml). These tests hold both to the
  * contract's tables and to the code's INPUT_NAMES / OUTPUT_NAMES.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { INPUT_NAMES, OUTPUT_NAMES } from '../src/config.js';
+import { readRawInputs } from '../src/inputs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const actionYml = readFileSync(`${root}action.yml`, 'utf8');
@@ -226,5 +227,105 @@ describe('README.md', () => {
       expect(ref, line).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
       expect(rest, line).toMatch(/^\s+# v\d+\.\d+\.\d+$/);
     }
+  });
+});
+
+/** Comments removed, so prose such as "this does not use `core.getInput`" is not code. */
+function stripComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|\s)\/\/.*$/gm, '$1');
+}
+
+/** Every TypeScript file under src/, comments removed, keyed by its path under src/. */
+function sourceFiles(): Array<{ file: string; code: string }> {
+  const dir = `${root}src/`;
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((file) => ({ file, code: stripComments(readFileSync(dir + file, 'utf8')) }));
+}
+
+/** The environment variable the runner sets for an input (hyphens kept). */
+const inputVar = (name: string): string => `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+
+/**
+ * What a scan of the source finds wrong with its inputs and outputs against action.yml: input
+ * reads that bypass readRawInputs, INPUT_* names action.yml does not declare, setOutput calls
+ * with an undeclared name (or a name not typed OutputName), declared outputs never written.
+ */
+function sourceProblems(sources: Array<{ file: string; code: string }>): string[] {
+  const problems: string[] = [];
+  const declaredInputs = new Set(Object.keys(inputs).map(inputVar));
+  const declaredOutputs = new Set(Object.keys(outputs));
+  for (const { file, code } of sources) {
+    if (/\b(?:getInput|getBooleanInput|getMultilineInput)\s*\(/.test(code)) {
+      problems.push(`src/${file}: reads an input with core.getInput*; use readRawInputs`);
+    }
+    if (code.includes('`INPUT_${') && file !== 'inputs.ts') {
+      problems.push(`src/${file}: builds an INPUT_* name; only readRawInputs in src/inputs.ts may`);
+    }
+    for (const [name] of code.matchAll(/\bINPUT_[A-Z0-9][A-Z0-9_-]*/g)) {
+      if (name !== 'INPUT_NAMES' && !declaredInputs.has(name)) {
+        problems.push(`src/${file}: names ${name}, which action.yml does not declare`);
+      }
+    }
+    for (const [, rawArg] of code.matchAll(/\bsetOutput\s*\(\s*([^,)]+)/g)) {
+      const arg = (rawArg ?? '').trim();
+      const literal = /^(['"`])([^'"`]*)\1$/.exec(arg);
+      if (literal) {
+        if (!declaredOutputs.has(literal[2] ?? '')) {
+          problems.push(`src/${file}: setOutput(${arg}) writes an output action.yml does not declare`);
+        }
+      } else if (!/^[A-Za-z_$][\w$]*$/.test(arg) || !new RegExp(`\\b${arg}\\s*:\\s*OutputName\\b`).test(code)) {
+        problems.push(`src/${file}: setOutput(${arg}): pass a declared name or a value typed OutputName`);
+      }
+    }
+  }
+  // Writers: core.setOutput itself, or a local helper whose first parameter is an OutputName.
+  const all = sources.map((s) => s.code).join('\n');
+  const helpers = [...all.matchAll(/\b(?:const|function)\s+(\w+)\s*=?\s*\(\s*\w+\s*:\s*OutputName\b/g)].map((m) => m[1]);
+  const writers = ['setOutput', ...helpers].join('|');
+  for (const name of declaredOutputs) {
+    if (!new RegExp(`\\b(?:${writers})\\(\\s*'${name}'`).test(all)) {
+      problems.push(`output '${name}' is declared in action.yml but src/ never writes it`);
+    }
+  }
+  return problems;
+}
+
+describe('src/ reads and writes only what action.yml declares', () => {
+  it('reads inputs through readRawInputs, which reads exactly the declared INPUT_* variables', () => {
+    const read: string[] = [];
+    const env = new Proxy({} as NodeJS.ProcessEnv, {
+      get: (_t, key) => {
+        if (typeof key === 'string') read.push(key);
+        return undefined;
+      },
+    });
+    readRawInputs(env);
+    expect(read).toEqual(Object.keys(inputs).map(inputVar));
+  });
+
+  it('has no other input read, no undeclared INPUT_* or output name, and writes every output', () => {
+    const sources = sourceFiles();
+    expect(sources.map((s) => s.file)).toEqual(expect.arrayContaining(['inputs.ts', 'main.ts', 'report.ts']));
+    expect(sourceProblems(sources)).toEqual([]);
+  });
+
+  it('the scan reports each kind of drift (checked on made-up source)', () => {
+    const writesAll = OUTPUT_NAMES.filter((n) => n !== 'plan').map((n) => `core.setOutput('${n}', '');`).join('\n');
+    const problems = sourceProblems([
+      { file: 'main.ts', code: stripComments(`${writesAll}\n// core.getInput('ignored in a comment')`) },
+      { file: 'extra.ts', code: "core.getInput('client-name');\nconst v = process.env['INPUT_CLIENT-NAMES'];" },
+      { file: 'report.ts', code: "core.setOutput('secret-age', '1');\ncore.setOutput(name, 'x');" },
+      { file: 'env.ts', code: 'const key = `INPUT_${name}`;' },
+    ]);
+    expect(problems).toEqual([
+      'src/extra.ts: reads an input with core.getInput*; use readRawInputs',
+      'src/extra.ts: names INPUT_CLIENT-NAMES, which action.yml does not declare',
+      "src/report.ts: setOutput('secret-age') writes an output action.yml does not declare",
+      'src/report.ts: setOutput(name): pass a declared name or a value typed OutputName',
+      'src/env.ts: builds an INPUT_* name; only readRawInputs in src/inputs.ts may',
+      "output 'plan' is declared in action.yml but src/ never writes it",
+    ]);
   });
 });
