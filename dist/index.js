@@ -42956,7 +42956,9 @@ async function reportFailure(err, config, progress, now) {
         core_debug(err.stack);
     }
     await writeSummary('failed', config, progress, now, message);
-    setFailed(message);
+    // One annotation with a title that says which system gave up; exit code 1 like setFailed.
+    error(message, { title: failureTitle(err) });
+    process.exitCode = 1;
 }
 function writeOutputs(result, config, progress) {
     const set = (name, value) => setOutput(name, value);
@@ -42984,6 +42986,13 @@ function failureMessage(err, progress) {
     }
     lines.push(`Next run: ${detail.nextRun ?? nextRunAfter(progress)}`);
     return lines.join('\n');
+}
+function failureTitle(err) {
+    if (err instanceof ApiError)
+        return `${err.service} request failed`;
+    if (err instanceof RunFailure)
+        return 'Rotation stopped';
+    return 'qlik-talend-oauth failed';
 }
 function qlikState(progress) {
     const done = progress.changes.length > 0 ? `this run ${progress.changes.join('; ')}. ` : '';
@@ -43226,7 +43235,8 @@ async function run(env = process.env) {
         if (!(err instanceof InputError))
             throw err;
         setOutput('result', 'failed');
-        setFailed(err.message);
+        error(err.message, { title: 'Invalid input' });
+        process.exitCode = 1;
         return;
     }
     const budget = createBudget(config.timeoutSeconds);

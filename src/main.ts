@@ -34,7 +34,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     core.setOutput('result', 'failed');
-    core.setFailed(err.message);
+    core.error(err.message, { title: 'Invalid input' });
+    process.exitCode = 1;
     return;
   }
 

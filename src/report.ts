@@ -38,7 +38,9 @@ export async function reportFailure(err: unknown, config: Config, progress: Prog
     core.debug(err.stack);
   }
   await writeSummary('failed', config, progress, now, message);
-  core.setFailed(message);
+  // One annotation with a title that says which system gave up; exit code 1 like setFailed.
+  core.error(message, { title: failureTitle(err) });
+  process.exitCode = 1;
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Progress): void {
@@ -67,6 +69,12 @@ function failureMessage(err: unknown, progress: Progress | undefined): string {
   }
   lines.push(`Next run: ${detail.nextRun ?? nextRunAfter(progress)}`);
   return lines.join('\n');
+}
+
+function failureTitle(err: unknown): string {
+  if (err instanceof ApiError) return `${err.service} request failed`;
+  if (err instanceof RunFailure) return 'Rotation stopped';
+  return 'qlik-talend-oauth failed';
 }
 
 function qlikState(progress: Progress): string {

@@ -11,7 +11,7 @@ vi.mock('@actions/core', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@actions/core')>();
   const summary = { addHeading: vi.fn(), addTable: vi.fn(), addList: vi.fn(), addCodeBlock: vi.fn(), write: vi.fn(async () => undefined) };
   for (const fn of ['addHeading', 'addTable', 'addList', 'addCodeBlock'] as const) summary[fn].mockImplementation(() => summary);
-  return { ...actual, setSecret: vi.fn(), setOutput: vi.fn(), setFailed: vi.fn(), info: vi.fn(), debug: vi.fn(), warning: vi.fn(), summary };
+  return { ...actual, setSecret: vi.fn(), setOutput: vi.fn(), setFailed: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn(), warning: vi.fn(), summary };
 });
 
 const NEW_SECRET = 'the-new-client-secret-0123456789abcdef';
@@ -54,18 +54,21 @@ describe('report', () => {
     await reportFailure(new RunFailure('Delivering the new secret nnnnn to Talend had no definite answer', { nextRun: 'The next run rotates again.' }), config(), progress, NOW);
     expect(core.setOutput).toHaveBeenCalledWith('result', 'failed');
     expect(core.setOutput).toHaveBeenCalledWith('client-secret', NEW_SECRET);
-    const message = vi.mocked(core.setFailed).mock.calls[0]![0] as string;
+    const message = vi.mocked(core.error).mock.calls[0]![0] as string;
     expect(message).toMatch(/^Delivering the new secret nnnnn/);
     expect(message).toMatch(/Qlik: this run created secret nnnnn/);
     expect(message).toMatch(/Talend: may hold the new secret nnnnn or its previous one/);
     expect(message).toMatch(/Next run: The next run rotates again\./);
-    expect(core.setFailed).toHaveBeenCalledTimes(1);
+    expect(core.error).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(core.error).mock.calls[0]![1]).toEqual({ title: 'Rotation stopped' });
+    expect(process.exitCode).toBe(1);
+    process.exitCode = 0;
   });
 
   it('an error that echoes a registered secret never reaches the failure message unscrubbed', async () => {
     registerSecret(NEW_SECRET);
     await reportFailure(new Error(`boom: ${NEW_SECRET}`), config(), undefined, NOW);
-    const message = vi.mocked(core.setFailed).mock.calls[0]![0] as string;
+    const message = vi.mocked(core.error).mock.calls[0]![0] as string;
     expect(message).toContain('boom: ***');
     expect(message).not.toContain(NEW_SECRET);
     expect(message).toMatch(/Nothing was changed in Qlik or Talend/);

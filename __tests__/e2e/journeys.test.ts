@@ -81,6 +81,14 @@ describe('journeys', () => {
     expect(after.clientSecrets[0]!.hint).not.toBe(before.clientSecrets[0]!.hint);
     expect(emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
     expectNothingStranded(after.clientId);
+    // What the admin sees in the job summary after a rotation.
+    const hint = after.clientSecrets[0]!.hint;
+    expect(run.summary).toMatch(/<td>Result<\/td><td>rotated<\/td>/);
+    expect(run.summary).toContain(`<td>Secret Talend holds</td><td>${hint} (0 days old)</td>`);
+    expect(run.summary).toMatch(/<td>Next rotation due<\/td><td>\d{4}-\d\d-\d\dT[^<]+<\/td>/);
+    expect(run.summary).toMatch(/<td>Talend delivery<\/td><td>stored<\/td>/);
+    expect(run.summary).toContain(`<li>retired secret ${before.clientSecrets[0]!.hint}</li>`);
+    expect(run.summary).not.toContain(after.clientId);
   });
 
   it.each([
@@ -269,8 +277,11 @@ describe('journeys', () => {
     expect(run.outputs['client-id']).toBe(only(emu.clients()).clientId);
     expect(run.outputs['client-secret']).not.toBe('');
     expect(run.outputs['secret-hint']).toBe(only(emu.clients()).clientSecrets[0]!.hint);
-    expect(run.stdout).toMatch(/::error::.*Talend refused the new secret/);
-    expect(run.summary).toMatch(/What failed/);
+    expect(run.stdout).toMatch(/^::error title=Rotation stopped::Talend refused the new secret/m);
+    // The summary: the state table, then what failed and what to do.
+    expect(run.summary).toMatch(/<td>Result<\/td><td>failed<\/td>/);
+    expect(run.summary).toMatch(/<td>Talend delivery<\/td><td>refused<\/td>/);
+    expect(run.summary).toMatch(/<h3>What failed and what to do<\/h3>[\s\S]*Talend refused the new secret[\s\S]*Next run: Talend still holds its previous secret/);
     expectNothingStranded(only(emu.clients()).clientId);
   });
 });

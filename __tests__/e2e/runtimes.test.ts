@@ -23,7 +23,7 @@ describe('runtimes', () => {
     const run = await runAction({}, { node });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`qlik-talend-oauth on Node ${version}`);
-    expect(run.stdout).toMatch(/^::error::Input 'qlik-tenant-url' is required\./m);
+    expect(run.stdout).toMatch(/^::error title=Invalid input::Input 'qlik-tenant-url' is required\./m);
     expect(run.outputs.result).toBe('failed');
   });
 });

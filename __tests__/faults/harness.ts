@@ -269,7 +269,7 @@ export function expectHonestExit(cell: Cell, run: ActionRun, expectedSuccess: 'r
   } else {
     expect(run.code, 'I7: a failed run must exit with a code').not.toBeNull();
     expect(run.outputs.result, `I7: non-zero exit must write result=failed. stdout:\n${run.stdout.slice(-2000)}`).toBe('failed');
-    expect(run.stdout, 'I7: non-zero exit must print an ::error:: line').toMatch(/^::error::/m);
+    expect(run.stdout, 'I7: non-zero exit must print an ::error:: line').toMatch(/^::error[^:]*::/m);
   }
 }
 
@@ -324,7 +324,7 @@ export class Problems {
 export function errorLines(run: ActionRun): string {
   return run.stdout
     .split('\n')
-    .filter((l) => l.startsWith('::error::') || l.startsWith('::warning::'))
+    .filter((l) => /^::(error|warning)[^:]*::/.test(l))
     .join('\n')
     .slice(0, 1500);
 }
