@@ -34104,9 +34104,9 @@ const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, d
     $ZodCheckNumberFormat.init(inst, def);
     $ZodNumber.init(inst, def); // no format checks
 });
-const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
+const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.boolean;
+    inst._zod.pattern = regexes_boolean;
     inst._zod.parse = (payload, _ctx) => {
         if (def.coerce)
             try {
@@ -34124,7 +34124,7 @@ const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.pattern = bigint;
@@ -36514,7 +36514,7 @@ function _uint32(Class, params) {
 function _boolean(Class, params) {
     return new Class({
         type: "boolean",
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -40056,13 +40056,13 @@ function int32(params) {
 function uint32(params) {
     return core._uint32(ZodNumberFormat, params);
 }
-const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
-    core.$ZodBoolean.init(inst, def);
+const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
+    $ZodBoolean.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
-})));
+    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
 function schemas_boolean(params) {
-    return core._boolean(ZodBoolean, params);
+    return _boolean(ZodBoolean, params);
 }
 const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
     $ZodBigInt.init(inst, def);
@@ -40934,6 +40934,7 @@ const EMPTY_RECORD = {
     changedAt: null,
     changedBy: null,
     scopes: null,
+    unknownHolder: false,
 };
 const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
 const END = '--- end of qlik-talend-oauth record ---';
@@ -40951,6 +40952,7 @@ const recordSchema = object({
     scopes: object({ requested: array(schemas_string()), kept: array(schemas_string()) })
         .nullable()
         .default(null),
+    unknownHolder: schemas_boolean().default(false),
 });
 function parseDescription(description) {
     const text = description ?? '';
@@ -40996,7 +40998,7 @@ function sameSecret(a, b) {
     // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
     return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
-const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes'];
+const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'];
 /** Canonical text of a record: fixed field order, so equal records render equal. */
 function renderRecord(record) {
     const lines = [`"v":1`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
@@ -41021,8 +41023,10 @@ class PlanError extends Error {
     }
 }
 function planRotation(config, observed, now, runId) {
-    const { client, record } = observed;
-    const foreignLease = liveForeignLease(record, now, runId);
+    const { client } = observed;
+    const foreignLease = liveForeignLease(observed.record, now, runId);
+    // A record started on a client whose holder nobody knew says nothing about what Talend holds.
+    const record = observed.record?.unknownHolder ? null : observed.record;
     if (client === null) {
         const steps = [
             { step: 'create-client', clientName: config.clientName, scopes: config.scopes },
@@ -41050,7 +41054,7 @@ function planRotation(config, observed, now, runId) {
             `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
             `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
     }
-    const repairs = planRepairs(config, client, record);
+    const repairs = planRepairs(config, client, observed.record);
     const talendMayHold = secretsTalendMayHold(client.secrets, record);
     const newSecretReason = newSecretDue(config, client, record, now);
     const steps = [];
@@ -41085,7 +41089,8 @@ function planRotation(config, observed, now, runId) {
         if (delivered) {
             retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
         }
-        if (config.talendCheckTaskId && (record?.check?.result === 'failed' || record?.check?.result === 'pending')) {
+        const lastCheck = record?.check?.result;
+        if (config.talendCheckTaskId && (lastCheck === 'failed' || lastCheck === 'pending')) {
             check = 'repeat';
             steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
         }
@@ -41399,7 +41404,8 @@ class Run {
         const parsed = parseDescription(client.description);
         this.userText = parsed.userText;
         this.stored = parsed.record;
-        this.record = { ...(parsed.record ?? EMPTY_RECORD), lease: this.lease() };
+        // No record yet: the lease starts one, marked so that nobody reads "nothing delivered" into it.
+        this.record = { ...(parsed.record ?? { ...EMPTY_RECORD, unknownHolder: true }), lease: this.lease() };
         await this.patchDescription('taking the lease on the OAuth client');
         this.leaseHeld = true;
         await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
@@ -41600,7 +41606,7 @@ class Run {
         // With a check configured, the record says "check pending" until it passes: a run killed
         // during the check leaves it to be repeated, and no old secret is retired before it passes.
         const check = this.ctx.config.talendCheckTaskId ? { result: 'pending', at: new Date(this.ctx.budget.now()).toISOString() } : null;
-        this.record = { ...this.record, delivered: newSecret.meta, pending: [], check };
+        this.record = { ...this.record, delivered: newSecret.meta, pending: [], check, unknownHolder: false };
         if (this.ctx.config.talendCheckTaskId) {
             // The task-run check can take minutes: make the delivery durable first.
             await this.writeRecord({ release: false });

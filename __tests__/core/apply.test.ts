@@ -298,6 +298,19 @@ describe('applyPlan', () => {
     expect((await runOnce(config(), 'client-1')).plan.result).toBe('unchanged');
   });
 
+  it('a run killed right after leasing a hand-made client leaves every secret protected', async () => {
+    qlik.add(client({ description: 'made by hand' }), { aaaaa: 'hand-pasted-secret-aaaaaaaaaaaaaaaaaa' });
+    qlik.afterDescriptionPatch = () => {
+      throw new Error('SIGKILL');
+    };
+    const first = await runOnce(config(), 'client-1');
+    expect((first.error as Error).message).toBe('SIGKILL');
+    qlik.afterDescriptionPatch = undefined;
+    expect(storedRecord('client-1').unknownHolder).toBe(true);
+    const again = planRotation(config(), await observe('client-1'), NOW, 'next-run');
+    expect(again.talendMayHold).toBe('any');
+  });
+
   it('an unchanged plan sends nothing', async () => {
     seedHealthy();
     const { plan } = await runOnce(config(), 'client-1');

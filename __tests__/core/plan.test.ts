@@ -67,6 +67,16 @@ describe('planRotation', () => {
     expect(plan.result).toBe('rotated');
   });
 
+  it('a record started by a lease on a client with no record still means: Talend may hold any secret', () => {
+    const five = [1, 2, 3, 4, 5].map((d) => secret(`s000${d}`, d * 10));
+    const leased = record({ delivered: null, unknownHolder: true });
+    const plan = () => planRotation(config(), observed(client({ secrets: five }), leased), NOW, RUN);
+    expect(plan).toThrow(/no record of which one Talend holds/);
+    const small = planRotation(config(), observed(client(), leased), NOW, RUN);
+    expect(small.talendMayHold).toBe('any');
+    expect(small.newSecretReason).toMatch(/no record/);
+  });
+
   it('pending left by a killed run: both delivered and pending may be held, neither is deleted to make room', () => {
     const c = client({ secrets: [secret('old01', 50), secret('aaaaa', 10), secret('pend1', 1), secret('x0003', 40), secret('x0004', 45)] });
     const r = record({ pending: [{ hint: 'pend1', createdAt: daysAgo(1) }] });

@@ -131,7 +131,8 @@ class Run {
     const parsed = parseDescription(client.description);
     this.userText = parsed.userText;
     this.stored = parsed.record;
-    this.record = { ...(parsed.record ?? EMPTY_RECORD), lease: this.lease() };
+    // No record yet: the lease starts one, marked so that nobody reads "nothing delivered" into it.
+    this.record = { ...(parsed.record ?? { ...EMPTY_RECORD, unknownHolder: true }), lease: this.lease() };
     await this.patchDescription('taking the lease on the OAuth client');
     this.leaseHeld = true;
     await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
@@ -343,7 +344,7 @@ class Run {
     // With a check configured, the record says "check pending" until it passes: a run killed
     // during the check leaves it to be repeated, and no old secret is retired before it passes.
     const check = this.ctx.config.talendCheckTaskId ? { result: 'pending' as const, at: new Date(this.ctx.budget.now()).toISOString() } : null;
-    this.record = { ...this.record, delivered: newSecret.meta, pending: [], check };
+    this.record = { ...this.record, delivered: newSecret.meta, pending: [], check, unknownHolder: false };
     if (this.ctx.config.talendCheckTaskId) {
       // The task-run check can take minutes: make the delivery durable first.
       await this.writeRecord({ release: false });

@@ -68,8 +68,10 @@ export class PlanError extends Error {
 }
 
 export function planRotation(config: Config, observed: ObservedState, now: number, runId: string): RotationPlan {
-  const { client, record } = observed;
-  const foreignLease = liveForeignLease(record, now, runId);
+  const { client } = observed;
+  const foreignLease = liveForeignLease(observed.record, now, runId);
+  // A record started on a client whose holder nobody knew says nothing about what Talend holds.
+  const record = observed.record?.unknownHolder ? null : observed.record;
 
   if (client === null) {
     const steps: PlanStep[] = [
@@ -102,7 +104,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     );
   }
 
-  const repairs = planRepairs(config, client, record);
+  const repairs = planRepairs(config, client, observed.record);
   const talendMayHold = secretsTalendMayHold(client.secrets, record);
   const newSecretReason = newSecretDue(config, client, record, now);
   const steps: PlanStep[] = [];
@@ -134,7 +136,8 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     if (delivered) {
       retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
     }
-    if (config.talendCheckTaskId && (record?.check?.result === 'failed' || record?.check?.result === 'pending')) {
+    const lastCheck = record?.check?.result;
+    if (config.talendCheckTaskId && (lastCheck === 'failed' || lastCheck === 'pending')) {
       check = 'repeat';
       steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
     }

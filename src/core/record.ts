@@ -34,6 +34,11 @@ export interface RotationRecord {
   changedBy: string | null;
   /** Scopes asked for at the last repair and what Qlik kept of them (it may drop unknown ones). */
   scopes: { requested: string[]; kept: string[] } | null;
+  /**
+   * The record was started on a client whose holder nobody knew (a hand-made client, a lost
+   * record): until a delivery succeeds, Talend may hold any of its secrets.
+   */
+  unknownHolder: boolean;
 }
 
 export const EMPTY_RECORD: RotationRecord = {
@@ -44,6 +49,7 @@ export const EMPTY_RECORD: RotationRecord = {
   changedAt: null,
   changedBy: null,
   scopes: null,
+  unknownHolder: false,
 };
 
 export type RecordState = 'absent' | 'unreadable' | 'ok';
@@ -73,6 +79,7 @@ const recordSchema = z.object({
     .object({ requested: z.array(z.string()), kept: z.array(z.string()) })
     .nullable()
     .default(null),
+  unknownHolder: z.boolean().default(false),
 });
 
 export function parseDescription(description: string | undefined): ParsedDescription {
@@ -116,7 +123,7 @@ export function sameSecret(a: SecretRef, b: SecretRef): boolean {
   return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
 
-const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes'] as const;
+const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'] as const;
 
 /** Canonical text of a record: fixed field order, so equal records render equal. */
 function renderRecord(record: RotationRecord): string {
