@@ -1,0 +1,111 @@
+/**
+ * The benchmark's scenarios: how each one's emulator state is set up (before any timing starts)
+ * and which inputs the action gets. Shared by `bench/run.ts` and `__tests__/bench/request-counts.test.ts`.
+ */
+import type { Emulator } from '../emulator/index.js';
+import { EMPTY_RECORD, renderDescription } from '../src/core/record.js';
+
+export const CHECK_TASK_ID = 'bench-smoke-task';
+/** As users run it: the action's default. See bench/MODEL.md for what it implies for the waits. */
+export const TIMEOUT_SECONDS = 300;
+/** Clients in the large tenant, seeded before the target so it is not on the first unfiltered page. */
+export const MANY_CLIENTS = 10_000;
+
+export type ScenarioId = 'noop' | 'create' | 'rotate' | 'rotate-check' | 'dry-run' | 'noop-10k';
+
+export interface Scenario {
+  id: ScenarioId;
+  title: string;
+  /** Puts the emulator into the scenario's starting state (no request is sent). */
+  setup(emu: Emulator): void;
+  /** Inputs on top of the emulator's base inputs. */
+  inputs: Record<string, string>;
+  /** The `result` output the run must end with. */
+  expectResult: string;
+}
+
+/**
+ * A healthy setup: the client exists with all settings right, one young secret, a record that says
+ * Talend holds it (and, with a check task, that the last check passed), and Talend holds the pair.
+ */
+export function seedHealthy(emu: Emulator, opts: { checkTask?: boolean } = {}): void {
+  const client = emu.seedClient({ clientName: 'Talend Management Console', secrets: [{ ageDays: 1 }] });
+  const secret = client.clientSecrets[0]!;
+  const record = {
+    ...EMPTY_RECORD,
+    delivered: { hint: secret.hint, createdAt: secret.createdAt },
+    check: opts.checkTask ? { result: 'passed' as const, at: secret.createdAt } : null,
+    changedAt: secret.createdAt,
+    changedBy: 'https://github.example/acme/data-platform/actions/runs/1',
+  };
+  emu.updateClient(client.clientId, { description: renderDescription('', record) });
+  emu.setTalendPair(client.clientId, secret.secret);
+  if (opts.checkTask) emu.defineTask(CHECK_TASK_ID, 'execution_successful');
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'noop',
+    title: 'No-op, healthy setup',
+    setup: (emu) => seedHealthy(emu),
+    inputs: {},
+    expectResult: 'unchanged',
+  },
+  {
+    id: 'create',
+    title: 'First run (create)',
+    setup: () => {},
+    inputs: {},
+    expectResult: 'created',
+  },
+  {
+    id: 'rotate',
+    title: 'Rotation (rotate: always)',
+    setup: (emu) => seedHealthy(emu),
+    inputs: { rotate: 'always' },
+    expectResult: 'rotated',
+  },
+  {
+    id: 'rotate-check',
+    title: 'Rotation + task-run check',
+    setup: (emu) => seedHealthy(emu, { checkTask: true }),
+    inputs: { rotate: 'always', 'talend-check-task-id': CHECK_TASK_ID },
+    expectResult: 'rotated',
+  },
+  {
+    id: 'dry-run',
+    title: 'Dry run (rotate: always)',
+    setup: (emu) => seedHealthy(emu),
+    inputs: { rotate: 'always', 'dry-run': 'true' },
+    expectResult: 'planned',
+  },
+  {
+    id: 'noop-10k',
+    title: `No-op, ${MANY_CLIENTS.toLocaleString('en-US')} clients`,
+    setup: (emu) => {
+      emu.seedManyClients(MANY_CLIENTS, 'Other client');
+      seedHealthy(emu);
+    },
+    inputs: {},
+    expectResult: 'unchanged',
+  },
+];
+
+/** Clients in the tenant when the scenario starts (for the baseline's unfiltered listing). */
+export function tenantSize(id: ScenarioId): number {
+  if (id === 'create') return 0;
+  if (id === 'noop-10k') return MANY_CLIENTS + 1;
+  return 1;
+}
+
+export function scenarioInputs(emu: Emulator, s: Scenario): Record<string, string> {
+  return {
+    'qlik-tenant-url': emu.qlikUrl,
+    'qlik-api-key': emu.qlikApiKey,
+    'talend-token': emu.talendToken,
+    'talend-api-url': emu.talendUrl,
+    'talend-qlik-auth-url': emu.talendQlikAuthUrl,
+    'timeout-seconds': String(TIMEOUT_SECONDS),
+    ...s.inputs,
+  };
+}
