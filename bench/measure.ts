@@ -1,3 +1,4 @@
+import { runnerEnvironment } from '../scripts/action-runner.js';
 /**
  * Measuring tools of the benchmark: a request timeline taken from the emulator, the critical path
  * of that timeline, and a child-process launcher that times the process and reads its peak RSS.
@@ -98,21 +99,7 @@ export async function launch(opts: LaunchOptions): Promise<ProcessRun> {
   const rssFile = join(dir, 'rss');
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: dir,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    GITHUB_ENV: join(dir, 'env'),
-    GITHUB_STATE: join(dir, 'state'),
-    RUNNER_TEMP: dir,
-    GITHUB_SERVER_URL: 'https://github.example',
-    GITHUB_REPOSITORY: 'acme/data-platform',
-    GITHUB_RUN_ID: String(1000 + Math.floor(Math.random() * 1e6)),
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_ACTIONS: 'true',
-  };
-  for (const [name, value] of Object.entries(opts.inputs ?? {})) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  const env = runnerEnvironment(dir, opts.inputs ?? {});
 
   const viaTime = opts.peakRss === true && HAVE_GNU_TIME;
   const [cmd, args] = viaTime ? [TIME_BIN, ['-f', '%M', '-o', rssFile, opts.node, ...opts.args]] : [opts.node, opts.args];

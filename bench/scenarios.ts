@@ -1,3 +1,4 @@
+import { baseInputs } from '../scripts/action-runner.js';
 /**
  * The benchmark's scenarios: how each one's emulator state is set up (before any timing starts)
  * and which inputs the action gets. Shared by `bench/run.ts` and `__tests__/bench/request-counts.test.ts`.
@@ -99,13 +100,5 @@ export function tenantSize(id: ScenarioId): number {
 }
 
 export function scenarioInputs(emu: Emulator, s: Scenario): Record<string, string> {
-  return {
-    'qlik-tenant-url': emu.qlikUrl,
-    'qlik-api-key': emu.qlikApiKey,
-    'talend-token': emu.talendToken,
-    'talend-api-url': emu.talendUrl,
-    'talend-qlik-auth-url': emu.talendQlikAuthUrl,
-    'timeout-seconds': String(TIMEOUT_SECONDS),
-    ...s.inputs,
-  };
+  return { ...baseInputs(emu), 'timeout-seconds': String(TIMEOUT_SECONDS), ...s.inputs };
 }

@@ -46,17 +46,16 @@ export function baseInputs(emu: Emulator): Record<string, string> {
   };
 }
 
-export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<ActionRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'qto-run-'));
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
+/**
+ * The environment the runner gives a JavaScript action: files for outputs and the summary in
+ * `dir`, the usual GITHUB_* variables, and one `INPUT_<NAME>` per input (upper-case, hyphens kept).
+ */
+export function runnerEnvironment(dir: string, inputs: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: dir,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_OUTPUT: join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
     GITHUB_ENV: join(dir, 'env'),
     GITHUB_STATE: join(dir, 'state'),
     RUNNER_TEMP: dir,
@@ -65,9 +64,19 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
     GITHUB_RUN_ID: String(1000 + Math.floor(Math.random() * 1e6)),
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_ACTIONS: 'true',
-    ...opts.env,
+    ...extra,
   };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  return env;
+}
+
+export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<ActionRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'qto-run-'));
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const env = runnerEnvironment(dir, inputs, opts.env);
   const child = spawn(opts.node ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -50,24 +50,38 @@ function writeOutputs(result: RunResult, config: Config, progress: Progress): vo
   set('client-id', progress.clientId ?? '');
   // Also on failure: a person can finish by hand with the secret this run created.
   registerSecret(progress.newSecret?.value);
-  set('client-secret', progress.newSecret?.value ?? '');
-  const holds = progress.talendHolds;
+  // A secret the run deleted again is of no use to anyone finishing by hand.
+  set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
+  const holds = knownHeld(progress);
   set('secret-hint', holds?.hint ?? '');
   set('secret-created-at', holds?.createdAt ?? '');
   set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
   set('plan', JSON.stringify(progress.plan?.steps ?? []));
 }
 
+/** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
+function knownHeld(progress: Progress): Progress['talendHolds'] {
+  return progress.delivery === 'unknown' ? undefined : progress.talendHolds;
+}
+
 function failureMessage(err: unknown, progress: Progress | undefined): string {
   const what = err instanceof Error ? err.message : String(err);
   const detail = err instanceof RunFailure ? err.detail : {};
+  // A request without a definite answer may have changed something (a client or secret created).
+  const unknown = err instanceof ApiError && err.kind === 'unknown-outcome';
   const lines = [what];
-  if (detail.changedNothing || !progress || (progress.changes.length === 0 && !progress.newSecret)) {
+  if (unknown) {
+    lines.push(`The outcome of ${err.doing} is unknown: it may have taken effect in ${err.service}.`);
+    if (progress && progress.changes.length > 0) lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
+  } else if (detail.changedNothing || !progress || (progress.changes.length === 0 && !progress.newSecret)) {
     lines.push('Nothing was changed in Qlik or Talend.');
   } else {
     lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
   }
-  lines.push(`Next run: ${detail.nextRun ?? nextRunAfter(progress)}`);
+  const next = unknown
+    ? 'reads both systems again: a client or secret this run may have created is adopted or retired, never one Talend may hold. A lease this run may have left blocks changes until this run\'s deadline.'
+    : nextRunAfter(progress);
+  lines.push(`Next run: ${detail.nextRun ?? next}`);
   return lines.join('\n');
 }
 
@@ -93,7 +107,7 @@ function talendState(progress: Progress): string {
     case 'unknown':
       return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
     default:
-      return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged.';
+      return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged; which secret it holds is not known.';
   }
 }
 
@@ -113,10 +127,11 @@ async function writeSummary(
   failure: string | undefined,
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const holds = progress?.talendHolds;
+  const holds = progress ? knownHeld(progress) : undefined;
   const rows: [string, string][] = [
     ['Result', result],
     ['OAuth client', `${config.clientName}${progress?.clientId ? ` (ID ${progress.clientId})` : ''}`],
+    ['Found', progress?.found ?? 'not read'],
     ['Secret Talend holds', holds ? `${holds.hint} (${describeAge(holds, now)})` : 'unknown'],
     ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
     ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],

@@ -130,6 +130,12 @@ describe('planRotation', () => {
       expect(hints(plan.makeRoom)).toEqual(['s0001']);
     });
 
+    it('when the delivered secret is gone, no other secret counts as provably unused', () => {
+      const r = record({ delivered: { hint: 'gone1', createdAt: daysAgo(3) } });
+      const run = () => planRotation(config({ rotate: 'never' }), observed(client({ secrets: five }), r), NOW, RUN);
+      expect(run).toThrow(/reclaim-unrecorded-secrets/);
+    });
+
     it('with a record where every secret may be held: fails even with reclaim', () => {
       const r = record({ pending: ['s0001', 's0002', 's0003', 's0005'].map((h) => ({ hint: h })) });
       const run = () => planRotation(config({ reclaimUnrecordedSecrets: true }), observed(client({ secrets: five }), r), NOW, RUN);
@@ -214,8 +220,15 @@ describe('secretsToRetire', () => {
     expect(hints(secretsToRetire(withNewer, delivered, 0, { retireNewer: true }))).toContain('race1');
   });
 
-  it('matches hints by creation time too', () => {
+  it('never deletes a secret that shares its hint with the delivered one (deletion goes by hint)', () => {
     const sameHint = [secret('new01', 40), { hint: 'new01', createdAt: delivered.createdAt }];
-    expect(secretsToRetire(sameHint, delivered, 0, { retireNewer: false })).toEqual([sameHint[0]]);
+    expect(secretsToRetire(sameHint, delivered, 0, { retireNewer: false })).toEqual([]);
+  });
+
+  it('on a repair, counts every other secret against keep-previous-secrets, oldest retired first', () => {
+    const withHandAdded = [secret('old01', 10), secret('new01', 0), { hint: 'hand1', createdAt: new Date(NOW + 1000).toISOString() }];
+    expect(hints(secretsToRetire(withHandAdded, delivered, 3, { retireNewer: true }))).toEqual([]);
+    expect(hints(secretsToRetire(withHandAdded, delivered, 1, { retireNewer: true }))).toEqual(['old01']);
+    expect(hints(secretsToRetire(withHandAdded, delivered, 0, { retireNewer: true }))).toEqual(['old01', 'hand1']);
   });
 });

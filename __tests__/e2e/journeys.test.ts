@@ -268,6 +268,20 @@ describe('journeys', () => {
     expect((await act()).outputs.result).toBe('unchanged');
   });
 
+  it('a delivery without a definite answer keeps the new secret, outputs it, and names no held secret', async () => {
+    await act();
+    emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', times: Infinity, action: { status: 503 } });
+    const run = await act({ rotate: 'always', 'timeout-seconds': '5' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.result).toBe('failed');
+    const c = only(emu.clients());
+    expect(c.clientSecrets).toHaveLength(2);
+    expect(c.clientSecrets.map((s) => s.secret)).toContain(run.outputs['client-secret']);
+    expect(run.outputs['secret-hint']).toBe('');
+    expect(run.summary).toMatch(/<td>Secret Talend holds<\/td><td>unknown<\/td>/);
+    expectNothingStranded(c.clientId);
+  });
+
   it('writes result=failed and the other outputs on failure', async () => {
     await act();
     emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', action: { status: 400, body: { status: 400, message: 'Qlik Cloud connection failed' } } });
@@ -275,7 +289,8 @@ describe('journeys', () => {
     expect(run.code).not.toBe(0);
     expect(run.outputs.result).toBe('failed');
     expect(run.outputs['client-id']).toBe(only(emu.clients()).clientId);
-    expect(run.outputs['client-secret']).not.toBe('');
+    // The refused secret was deleted again: nothing to finish by hand with.
+    expect(run.outputs['client-secret']).toBe('');
     expect(run.outputs['secret-hint']).toBe(only(emu.clients()).clientSecrets[0]!.hint);
     expect(run.stdout).toMatch(/^::error title=Rotation stopped::Talend refused the new secret/m);
     // The summary: the state table, then what failed and what to do.

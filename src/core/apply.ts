@@ -30,8 +30,10 @@ export type CheckState = 'not-run' | 'passed' | 'failed' | 'unknown';
 /** What the run has done so far; the report reads it on success and on failure alike. */
 export class Progress {
   clientId: string | undefined;
-  /** The secret created in this run (value already masked). */
-  newSecret: { value: string; meta: SecretRef | undefined } | undefined;
+  /** The secret created in this run (value already masked); `deleted` once the run deleted it again. */
+  newSecret: { value: string; meta: SecretRef | undefined; deleted?: boolean } | undefined;
+  /** What the run found before changing anything, for the summary. */
+  found: string;
   /** The secret Talend is known to hold at the end (or now). */
   talendHolds: SecretRef | undefined;
   delivery: DeliveryState = 'not-needed';
@@ -48,9 +50,21 @@ export class Progress {
     this.clientId = observed.client?.clientId;
     this.secrets = observed.client?.secrets ?? [];
     this.lastCheck = observed.record?.check ?? undefined;
-    const delivered = observed.record?.delivered;
-    this.talendHolds = delivered ? (observed.client?.secrets.find((s) => sameSecret(s, delivered)) ?? delivered) : undefined;
+    // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
+    const record = observed.record;
+    const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
+    this.talendHolds = delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined;
+    this.found = describeFound(observed);
   }
+}
+
+function describeFound(observed: ObservedState): string {
+  const { client, record, recordState } = observed;
+  if (!client) return 'no OAuth client with that name';
+  const recordText =
+    recordState === 'unreadable' ? 'an unreadable record' : !record || record.unknownHolder ? 'no record of what Talend holds' : 'a record';
+  const pending = record && record.pending.length > 0 ? `, ${record.pending.length} delivery(ies) with an unknown outcome` : '';
+  return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
 }
 
 export async function applyPlan(plan: RotationPlan, observed: ObservedState, ctx: ApplyContext, progress: Progress): Promise<void> {
@@ -71,6 +85,8 @@ class Run {
   private stored: RotationRecord | null = null;
   private record: RotationRecord = { ...EMPTY_RECORD };
   private leaseHeld = false;
+  /** The lease write had no definite answer: it may be in the record, and must not be left there. */
+  private leaseUncertain = false;
 
   constructor(
     private readonly ctx: ApplyContext,
@@ -133,7 +149,12 @@ class Run {
     this.stored = parsed.record;
     // No record yet: the lease starts one, marked so that nobody reads "nothing delivered" into it.
     this.record = { ...(parsed.record ?? { ...EMPTY_RECORD, unknownHolder: true }), lease: this.lease() };
-    await this.patchDescription('taking the lease on the OAuth client');
+    try {
+      await this.patchDescription('taking the lease on the OAuth client');
+    } catch (err) {
+      this.leaseUncertain = true;
+      throw err;
+    }
     this.leaseHeld = true;
     await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
     const fresh = await this.ctx.qlik.getClient(this.clientId);
@@ -160,8 +181,17 @@ class Run {
 
   /** Lets the next run proceed at once instead of waiting for the lease to expire. Never throws. */
   async releaseLease(): Promise<void> {
-    if (!this.leaseHeld) return;
+    if (!this.leaseHeld && !this.leaseUncertain) return;
     try {
+      if (this.leaseUncertain) {
+        // Release only a lease that is really ours: another run's must stay.
+        const client = await this.ctx.qlik.getClient(this.clientId);
+        const parsed = parseDescription(client?.description);
+        if (!client || parsed.record?.lease?.holder !== this.ctx.runId) return;
+        this.userText = parsed.userText;
+        this.stored = parsed.record;
+        this.record = parsed.record;
+      }
       await this.writeRecord({ release: true, until: 'final' });
     } catch (err) {
       this.ctx.log(`Could not release the lease (it expires at ${this.record.lease?.expiresAt}): ${(err as Error).message}`);
@@ -362,6 +392,7 @@ class Run {
       // Bounded by the work deadline: the record write after it needs the reserve.
       await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
       this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, newSecret.meta));
+      if (this.progress.newSecret) this.progress.newSecret.deleted = true;
       return 'it was deleted from Qlik again';
     } catch (err) {
       // Leaving it is safe: Talend does not hold it. The next run retires it as an extra secret.

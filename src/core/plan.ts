@@ -196,6 +196,9 @@ function newSecretDue(config: Config, client: OAuthClient, record: RotationRecor
 
 function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecord | null): ClientSecretMeta[] | 'any' {
   if (record === null) return 'any';
+  // The delivered secret is gone: someone changed things by hand (perhaps pasting another secret
+  // into TMC), so the record no longer proves which secrets Talend does not hold.
+  if (record.delivered && !findSecret(secrets, record.delivered)) return 'any';
   const refs = [...(record.delivered ? [record.delivered] : []), ...record.pending];
   return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
 }
@@ -210,7 +213,7 @@ function planMakeRoom(
   const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
   if (excess <= 0) return [];
   const byAge = oldestFirst(secrets);
-  const unheld = mayHold === 'any' ? [] : byAge.filter((s) => !mayHold.includes(s));
+  const unheld = mayHold === 'any' ? [] : withoutHintsOf(byAge.filter((s) => !mayHold.includes(s)), mayHold);
   if (unheld.length >= excess) return unheld.slice(0, excess);
   if (mayHold === 'any' && config.reclaimUnrecordedSecrets) return byAge.slice(0, excess);
   const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
@@ -225,10 +228,11 @@ function planMakeRoom(
 }
 
 /**
- * Secrets beyond `keepPrevious` that are not the delivered one. The `keepPrevious` newest secrets
- * older than the delivered one stay as a grace period for other holders. Secrets newer than the
- * delivered one are kept after a rotation (another run may be delivering one) and retired on a
- * repair, where the record proves Talend does not hold them.
+ * Secrets to delete so that the delivered one and at most `keepPrevious` others remain, oldest
+ * first. After a rotation, secrets newer than the delivered one are never candidates (another run
+ * may be delivering one); on a repair the record proves Talend holds none of them, so they count.
+ * A secret that shares its hint with the delivered one is never deleted: deletion goes by hint,
+ * and Qlik does not promise hints are unique.
  */
 export function secretsToRetire(
   secrets: ClientSecretMeta[],
@@ -237,11 +241,15 @@ export function secretsToRetire(
   opts: { retireNewer: boolean },
 ): ClientSecretMeta[] {
   const deliveredAt = timeOf(delivered);
+  const isNewer = (s: SecretRef) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt;
   const others = secrets.filter((s) => !sameSecret(s, delivered));
-  const newer = others.filter((s) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt);
-  const older = oldestFirst(others.filter((s) => !newer.includes(s)));
-  const retiredOlder = older.slice(0, Math.max(0, older.length - keepPrevious));
-  return opts.retireNewer ? [...retiredOlder, ...newer] : retiredOlder;
+  const candidates = oldestFirst(withoutHintsOf(opts.retireNewer ? others : others.filter((s) => !isNewer(s)), [delivered]));
+  return candidates.slice(0, Math.max(0, candidates.length - keepPrevious));
+}
+
+/** Drops secrets whose hint is also the hint of a protected one. */
+function withoutHintsOf<T extends SecretRef>(secrets: T[], protectedOnes: SecretRef[]): T[] {
+  return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
 }
 
 export function findSecret(secrets: ClientSecretMeta[], ref: SecretRef | null): ClientSecretMeta | undefined {
