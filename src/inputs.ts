@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   INPUT_NAMES,
   TALEND_REGIONS,
@@ -7,6 +7,7 @@ import {
   type RawInputs,
   type RotateMode,
 } from './config.js';
+import { lazy } from './lazy.js';
 
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
@@ -65,19 +66,20 @@ type Convert<T> = (text: string, report: Report) => T;
 /**
  * The zod schema of one input: trim, treat blank as not given, cap the length, then `convert`.
  * Issue messages are predicates ("must use https://"); `toInputError` prefixes the input's name,
- * which it takes from the issue's path, so no converter can forget it.
+ * which it takes from the issue's path, so no converter can forget it. `ifBlank` gives the value
+ * of an input that is not given. One transform per input keeps the schema small: it is built on
+ * every run, before the first request.
  */
-function optionalInput<T>(convert: Convert<T>) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx): T | undefined => {
+function input<T, B>(convert: Convert<T>, ifBlank: (ctx: z.core.ParsePayload) => B) {
+  return z.pipe(
+    z.optional(z.string()),
+    z.transform((raw, ctx): T | B => {
       const text = raw?.trim() ?? '';
-      if (text === '') return undefined;
+      if (text === '') return ifBlank(ctx);
       let failed = false;
       const report: Report = (message) => {
         failed = true;
-        ctx.addIssue({ code: 'custom', message });
+        addIssue(ctx, message);
       };
       if (text.length > MAX_INPUT_LENGTH) {
         report(`is longer than ${MAX_INPUT_LENGTH} characters`);
@@ -85,28 +87,34 @@ function optionalInput<T>(convert: Convert<T>) {
       }
       const value = convert(text, report);
       return failed ? z.NEVER : value;
-    });
+    }),
+  );
+}
+
+function optionalInput<T>(convert: Convert<T>) {
+  return input(convert, () => undefined);
 }
 
 function requiredInput<T>(convert: Convert<T>) {
-  return optionalInput(convert).transform((value, ctx): T => {
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is required' });
-      return z.NEVER;
-    }
-    return value;
+  return input(convert, (ctx) => {
+    addIssue(ctx, 'is required');
+    return z.NEVER;
   });
 }
 
 /** `fallback` is the action.yml default as text; it goes through the same conversion. */
 function inputWithDefault<T>(convert: Convert<T>, fallback: string) {
-  return optionalInput(convert).transform((value): T => {
-    if (value !== undefined) return value;
+  return input(convert, () =>
     // The defaults are constants that satisfy their own rules; a throw here is a bug in this file.
-    return convert(fallback, (problem) => {
+    convert(fallback, (problem) => {
       throw new Error(`The built-in default is invalid: ${problem}`);
-    });
-  });
+    }),
+  );
+}
+
+/** What full zod's `ctx.addIssue({ code: 'custom', message })` does in a transform. */
+function addIssue(ctx: z.core.ParsePayload, message: string): void {
+  ctx.issues.push({ code: 'custom', message, input: ctx.value });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,67 +293,74 @@ function talendQlikAuthUrl(text: string, report: Report): AuthLocation {
 
 const TALEND_BASE_INPUTS: InputName[] = ['talend-region', 'talend-api-url'];
 
-/** Raw inputs → `ParsedInputs`. Keys follow `INPUT_NAMES`, so problems are listed in that order. */
-const inputsSchema = z
-  .object({
-    'qlik-tenant-url': requiredInput(qlikTenantUrl),
-    'qlik-api-key': requiredInput(secret),
-    'client-name': inputWithDefault(clientName, 'Talend Management Console'),
-    'client-id': optionalInput(pathSafeId),
-    scopes: inputWithDefault(scopes, 'user_default admin_classic'),
-    rotate: inputWithDefault(rotateMode, 'auto'),
-    'max-secret-age-days': inputWithDefault(integer(1, 3650), '30'),
-    'keep-previous-secrets': inputWithDefault(integer(0, 3), '0'),
-    'reclaim-unrecorded-secrets': inputWithDefault(boolean, 'false'),
-    'talend-token': requiredInput(secret),
-    'talend-region': optionalInput(talendRegion),
-    'talend-api-url': optionalInput(talendApiUrl),
-    'talend-qlik-auth-url': requiredInput(talendQlikAuthUrl),
-    'talend-check-task-id': optionalInput(pathSafeId),
-    'dry-run': inputWithDefault(boolean, 'false'),
-    'timeout-seconds': inputWithDefault(integer(5, 3600), '300'),
-  } satisfies Record<InputName, z.ZodType>)
-  .check(
-    z.superRefine(
-      (inputs, ctx) => {
-        // An input that was given but failed holds zod's NEVER marker, not undefined: still "given".
-        const given = TALEND_BASE_INPUTS.filter((name) => inputs[name as keyof typeof inputs] !== undefined);
-        if (given.length !== 1) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [],
-            params: { inputs: TALEND_BASE_INPUTS },
-            message: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${given.length === 0 ? 'neither is set' : 'both are set'}).`,
-          });
-        }
-      },
-      // Run even when other inputs failed, so one run reports every problem.
-      { when: () => true },
+/**
+ * Raw inputs → `ParsedInputs`. Keys follow `INPUT_NAMES`, so problems are listed in that order.
+ * Built on the first call (lazy.ts), not when the module is loaded.
+ */
+const inputsSchema = lazy(() =>
+  z
+    .object({
+      'qlik-tenant-url': requiredInput(qlikTenantUrl),
+      'qlik-api-key': requiredInput(secret),
+      'client-name': inputWithDefault(clientName, 'Talend Management Console'),
+      'client-id': optionalInput(pathSafeId),
+      scopes: inputWithDefault(scopes, 'user_default admin_classic'),
+      rotate: inputWithDefault(rotateMode, 'auto'),
+      'max-secret-age-days': inputWithDefault(integer(1, 3650), '30'),
+      'keep-previous-secrets': inputWithDefault(integer(0, 3), '0'),
+      'reclaim-unrecorded-secrets': inputWithDefault(boolean, 'false'),
+      'talend-token': requiredInput(secret),
+      'talend-region': optionalInput(talendRegion),
+      'talend-api-url': optionalInput(talendApiUrl),
+      'talend-qlik-auth-url': requiredInput(talendQlikAuthUrl),
+      'talend-check-task-id': optionalInput(pathSafeId),
+      'dry-run': inputWithDefault(boolean, 'false'),
+      'timeout-seconds': inputWithDefault(integer(5, 3600), '300'),
+    } satisfies Record<InputName, z.ZodMiniType>)
+    .check(
+      z.superRefine(
+        (inputs, ctx) => {
+          // An input that was given but failed holds zod's NEVER marker, not undefined: still "given".
+          const given = TALEND_BASE_INPUTS.filter((name) => inputs[name as keyof typeof inputs] !== undefined);
+          if (given.length !== 1) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [],
+              params: { inputs: TALEND_BASE_INPUTS },
+              message: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${given.length === 0 ? 'neither is set' : 'both are set'}).`,
+            });
+          }
+        },
+        // Run even when other inputs failed, so one run reports every problem.
+        { when: () => true },
+      ),
     ),
-  )
-  .transform((inputs): ParsedInputs => {
-    const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
-    const auth = inputs['talend-qlik-auth-url'];
-    const config: Config = {
-      qlikTenantUrl: inputs['qlik-tenant-url'],
-      qlikApiKey: inputs['qlik-api-key'],
-      clientName: inputs['client-name'],
-      clientId: inputs['client-id'],
-      scopes: inputs.scopes,
-      rotate: inputs.rotate,
-      maxSecretAgeDays: inputs['max-secret-age-days'],
-      keepPreviousSecrets: inputs['keep-previous-secrets'],
-      reclaimUnrecordedSecrets: inputs['reclaim-unrecorded-secrets'],
-      talendToken: inputs['talend-token'],
-      talendApiBase,
-      // The base never ends in '/', the path always starts with one: the base's own path is kept.
-      talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
-      talendCheckTaskId: inputs['talend-check-task-id'],
-      dryRun: inputs['dry-run'],
-      timeoutSeconds: inputs['timeout-seconds'],
-    };
-    return { config, warnings: qlikHostWarnings(config.qlikTenantUrl) };
-  });
+);
+
+/** The checked inputs → the configuration; runs only when every input passed. */
+function toParsedInputs(inputs: z.output<ReturnType<typeof inputsSchema>>): ParsedInputs {
+  const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
+  const auth = inputs['talend-qlik-auth-url'];
+  const config: Config = {
+    qlikTenantUrl: inputs['qlik-tenant-url'],
+    qlikApiKey: inputs['qlik-api-key'],
+    clientName: inputs['client-name'],
+    clientId: inputs['client-id'],
+    scopes: inputs.scopes,
+    rotate: inputs.rotate,
+    maxSecretAgeDays: inputs['max-secret-age-days'],
+    keepPreviousSecrets: inputs['keep-previous-secrets'],
+    reclaimUnrecordedSecrets: inputs['reclaim-unrecorded-secrets'],
+    talendToken: inputs['talend-token'],
+    talendApiBase,
+    // The base never ends in '/', the path always starts with one: the base's own path is kept.
+    talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
+    talendCheckTaskId: inputs['talend-check-task-id'],
+    dryRun: inputs['dry-run'],
+    timeoutSeconds: inputs['timeout-seconds'],
+  };
+  return { config, warnings: qlikHostWarnings(config.qlikTenantUrl) };
+}
 
 function qlikHostWarnings(origin: string): string[] {
   const { hostname } = new URL(origin);
@@ -381,9 +396,9 @@ function toInputError(issues: readonly z.core.$ZodIssue[]): InputError {
 
 /** Validate and normalise the raw inputs. Throws one `InputError` listing every problem. */
 export function parseInputs(raw: RawInputs): ParsedInputs {
-  const result = inputsSchema.safeParse(raw);
+  const result = z.safeParse(inputsSchema(), raw);
   if (!result.success) throw toInputError(result.error.issues);
-  return result.data;
+  return toParsedInputs(result.data);
 }
 
 /**

@@ -67,6 +67,13 @@ describe('QlikApi.findClientsByName', () => {
     await expect(api().findClientsByName('x')).rejects.toThrow(/page links repeat/);
   });
 
+  it('fails when even the client read does not show the secrets, instead of reading "no secrets"', async () => {
+    nock(QLIK)
+      .get('/api/v1/oauth-clients').query(true).reply(200, { data: [{ clientId: 'a', clientName: 'n', appType: 'web' }], links: {} })
+      .get('/api/v1/oauth-clients/a').reply(200, { clientId: 'a', clientName: 'n', appType: 'web' });
+    await expect(api().findClientsByName('n')).rejects.toThrow(/does not list the client's secrets/);
+  });
+
   it('fills in secrets and consent from the plain view', async () => {
     nock(QLIK)
       .get('/api/v1/oauth-clients')

@@ -19,10 +19,33 @@ beforeEach(() => {
 afterEach(() => nock.cleanAll());
 
 describe('TalendApi', () => {
-  it('the token preflight accepts 200 and 403, and fails on 401', async () => {
-    nock(TALEND).get('/account/subscription').reply(403, {}).get('/account/subscription').reply(401, { status: 401, message: 'Unauthorized' });
+  it('the token preflight accepts 200, 403 and 404 (subscription not found), and fails on 401', async () => {
+    nock(TALEND)
+      .get('/account/subscription').reply(403, {})
+      .get('/account/subscription').reply(404, { status: 404, message: 'Subscription not found' })
+      .get('/account/subscription').reply(401, { status: 401, message: 'Unauthorized' });
+    await expect(api().talend.checkToken()).resolves.toBeUndefined();
     await expect(api().talend.checkToken()).resolves.toBeUndefined();
     await expect(api().talend.checkToken()).rejects.toThrow(/HTTP 401/);
+  });
+
+  it('a redirect (to a sign-in page) is a definite refusal', async () => {
+    nock(TALEND).put(AUTH_PATH).reply(302, '', { location: 'https://login.example/' });
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ stored: false, status: 302 });
+  });
+
+  it('a 4xx after an attempt without an answer is an unknown outcome, not a refusal', async () => {
+    nock(TALEND)
+      .put(AUTH_PATH).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .put(AUTH_PATH).reply(401, { status: 401, message: 'token expired' });
+    await expect(api().talend.deliverQlikCredentials('c1', 'sec')).rejects.toMatchObject({ kind: 'unknown-outcome' });
+  });
+
+  it('keeps retrying the PUT past the usual attempt cap until the deadline', async () => {
+    const seen = { n: 0 };
+    nock(TALEND).put(AUTH_PATH).times(12).reply(() => (seen.n++, [503, ''])).put(AUTH_PATH).reply(204, '');
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ stored: true });
+    expect(seen.n).toBe(12);
   });
 
   it('delivers the pair with the bearer token and the version header', async () => {

@@ -70,9 +70,17 @@ async function expectLinkOutcome(
   const { emu } = cell;
   const state = describeState(emu);
   const client = emu.client(cell.clientId)!;
+  // client-secret is empty when the run deleted its new secret again, so creation is read from the log.
   const newSecret = run.outputs['client-secret'];
-  await problems.check(`new secret ${where}`, () => expect(newSecret, `the run created no new secret (result ${run.outputs.result}). State: ${state}`).toBeTruthy());
-  const meta = client.clientSecrets.find((s) => s.secret === newSecret);
+  const created = emu.log.filter((r) => r.method === 'POST' && r.path.split('?')[0]!.endsWith('/client-secrets') && r.status === 201 && r.at >= run.startedAt);
+  await problems.check(`new secret ${where}`, () => expect(created, `the run created no new secret (result ${run.outputs.result}). State: ${state}`).toHaveLength(1));
+  if (!newSecret) {
+    await problems.check(`client-secret output ${where}`, () => {
+      expect(errorText(run), `client-secret is empty, so the run must say it deleted the new secret. State: ${state}`).toMatch(/was deleted/);
+      expect(client.clientSecrets.map((x) => x.hint).filter((h) => !before.hints.includes(h)), `client-secret is empty but a new secret is still in Qlik. State: ${state}`).toEqual([]);
+    });
+  }
+  const meta = newSecret ? client.clientSecrets.find((s) => s.secret === newSecret) : undefined;
   const pending = recordOf(emu, cell.clientId)?.pending.map((p) => p.hint) ?? [];
   const errors = errorText(run);
   await problems.check(`I7 ${where}`, () => expect(run.code, `a ${link} run must fail (I7). State: ${state}`).not.toBe(0));

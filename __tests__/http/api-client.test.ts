@@ -332,13 +332,20 @@ describe('retries', () => {
   it('retries a 429 even when the caller accepts every 4xx as a definite answer', async () => {
     const seen = sequence(nock(TALEND), 'put', '/tmc/qlik-auth', [
       [429, { status: 429, message: 'Too many requests' }, { 'X-RateLimit-Reset': '1' }],
-      [503],
+      [429],
       [400, { status: 400, message: 'Connection check failed' }],
     ]);
     const { client } = makeClient(talend);
     const res = await client.request(deliver({ accept: [400, 401, 403, 404, 409, 429] }));
     expect(res).toMatchObject({ status: 400, attempts: 3, body: { message: 'Connection check failed' } });
     expect(seen.count).toBe(3);
+  });
+
+  it('a refusal after an attempt that may have acted (a 503) is an unknown outcome, not a refusal', async () => {
+    sequence(nock(TALEND), 'put', '/tmc/qlik-auth', [[503], [400, { status: 400, message: 'Connection check failed' }]]);
+    const { client } = makeClient(talend);
+    const error = await rejection(client.request(deliver({ accept: [400] })));
+    expect(error).toMatchObject({ kind: 'unknown-outcome', status: 400 });
   });
 
   it('ends a write that may have reached the server as unknown-outcome when retries run out', async () => {

@@ -3,7 +3,8 @@
  * description in Qlik. It is the only place that says which secret Talend holds: Qlik has no
  * last-used date for secrets. The user's own description text around the block is preserved.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { lazy } from '../lazy.js';
 
 export interface SecretRef {
   hint: string;
@@ -66,20 +67,25 @@ const END = '--- end of qlik-talend-oauth record ---';
 /** Qlik's limit on `description`. */
 export const DESCRIPTION_MAX = 4096;
 
-const secretRefSchema = z.object({ hint: z.string().min(1).max(64), createdAt: z.string().optional() });
-const recordSchema = z.object({
-  v: z.literal(1),
-  delivered: secretRefSchema.nullable().default(null),
-  pending: z.array(secretRefSchema).max(20).default([]),
-  check: z.object({ result: z.enum(['passed', 'failed', 'pending']), at: z.string() }).nullable().default(null),
-  lease: z.object({ holder: z.string(), expiresAt: z.string() }).nullable().default(null),
-  changedAt: z.string().nullable().default(null),
-  changedBy: z.string().nullable().default(null),
-  scopes: z
-    .object({ requested: z.array(z.string()), kept: z.array(z.string()) })
-    .nullable()
-    .default(null),
-  unknownHolder: z.boolean().default(false),
+/** Built on first use (lazy.ts): a run that reads no record does not build it. */
+const recordSchema = lazy(() => {
+  const secretRef = z.object({
+    hint: z.string().check(z.minLength(1), z.maxLength(64)),
+    createdAt: z.optional(z.string()),
+  });
+  /** May be null; null when absent. */
+  const orNull = <T extends z.ZodMiniType>(schema: T) => z._default(z.nullable(schema), null);
+  return z.object({
+    v: z.literal(1),
+    delivered: orNull(secretRef),
+    pending: z._default(z.array(secretRef).check(z.maxLength(20)), []),
+    check: orNull(z.object({ result: z.enum(['passed', 'failed', 'pending']), at: z.string() })),
+    lease: orNull(z.object({ holder: z.string(), expiresAt: z.string() })),
+    changedAt: orNull(z.string()),
+    changedBy: orNull(z.string()),
+    scopes: orNull(z.object({ requested: z.array(z.string()), kept: z.array(z.string()) })),
+    unknownHolder: z._default(z.boolean(), false),
+  });
 });
 
 export function parseDescription(description: string | undefined): ParsedDescription {
@@ -96,7 +102,7 @@ export function parseDescription(description: string | undefined): ParsedDescrip
   } catch {
     return { userText, record: null, state: 'unreadable' };
   }
-  const parsed = recordSchema.safeParse(json);
+  const parsed = z.safeParse(recordSchema(), json);
   if (!parsed.success) return { userText, record: null, state: 'unreadable' };
   const { v: _version, ...record } = parsed.data;
   return { userText, record, state: 'ok' };

@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestOptions as NodeRequestOptions } from 'node
 import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
 import type { RequestHandler } from '@actions/http-client/lib/interfaces';
+import { safeParse } from 'zod/mini';
 import { redact, scrubKnownSecrets } from '../secrets.js';
 import type { RunBudget } from './budget.js';
 import { requestedWaitMs } from './retry-after.js';
@@ -179,9 +180,9 @@ export class ApiClient {
       }
       const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
       const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs);
-      const verdict = this.judge(spec, answer, attempt, logPath);
+      const verdict: { response: ApiResponse<T> } | Setback = this.judge(spec, answer, attempt, logPath, mayHaveActed);
       if ('response' in verdict) return verdict.response;
-      const setback = verdict;
+      const setback: Setback = verdict;
       mayHaveActed ||= setback.mayHaveActed;
 
       const giveUp = (why: string): ApiError => {
@@ -200,7 +201,7 @@ export class ApiClient {
         const what = `failed: ${setback.text} after ${tries}; ${why}`;
         return this.error(spec, 'status', attempt, what, extra);
       };
-      if (attempt >= MAX_ATTEMPTS) throw giveUp('no more attempts allowed');
+      if (attempt >= (spec.maxAttempts ?? MAX_ATTEMPTS)) throw giveUp('no more attempts allowed');
       const waitMs = setback.serverWaitMs ?? this.backoffMs(attempt);
       // Never sleep into the deadline: the wait plus the smallest useful request must fit.
       if (waitMs + this.budget.minRequestMs > this.budget.remainingMs(until)) {
@@ -225,6 +226,7 @@ export class ApiClient {
     answer: RawAnswer | NoAnswer,
     attempt: number,
     logPath: string,
+    earlierMayHaveActed: boolean,
   ): { response: ApiResponse<T> } | Setback {
     if ('label' in answer) {
       this.debug(`${this.service} ${spec.method} ${logPath} → ${answer.label} (attempt ${attempt})`);
@@ -244,6 +246,12 @@ export class ApiClient {
     // stay with the retry rules even inside an accepted range (the Talend PUT accepts 400–499).
     const retryable = GATEWAY_STATUSES.has(status) || (spec.retryStatuses?.includes(status) ?? false);
     const transient = status === 429 || retryable;
+    if (!transient && !deletedMeanwhile && spec.method !== 'GET' && earlierMayHaveActed) {
+      // A refusal now says nothing about an earlier attempt that may have acted (the Talend PUT
+      // stored, then the token expired and the retry got 401): the outcome is unknown, not refused.
+      const what = `${describeStatus(status, errorDetails(answer.text))} after an earlier attempt without a definite answer; the outcome is unknown`;
+      throw this.error(spec, 'unknown-outcome', attempt, what, { status });
+    }
     if ((spec.accept?.includes(status) && !transient) || deletedMeanwhile) {
       const body = lenientJson(answer.text) as T | undefined;
       return { response: { status, body, headers: answer.headers, attempts: attempt } };
@@ -338,7 +346,8 @@ export class ApiClient {
       throw invalid('is not valid JSON');
     }
     if (spec.schema === undefined) return { ...base, body: parsed as T };
-    const result = spec.schema.safeParse(parsed);
+    const schema = typeof spec.schema === 'function' ? spec.schema() : spec.schema;
+    const result = safeParse(schema, parsed);
     if (result.success) return { ...base, body: result.data };
     // Paths only: zod 4 messages hold no input values by default, but paths are all we need.
     const paths = [

@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import type { core } from 'zod/mini';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -34,8 +34,14 @@ export interface RequestSpec<T = unknown> {
    * error: the contract retries every 5xx of the Talend PUT until a definite answer or the deadline.
    */
   retryStatuses?: number[];
-  /** Validates a 2xx JSON body. A mismatch is an `invalid-response` error without the body. */
-  schema?: ZodType<T>;
+  /** More attempts than the default cap: the Talend PUT is retried until the deadline (contract step 6). */
+  maxAttempts?: number;
+  /**
+   * Validates a 2xx JSON body. A mismatch is an `invalid-response` error without the body. Any zod 4
+   * schema (the action's are `zod/mini`), or a function returning one: it is called only when a
+   * body arrives, so the schema is not built before the request is sent.
+   */
+  schema?: core.$ZodType<T> | (() => core.$ZodType<T>);
   /** What the action was doing, for error messages: "reading the OAuth client". */
   doing: string;
   /** Send the service's bearer token. Default true. `/oauth/token` sends client credentials instead. */

@@ -3,49 +3,54 @@
  * endpoint. Knows wire formats, nothing about rotation. Every secret Qlik returns is registered
  * with the runner's mask the moment it is parsed.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ApiClient } from '../http/api-client.js';
+import { lazy } from '../lazy.js';
 import { registerSecret } from '../secrets.js';
 import type { ClientSecretMeta, ConsentMethod, OAuthClient } from './model.js';
+
+// Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
 
 /**
  * Qlik documents hints as at most 5 characters. Allow some slack, but only URL-safe characters:
  * a hint goes into a DELETE path and, unmasked by design, into logs and the summary.
  */
-const hintSchema = z.string().regex(/^[A-Za-z0-9._~-]{1,16}$/);
-const secretMetaSchema = z.looseObject({ hint: hintSchema, createdAt: z.string().optional() });
-const clientSchema = z.looseObject({
-  clientId: z.string().min(1),
-  clientName: z.string(),
-  appType: z.string(),
-  description: z.string().nullish(),
-  allowedScopes: z.array(z.string()).nullish(),
-  allowedGrantTypes: z.array(z.string()).nullish(),
-  clientSecrets: z.array(secretMetaSchema).nullish(),
-  connectionConfig: z.looseObject({ consentMethod: z.string().optional() }).nullish(),
-  createdAt: z.string().optional(),
-});
-type WireClient = z.infer<typeof clientSchema>;
+const hint = () => z.string().check(z.regex(/^[A-Za-z0-9._~-]{1,16}$/));
+const nonEmpty = () => z.string().check(z.minLength(1));
+const clientSchema = lazy(() =>
+  z.looseObject({
+    clientId: nonEmpty(),
+    clientName: z.string(),
+    appType: z.string(),
+    description: z.nullish(z.string()),
+    allowedScopes: z.nullish(z.array(z.string())),
+    allowedGrantTypes: z.nullish(z.array(z.string())),
+    clientSecrets: z.nullish(z.array(z.looseObject({ hint: hint(), createdAt: z.optional(z.string()) }))),
+    connectionConfig: z.nullish(z.looseObject({ consentMethod: z.optional(z.string()) })),
+    createdAt: z.optional(z.string()),
+  }),
+);
+type WireClient = z.infer<ReturnType<typeof clientSchema>>;
 
-const listSchema = z.looseObject({
-  data: z.array(clientSchema),
-  links: z
-    .looseObject({ next: z.looseObject({ href: z.string().nullish() }).nullish() })
-    .nullish(),
-});
-const createdClientSchema = clientSchema.extend({
-  clientSecret: z.string().min(1),
-  // Seen in real answers, not in Qlik's spec: used when present, never required.
-  clientSecretHint: z.string().optional(),
-});
-const patchAnswerSchema = z.looseObject({ clientSecret: z.string().optional() });
-const consentSchema = z.looseObject({ consentMethod: z.string().optional() });
-const newSecretSchema = z.looseObject({
-  clientSecret: z.string().min(1),
-  hint: hintSchema,
-  createdAt: z.string().optional(),
-});
-const tokenSchema = z.looseObject({ access_token: z.string().min(1) });
+const listSchema = lazy(() =>
+  z.looseObject({
+    data: z.array(clientSchema()),
+    links: z.nullish(z.looseObject({ next: z.nullish(z.looseObject({ href: z.nullish(z.string()) })) })),
+  }),
+);
+const createdClientSchema = lazy(() =>
+  z.extend(clientSchema(), {
+    clientSecret: nonEmpty(),
+    // Seen in real answers, not in Qlik's spec: used when present, never required.
+    clientSecretHint: z.optional(z.string()),
+  }),
+);
+const patchAnswerSchema = lazy(() => z.looseObject({ clientSecret: z.optional(z.string()) }));
+const consentSchema = lazy(() => z.looseObject({ consentMethod: z.optional(z.string()) }));
+const newSecretSchema = lazy(() =>
+  z.looseObject({ clientSecret: nonEmpty(), hint: hint(), createdAt: z.optional(z.string()) }),
+);
+const tokenSchema = lazy(() => z.looseObject({ access_token: nonEmpty() }));
 
 /** A bounded walk: a misbehaving server cannot make the listing spin forever. */
 const MAX_PAGES = 1000;
@@ -102,7 +107,7 @@ export class QlikApi {
         throw new Error(`Qlik: listing OAuth clients did not end after ${page} pages; the server's page links repeat.`);
       }
       seen.add(url);
-      const res: { body?: z.infer<typeof listSchema> } = await this.http.request({
+      const res: { body?: z.infer<ReturnType<typeof listSchema>> } = await this.http.request({
         method: 'GET',
         url,
         repeat: 'repeatable',
@@ -252,6 +257,12 @@ export class QlikApi {
         doing: 'reading the OAuth client',
       });
       full = required(res.body, 'reading the OAuth client');
+      if (!full.clientSecrets) {
+        // Treating "not shown" as "no secrets" would rotate on every run and never retire.
+        throw new Error(
+          "Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.",
+        );
+      }
     }
     let consent = full.connectionConfig?.consentMethod;
     if (consent === undefined) {

@@ -3,19 +3,23 @@
  * action's own documented PUT contract, since Talend publishes no API for it) and the Processing
  * API's task runs. Knows wire formats, nothing about rotation.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ApiClient } from '../http/api-client.js';
+import { lazy } from '../lazy.js';
 import { redact } from '../secrets.js';
 
 export const TALEND_API_VERSION = '2021-03';
 
-const executionCreatedSchema = z.looseObject({ executionId: z.string().min(1) });
-const executionSchema = z.looseObject({
-  status: z.string().min(1),
-  errorType: z.string().nullish(),
-  errorMessage: z.string().nullish(),
-});
-const talendErrorSchema = z.looseObject({ message: z.string().optional() });
+// Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
+const executionCreatedSchema = lazy(() => z.looseObject({ executionId: z.string().check(z.minLength(1)) }));
+const executionSchema = lazy(() =>
+  z.looseObject({
+    status: z.string().check(z.minLength(1)),
+    errorType: z.nullish(z.string()),
+    errorMessage: z.nullish(z.string()),
+  }),
+);
+const talendErrorSchema = lazy(() => z.looseObject({ message: z.optional(z.string()) }));
 
 export const FINAL_EXECUTION_STATUSES = {
   execution_successful: true,
@@ -52,7 +56,9 @@ export class TalendApi {
       method: 'GET',
       url: `${this.apiBase}/account/subscription`,
       repeat: 'repeatable',
-      accept: [403],
+      // 403: accepted but not allowed this read; 404 "Subscription not found" is documented for
+      // accepted tokens too. Only 401 means Talend does not accept the token.
+      accept: [403, 404],
       doing: 'checking that Talend accepts the token',
     });
   }
@@ -69,12 +75,15 @@ export class TalendApi {
       repeat: 'repeatable',
       // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
       // retried too (contract): the deadline decides when the outcome becomes unknown.
-      accept: range(400, 499).filter((s) => s !== 408 && s !== 429),
+      // A redirect (to a sign-in page, say) is a definite "not stored" too.
+      accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
       retryStatuses: [...range(500, 599), 408],
+      // Until a definite answer or the deadline, however many attempts that takes.
+      maxAttempts: Number.POSITIVE_INFINITY,
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
     if (res.status < 300) return { stored: true };
-    const parsed = talendErrorSchema.safeParse(res.body);
+    const parsed = z.safeParse(talendErrorSchema(), res.body);
     const message = parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
     return { stored: false, status: res.status, message };
   }
