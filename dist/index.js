@@ -38358,6 +38358,7 @@ const EMPTY_RECORD = {
     changedBy: null,
     scopes: null,
     unknownHolder: false,
+    talendTarget: null,
 };
 const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
 const END = '--- end of qlik-talend-oauth record ---';
@@ -38381,6 +38382,7 @@ const recordSchema = lazy(() => {
         changedBy: orNull(schemas_string()),
         scopes: orNull(object({ requested: array(schemas_string()), kept: array(schemas_string()) })),
         unknownHolder: schemas_default(schemas_boolean(), false),
+        talendTarget: orNull(schemas_string()),
     });
 });
 function parseDescription(description) {
@@ -38427,7 +38429,7 @@ function sameSecret(a, b) {
     // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
     return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
-const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'];
+const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'talendTarget'];
 /** Canonical text of a record: fixed field order, so equal records render equal. */
 function renderRecord(record) {
     const lines = [`"v":1`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
@@ -38482,6 +38484,12 @@ function planRotation(config, observed, now, runId) {
         throw new PlanError(`The OAuth client has appType '${client.appType}', but Talend needs a Web client with machine-to-machine access. ` +
             `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
             `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
+    }
+    const target = observed.record?.talendTarget;
+    if (target && target !== config.talendQlikAuthUrl && config.rotate !== 'always') {
+        throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${target}). ` +
+            "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
+            "(or 'client-id'). If TMC really moved, run once with 'rotate: always' to deliver a new secret to the new target.", 'talend-target');
     }
     const repairs = planRepairs(config, client, observed.record);
     const talendMayHold = secretsTalendMayHold(client.secrets, record);
@@ -39160,7 +39168,11 @@ class Run {
     }
     // ---- record ------------------------------------------------------------------------------
     audit() {
-        return { changedAt: new Date(this.ctx.budget.now()).toISOString(), changedBy: this.ctx.runUrl ?? null };
+        return {
+            changedAt: new Date(this.ctx.budget.now()).toISOString(),
+            changedBy: this.ctx.runUrl ?? null,
+            talendTarget: this.ctx.config.talendQlikAuthUrl,
+        };
     }
     async writeRecord(opts) {
         const next = { ...this.record, ...this.audit(), lease: opts.release ? null : this.record.lease };

@@ -177,6 +177,14 @@ describe('planRotation', () => {
     });
   });
 
+  it('refuses to touch a client whose record names another Talend target, unless rotate is always', () => {
+    const r = record({ talendTarget: 'https://api.us.cloud.talend.example/tmc/qlik' });
+    expect(() => planRotation(config(), observed(client(), r), NOW, RUN)).toThrow(/another Talend target .*client-name/);
+    expect(planRotation(config({ rotate: 'always' }), observed(client(), r), NOW, RUN).result).toBe('rotated');
+    const same = record({ talendTarget: config().talendQlikAuthUrl });
+    expect(planRotation(config(), observed(client(), same), NOW, RUN).result).toBe('unchanged');
+  });
+
   it('repeats a failed check, and only the check', () => {
     const cfg = config({ talendCheckTaskId: 'task-1' });
     const plan = planRotation(cfg, observed(client(), record({ check: { result: 'failed', at: daysAgo(1) } })), NOW, RUN);

@@ -207,6 +207,16 @@ describe('journeys', () => {
     expect(emu.clients()).toEqual([]);
   });
 
+  it('a second Talend account pointed at the same client is refused before it changes anything', async () => {
+    expect((await act()).outputs.result).toBe('created');
+    const mark = emu.log.length;
+    const other = await act({ 'talend-qlik-auth-url': `${emu.talendUrl}/tmc/another-account` });
+    expect(other.code).not.toBe(0);
+    expect(other.stdout).toMatch(/another Talend target/);
+    expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    expect((await act()).outputs.result).toBe('unchanged');
+  });
+
   it('appType native is refused without changes', async () => {
     emu.seedClient({ appType: 'native' });
     const run = await act();

@@ -459,8 +459,12 @@ class Run {
 
   // ---- record ------------------------------------------------------------------------------
 
-  private audit(): Pick<RotationRecord, 'changedAt' | 'changedBy'> {
-    return { changedAt: new Date(this.ctx.budget.now()).toISOString(), changedBy: this.ctx.runUrl ?? null };
+  private audit(): Pick<RotationRecord, 'changedAt' | 'changedBy' | 'talendTarget'> {
+    return {
+      changedAt: new Date(this.ctx.budget.now()).toISOString(),
+      changedBy: this.ctx.runUrl ?? null,
+      talendTarget: this.ctx.config.talendQlikAuthUrl,
+    };
   }
 
   private async writeRecord(opts: { release: boolean; until?: 'work' | 'final' }): Promise<void> {

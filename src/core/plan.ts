@@ -60,7 +60,7 @@ export interface RotationPlan {
 export class PlanError extends Error {
   constructor(
     message: string,
-    readonly reason: 'app-type' | 'slots-full',
+    readonly reason: 'app-type' | 'slots-full' | 'talend-target',
   ) {
     super(message);
     this.name = 'PlanError';
@@ -104,6 +104,15 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     );
   }
 
+  const target = observed.record?.talendTarget;
+  if (target && target !== config.talendQlikAuthUrl && config.rotate !== 'always') {
+    throw new PlanError(
+      `This OAuth client's record says its secret is delivered to another Talend target (${target}). ` +
+        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
+        "(or 'client-id'). If TMC really moved, run once with 'rotate: always' to deliver a new secret to the new target.",
+      'talend-target',
+    );
+  }
   const repairs = planRepairs(config, client, observed.record);
   const talendMayHold = secretsTalendMayHold(client.secrets, record);
   const newSecretReason = newSecretDue(config, client, record, now);

@@ -40,6 +40,11 @@ export interface RotationRecord {
    * record): until a delivery succeeds, Talend may hold any of its secrets.
    */
   unknownHolder: boolean;
+  /**
+   * The TMC setting the secrets are delivered to (`talend-qlik-auth-url`). Two Talend accounts
+   * sharing one client would retire each other's secrets; this lets a run notice.
+   */
+  talendTarget: string | null;
 }
 
 export const EMPTY_RECORD: RotationRecord = {
@@ -51,6 +56,7 @@ export const EMPTY_RECORD: RotationRecord = {
   changedBy: null,
   scopes: null,
   unknownHolder: false,
+  talendTarget: null,
 };
 
 export type RecordState = 'absent' | 'unreadable' | 'ok';
@@ -85,6 +91,7 @@ const recordSchema = lazy(() => {
     changedBy: orNull(z.string()),
     scopes: orNull(z.object({ requested: z.array(z.string()), kept: z.array(z.string()) })),
     unknownHolder: z._default(z.boolean(), false),
+    talendTarget: orNull(z.string()),
   });
 });
 
@@ -129,7 +136,7 @@ export function sameSecret(a: SecretRef, b: SecretRef): boolean {
   return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
 
-const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'] as const;
+const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'talendTarget'] as const;
 
 /** Canonical text of a record: fixed field order, so equal records render equal. */
 function renderRecord(record: RotationRecord): string {
