@@ -40786,6 +40786,11 @@ async function run(env = process.env) {
         progress = new Progress(observed);
         progress.plan = plan;
         reportPlan(plan, config);
+        if (config.rotate === 'auto' && progress.talendHolds && !progress.talendHolds.createdAt) {
+            core_warning("Qlik does not say when the secret Talend holds was created, so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", {
+                title: 'Secret age unknown',
+            });
+        }
         if (config.dryRun) {
             await reportSuccess('planned', config, progress, budget.now());
             return;

@@ -69,6 +69,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     progress = new Progress(observed);
     progress.plan = plan;
     reportPlan(plan, config);
+    if (config.rotate === 'auto' && progress.talendHolds && !progress.talendHolds.createdAt) {
+      core.warning("Qlik does not say when the secret Talend holds was created, so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", {
+        title: 'Secret age unknown',
+      });
+    }
     if (config.dryRun) {
       await reportSuccess('planned', config, progress, budget.now());
       return;

@@ -217,6 +217,25 @@ describe('journeys', () => {
     expect((await act()).outputs.result).toBe('unchanged');
   });
 
+  it('warns when Qlik does not say how old the secret Talend holds is (rotate: auto cannot rotate it)', async () => {
+    await act();
+    const c = only(emu.clients());
+    const item = {
+      clientId: c.clientId,
+      clientName: c.clientName,
+      appType: 'web',
+      description: c.description,
+      allowedScopes: c.allowedScopes,
+      allowedGrantTypes: c.allowedGrantTypes,
+      clientSecrets: c.clientSecrets.map((x) => ({ hint: x.hint })),
+      connectionConfig: { consentMethod: 'trusted' },
+    };
+    emu.fault({ service: 'qlik', method: 'GET', path: '/api/v1/oauth-clients', action: { status: 200, body: { data: [item], links: {} } } });
+    const run = await act();
+    expect(run.outputs.result).toBe('unchanged');
+    expect(run.stdout).toMatch(/^::warning title=Secret age unknown::/m);
+  });
+
   it('appType native is refused without changes', async () => {
     emu.seedClient({ appType: 'native' });
     const run = await act();
