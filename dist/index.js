@@ -38391,9 +38391,12 @@ function parseDescription(description) {
     if (start < 0)
         return { userText: text, record: null, state: 'absent' };
     const end = text.indexOf(END, start + BEGIN.length);
-    const userText = joinUserText(text.slice(0, start), end < 0 ? '' : text.slice(end + END.length));
-    if (end < 0)
-        return { userText, record: null, state: 'unreadable' };
+    if (end < 0) {
+        // Someone cut the block's end: where the record stopped is unknown, so only the begin marker
+        // goes, and everything after it stays as the user's text (the contract keeps that text).
+        return { userText: joinUserText(text.slice(0, start), text.slice(start + BEGIN.length)), record: null, state: 'unreadable' };
+    }
+    const userText = joinUserText(text.slice(0, start), text.slice(end + END.length));
     const body = text.slice(start + BEGIN.length, end).trim();
     let json;
     try {

@@ -37,6 +37,14 @@ describe('record in the description', () => {
     expect(parseDescription(text.replace('"v":1', '"v":2')).state).toBe('unreadable');
   });
 
+  it('keeps every character of user text when the block lost its end marker', () => {
+    const text = `${renderDescription('before', rec).replace(/\n--- end of qlik-talend-oauth record ---$/, '')}\nNotes typed later by an admin`;
+    const parsed = parseDescription(text);
+    expect(parsed.state).toBe('unreadable');
+    expect(parsed.userText).toMatch(/^before\n\n/);
+    expect(parsed.userText).toContain('Notes typed later by an admin');
+  });
+
   it('is small enough to fit with a long user text', () => {
     expect(renderDescription('', rec).length).toBeLessThan(DESCRIPTION_MAX / 4);
   });
