@@ -5,7 +5,6 @@
  * (every request in sequence, the client found by an unfiltered listing at 100 per page).
  * The reasoning for every line is in bench/MODEL.md.
  */
-import { leaseSettleMs } from '../src/core/apply.js';
 import { createBudget } from '../src/http/budget.js';
 import type { LoggedRequest } from '../emulator/index.js';
 import { type ScenarioId, TIMEOUT_SECONDS, tenantSize } from './scenarios.js';
@@ -51,13 +50,11 @@ export interface ScenarioModel {
 }
 
 const budget = createBudget(TIMEOUT_SECONDS, { now: () => 0 });
-const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, Math.round(v)));
-const T = TIMEOUT_SECONDS * 1000;
-/** src/core/apply.ts, exported: the wait between the lease write and its read-back. */
-export const SETTLE_MS = leaseSettleMs(budget);
-/** src/core/apply.ts (pollStartMs / pollCapMs, not exported): first wait between polls, growing × 1.5 up to the cap. */
-const POLL_START_MS = clamp(T / 100, 200, 2000);
-const POLL_CAP_MS = clamp(T / 20, 500, 10_000);
+/** The wait between the lease write and its read-back (src/http/budget.ts). */
+export const SETTLE_MS = budget.leaseSettleMs;
+/** First wait between polls, growing × 1.5 up to the cap (src/http/budget.ts). */
+const POLL_START_MS = budget.pollStartMs;
+const POLL_CAP_MS = budget.pollCapMs;
 /** The emulator reports a task run as final at its 3rd poll (dispatching, executing, final). */
 export const POLLS_TO_FINAL = 3;
 export const POLL_WAITS_MS: number[] = (() => {

@@ -38877,7 +38877,7 @@ class Run {
             throw err;
         }
         this.leaseHeld = true;
-        await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
+        await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
         const fresh = await this.ctx.qlik.getClient(this.clientId);
         if (!fresh)
             throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
@@ -38960,7 +38960,7 @@ class Run {
     async settleCreationRace(mine) {
         const { qlik, config } = this.ctx;
         // The same wait as a lease write: a racing run's create lands before the re-list.
-        await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
+        await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
         const named = await qlik.findClientsByName(config.clientName);
         const key = (c) => [Date.parse(c.createdAt ?? '') || 0, c.clientId];
         const winner = [...named, mine].sort((a, b) => {
@@ -39032,7 +39032,7 @@ class Run {
     /** Protocol step 5: Qlik must accept the new secret at /oauth/token before Talend gets it. */
     async verify(newSecret) {
         const { qlik, budget } = this.ctx;
-        const windowEnds = Math.min(budget.workDeadline, budget.now() + verifyWindowMs(budget));
+        const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
         let wait = budget.backoffBaseMs;
         let why;
         for (;;) {
@@ -39122,7 +39122,7 @@ class Run {
         let executionId;
         try {
             executionId = await talend.startExecution(taskId);
-            let wait = pollStartMs(budget);
+            let wait = budget.pollStartMs;
             for (;;) {
                 const state = await talend.getExecution(executionId);
                 if (state.passed !== undefined) {
@@ -39136,7 +39136,7 @@ class Run {
                     break;
                 }
                 await this.ctx.sleep(wait);
-                wait = Math.min(Math.round(wait * 1.5), pollCapMs(budget));
+                wait = Math.min(Math.round(wait * 1.5), budget.pollCapMs);
             }
         }
         catch (err) {
@@ -39198,23 +39198,6 @@ class Run {
         await this.ctx.qlik.patchClient(this.clientId, [{ op: 'replace', path: '/description', value: description }], doing, until);
         this.stored = this.record;
     }
-}
-/** How long a lease writer waits before reading the lease back: long enough for a racing writer's PATCH to land. */
-function leaseSettleMs(budget) {
-    return clamp((budget.deadline - budget.startedAt) / 300, 200, 1000);
-}
-/** How long a new secret may take to be accepted at /oauth/token. */
-function verifyWindowMs(budget) {
-    return clamp((budget.deadline - budget.startedAt) / 10, 2000, 30_000);
-}
-function pollStartMs(budget) {
-    return clamp((budget.deadline - budget.startedAt) / 100, 200, 2000);
-}
-function pollCapMs(budget) {
-    return clamp((budget.deadline - budget.startedAt) / 20, 500, 10_000);
-}
-function clamp(v, lo, hi) {
-    return Math.max(lo, Math.min(hi, Math.round(v)));
 }
 
 // EXTERNAL MODULE: external "node:async_hooks"
@@ -39750,26 +39733,30 @@ function describeStatus(status, details) {
 ;// CONCATENATED MODULE: ./src/http/budget.ts
 const MIN_TIMEOUT_SECONDS = 5;
 const MAX_TIMEOUT_SECONDS = 3600;
-const budget_clamp = (value, low, high) => Math.min(high, Math.max(low, value));
+const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 function createBudget(timeoutSeconds, clock = Date) {
     if (!Number.isFinite(timeoutSeconds)) {
         throw new RangeError('timeout-seconds must be a finite number');
     }
-    const totalMs = budget_clamp(timeoutSeconds, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS) * 1000;
+    const totalMs = clamp(timeoutSeconds, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS) * 1000;
     const startedAt = clock.now();
     const deadline = startedAt + totalMs;
-    const reserveMs = Math.round(budget_clamp(totalMs / 5, 1_000, 30_000));
+    const reserveMs = Math.round(clamp(totalMs / 5, 1_000, 30_000));
     const workDeadline = deadline - reserveMs;
-    const requestTimeoutMs = Math.round(budget_clamp(totalMs / 5, 1_000, 30_000));
+    const requestTimeoutMs = Math.round(clamp(totalMs / 5, 1_000, 30_000));
     return {
         startedAt,
         deadline,
         workDeadline,
         reserveMs,
         requestTimeoutMs,
-        minRequestMs: Math.round(budget_clamp(requestTimeoutMs / 4, 250, 2_000)),
-        backoffBaseMs: Math.round(budget_clamp(totalMs / 100, 100, 1_000)),
-        backoffCapMs: Math.round(budget_clamp(totalMs / 10, 500, 10_000)),
+        minRequestMs: Math.round(clamp(requestTimeoutMs / 4, 250, 2_000)),
+        backoffBaseMs: Math.round(clamp(totalMs / 100, 100, 1_000)),
+        backoffCapMs: Math.round(clamp(totalMs / 10, 500, 10_000)),
+        leaseSettleMs: Math.round(clamp(totalMs / 300, 200, 1_000)),
+        verifyWindowMs: Math.round(clamp(totalMs / 10, 2_000, 30_000)),
+        pollStartMs: Math.round(clamp(totalMs / 100, 200, 2_000)),
+        pollCapMs: Math.round(clamp(totalMs / 20, 500, 10_000)),
         now: () => clock.now(),
         remainingMs(until = 'work') {
             const end = until === 'final' ? deadline : workDeadline;

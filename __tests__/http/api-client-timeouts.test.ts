@@ -121,6 +121,7 @@ describe('timeouts and resets (real server, 5-second budget)', () => {
     const budget: RunBudget = {
       startedAt: 0, deadline: 60_000, workDeadline: 50_000, reserveMs: 10_000,
       requestTimeoutMs: 20_000, minRequestMs: 100, backoffBaseMs: 100, backoffCapMs: 500,
+      leaseSettleMs: 200, verifyWindowMs: 2_000, pollStartMs: 200, pollCapMs: 500,
       now: () => now,
       remainingMs: (until = 'work') => Math.max(0, (until === 'final' ? 60_000 : 50_000) - now),
     };

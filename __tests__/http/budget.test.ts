@@ -14,6 +14,10 @@ describe('createBudget', () => {
       minRequestMs: 250,
       backoffBaseMs: 100,
       backoffCapMs: 500,
+      leaseSettleMs: 200,
+      verifyWindowMs: 2_000,
+      pollStartMs: 200,
+      pollCapMs: 500,
     });
   });
 
@@ -27,6 +31,10 @@ describe('createBudget', () => {
       minRequestMs: 2_000,
       backoffBaseMs: 1_000,
       backoffCapMs: 10_000,
+      leaseSettleMs: 1_000,
+      verifyWindowMs: 30_000,
+      pollStartMs: 2_000,
+      pollCapMs: 10_000,
     });
   });
 

@@ -156,7 +156,7 @@ class Run {
       throw err;
     }
     this.leaseHeld = true;
-    await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
+    await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
     const fresh = await this.ctx.qlik.getClient(this.clientId);
     if (!fresh) throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
     const freshParsed = parseDescription(fresh.description);
@@ -241,7 +241,7 @@ class Run {
   private async settleCreationRace(mine: OAuthClient): Promise<void> {
     const { qlik, config } = this.ctx;
     // The same wait as a lease write: a racing run's create lands before the re-list.
-    await this.ctx.sleep(leaseSettleMs(this.ctx.budget));
+    await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
     const named = await qlik.findClientsByName(config.clientName);
     const key = (c: OAuthClient) => [Date.parse(c.createdAt ?? '') || 0, c.clientId] as const;
     const winner = [...named, mine].sort((a, b) => {
@@ -317,7 +317,7 @@ class Run {
   /** Protocol step 5: Qlik must accept the new secret at /oauth/token before Talend gets it. */
   private async verify(newSecret: { value: string; meta: SecretRef }): Promise<void> {
     const { qlik, budget } = this.ctx;
-    const windowEnds = Math.min(budget.workDeadline, budget.now() + verifyWindowMs(budget));
+    const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
     let wait = budget.backoffBaseMs;
     let why: string;
     for (;;) {
@@ -410,7 +410,7 @@ class Run {
     let executionId: string;
     try {
       executionId = await talend.startExecution(taskId);
-      let wait = pollStartMs(budget);
+      let wait = budget.pollStartMs;
       for (;;) {
         const state = await talend.getExecution(executionId);
         if (state.passed !== undefined) {
@@ -424,7 +424,7 @@ class Run {
           break;
         }
         await this.ctx.sleep(wait);
-        wait = Math.min(Math.round(wait * 1.5), pollCapMs(budget));
+        wait = Math.min(Math.round(wait * 1.5), budget.pollCapMs);
       }
     } catch (err) {
       this.progress.check = 'unknown';
@@ -490,26 +490,4 @@ class Run {
     await this.ctx.qlik.patchClient(this.clientId, [{ op: 'replace', path: '/description', value: description }], doing, until);
     this.stored = this.record;
   }
-}
-
-/** How long a lease writer waits before reading the lease back: long enough for a racing writer's PATCH to land. */
-export function leaseSettleMs(budget: RunBudget): number {
-  return clamp((budget.deadline - budget.startedAt) / 300, 200, 1000);
-}
-
-/** How long a new secret may take to be accepted at /oauth/token. */
-export function verifyWindowMs(budget: RunBudget): number {
-  return clamp((budget.deadline - budget.startedAt) / 10, 2000, 30_000);
-}
-
-function pollStartMs(budget: RunBudget): number {
-  return clamp((budget.deadline - budget.startedAt) / 100, 200, 2000);
-}
-
-function pollCapMs(budget: RunBudget): number {
-  return clamp((budget.deadline - budget.startedAt) / 20, 500, 10_000);
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, Math.round(v)));
 }

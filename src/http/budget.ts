@@ -33,6 +33,14 @@ export interface RunBudget {
   readonly backoffBaseMs: number;
   /** cap of one backoff delay: clamp(timeout/10, 500 ms, 10 s) */
   readonly backoffCapMs: number;
+  /** Lease write → read-back wait, long enough for a racing writer's PATCH to land: clamp(T/300, 200 ms, 1 s). */
+  readonly leaseSettleMs: number;
+  /** How long a new secret may take to be accepted at /oauth/token: clamp(T/10, 2 s, 30 s). */
+  readonly verifyWindowMs: number;
+  /** First wait between task-run polls: clamp(T/100, 200 ms, 2 s); it grows × 1.5 … */
+  readonly pollStartMs: number;
+  /** … up to clamp(T/20, 500 ms, 10 s). */
+  readonly pollCapMs: number;
 }
 
 export const MIN_TIMEOUT_SECONDS = 5;
@@ -63,6 +71,10 @@ export function createBudget(
     minRequestMs: Math.round(clamp(requestTimeoutMs / 4, 250, 2_000)),
     backoffBaseMs: Math.round(clamp(totalMs / 100, 100, 1_000)),
     backoffCapMs: Math.round(clamp(totalMs / 10, 500, 10_000)),
+    leaseSettleMs: Math.round(clamp(totalMs / 300, 200, 1_000)),
+    verifyWindowMs: Math.round(clamp(totalMs / 10, 2_000, 30_000)),
+    pollStartMs: Math.round(clamp(totalMs / 100, 200, 2_000)),
+    pollCapMs: Math.round(clamp(totalMs / 20, 500, 10_000)),
     now: () => clock.now(),
     remainingMs(until: 'work' | 'final' = 'work'): number {
       const end = until === 'final' ? deadline : workDeadline;
