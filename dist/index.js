@@ -40208,6 +40208,10 @@ class QlikApi {
     }
     /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
     async getClient(clientId) {
+        const wire = await this.readClient(clientId);
+        return wire ? this.complete(wire, 'get') : null;
+    }
+    async readClient(clientId) {
         const res = await this.http.request({
             method: 'GET',
             url: this.clientUrl(clientId),
@@ -40216,9 +40220,7 @@ class QlikApi {
             schema: clientSchema,
             doing: 'reading the OAuth client',
         });
-        if (res.status === 404 || !res.body)
-            return null;
-        return this.complete(res.body);
+        return res.status === 404 || !res.body ? null : res.body;
     }
     /** Every client whose name is exactly `name` (case-sensitive), following cursor pagination. */
     async findClientsByName(name) {
@@ -40245,7 +40247,7 @@ class QlikApi {
             const next = res.body?.links?.next?.href;
             url = next ? new URL(next, this.tenantUrl).toString() : undefined;
         }
-        return Promise.all(matches.map((c) => this.complete(c)));
+        return Promise.all(matches.map((c) => this.complete(c, 'list')));
     }
     async createClient(req) {
         const res = await this.http.request({
@@ -40358,22 +40360,17 @@ class QlikApi {
     clientUrl(clientId) {
         return new URL(`/api/v1/oauth-clients/${encodeURIComponent(clientId)}`, this.tenantUrl).toString();
     }
-    /** Fills in what the plain view leaves out: secrets from `GET {id}`, consent from `connection-configs/me`. */
-    async complete(wire) {
-        let full = wire;
-        if (!wire.clientSecrets) {
-            const res = await this.http.request({
-                method: 'GET',
-                url: this.clientUrl(wire.clientId),
-                repeat: 'repeatable',
-                schema: clientSchema,
-                doing: 'reading the OAuth client',
-            });
-            full = client_required(res.body, 'reading the OAuth client');
-            if (!full.clientSecrets) {
-                // Treating "not shown" as "no secrets" would rotate on every run and never retire.
-                throw new Error("Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.");
-            }
+    /**
+     * Fills in what the plain view leaves out: secrets from `GET {id}` (for a list item; a client
+     * already read by ID is not read again), consent from `connection-configs/me`.
+     */
+    async complete(wire, from) {
+        const full = wire.clientSecrets || from === 'get' ? wire : await this.readClient(wire.clientId);
+        if (!full)
+            throw new Error('Qlik: reading the OAuth client: it disappeared while the run read it.');
+        if (!full.clientSecrets) {
+            // Treating "not shown" as "no secrets" would rotate on every run and never retire.
+            throw new Error("Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.");
         }
         let consent = full.connectionConfig?.consentMethod;
         if (consent === undefined) {
@@ -40771,7 +40768,7 @@ async function run(env = process.env) {
     let observed;
     let progress;
     try {
-        observed = await main_group('Read Qlik and Talend', () => readState(config, qlik, talend));
+        observed = await group('Read Qlik and Talend', () => readState(config, qlik, talend));
         const plan = planRotation(config, observed, budget.now(), runId);
         progress = new Progress(observed);
         progress.plan = plan;
@@ -40799,7 +40796,7 @@ async function run(env = process.env) {
             log: (line) => info(line),
         };
         if (plan.result !== 'unchanged') {
-            await main_group('Apply', () => applyPlan(plan, observed, ctx, progress));
+            await group('Apply', () => applyPlan(plan, observed, ctx, progress));
         }
         await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
     }
@@ -40837,9 +40834,6 @@ async function findClient(config, qlik) {
             "Set 'client-id' to the one Talend uses.", { changedNothing: true });
     }
     return matches[0] ?? null;
-}
-async function main_group(name, fn) {
-    return group(name, fn);
 }
 function origin(url) {
     return new URL(url).origin;

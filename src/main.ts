@@ -64,7 +64,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let observed: ObservedState | undefined;
   let progress: Progress | undefined;
   try {
-    observed = await group('Read Qlik and Talend', () => readState(config, qlik, talend));
+    observed = await core.group('Read Qlik and Talend', () => readState(config, qlik, talend));
     const plan = planRotation(config, observed, budget.now(), runId);
     progress = new Progress(observed);
     progress.plan = plan;
@@ -95,7 +95,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       log: (line) => core.info(line),
     };
     if (plan.result !== 'unchanged') {
-      await group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
+      await core.group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
     }
     await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
   } catch (err) {
@@ -143,10 +143,6 @@ async function findClient(config: Config, qlik: QlikApi): Promise<OAuthClient | 
     );
   }
   return matches[0] ?? null;
-}
-
-async function group<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  return core.group(name, fn);
 }
 
 function origin(url: string): string {

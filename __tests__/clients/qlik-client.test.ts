@@ -74,6 +74,12 @@ describe('QlikApi.findClientsByName', () => {
     await expect(api().findClientsByName('n')).rejects.toThrow(/does not list the client's secrets/);
   });
 
+  it('reads a client by ID once: a view without secrets is an error, not a second read', async () => {
+    const scope = nock(QLIK).get('/api/v1/oauth-clients/a').once().reply(200, { clientId: 'a', clientName: 'n', appType: 'web' });
+    await expect(api().getClient('a')).rejects.toThrow(/does not list the client's secrets/);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('fills in secrets and consent from the plain view', async () => {
     nock(QLIK)
       .get('/api/v1/oauth-clients')

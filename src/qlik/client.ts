@@ -82,6 +82,11 @@ export class QlikApi {
 
   /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
   async getClient(clientId: string): Promise<OAuthClient | null> {
+    const wire = await this.readClient(clientId);
+    return wire ? this.complete(wire, 'get') : null;
+  }
+
+  private async readClient(clientId: string): Promise<WireClient | null> {
     const res = await this.http.request({
       method: 'GET',
       url: this.clientUrl(clientId),
@@ -90,8 +95,7 @@ export class QlikApi {
       schema: clientSchema,
       doing: 'reading the OAuth client',
     });
-    if (res.status === 404 || !res.body) return null;
-    return this.complete(res.body);
+    return res.status === 404 || !res.body ? null : res.body;
   }
 
   /** Every client whose name is exactly `name` (case-sensitive), following cursor pagination. */
@@ -119,7 +123,7 @@ export class QlikApi {
       const next = res.body?.links?.next?.href;
       url = next ? new URL(next, this.tenantUrl).toString() : undefined;
     }
-    return Promise.all(matches.map((c) => this.complete(c)));
+    return Promise.all(matches.map((c) => this.complete(c, 'list')));
   }
 
   async createClient(req: CreateClientRequest): Promise<CreatedClient> {
@@ -245,24 +249,18 @@ export class QlikApi {
     return new URL(`/api/v1/oauth-clients/${encodeURIComponent(clientId)}`, this.tenantUrl).toString();
   }
 
-  /** Fills in what the plain view leaves out: secrets from `GET {id}`, consent from `connection-configs/me`. */
-  private async complete(wire: WireClient): Promise<OAuthClient> {
-    let full = wire;
-    if (!wire.clientSecrets) {
-      const res = await this.http.request({
-        method: 'GET',
-        url: this.clientUrl(wire.clientId),
-        repeat: 'repeatable',
-        schema: clientSchema,
-        doing: 'reading the OAuth client',
-      });
-      full = required(res.body, 'reading the OAuth client');
-      if (!full.clientSecrets) {
-        // Treating "not shown" as "no secrets" would rotate on every run and never retire.
-        throw new Error(
-          "Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.",
-        );
-      }
+  /**
+   * Fills in what the plain view leaves out: secrets from `GET {id}` (for a list item; a client
+   * already read by ID is not read again), consent from `connection-configs/me`.
+   */
+  private async complete(wire: WireClient, from: 'list' | 'get'): Promise<OAuthClient> {
+    const full = wire.clientSecrets || from === 'get' ? wire : await this.readClient(wire.clientId);
+    if (!full) throw new Error('Qlik: reading the OAuth client: it disappeared while the run read it.');
+    if (!full.clientSecrets) {
+      // Treating "not shown" as "no secrets" would rotate on every run and never retire.
+      throw new Error(
+        "Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.",
+      );
     }
     let consent = full.connectionConfig?.consentMethod;
     if (consent === undefined) {
