@@ -63,6 +63,7 @@ describe('parseInputs: defaults and required inputs', () => {
         talendApiBase: 'https://api.eu.cloud.talend.com',
         talendQlikAuthUrl: 'https://api.eu.cloud.talend.com/tmc/qlik-auth',
         talendCheckTaskId: undefined,
+        retarget: false,
         dryRun: false,
         timeoutSeconds: 300,
       } satisfies Config,
@@ -109,6 +110,7 @@ describe('parseInputs: defaults and required inputs', () => {
     ['keep-previous-secrets', 'keepPreviousSecrets', 0],
     ['reclaim-unrecorded-secrets', 'reclaimUnrecordedSecrets', false],
     ['talend-check-task-id', 'talendCheckTaskId', undefined],
+    ['retarget', 'retarget', false],
     ['dry-run', 'dryRun', false],
     ['timeout-seconds', 'timeoutSeconds', 300],
   ];
@@ -363,7 +365,12 @@ describe('parseInputs: secrets', () => {
     );
 
     it('keeps an inner space (a header can carry it)', () => {
-      expect(config({ [name]: 'abc def' })[key]).toBe('abc def');
+      expect(config({ [name]: 'abcd efgh' })[key]).toBe('abcd efgh');
+    });
+
+    it('refuses a value shorter than 8 characters: it could not be masked safely', () => {
+      expect(inputError({ [name]: 'abc1234' }).message).toBe(`Input '${name}' must be at least 8 characters long.`);
+      expect(config({ [name]: 'abcd1234' })[key]).toBe('abcd1234');
     });
 
     it.each([
@@ -496,6 +503,7 @@ describe('parseInputs: rotate, booleans and integers', () => {
 
   describe.each([
     ['reclaim-unrecorded-secrets', 'reclaimUnrecordedSecrets'],
+    ['retarget', 'retarget'],
     ['dry-run', 'dryRun'],
   ] as const)('%s', (name, key) => {
     it.each([
@@ -600,7 +608,7 @@ describe('parseInputs: huge values and error shape', () => {
   it('reports every bad input in one error, one line each, in input order', () => {
     const error = inputError({
       'qlik-tenant-url': 'http://acme.example.com',
-      'qlik-api-key': 'a\nb',
+      'qlik-api-key': 'abcd\nefgh',
       rotate: 'sometimes',
       'dry-run': 'maybe',
       'talend-region': undefined,
@@ -653,6 +661,7 @@ describe('parseInputs: huge values and error shape', () => {
       'talend-api-url': `https://${marker}.example/?`,
       'talend-qlik-auth-url': `/${marker}/../x`,
       'talend-check-task-id': `${marker} x`,
+      retarget: marker,
       'dry-run': marker,
       'timeout-seconds': marker,
     };
@@ -677,7 +686,7 @@ describe('readRawInputs', () => {
     const env: NodeJS.ProcessEnv = {
       'INPUT_QLIK-TENANT-URL': 'https://acme.eu.qlikcloud.com',
       'INPUT_QLIK-API-KEY': ' key-with-spaces \n',
-      'INPUT_TALEND-TOKEN': 'tok',
+      'INPUT_TALEND-TOKEN': 'talend-token-value',
       'INPUT_TALEND-REGION': 'eu',
       'INPUT_TALEND-QLIK-AUTH-URL': '/tmc/auth',
       INPUT_SCOPES: 'a,b',
@@ -735,6 +744,7 @@ describe('describeConfig', () => {
       'talend-api-base': 'https://api.example.com/base',
       'talend-qlik-auth-url': 'https://api.example.com/base/tmc/qlik-auth',
       'talend-check-task-id': '(not set)',
+      retarget: 'false',
       'dry-run': 'false',
       'timeout-seconds': '300',
     });

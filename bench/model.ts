@@ -24,6 +24,7 @@ export const R = {
   getClient: 'qlik GET /api/v1/oauth-clients/{id}',
   createSecret: 'qlik POST /api/v1/oauth-clients/{id}/client-secrets',
   token: 'qlik POST /oauth/token',
+  revoke: 'qlik POST /oauth/revoke',
   deliver: 'talend PUT /tmc/qlik-cloud-authentication',
   deleteSecret: 'qlik DELETE /api/v1/oauth-clients/{id}/client-secrets/{hint}',
   startExecution: 'talend POST /processing/executions',
@@ -80,6 +81,7 @@ function rotation(withCheck: boolean): ScenarioModel {
     { label: R.createSecret, stage: 4, why: 'create the new secret (the client has room: 1 secret)' },
     { label: R.token, stage: 5, why: 'verify the new secret with Qlik (accepted at the first attempt)' },
     { label: R.patchClient, stage: 6, why: 'record the new hint as pending before delivering it' },
+    { label: R.revoke, stage: 6, why: 'revoke the verification token (a tenant-admin credential for 6 hours); overlaps the pending write' },
     { label: R.deliver, stage: 7, why: 'deliver the pair to Talend (2xx at the first attempt)' },
   ];
   let stage = 8;
@@ -125,6 +127,7 @@ export const MODELS: Record<ScenarioId, ScenarioModel> = {
       },
       { label: R.token, stage: 4, why: 'verify the new secret with Qlik' },
       { label: R.patchClient, stage: 5, why: 'record the new hint as pending before delivering it' },
+      { label: R.revoke, stage: 5, why: 'revoke the verification token (a tenant-admin credential for 6 hours); overlaps the pending write' },
       { label: R.deliver, stage: 6, why: 'deliver the pair to Talend' },
       { label: R.patchClient, stage: 7, why: 'final record write: delivered = new, lease released' },
     ],

@@ -28374,7 +28374,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1638);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4582);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -28383,7 +28383,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1638:
+/***/ 4582:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31362,6 +31362,7 @@ const INPUT_NAMES = [
     'talend-api-url',
     'talend-qlik-auth-url',
     'talend-check-task-id',
+    'retarget',
     'dry-run',
     'timeout-seconds',
 ];
@@ -32401,6 +32402,524 @@ function config(newConfig) {
         Object.assign(core_globalConfig, newConfig);
     return core_globalConfig;
 }
+
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
+// import { $ZodType } from "./schemas.js";
+
+
+
+const $ZodCheck = /*@__PURE__*/ $constructor("$ZodCheck", (inst, def) => {
+    var _a;
+    inst._zod ?? (inst._zod = {});
+    inst._zod.def = def;
+    (_a = inst._zod).onattach ?? (_a.onattach = []);
+});
+/** Default `when` for size-based checks: run only on non-nullish values with a `size`. */
+const _whenHasSize = (payload) => {
+    const val = payload.value;
+    return !util.nullish(val) && val.size !== undefined;
+};
+/** Default `when` for length-based checks: run only on non-nullish values with a `length`. */
+const _whenHasLength = (payload) => {
+    const val = payload.value;
+    return !nullish(val) && val.length !== undefined;
+};
+const numericOriginMap = {
+    number: "number",
+    bigint: "bigint",
+    object: "date",
+};
+const $ZodCheckLessThan = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckLessThan", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    const origin = numericOriginMap[typeof def.value];
+    inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
+            return;
+        }
+        payload.issues.push({
+            origin: numericOriginMap[typeof payload.value] ?? origin,
+            code: "too_big",
+            maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
+            input: payload.value,
+            inclusive: def.inclusive,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckGreaterThan = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckGreaterThan", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    const origin = numericOriginMap[typeof def.value];
+    inst._zod.check = (payload) => {
+        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
+            return;
+        }
+        payload.issues.push({
+            origin: numericOriginMap[typeof payload.value] ?? origin,
+            code: "too_small",
+            minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
+            input: payload.value,
+            inclusive: def.inclusive,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckMultipleOf = 
+/*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMultipleOf", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    inst._zod.check = (payload) => {
+        if (typeof payload.value !== typeof def.value)
+            throw new Error("Cannot mix number and bigint in multiple_of check.");
+        const isMultiple = typeof payload.value === "bigint"
+            ? // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
+                def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
+            : util.floatSafeRemainder(payload.value, def.value) === 0;
+        if (isMultiple)
+            return;
+        payload.issues.push({
+            origin: typeof payload.value,
+            code: "not_multiple_of",
+            divisor: def.value,
+            input: payload.value,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckNumberFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckNumberFormat", (inst, def) => {
+    $ZodCheck.init(inst, def); // no format checks
+    def.format = def.format || "float64";
+    const isInt = def.format?.includes("int");
+    const origin = isInt ? "int" : "number";
+    const [minimum, maximum] = util.NUMBER_FORMAT_RANGES[def.format];
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        if (isInt) {
+            if (!Number.isInteger(input)) {
+                // invalid_format issue
+                // payload.issues.push({
+                //   expected: def.format,
+                //   format: def.format,
+                //   code: "invalid_format",
+                //   input,
+                //   inst,
+                // });
+                // invalid_type issue
+                payload.issues.push({
+                    expected: origin,
+                    format: def.format,
+                    code: "invalid_type",
+                    continue: false,
+                    input,
+                    inst,
+                });
+                return;
+                // not_multiple_of issue
+                // payload.issues.push({
+                //   code: "not_multiple_of",
+                //   origin: "number",
+                //   input,
+                //   inst,
+                //   divisor: 1,
+                // });
+            }
+            if (!Number.isSafeInteger(input)) {
+                if (input > 0) {
+                    // too_big
+                    payload.issues.push({
+                        input,
+                        code: "too_big",
+                        maximum: Number.MAX_SAFE_INTEGER,
+                        note: "Integers must be within the safe integer range.",
+                        inst,
+                        origin,
+                        inclusive: true,
+                        continue: !def.abort,
+                    });
+                }
+                else {
+                    // too_small
+                    payload.issues.push({
+                        input,
+                        code: "too_small",
+                        minimum: Number.MIN_SAFE_INTEGER,
+                        note: "Integers must be within the safe integer range.",
+                        inst,
+                        origin,
+                        inclusive: true,
+                        continue: !def.abort,
+                    });
+                }
+                return;
+            }
+        }
+        if (input < minimum) {
+            payload.issues.push({
+                origin: "number",
+                input,
+                code: "too_small",
+                minimum,
+                inclusive: true,
+                inst,
+                continue: !def.abort,
+            });
+        }
+        if (input > maximum) {
+            payload.issues.push({
+                origin: "number",
+                input,
+                code: "too_big",
+                maximum,
+                inclusive: true,
+                inst,
+                continue: !def.abort,
+            });
+        }
+    };
+})));
+const $ZodCheckBigIntFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckBigIntFormat", (inst, def) => {
+    $ZodCheck.init(inst, def); // no format checks
+    const [minimum, maximum] = util.BIGINT_FORMAT_RANGES[def.format];
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        if (input < minimum) {
+            payload.issues.push({
+                origin: "bigint",
+                input,
+                code: "too_small",
+                minimum: minimum,
+                inclusive: true,
+                inst,
+                continue: !def.abort,
+            });
+        }
+        if (input > maximum) {
+            payload.issues.push({
+                origin: "bigint",
+                input,
+                code: "too_big",
+                maximum,
+                inclusive: true,
+                inst,
+                continue: !def.abort,
+            });
+        }
+    };
+})));
+const $ZodCheckMaxSize = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMaxSize", (inst, def) => {
+    var _a;
+    $ZodCheck.init(inst, def);
+    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        const size = input.size;
+        if (size <= def.maximum)
+            return;
+        payload.issues.push({
+            origin: util.getSizableOrigin(input),
+            code: "too_big",
+            maximum: def.maximum,
+            inclusive: true,
+            input,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckMinSize = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMinSize", (inst, def) => {
+    var _a;
+    $ZodCheck.init(inst, def);
+    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        const size = input.size;
+        if (size >= def.minimum)
+            return;
+        payload.issues.push({
+            origin: util.getSizableOrigin(input),
+            code: "too_small",
+            minimum: def.minimum,
+            inclusive: true,
+            input,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckSizeEquals = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckSizeEquals", (inst, def) => {
+    var _a;
+    $ZodCheck.init(inst, def);
+    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        const size = input.size;
+        if (size === def.size)
+            return;
+        const tooBig = size > def.size;
+        payload.issues.push({
+            origin: util.getSizableOrigin(input),
+            ...(tooBig ? { code: "too_big", maximum: def.size } : { code: "too_small", minimum: def.size }),
+            inclusive: true,
+            exact: true,
+            input: payload.value,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckMaxLength = /*@__PURE__*/ $constructor("$ZodCheckMaxLength", (inst, def) => {
+    var _a;
+    $ZodCheck.init(inst, def);
+    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        // Strings are measured in Unicode code points, not UTF-16 units. A code point is at most two units, so a string that already fits in units fits in code points; only an overflow has to be counted.
+        const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
+        if (length <= def.maximum)
+            return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+            origin,
+            code: "too_big",
+            maximum: def.maximum,
+            inclusive: true,
+            input,
+            inst,
+            continue: !def.abort,
+        });
+    };
+});
+const $ZodCheckMinLength = /*@__PURE__*/ $constructor("$ZodCheckMinLength", (inst, def) => {
+    var _a;
+    $ZodCheck.init(inst, def);
+    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        // A code point is one or two UTF-16 units, so fewer units than the floor can never reach it and twice the floor always clears it. Only in between is the exact count in doubt.
+        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2
+            ? codePointLength(input)
+            : units;
+        if (length >= def.minimum)
+            return;
+        const origin = getLengthableOrigin(input);
+        payload.issues.push({
+            origin,
+            code: "too_small",
+            minimum: def.minimum,
+            inclusive: true,
+            input,
+            inst,
+            continue: !def.abort,
+        });
+    };
+});
+const $ZodCheckLengthEquals = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckLengthEquals", (inst, def) => {
+    var _a;
+    $ZodCheck.init(inst, def);
+    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
+    inst._zod.check = (payload) => {
+        const input = payload.value;
+        const units = input.length;
+        // A code point is one or two UTF-16 units, so outside `[length, length * 2]` units the target is missed either way — and missed in the same direction in both measures.
+        const length = typeof input === "string" && units >= def.length && units <= def.length * 2
+            ? util.codePointLength(input)
+            : units;
+        if (length === def.length)
+            return;
+        const origin = util.getLengthableOrigin(input);
+        const tooBig = length > def.length;
+        payload.issues.push({
+            origin,
+            ...(tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length }),
+            inclusive: true,
+            exact: true,
+            input: payload.value,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckStringFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckStringFormat", (inst, def) => {
+    var _a, _b;
+    $ZodCheck.init(inst, def);
+    if (def.pattern)
+        (_a = inst._zod).check ?? (_a.check = (payload) => {
+            def.pattern.lastIndex = 0;
+            if (def.pattern.test(payload.value))
+                return;
+            payload.issues.push({
+                origin: "string",
+                code: "invalid_format",
+                format: def.format,
+                input: payload.value,
+                ...(def.pattern ? { pattern: def.pattern.toString() } : {}),
+                inst,
+                continue: !def.abort,
+            });
+        });
+    else
+        (_b = inst._zod).check ?? (_b.check = () => { });
+})));
+const $ZodCheckRegex = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckRegex", (inst, def) => {
+    $ZodCheckStringFormat.init(inst, def);
+    inst._zod.check = (payload) => {
+        def.pattern.lastIndex = 0;
+        if (def.pattern.test(payload.value))
+            return;
+        payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: "regex",
+            input: payload.value,
+            pattern: def.pattern.toString(),
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckLowerCase = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckLowerCase", (inst, def) => {
+    def.pattern ?? (def.pattern = regexes.lowercase);
+    $ZodCheckStringFormat.init(inst, def);
+})));
+const $ZodCheckUpperCase = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckUpperCase", (inst, def) => {
+    def.pattern ?? (def.pattern = regexes.uppercase);
+    $ZodCheckStringFormat.init(inst, def);
+})));
+const $ZodCheckIncludes = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckIncludes", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    const escapedRegex = util.escapeRegex(def.includes);
+    // `String.prototype.includes(sub, position)` matches `sub` at `position`
+    // OR LATER, so the pattern must allow at least `position` leading chars
+    // (`{N,}`), not exactly `position` chars (`{N}`).
+    const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
+    def.pattern = pattern;
+    inst._zod.check = (payload) => {
+        if (payload.value.includes(def.includes, def.position))
+            return;
+        payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: "includes",
+            includes: def.includes,
+            input: payload.value,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckStartsWith = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckStartsWith", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    const pattern = new RegExp(`^${util.escapeRegex(def.prefix)}.*`);
+    def.pattern ?? (def.pattern = pattern);
+    inst._zod.check = (payload) => {
+        if (payload.value.startsWith(def.prefix))
+            return;
+        payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: "starts_with",
+            prefix: def.prefix,
+            input: payload.value,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckEndsWith = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckEndsWith", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    const pattern = new RegExp(`.*${util.escapeRegex(def.suffix)}$`);
+    def.pattern ?? (def.pattern = pattern);
+    inst._zod.check = (payload) => {
+        if (payload.value.endsWith(def.suffix))
+            return;
+        payload.issues.push({
+            origin: "string",
+            code: "invalid_format",
+            format: "ends_with",
+            suffix: def.suffix,
+            input: payload.value,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+///////////////////////////////////
+/////    $ZodCheckProperty    /////
+///////////////////////////////////
+function handleCheckPropertyResult(result, payload, property) {
+    if (result.issues.length) {
+        payload.issues.push(...util.prefixIssues(property, result.issues));
+    }
+}
+const $ZodCheckProperty = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckProperty", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    inst._zod.check = (payload) => {
+        const result = def.schema._zod.run({
+            value: payload.value[def.property],
+            issues: [],
+        }, {});
+        if (result instanceof Promise) {
+            return result.then((result) => handleCheckPropertyResult(result, payload, def.property));
+        }
+        handleCheckPropertyResult(result, payload, def.property);
+        return;
+    };
+})));
+const $ZodCheckProperties = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckProperties", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    util.hide(inst, Symbol.iterator, function* () {
+        yield inst;
+    });
+    // key and schema snapshotted together: reading one live and the other cached lets a later mutation of the caller's shape object pair a stale key with a missing schema
+    let entries;
+    inst._zod.check = (payload) => {
+        // the base schema already typed the value, so only a nullish one is rejected here: the properties read on a primitive too, matching z.property() on a string's length
+        if (payload.value == null) {
+            payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
+            return undefined;
+        }
+        entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
+        const input = payload.value;
+        let proms;
+        for (const [key, schema] of entries) {
+            const result = schema._zod.run({ value: input[key], issues: [] }, {});
+            if (result instanceof Promise) {
+                proms ?? (proms = []);
+                proms.push(result.then((result) => handleCheckPropertyResult(result, payload, key)));
+            }
+            else {
+                handleCheckPropertyResult(result, payload, key);
+            }
+        }
+        if (proms)
+            return Promise.all(proms).then(() => undefined);
+        return undefined;
+    };
+})));
+const $ZodCheckMimeType = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMimeType", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    const mimeSet = new Set(def.mime);
+    inst._zod.check = (payload) => {
+        if (mimeSet.has(payload.value.type))
+            return;
+        payload.issues.push({
+            code: "invalid_value",
+            values: def.mime,
+            input: payload.value.type,
+            inst,
+            continue: !def.abort,
+        });
+    };
+})));
+const $ZodCheckOverwrite = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckOverwrite", (inst, def) => {
+    $ZodCheck.init(inst, def);
+    inst._zod.check = (payload) => {
+        payload.value = def.tx(payload.value);
+    };
+})));
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
 
@@ -35173,8 +35692,8 @@ const $ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (c
         return inner._zod.run(payload, ctx);
     };
 })));
-const $ZodCustom = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCustom", (inst, def) => {
-    checks.$ZodCheck.init(inst, def);
+const $ZodCustom = /*@__PURE__*/ $constructor("$ZodCustom", (inst, def) => {
+    $ZodCheck.init(inst, def);
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _) => {
         return payload;
@@ -35188,7 +35707,7 @@ const $ZodCustom = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         handleRefineResult(r, payload, input, inst);
         return;
     };
-})));
+});
 function handleRefineResult(result, payload, input, inst) {
     if (!result) {
         const _iss = {
@@ -35201,527 +35720,9 @@ function handleRefineResult(result, payload, input, inst) {
         };
         if (inst._zod.def.params)
             _iss.params = inst._zod.def.params;
-        payload.issues.push(util.issue(_iss));
+        payload.issues.push(util_issue(_iss));
     }
 }
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
-// import { $ZodType } from "./schemas.js";
-
-
-
-const $ZodCheck = /*@__PURE__*/ $constructor("$ZodCheck", (inst, def) => {
-    var _a;
-    inst._zod ?? (inst._zod = {});
-    inst._zod.def = def;
-    (_a = inst._zod).onattach ?? (_a.onattach = []);
-});
-/** Default `when` for size-based checks: run only on non-nullish values with a `size`. */
-const _whenHasSize = (payload) => {
-    const val = payload.value;
-    return !util.nullish(val) && val.size !== undefined;
-};
-/** Default `when` for length-based checks: run only on non-nullish values with a `length`. */
-const _whenHasLength = (payload) => {
-    const val = payload.value;
-    return !nullish(val) && val.length !== undefined;
-};
-const numericOriginMap = {
-    number: "number",
-    bigint: "bigint",
-    object: "date",
-};
-const $ZodCheckLessThan = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckLessThan", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const origin = numericOriginMap[typeof def.value];
-    inst._zod.check = (payload) => {
-        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
-            return;
-        }
-        payload.issues.push({
-            origin: numericOriginMap[typeof payload.value] ?? origin,
-            code: "too_big",
-            maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
-            input: payload.value,
-            inclusive: def.inclusive,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckGreaterThan = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckGreaterThan", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const origin = numericOriginMap[typeof def.value];
-    inst._zod.check = (payload) => {
-        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
-            return;
-        }
-        payload.issues.push({
-            origin: numericOriginMap[typeof payload.value] ?? origin,
-            code: "too_small",
-            minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
-            input: payload.value,
-            inclusive: def.inclusive,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckMultipleOf = 
-/*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMultipleOf", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (typeof payload.value !== typeof def.value)
-            throw new Error("Cannot mix number and bigint in multiple_of check.");
-        const isMultiple = typeof payload.value === "bigint"
-            ? // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
-                def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
-            : util.floatSafeRemainder(payload.value, def.value) === 0;
-        if (isMultiple)
-            return;
-        payload.issues.push({
-            origin: typeof payload.value,
-            code: "not_multiple_of",
-            divisor: def.value,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckNumberFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckNumberFormat", (inst, def) => {
-    $ZodCheck.init(inst, def); // no format checks
-    def.format = def.format || "float64";
-    const isInt = def.format?.includes("int");
-    const origin = isInt ? "int" : "number";
-    const [minimum, maximum] = util.NUMBER_FORMAT_RANGES[def.format];
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        if (isInt) {
-            if (!Number.isInteger(input)) {
-                // invalid_format issue
-                // payload.issues.push({
-                //   expected: def.format,
-                //   format: def.format,
-                //   code: "invalid_format",
-                //   input,
-                //   inst,
-                // });
-                // invalid_type issue
-                payload.issues.push({
-                    expected: origin,
-                    format: def.format,
-                    code: "invalid_type",
-                    continue: false,
-                    input,
-                    inst,
-                });
-                return;
-                // not_multiple_of issue
-                // payload.issues.push({
-                //   code: "not_multiple_of",
-                //   origin: "number",
-                //   input,
-                //   inst,
-                //   divisor: 1,
-                // });
-            }
-            if (!Number.isSafeInteger(input)) {
-                if (input > 0) {
-                    // too_big
-                    payload.issues.push({
-                        input,
-                        code: "too_big",
-                        maximum: Number.MAX_SAFE_INTEGER,
-                        note: "Integers must be within the safe integer range.",
-                        inst,
-                        origin,
-                        inclusive: true,
-                        continue: !def.abort,
-                    });
-                }
-                else {
-                    // too_small
-                    payload.issues.push({
-                        input,
-                        code: "too_small",
-                        minimum: Number.MIN_SAFE_INTEGER,
-                        note: "Integers must be within the safe integer range.",
-                        inst,
-                        origin,
-                        inclusive: true,
-                        continue: !def.abort,
-                    });
-                }
-                return;
-            }
-        }
-        if (input < minimum) {
-            payload.issues.push({
-                origin: "number",
-                input,
-                code: "too_small",
-                minimum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-        if (input > maximum) {
-            payload.issues.push({
-                origin: "number",
-                input,
-                code: "too_big",
-                maximum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-})));
-const $ZodCheckBigIntFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckBigIntFormat", (inst, def) => {
-    $ZodCheck.init(inst, def); // no format checks
-    const [minimum, maximum] = util.BIGINT_FORMAT_RANGES[def.format];
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        if (input < minimum) {
-            payload.issues.push({
-                origin: "bigint",
-                input,
-                code: "too_small",
-                minimum: minimum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-        if (input > maximum) {
-            payload.issues.push({
-                origin: "bigint",
-                input,
-                code: "too_big",
-                maximum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-})));
-const $ZodCheckMaxSize = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMaxSize", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const size = input.size;
-        if (size <= def.maximum)
-            return;
-        payload.issues.push({
-            origin: util.getSizableOrigin(input),
-            code: "too_big",
-            maximum: def.maximum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckMinSize = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMinSize", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const size = input.size;
-        if (size >= def.minimum)
-            return;
-        payload.issues.push({
-            origin: util.getSizableOrigin(input),
-            code: "too_small",
-            minimum: def.minimum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckSizeEquals = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckSizeEquals", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const size = input.size;
-        if (size === def.size)
-            return;
-        const tooBig = size > def.size;
-        payload.issues.push({
-            origin: util.getSizableOrigin(input),
-            ...(tooBig ? { code: "too_big", maximum: def.size } : { code: "too_small", minimum: def.size }),
-            inclusive: true,
-            exact: true,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckMaxLength = /*@__PURE__*/ $constructor("$ZodCheckMaxLength", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        // Strings are measured in Unicode code points, not UTF-16 units. A code point is at most two units, so a string that already fits in units fits in code points; only an overflow has to be counted.
-        const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
-        if (length <= def.maximum)
-            return;
-        const origin = getLengthableOrigin(input);
-        payload.issues.push({
-            origin,
-            code: "too_big",
-            maximum: def.maximum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckMinLength = /*@__PURE__*/ $constructor("$ZodCheckMinLength", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        // A code point is one or two UTF-16 units, so fewer units than the floor can never reach it and twice the floor always clears it. Only in between is the exact count in doubt.
-        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2
-            ? codePointLength(input)
-            : units;
-        if (length >= def.minimum)
-            return;
-        const origin = getLengthableOrigin(input);
-        payload.issues.push({
-            origin,
-            code: "too_small",
-            minimum: def.minimum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckLengthEquals = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckLengthEquals", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        // A code point is one or two UTF-16 units, so outside `[length, length * 2]` units the target is missed either way — and missed in the same direction in both measures.
-        const length = typeof input === "string" && units >= def.length && units <= def.length * 2
-            ? util.codePointLength(input)
-            : units;
-        if (length === def.length)
-            return;
-        const origin = util.getLengthableOrigin(input);
-        const tooBig = length > def.length;
-        payload.issues.push({
-            origin,
-            ...(tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length }),
-            inclusive: true,
-            exact: true,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckStringFormat = /*@__PURE__*/ $constructor("$ZodCheckStringFormat", (inst, def) => {
-    var _a, _b;
-    $ZodCheck.init(inst, def);
-    if (def.pattern)
-        (_a = inst._zod).check ?? (_a.check = (payload) => {
-            def.pattern.lastIndex = 0;
-            if (def.pattern.test(payload.value))
-                return;
-            payload.issues.push({
-                origin: "string",
-                code: "invalid_format",
-                format: def.format,
-                input: payload.value,
-                ...(def.pattern ? { pattern: def.pattern.toString() } : {}),
-                inst,
-                continue: !def.abort,
-            });
-        });
-    else
-        (_b = inst._zod).check ?? (_b.check = () => { });
-});
-const $ZodCheckRegex = /*@__PURE__*/ $constructor("$ZodCheckRegex", (inst, def) => {
-    $ZodCheckStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        def.pattern.lastIndex = 0;
-        if (def.pattern.test(payload.value))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "regex",
-            input: payload.value,
-            pattern: def.pattern.toString(),
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckLowerCase = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckLowerCase", (inst, def) => {
-    def.pattern ?? (def.pattern = regexes.lowercase);
-    $ZodCheckStringFormat.init(inst, def);
-})));
-const $ZodCheckUpperCase = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckUpperCase", (inst, def) => {
-    def.pattern ?? (def.pattern = regexes.uppercase);
-    $ZodCheckStringFormat.init(inst, def);
-})));
-const $ZodCheckIncludes = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckIncludes", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const escapedRegex = util.escapeRegex(def.includes);
-    // `String.prototype.includes(sub, position)` matches `sub` at `position`
-    // OR LATER, so the pattern must allow at least `position` leading chars
-    // (`{N,}`), not exactly `position` chars (`{N}`).
-    const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
-    def.pattern = pattern;
-    inst._zod.check = (payload) => {
-        if (payload.value.includes(def.includes, def.position))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "includes",
-            includes: def.includes,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckStartsWith = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckStartsWith", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const pattern = new RegExp(`^${util.escapeRegex(def.prefix)}.*`);
-    def.pattern ?? (def.pattern = pattern);
-    inst._zod.check = (payload) => {
-        if (payload.value.startsWith(def.prefix))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "starts_with",
-            prefix: def.prefix,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckEndsWith = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckEndsWith", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const pattern = new RegExp(`.*${util.escapeRegex(def.suffix)}$`);
-    def.pattern ?? (def.pattern = pattern);
-    inst._zod.check = (payload) => {
-        if (payload.value.endsWith(def.suffix))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "ends_with",
-            suffix: def.suffix,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-///////////////////////////////////
-/////    $ZodCheckProperty    /////
-///////////////////////////////////
-function handleCheckPropertyResult(result, payload, property) {
-    if (result.issues.length) {
-        payload.issues.push(...util.prefixIssues(property, result.issues));
-    }
-}
-const $ZodCheckProperty = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckProperty", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    inst._zod.check = (payload) => {
-        const result = def.schema._zod.run({
-            value: payload.value[def.property],
-            issues: [],
-        }, {});
-        if (result instanceof Promise) {
-            return result.then((result) => handleCheckPropertyResult(result, payload, def.property));
-        }
-        handleCheckPropertyResult(result, payload, def.property);
-        return;
-    };
-})));
-const $ZodCheckProperties = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckProperties", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    util.hide(inst, Symbol.iterator, function* () {
-        yield inst;
-    });
-    // key and schema snapshotted together: reading one live and the other cached lets a later mutation of the caller's shape object pair a stale key with a missing schema
-    let entries;
-    inst._zod.check = (payload) => {
-        // the base schema already typed the value, so only a nullish one is rejected here: the properties read on a primitive too, matching z.property() on a string's length
-        if (payload.value == null) {
-            payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
-            return undefined;
-        }
-        entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
-        const input = payload.value;
-        let proms;
-        for (const [key, schema] of entries) {
-            const result = schema._zod.run({ value: input[key], issues: [] }, {});
-            if (result instanceof Promise) {
-                proms ?? (proms = []);
-                proms.push(result.then((result) => handleCheckPropertyResult(result, payload, key)));
-            }
-            else {
-                handleCheckPropertyResult(result, payload, key);
-            }
-        }
-        if (proms)
-            return Promise.all(proms).then(() => undefined);
-        return undefined;
-    };
-})));
-const $ZodCheckMimeType = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMimeType", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const mimeSet = new Set(def.mime);
-    inst._zod.check = (payload) => {
-        if (mimeSet.has(payload.value.type))
-            return;
-        payload.issues.push({
-            code: "invalid_value",
-            values: def.mime,
-            input: payload.value.type,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckOverwrite = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckOverwrite", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    inst._zod.check = (payload) => {
-        payload.value = def.tx(payload.value);
-    };
-})));
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
 var registries_a;
@@ -36392,10 +36393,10 @@ function _length(length, params) {
 }
 // @__NO_SIDE_EFFECTS__
 function _regex(pattern, params) {
-    return new $ZodCheckRegex({
+    return new checks.$ZodCheckRegex({
         check: "string_format",
         format: "regex",
-        ...normalizeParams(params),
+        ...util.normalizeParams(params),
         pattern,
     });
 }
@@ -36746,7 +36747,7 @@ function _refine(Class, fn, _params) {
         type: "custom",
         check: "custom",
         fn: fn,
-        ...util.normalizeParams(_params),
+        ...normalizeParams(_params),
     });
     return schema;
 }
@@ -38249,10 +38250,10 @@ function promise(innerType) {
         innerType: innerType,
     });
 }
-const ZodMiniCustom = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodMiniCustom", (inst, def) => {
-    core.$ZodCustom.init(inst, def);
+const ZodMiniCustom = /*@__PURE__*/ $constructor("ZodMiniCustom", (inst, def) => {
+    $ZodCustom.init(inst, def);
     ZodMiniType.init(inst, def);
-})));
+});
 // custom checks
 // @__NO_SIDE_EFFECTS__
 function check(fn, params) {
@@ -38271,7 +38272,7 @@ function custom(fn, _params) {
 // refine
 // @__NO_SIDE_EFFECTS__
 function refine(fn, _params = {}) {
-    return core._refine(ZodMiniCustom, fn, _params);
+    return _refine(ZodMiniCustom, fn, _params);
 }
 // superRefine
 // @__NO_SIDE_EFFECTS__
@@ -38385,31 +38386,55 @@ const recordSchema = lazy(() => {
         talendTarget: orNull(schemas_string()),
     });
 });
+/**
+ * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
+ * whole lines, so the same words inside the user's text are just text. Nothing the user wrote is
+ * ever lost: a block that cannot be read (no END line, bad JSON, another version) stays in the
+ * user's text verbatim, and the next write adds a fresh block after it.
+ */
 function parseDescription(description) {
     const text = description ?? '';
-    const start = text.indexOf(BEGIN);
-    if (start < 0)
-        return { userText: text, record: null, state: 'absent' };
-    const end = text.indexOf(END, start + BEGIN.length);
-    if (end < 0) {
-        // Someone cut the block's end: where the record stopped is unknown, so only the begin marker
-        // goes, and everything after it stays as the user's text (the contract keeps that text).
-        return { userText: joinUserText(text.slice(0, start), text.slice(start + BEGIN.length)), record: null, state: 'unreadable' };
-    }
-    const userText = joinUserText(text.slice(0, start), text.slice(end + END.length));
-    const body = text.slice(start + BEGIN.length, end).trim();
+    // Lines with their own line ends, so text outside a readable block is kept byte for byte.
+    const lines = text.split(/(?<=\n)/);
+    const marker = (line) => line.replace(/\r?\n$/, '').trim();
+    const blocks = [];
+    let sawMarker = false;
+    let open = -1;
+    lines.forEach((line, i) => {
+        const m = marker(line);
+        if (m === BEGIN) {
+            // A BEGIN while another block is open orphans the first one: it stays text.
+            sawMarker = true;
+            open = i;
+        }
+        else if (m === END && open >= 0) {
+            const record = parseRecordBody(lines.slice(open + 1, i).join(''));
+            if (record)
+                blocks.push({ from: open, to: i, record });
+            open = -1;
+        }
+    });
+    if (blocks.length === 0)
+        return { userText: text, record: null, state: sawMarker ? 'unreadable' : 'absent' };
+    if (blocks.length > 1)
+        return { userText: text, record: null, state: 'duplicate' };
+    const [block] = blocks;
+    const userText = joinUserText(lines.slice(0, block.from).join(''), lines.slice(block.to + 1).join(''));
+    return { userText, record: block.record, state: 'ok' };
+}
+function parseRecordBody(body) {
     let json;
     try {
-        json = JSON.parse(body);
+        json = JSON.parse(body.trim());
     }
     catch {
-        return { userText, record: null, state: 'unreadable' };
+        return null;
     }
     const parsed = safeParse(recordSchema(), json);
     if (!parsed.success)
-        return { userText, record: null, state: 'unreadable' };
+        return null;
     const { v: _version, ...record } = parsed.data;
-    return { userText, record, state: 'ok' };
+    return record;
 }
 /** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */
 function renderDescription(userText, record) {
@@ -38447,7 +38472,12 @@ function recordsEqual(a, b) {
 /** Qlik allows this many secrets per client; the next create answers 409. */
 const MAX_SECRETS_PER_CLIENT = 5;
 const REQUIRED_GRANT_TYPE = 'client_credentials';
+const REQUIRED_AUTH_METHOD = 'client_secret';
 const DAY_MS = 86_400_000;
+/** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** No run of the action lasts longer (timeout-seconds is at most 3600). */
+const LONGEST_RUN_MS = 3600 * 1000;
 class PlanError extends Error {
     reason;
     constructor(message, reason) {
@@ -38458,7 +38488,7 @@ class PlanError extends Error {
 }
 function planRotation(config, observed, now, runId) {
     const { client } = observed;
-    const foreignLease = liveForeignLease(observed.record, now, runId);
+    const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
     // A record started on a client whose holder nobody knew says nothing about what Talend holds.
     const record = observed.record?.unknownHolder ? null : observed.record;
     if (client === null) {
@@ -38474,13 +38504,14 @@ function planRotation(config, observed, now, runId) {
             result: 'created',
             steps,
             createClient: true,
-            repairs: { grantTypes: null, scopes: null, consent: false },
+            repairs: { grantTypes: null, authMethods: null, scopes: null, consent: false },
             newSecretReason: 'the OAuth client is new',
             makeRoom: [],
             retire: [],
             check: config.talendCheckTaskId ? 'after-delivery' : 'none',
             talendMayHold: [],
             foreignLease,
+            ignoredLease,
         };
     }
     if (client.appType !== 'web') {
@@ -38488,18 +38519,23 @@ function planRotation(config, observed, now, runId) {
             `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
             `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
     }
+    // `rotate` only says when to make a new secret; taking the client from another Talend target is
+    // a separate decision (`retarget`), because that target loses its secret.
     const target = observed.record?.talendTarget;
-    if (target && target !== config.talendQlikAuthUrl && config.rotate !== 'always') {
+    const moved = Boolean(target) && target !== config.talendQlikAuthUrl;
+    if (moved && !config.retarget) {
         throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${target}). ` +
             "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
-            "(or 'client-id'). If TMC really moved, run once with 'rotate: always' to deliver a new secret to the new target.", 'talend-target');
+            "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.", 'talend-target');
     }
     const repairs = planRepairs(config, client, observed.record);
     const talendMayHold = secretsTalendMayHold(client.secrets, record);
-    const newSecretReason = newSecretDue(config, client, record, now);
+    const newSecretReason = moved ? "the Talend target moved to this run's target ('retarget' is true)" : newSecretDue(config, client, record, now);
     const steps = [];
     if (repairs.grantTypes)
         steps.push({ step: 'repair-grant-types', add: REQUIRED_GRANT_TYPE });
+    if (repairs.authMethods)
+        steps.push({ step: 'repair-auth-methods', add: REQUIRED_AUTH_METHOD });
     if (repairs.scopes)
         steps.push({ step: 'repair-scopes', from: sortedSet(client.allowedScopes), to: repairs.scopes });
     if (repairs.consent)
@@ -38539,7 +38575,12 @@ function planRotation(config, observed, now, runId) {
         if (steps.length > 0)
             steps.push({ step: 'write-record' });
     }
-    const changes = repairs.grantTypes !== null || repairs.scopes !== null || repairs.consent || retire.length > 0 || check !== 'none';
+    const changes = repairs.grantTypes !== null ||
+        repairs.authMethods !== null ||
+        repairs.scopes !== null ||
+        repairs.consent ||
+        retire.length > 0 ||
+        check !== 'none';
     return {
         result: newSecretReason !== null ? 'rotated' : changes ? 'repaired' : 'unchanged',
         steps,
@@ -38551,12 +38592,16 @@ function planRotation(config, observed, now, runId) {
         check,
         talendMayHold,
         foreignLease,
+        ignoredLease,
     };
 }
 function planRepairs(config, client, record) {
     const grantTypes = client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)
         ? null
         : [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE];
+    // Not shown (the field is optional) is not drift: only a list without client_secret is.
+    const methods = client.allowedAuthMethods;
+    const authMethods = methods === undefined || methods.includes(REQUIRED_AUTH_METHOD) ? null : [...methods, REQUIRED_AUTH_METHOD];
     const current = sortedSet(client.allowedScopes);
     let scopes = null;
     if (!sameSet(current, config.scopes)) {
@@ -38567,7 +38612,7 @@ function planRepairs(config, client, record) {
         if (!keptByQlik)
             scopes = config.scopes;
     }
-    return { grantTypes, scopes, consent: client.consentMethod !== 'trusted' };
+    return { grantTypes, authMethods, scopes, consent: client.consentMethod !== 'trusted' };
 }
 /** Protocol step 2: when a new secret is due, and why. */
 function newSecretDue(config, client, record, now) {
@@ -38607,10 +38652,14 @@ function planMakeRoom(config, secrets, mayHold, now) {
         return [];
     const byAge = oldestFirst(secrets);
     const unheld = mayHold === 'any' ? [] : withoutHintsOf(byAge.filter((s) => !mayHold.includes(s)), mayHold);
-    if (unheld.length >= excess)
-        return unheld.slice(0, excess);
-    if (mayHold === 'any' && config.reclaimUnrecordedSecrets)
-        return byAge.slice(0, excess);
+    const freed = deletableByHint(unheld.slice(0, excess), secrets);
+    if (freed.length >= excess)
+        return freed;
+    if (mayHold === 'any' && config.reclaimUnrecordedSecrets) {
+        const reclaimed = deletableByHint(byAge.slice(0, excess), secrets);
+        if (reclaimed.length >= excess)
+            return reclaimed;
+    }
     const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
     const advice = mayHold === 'any'
         ? "There is no record of which one Talend holds. Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest (Talend may be disconnected until the new secret is delivered)."
@@ -38629,26 +38678,53 @@ function secretsToRetire(secrets, delivered, keepPrevious, opts) {
     const isNewer = (s) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt;
     const others = secrets.filter((s) => !sameSecret(s, delivered));
     const candidates = oldestFirst(withoutHintsOf(opts.retireNewer ? others : others.filter((s) => !isNewer(s)), [delivered]));
-    return candidates.slice(0, Math.max(0, candidates.length - keepPrevious));
+    return deletableByHint(candidates.slice(0, Math.max(0, candidates.length - keepPrevious)), secrets);
 }
 /** Drops secrets whose hint is also the hint of a protected one. */
 function withoutHintsOf(secrets, protectedOnes) {
     return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
+}
+/**
+ * Qlik deletes by hint, and a hint may repeat: a DELETE may hit any secret with that hint. Of
+ * `toDelete`, keeps only those whose hint no secret outside `toDelete` carries. The others are left
+ * for a later run (a repeated hint usually goes away as secrets are retired).
+ */
+function deletableByHint(toDelete, all) {
+    const staying = all.filter((s) => !toDelete.includes(s));
+    return toDelete.filter((d) => !staying.some((s) => s.hint === d.hint));
 }
 function findSecret(secrets, ref) {
     return ref ? secrets.find((s) => sameSecret(s, ref)) : undefined;
 }
 function nextRotationDue(secret, maxSecretAgeDays) {
     const at = secret ? timeOf(secret) : null;
-    return at === null ? undefined : new Date(at + maxSecretAgeDays * DAY_MS).toISOString();
+    return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
 }
+/** A time as ISO text, or undefined when it is outside what a Date can hold (never throws). */
+function isoTime(ms) {
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+/** A secret's creation time as the action itself formats it, or undefined when unusable. */
+function createdAtLabel(secret) {
+    const at = secret ? timeOf(secret) : null;
+    return at === null ? undefined : isoTime(at);
+}
+/**
+ * Age in days, or null when unknown: no creation time, or one in the future beyond clock skew (a
+ * server that says so is wrong, and `rotate: auto` must not read "never due" into it).
+ */
 function secretAgeDays(secret, now) {
     const at = timeOf(secret);
-    return at === null ? null : (now - at) / DAY_MS;
+    if (at === null || at > now + CLOCK_SKEW_MS)
+        return null;
+    return Math.max(0, now - at) / DAY_MS;
 }
 function describeAge(secret, now) {
     const age = secretAgeDays(secret, now);
-    return age === null ? 'age unknown' : `${formatDays(age)} days old`;
+    if (age !== null)
+        return `${formatDays(age)} days old`;
+    return timeOf(secret) === null ? 'age unknown' : 'created in the future (age unknown)';
 }
 function formatDays(days) {
     return days >= 10 ? String(Math.floor(days)) : String(Math.floor(days * 10) / 10);
@@ -38657,19 +38733,28 @@ function timeOf(secret) {
     if (!secret.createdAt)
         return null;
     const t = Date.parse(secret.createdAt);
-    return Number.isNaN(t) ? null : t;
+    return Number.isFinite(t) ? t : null;
 }
 /** Oldest first; a secret without a creation time counts as the oldest. */
 function oldestFirst(secrets) {
     const key = (s) => timeOf(s) ?? Number.MIN_SAFE_INTEGER;
     return [...secrets].sort((a, b) => key(a) - key(b));
 }
-function liveForeignLease(record, now, runId) {
+/**
+ * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
+ * run from now (plus clock skew); one that claims more was not written by a run of this action
+ * and would block every run for its whole length: it is ignored.
+ */
+function foreignLeaseOf(record, now, runId) {
     const lease = record?.lease;
     if (!lease || lease.holder === runId)
-        return null;
+        return { live: null, ignored: null };
     const expires = Date.parse(lease.expiresAt);
-    return Number.isNaN(expires) || expires <= now ? null : lease;
+    if (Number.isNaN(expires) || expires <= now)
+        return { live: null, ignored: null };
+    if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS)
+        return { live: null, ignored: lease };
+    return { live: lease, ignored: null };
 }
 function sortedSet(values) {
     return [...new Set(values)].sort();
@@ -38680,8 +38765,69 @@ function sameSet(a, b) {
     return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
 }
 
+;// CONCATENATED MODULE: ./src/untrusted-text.ts
+/**
+ * Text that servers wrote (client names, descriptions, scopes, hints, error titles, task messages)
+ * is written by other people and may be hostile. This is the one place that makes it safe to show:
+ * every log line goes through `logInfo`, every fragment of server text in a message through
+ * `plainText`, every summary cell through `escapeHtml`.
+ *
+ * Why: the runner reads stdout line by line, and a line that starts with `::` (after leading
+ * whitespace) is a workflow command. A scope holding "\n::stop-commands::x" would switch command
+ * processing off, after which `::add-mask::` lines print the secrets they should have masked.
+ */
+
+/**
+ * C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
+ * overrides and isolates (they make a log line read differently from what it holds).
+ */
+const UNSAFE = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]';
+const UNSAFE_RUNS = new RegExp(`${UNSAFE}+`, 'g');
+const HAS_UNSAFE = new RegExp(UNSAFE);
+/** A line the runner would take as a workflow command: `::name…` or the old `##[name]…`. */
+const COMMAND_START = /^(\s*)(::|##\[)/;
+/** Server text as one printable line: unsafe characters become a space, long text is cut. */
+function plainText(text, maxLength = 200) {
+    const flat = text.replace(UNSAFE_RUNS, ' ');
+    return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
+}
+/** True when `text` would pass `plainText` unchanged (and is not longer than `maxLength`). */
+function isPlainText(text, maxLength = Number.POSITIVE_INFINITY) {
+    return text.length <= maxLength && !HAS_UNSAFE.test(text);
+}
+/**
+ * An ID or hint taken from an answer, fit to be one URL path segment once encoded, and to be
+ * printed: printable, no surrounding space, and never `.` or `..`, which would walk the path.
+ */
+function isUsableSegment(value, maxLength) {
+    return value !== '.' && value !== '..' && value !== '' && value.trim() === value && isPlainText(value, maxLength);
+}
+/**
+ * One log line that can never be, or start, a workflow command, whatever it quotes. A line that
+ * would start like a command gets a visible `›` in front.
+ */
+function safeLogLine(line) {
+    const flat = plainText(line, 4000);
+    return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› $2') : flat;
+}
+/** `core.info` for any line that may quote server text. */
+function logInfo(line) {
+    info(safeLogLine(line));
+}
+/** For the job summary (HTML): every cell and block, code blocks included. */
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]);
+}
+const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 ;// CONCATENATED MODULE: ./src/secrets.ts
 
+
+/**
+ * Shorter values are never registered: a one-letter mask blanks that letter in the whole job log.
+ * Every secret the action accepts (inputs, Qlik's secrets and tokens) is checked against this first.
+ */
+const MIN_SECRET_LENGTH = 8;
 /**
  * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
  * the job and lets `redact` scrub it from any text that came from a server.
@@ -38696,13 +38842,13 @@ function registerSecret(value) {
     if (value === undefined || value === null)
         return;
     const trimmed = value.trim();
-    if (trimmed === '' || known.has(value))
+    if (trimmed.length < MIN_SECRET_LENGTH || known.has(value))
         return;
     known.add(value);
     core_setSecret(value);
     for (const line of value.split(/\r?\n|\r/)) {
         const l = line.trim();
-        if (l !== '' && l !== trimmed && !known.has(l)) {
+        if (l.length >= MIN_SECRET_LENGTH && l !== trimmed && !known.has(l)) {
             known.add(l);
             core_setSecret(l);
         }
@@ -38715,10 +38861,8 @@ function registerSecret(value) {
 const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
 /** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
 function redact(text, maxLength = 200) {
-    let out = scrubKnownSecrets(text).replace(TOKEN_LIKE, '***');
     // Control characters could forge workflow commands (`::set-output`) or break the log layout.
-    out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-    return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+    return plainText(scrubKnownSecrets(text).replace(TOKEN_LIKE, '***'), maxLength).trim();
 }
 /** Replaces every registered secret in `text` with `***` (the runner's mask does the same to logs). */
 function scrubKnownSecrets(text) {
@@ -38813,6 +38957,8 @@ class Run {
     leaseHeld = false;
     /** The lease write had no definite answer: it may be in the record, and must not be left there. */
     leaseUncertain = false;
+    /** The verification token's revocation, overlapping the pending write (never rejects). */
+    revocation = Promise.resolve();
     constructor(ctx, progress) {
         this.ctx = ctx;
         this.progress = progress;
@@ -38834,8 +38980,7 @@ class Run {
                 this.ctx.log('After taking the lease the client needs no change any more.');
                 return;
             }
-            await this.repair(plan, client);
-            secrets = await this.makeRoom(plan, client.secrets);
+            secrets = await this.makeRoom(plan, await this.repair(plan, client));
             if (plan.newSecretReason === null) {
                 await this.runCheckIfPlanned(plan);
                 await this.writeRecord({ release: true });
@@ -38882,6 +39027,13 @@ class Run {
         if (!fresh)
             throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
         const freshParsed = parseDescription(fresh.description);
+        if (freshParsed.state === 'duplicate') {
+            // Another writer added a second block meanwhile: nobody can tell which record is true.
+            this.leaseHeld = false;
+            throw new RunFailure("The OAuth client's description now holds two record blocks (another writer?); this run changed nothing else.", {
+                nextRun: "fails until only one record block is left: delete the older one in Qlik's admin page.",
+            });
+        }
         const holder = freshParsed.record?.lease?.holder;
         if (holder !== this.ctx.runId) {
             this.leaseHeld = false;
@@ -38926,7 +39078,7 @@ class Run {
             description: renderDescription('', this.record),
             scopes: config.scopes,
         });
-        // Half of the credential pair: masked before any log line can name it.
+        // Half of the credential pair (the Qlik client masked it too, as soon as it parsed it).
         registerSecret(created.client.clientId);
         this.clientId = created.client.clientId;
         this.progress.clientId = created.client.clientId;
@@ -38934,6 +39086,12 @@ class Run {
         this.leaseHeld = true;
         this.progress.changes.push('created the OAuth client');
         await this.settleCreationRace(created.client);
+        if (created.client.consentMethod !== 'trusted') {
+            // Qlik may ignore the consent asked for at creation (its own example answer shows
+            // "required"); a client that asks for consent is never delivered.
+            await qlik.setConsentTrusted(this.clientId);
+            this.progress.changes.push(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
+        }
         let meta = created.secretMeta;
         if (!meta) {
             // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
@@ -38962,25 +39120,37 @@ class Run {
         // The same wait as a lease write: a racing run's create lands before the re-list.
         await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
         const named = await qlik.findClientsByName(config.clientName);
+        if (!named.some((c) => c.clientId === mine.clientId)) {
+            // The next run would not find it either and create yet another client, every run.
+            await this.deleteOwnClient(mine.clientId, "Qlik's name lookup does not find the OAuth client this run just created");
+            throw new RunFailure("Qlik's name lookup does not find the OAuth client this run created, so every run would create another one: the run stopped and deleted it (nothing used it yet).", { changedNothing: true, nextRun: "fails the same way. Create the client by hand in Qlik's admin page and pin it with 'client-id'." });
+        }
         const key = (c) => [Date.parse(c.createdAt ?? '') || 0, c.clientId];
-        const winner = [...named, mine].sort((a, b) => {
+        const winner = [...named, { clientId: mine.clientId, createdAt: mine.createdAt }].sort((a, b) => {
             const [ta, ia] = key(a);
             const [tb, ib] = key(b);
             return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0);
         })[0];
         if (winner.clientId === mine.clientId)
             return;
+        await this.deleteOwnClient(mine.clientId, 'Another run created an OAuth client with the same name at the same time');
+        throw new RunFailure('Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.', { changedNothing: true, nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.' });
+    }
+    /** Deletes the client this run created before anything used it (no token: no bot user in Qlik). */
+    async deleteOwnClient(clientId, why) {
+        const { qlik } = this.ctx;
         this.leaseHeld = false;
         try {
-            await qlik.deleteClient(mine.clientId);
+            await qlik.deleteClient(clientId);
         }
         catch (err) {
-            throw new RunFailure(`Another run created an OAuth client with the same name at the same time, and deleting this run's copy failed: ${err.message}`, { nextRun: "The next run fails on the duplicate names: delete the newer client in Qlik's admin page (Talend holds neither)." });
+            throw new RunFailure(`${why}, and deleting this run's client failed: ${err.message}`, {
+                nextRun: "Delete the newer client in Qlik's admin page (Talend holds none of its secrets).",
+            });
         }
         this.progress.clientId = undefined;
         this.progress.changes = [];
         this.progress.newSecret = undefined;
-        throw new RunFailure('Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.', { changedNothing: true, nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.' });
     }
     noteKeptScopes(kept) {
         const requested = this.ctx.config.scopes;
@@ -38990,30 +39160,62 @@ class Run {
         if (!same)
             this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${keptSet.join(' ') || '(none)'}.`);
     }
+    /** Repairs drift; returns the client's secrets afterwards. */
     async repair(plan, client) {
         const { qlik } = this.ctx;
+        let secrets = client.secrets;
+        // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
         const ops = [];
         if (plan.repairs.grantTypes)
-            ops.push({ op: 'replace', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
+            ops.push({ op: 'add', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
+        if (plan.repairs.authMethods)
+            ops.push({ op: 'add', path: '/allowedAuthMethods', value: plan.repairs.authMethods });
         if (plan.repairs.scopes)
-            ops.push({ op: 'replace', path: '/allowedScopes', value: plan.repairs.scopes });
+            ops.push({ op: 'add', path: '/allowedScopes', value: plan.repairs.scopes });
         if (ops.length > 0) {
+            // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
+            // client masked it the moment it was parsed.
             const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-            if (generatedSecret)
-                this.ctx.log('Qlik generated a secret while repairing the client; it is masked and will be retired.');
             if (plan.repairs.grantTypes)
                 this.progress.changes.push('added client_credentials to the grant types');
-            if (plan.repairs.scopes) {
+            if (plan.repairs.authMethods)
+                this.progress.changes.push('added client_secret to the auth methods');
+            if (plan.repairs.scopes)
                 this.progress.changes.push(`set the scopes to ${plan.repairs.scopes.join(' ')}`);
-                // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+            if (plan.repairs.scopes || generatedSecret) {
                 const after = await qlik.getClient(this.clientId);
-                this.noteKeptScopes(after?.allowedScopes ?? []);
+                if (!after)
+                    throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
+                // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+                if (plan.repairs.scopes)
+                    this.noteKeptScopes(after.allowedScopes);
+                secrets = generatedSecret ? await this.dropGeneratedSecrets(secrets, after.secrets) : secrets;
             }
         }
         if (plan.repairs.consent) {
             await qlik.setConsentTrusted(this.clientId);
             this.progress.changes.push(`set the consent method to trusted (was ${client.consentMethod ?? 'unknown'})`);
         }
+        return secrets;
+    }
+    /**
+     * A secret Qlik generated during a repair takes a slot, and nobody holds it: it is deleted at
+     * once, unless its hint is shared (deletion goes by hint), in which case a later run retires it.
+     */
+    async dropGeneratedSecrets(before, after) {
+        const generated = after.filter((s) => !before.some((b) => sameSecret(b, s)));
+        let remaining = after;
+        for (const secret of generated) {
+            if (deletableByHint([secret], remaining).length === 0) {
+                this.ctx.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
+                continue;
+            }
+            await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+            remaining = remaining.filter((s) => s !== secret);
+            this.progress.changes.push(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
+        }
+        this.progress.secrets = remaining;
+        return remaining;
     }
     async makeRoom(plan, secrets) {
         for (const secret of plan.makeRoom) {
@@ -39038,8 +39240,13 @@ class Run {
         for (;;) {
             try {
                 const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
-                if (answer.accepted)
+                if (answer.accepted) {
+                    this.revocation = answer.revoked.then((revoked) => {
+                        if (!revoked)
+                            this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
+                    });
                     return;
+                }
                 why = `HTTP ${answer.status}`;
             }
             catch (err) {
@@ -39061,7 +39268,7 @@ class Run {
     /** Protocol step 6: record the new secret as pending, then deliver it. */
     async deliver(newSecret) {
         this.record = { ...this.record, pending: [...this.record.pending, newSecret.meta] };
-        await this.writeRecord({ release: false });
+        await Promise.all([this.writeRecord({ release: false }), this.revocation]);
         let outcome;
         try {
             outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
@@ -39098,6 +39305,11 @@ class Run {
      */
     async deleteUndelivered(newSecret) {
         this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
+        const others = this.progress.secrets.filter((s) => s !== newSecret.meta);
+        if (others.some((s) => s.hint === newSecret.meta.hint)) {
+            // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
+            return 'it was left in Qlik because another secret has the same hint and Qlik deletes by hint (Talend does not hold it; a later run retires it)';
+        }
         try {
             // Bounded by the work deadline: the record write after it needs the reserve.
             await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
@@ -39130,7 +39342,8 @@ class Run {
                     this.progress.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
                     break;
                 }
-                if (budget.now() + wait >= budget.workDeadline) {
+                // Not worth sleeping when no poll would fit after the wait: say what the task was doing.
+                if (budget.now() + wait + budget.minRequestMs >= budget.workDeadline) {
                     this.progress.check = 'unknown';
                     this.progress.checkDetail = `still ${state.status} when the time budget ran out`;
                     break;
@@ -39195,7 +39408,7 @@ class Run {
         if (description.length > DESCRIPTION_MAX) {
             throw new RunFailure(`The OAuth client's description is too long to hold the action's record (Qlik allows ${DESCRIPTION_MAX} characters). Shorten the description in Qlik.`, {});
         }
-        await this.ctx.qlik.patchClient(this.clientId, [{ op: 'replace', path: '/description', value: description }], doing, until);
+        await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
         this.stored = this.record;
     }
 }
@@ -39286,8 +39499,8 @@ class ApiError extends Error {
 }
 /** Besides the deadline, no request is sent more often than this. */
 const MAX_ATTEMPTS = 8;
-/** A larger body is not read (the action's answers are a few KB). */
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** A larger body is not read unless the request allows more (the action's answers are a few KB). */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const GATEWAY_STATUSES = new Set([502, 503, 504]);
 const CODE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_ISSUE_PATHS = 5;
@@ -39372,7 +39585,7 @@ class ApiClient {
                 throw this.error(spec, 'deadline', 0, what);
             }
             const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
-            const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs);
+            const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
             const verdict = this.judge(spec, answer, attempt, logPath, mayHaveActed);
             if ('response' in verdict)
                 return verdict.response;
@@ -39396,7 +39609,11 @@ class ApiClient {
             };
             if (attempt >= (spec.maxAttempts ?? MAX_ATTEMPTS))
                 throw giveUp('no more attempts allowed');
-            const waitMs = setback.serverWaitMs ?? this.backoffMs(attempt);
+            // A server's wait is honoured, but never below half the action's own backoff ceiling:
+            // `Retry-After: 0` must not turn the until-the-deadline PUT into a tight loop.
+            const waitMs = setback.serverWaitMs === undefined
+                ? this.backoffMs(attempt)
+                : Math.max(setback.serverWaitMs, Math.floor(this.backoffCeilingMs(attempt) / 2));
             // Never sleep into the deadline: the wait plus the smallest useful request must fit.
             if (waitMs + this.budget.minRequestMs > this.budget.remainingMs(until)) {
                 throw giveUp(setback.serverWaitMs === undefined
@@ -39504,9 +39721,11 @@ class ApiClient {
     }
     /** Full jitter: uniform in [0, min(cap, base · 2^(attempt−1))). */
     backoffMs(attempt) {
+        return Math.floor(this.random() * this.backoffCeilingMs(attempt));
+    }
+    backoffCeilingMs(attempt) {
         const { backoffBaseMs, backoffCapMs } = this.budget;
-        const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
-        return Math.floor(this.random() * ceiling);
+        return Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
     }
     success(spec, answer, attempts) {
         const base = { status: answer.status, headers: answer.headers, attempts };
@@ -39541,7 +39760,7 @@ class ApiClient {
      * alone does not end a server that sent headers and then stalls). Never throws: a failure
      * without an answer comes back as a fixed label.
      */
-    async sendOnce(method, url, payload, headers, timeoutMs) {
+    async sendOnce(method, url, payload, headers, timeoutMs, maxBodyBytes) {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
         const timedOut = new Promise((_, reject) => {
@@ -39553,7 +39772,7 @@ class ApiClient {
                 response.message.destroy();
                 throw new AttemptTimeout();
             }
-            const text = await readBody(response.message, controller.signal);
+            const text = await readBody(response.message, controller.signal, maxBodyBytes);
             return {
                 status: response.message.statusCode ?? 0,
                 headers: flattenHeaders(response.message.headers),
@@ -39609,7 +39828,7 @@ function flattenHeaders(headers) {
  * mid-body it never settles. This reads the same stream and also ends on errors, cut-offs, the
  * attempt's abort and a size limit.
  */
-function readBody(message, signal) {
+function readBody(message, signal, maxBytes) {
     return new Promise((resolve, reject) => {
         const chunks = [];
         let size = 0;
@@ -39631,7 +39850,7 @@ function readBody(message, signal) {
         signal.addEventListener('abort', onAbort, { once: true });
         message.on('data', (chunk) => {
             size += chunk.length;
-            if (size > MAX_BODY_BYTES)
+            if (size > maxBytes)
                 finish(new BodyTooLarge());
             else
                 chunks.push(chunk);
@@ -39646,9 +39865,8 @@ function describeNetworkError(error, timeoutMs) {
     const timeout = `timeout after ${formatSeconds(timeoutMs)}`;
     if (error instanceof AttemptTimeout)
         return timeout;
-    if (error instanceof BodyTooLarge) {
-        return `answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`;
-    }
+    if (error instanceof BodyTooLarge)
+        return 'answer larger than this request allows, not read';
     if (error instanceof BodyCutOff)
         return 'connection closed before the answer was complete';
     const e = error;
@@ -39769,6 +39987,7 @@ function createBudget(timeoutSeconds, clock = Date) {
 
 
 
+
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
  *
@@ -39851,7 +40070,11 @@ function addIssue(ctx, message) {
 // Converters
 // ---------------------------------------------------------------------------------------------
 function secret(text, report) {
-    if (CONTROL_CHARS.test(text)) {
+    if (text.length < MIN_SECRET_LENGTH) {
+        // A shorter value cannot be masked safely: the mask would blank those letters all over the log.
+        report(`must be at least ${MIN_SECRET_LENGTH} characters long`);
+    }
+    else if (CONTROL_CHARS.test(text)) {
         report('must be a single line without control characters (after trimming surrounding whitespace)');
     }
     else if (/[^\x20-\x7e]/.test(text)) {
@@ -40044,6 +40267,7 @@ const inputsSchema = lazy(() => object({
     'talend-api-url': optionalInput(talendApiUrl),
     'talend-qlik-auth-url': requiredInput(talendQlikAuthUrl),
     'talend-check-task-id': optionalInput(pathSafeId),
+    retarget: inputWithDefault(inputs_boolean, 'false'),
     'dry-run': inputWithDefault(inputs_boolean, 'false'),
     'timeout-seconds': inputWithDefault(inputs_integer(5, 3600), '300'),
 })
@@ -40080,6 +40304,7 @@ function toParsedInputs(inputs) {
         // The base never ends in '/', the path always starts with one: the base's own path is kept.
         talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
         talendCheckTaskId: inputs['talend-check-task-id'],
+        retarget: inputs.retarget,
         dryRun: inputs['dry-run'],
         timeoutSeconds: inputs['timeout-seconds'],
     };
@@ -40152,9 +40377,30 @@ function describeConfig(config) {
         'talend-api-base': config.talendApiBase,
         'talend-qlik-auth-url': config.talendQlikAuthUrl,
         'talend-check-task-id': config.talendCheckTaskId ?? '(not set)',
+        retarget: String(config.retarget),
         'dry-run': String(config.dryRun),
         'timeout-seconds': String(config.timeoutSeconds),
     };
+}
+
+;// CONCATENATED MODULE: ./src/qlik/model.ts
+
+/**
+ * Qlik documents a hint as a string of at most 5 characters and gives no character set, so any
+ * short printable text is a hint (`a+b/c` included). Allow some slack on the length. `.` and `..`
+ * are refused: as a path segment they would walk the URL (`DELETE …/client-secrets/..` is a
+ * DELETE of the client itself).
+ */
+const MAX_HINT_LENGTH = 16;
+function isValidHint(hint) {
+    return isUsableSegment(hint, MAX_HINT_LENGTH);
+}
+/**
+ * A hint that may also be written to an output: a later `run:` step may paste an output into a
+ * shell, so only characters that mean nothing to a shell (Qlik's hints are hex in practice).
+ */
+function isOutputSafeHint(hint) {
+    return isValidHint(hint) && /^[A-Za-z0-9+/=._~-]+$/.test(hint);
 }
 
 ;// CONCATENATED MODULE: ./src/qlik/client.ts
@@ -40166,45 +40412,61 @@ function describeConfig(config) {
 
 
 
+
+
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
-/**
- * Qlik documents hints as at most 5 characters. Allow some slack, but only URL-safe characters:
- * a hint goes into a DELETE path and, unmasked by design, into logs and the summary.
- */
-const hint = () => schemas_string().check(_regex(/^[A-Za-z0-9._~-]{1,16}$/));
-const nonEmpty = () => schemas_string().check(_minLength(1));
+/** Qlik's IDs are 32 characters; an ID becomes a path segment and is printed (masked). */
+const MAX_ID_LENGTH = 256;
+/** Qlik's secrets are 64 characters; a short one could not be masked safely (secrets.ts). */
+const MAX_SECRET_LENGTH = 4096;
+// Answer sizes that fit each endpoint: a page of 100 clients with full descriptions is about 1 MB.
+const LIST_PAGE_MAX_BYTES = 4 * 1024 * 1024;
+const CLIENT_MAX_BYTES = 256 * 1024;
+const SMALL_ANSWER_MAX_BYTES = 64 * 1024;
+/** Any short printable text, not `.` or `..` (model.ts): the hint goes into a DELETE path and logs. */
+const hint = () => schemas_string().check(refine(isValidHint));
+const id = () => schemas_string().check(refine((v) => isUsableSegment(v, MAX_ID_LENGTH)));
+const secretValue = () => schemas_string().check(_minLength(MIN_SECRET_LENGTH), _maxLength(MAX_SECRET_LENGTH));
+/** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
 const clientSchema = lazy(() => looseObject({
-    clientId: nonEmpty(),
+    clientId: id(),
     clientName: schemas_string(),
     appType: schemas_string(),
     description: schemas_nullish(schemas_string()),
     allowedScopes: schemas_nullish(array(schemas_string())),
     allowedGrantTypes: schemas_nullish(array(schemas_string())),
-    clientSecrets: schemas_nullish(array(looseObject({ hint: hint(), createdAt: optional(schemas_string()) }))),
-    connectionConfig: schemas_nullish(looseObject({ consentMethod: optional(schemas_string()) })),
-    createdAt: optional(schemas_string()),
+    allowedAuthMethods: schemas_nullish(array(schemas_string())),
+    clientSecrets: schemas_nullish(array(looseObject({ hint: hint(), createdAt: schemas_nullish(schemas_string()) }))),
+    connectionConfig: schemas_nullish(looseObject({ consentMethod: schemas_nullish(schemas_string()) })),
+    createdAt: schemas_nullish(schemas_string()),
 }));
 const listSchema = lazy(() => looseObject({
     data: array(clientSchema()),
     links: schemas_nullish(looseObject({ next: schemas_nullish(looseObject({ href: schemas_nullish(schemas_string()) })) })),
 }));
 const createdClientSchema = lazy(() => schemas_extend(clientSchema(), {
-    clientSecret: nonEmpty(),
-    // Seen in real answers, not in Qlik's spec: used when present, never required.
-    clientSecretHint: optional(schemas_string()),
+    clientSecret: secretValue(),
+    // Seen in real answers, not in Qlik's spec: used when present and valid, never required.
+    clientSecretHint: schemas_nullish(unknown()),
 }));
-const patchAnswerSchema = lazy(() => looseObject({ clientSecret: optional(schemas_string()) }));
-const consentSchema = lazy(() => looseObject({ consentMethod: optional(schemas_string()) }));
-const newSecretSchema = lazy(() => looseObject({ clientSecret: nonEmpty(), hint: hint(), createdAt: optional(schemas_string()) }));
-const tokenSchema = lazy(() => looseObject({ access_token: nonEmpty() }));
+const patchAnswerSchema = lazy(() => looseObject({ clientSecret: optional(secretValue()) }));
+const consentSchema = lazy(() => looseObject({ consentMethod: schemas_nullish(schemas_string()) }));
+const newSecretSchema = lazy(() => looseObject({ clientSecret: secretValue(), hint: hint(), createdAt: schemas_nullish(schemas_string()) }));
+const tokenSchema = lazy(() => looseObject({ access_token: secretValue() }));
+/** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
+const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
 /** A bounded walk: a misbehaving server cannot make the listing spin forever. */
 const MAX_PAGES = 1000;
 class QlikApi {
     http;
     tenantUrl;
-    constructor(http, tenantUrl) {
+    note;
+    constructor(http, tenantUrl, 
+    /** Notes for the log (already plain text, no server text unescaped). */
+    note = () => undefined) {
         this.http = http;
         this.tenantUrl = tenantUrl;
+        this.note = note;
     }
     /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
     async getClient(clientId) {
@@ -40218,18 +40480,30 @@ class QlikApi {
             repeat: 'repeatable',
             accept: [404],
             schema: clientSchema,
+            maxBodyBytes: CLIENT_MAX_BYTES,
             doing: 'reading the OAuth client',
         });
-        return res.status === 404 || !res.body ? null : res.body;
+        if (res.status === 404 || !res.body)
+            return null;
+        // Changing or deleting by ID trusts that the answer is about that ID.
+        if (res.body.clientId !== clientId) {
+            throw new Error('Qlik: reading the OAuth client: the answer is about another client ID than the one asked for.');
+        }
+        return res.body;
     }
-    /** Every client whose name is exactly `name` (case-sensitive), following cursor pagination. */
+    /**
+     * Every client whose name is exactly `name` (case-sensitive, compared after Unicode NFC, as Qlik
+     * may store names normalised), following cursor pagination. Nothing is read in full here: with
+     * several matches the caller stops before sending a request per match.
+     */
     async findClientsByName(name) {
-        const first = new URL('/api/v1/oauth-clients', this.tenantUrl);
-        first.searchParams.set('filter', `clientName eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
-        first.searchParams.set('limit', '100');
+        const filter = `clientName eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+        // encodeURIComponent, not URLSearchParams: Qlik reads a space as %20, and `+` literally.
+        const first = `${new URL('/api/v1/oauth-clients', this.tenantUrl).toString()}?filter=${encodeURIComponent(filter)}&limit=100`;
+        const wanted = name.normalize('NFC');
         const matches = [];
         const seen = new Set();
-        let url = first.toString();
+        let url = first;
         for (let page = 0; url !== undefined; page++) {
             if (page >= MAX_PAGES || seen.has(url)) {
                 throw new Error(`Qlik: listing OAuth clients did not end after ${page} pages; the server's page links repeat.`);
@@ -40240,14 +40514,23 @@ class QlikApi {
                 url,
                 repeat: 'repeatable',
                 schema: listSchema,
+                maxBodyBytes: LIST_PAGE_MAX_BYTES,
                 doing: 'looking up the OAuth client by name',
             });
             // The server filter may be looser than an exact, case-sensitive match: check again here.
-            matches.push(...(res.body?.data ?? []).filter((c) => c.clientName === name));
+            for (const c of res.body?.data ?? []) {
+                if (c.clientName.normalize('NFC') !== wanted)
+                    continue;
+                matches.push({ clientId: c.clientId, clientName: c.clientName, createdAt: c.createdAt ?? undefined, item: c });
+            }
             const next = res.body?.links?.next?.href;
             url = next ? new URL(next, this.tenantUrl).toString() : undefined;
         }
-        return Promise.all(matches.map((c) => this.complete(c, 'list')));
+        return matches;
+    }
+    /** The one listed client the run uses, read in full where the list item leaves things out. */
+    async completeListed(listed) {
+        return this.complete(listed.item, 'list');
     }
     async createClient(req) {
         const res = await this.http.request({
@@ -40264,12 +40547,20 @@ class QlikApi {
             },
             repeat: 'once',
             schema: createdClientSchema,
+            maxBodyBytes: CLIENT_MAX_BYTES,
             doing: 'creating the OAuth client',
         });
         const body = client_required(res.body, 'creating the OAuth client');
         registerSecret(body.clientSecret);
-        const client = toModel(body, body.connectionConfig?.consentMethod ?? 'trusted');
-        const hint = body.clientSecretHint ?? (client.secrets.length === 1 ? client.secrets[0]?.hint : undefined);
+        // Half of the credential pair: masked before any request path or debug line can name it.
+        registerSecret(body.clientId);
+        // Qlik's own example answer shows consent "required" although "trusted" was asked for: when
+        // the answer does not say, ask; the caller makes sure it is trusted before any delivery.
+        const consent = asConsent(body.connectionConfig?.consentMethod) ?? (await this.readConsent(body.clientId));
+        const client = toModel(body, consent, body.clientSecrets ?? []);
+        // Not in the spec, and text like any other: used only when it is a valid hint.
+        const given = typeof body.clientSecretHint === 'string' && isValidHint(body.clientSecretHint) ? body.clientSecretHint : undefined;
+        const hint = given ?? (client.secrets.length === 1 ? client.secrets[0]?.hint : undefined);
         const meta = hint ? (client.secrets.find((s) => s.hint === hint) ?? { hint, createdAt: undefined }) : undefined;
         return { client, secret: body.clientSecret, secretMeta: meta };
     }
@@ -40280,9 +40571,10 @@ class QlikApi {
             method: 'PATCH',
             url: this.clientUrl(clientId),
             json: ops,
-            // Only `replace` ops are sent, so sending the same patch twice stores the same state.
+            // Only `add` ops on members are sent (JsonPatchOp), so sending the patch twice stores the same state.
             repeat: 'repeatable',
             schema: patchAnswerSchema,
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
             doing,
         });
         const generated = res.body?.clientSecret;
@@ -40293,10 +40585,25 @@ class QlikApi {
         await this.http.request({
             method: 'PATCH',
             url: `${this.clientUrl(clientId)}/connection-configs/me`,
+            // The consent endpoint documents only `replace`; the member always exists there.
             json: [{ op: 'replace', path: '/consentMethod', value: 'trusted' }],
             repeat: 'repeatable',
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
             doing: "setting the OAuth client's consent method to trusted",
         });
+    }
+    /** The consent method from `connection-configs/me`, or undefined when Qlik does not say. */
+    async readConsent(clientId) {
+        const res = await this.http.request({
+            method: 'GET',
+            url: `${this.clientUrl(clientId)}/connection-configs/me`,
+            repeat: 'repeatable',
+            accept: [404],
+            schema: consentSchema,
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
+            doing: "reading the OAuth client's consent method",
+        });
+        return asConsent(res.body?.consentMethod);
     }
     async createSecret(clientId) {
         const res = await this.http.request({
@@ -40304,11 +40611,12 @@ class QlikApi {
             url: `${this.clientUrl(clientId)}/client-secrets`,
             repeat: 'once',
             schema: newSecretSchema,
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
             doing: 'creating a new client secret',
         });
         const body = client_required(res.body, 'creating a new client secret');
         registerSecret(body.clientSecret);
-        return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt };
+        return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt ?? undefined };
     }
     /**
      * Deletes a client. Only ever used on a client this run created moments ago and never delivered
@@ -40321,6 +40629,7 @@ class QlikApi {
             headers: { 'qlik-confirm-delete': clientId },
             repeat: 'repeatable',
             until: 'final',
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
             doing: 'deleting the OAuth client this run created in a race',
         });
     }
@@ -40329,16 +40638,19 @@ class QlikApi {
         const res = await this.http.request({
             until,
             method: 'DELETE',
-            url: `${this.clientUrl(clientId)}/client-secrets/${encodeURIComponent(hint)}`,
+            url: `${this.clientUrl(clientId)}/client-secrets/${pathSegment(hint, isValidHint)}`,
             repeat: 'repeatable',
             accept: [404],
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
             doing: `deleting the client secret with hint ${hint}`,
         });
         return res.status === 404 ? 'gone' : 'deleted';
     }
     /**
      * Exchanges the client credentials at `/oauth/token`: the proof that Qlik accepts the secret. The
-     * API key is not sent here; the access token is masked and thrown away.
+     * API key is not sent here. The access token acts as a tenant admin for hours, so it is masked,
+     * and its revocation starts at once; `revoked` settles true when Qlik confirmed it, never
+     * rejects (a failed revocation does not fail the run), and may overlap the caller's next request.
      */
     async exchangeToken(clientId, secret) {
         const res = await this.http.request({
@@ -40350,44 +40662,69 @@ class QlikApi {
             repeat: 'repeatable',
             accept: [400, 401, 403],
             schema: tokenSchema,
+            maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
             doing: 'verifying the new secret at /oauth/token',
         });
         if (res.status >= 300 || !res.body)
             return { accepted: false, status: res.status };
         registerSecret(res.body.access_token);
-        return { accepted: true };
+        return { accepted: true, revoked: this.revokeToken(res.body.access_token) };
+    }
+    /** `POST /oauth/revoke` for an access token; true when Qlik confirmed it. Never throws. */
+    async revokeToken(token) {
+        try {
+            const res = await this.http.request({
+                method: 'POST',
+                url: new URL('/oauth/revoke', this.tenantUrl).toString(),
+                json: { token, token_type_hint: 'access_token' },
+                auth: false,
+                // Revoking twice leaves the same state.
+                repeat: 'repeatable',
+                maxAttempts: 3,
+                maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
+                doing: 'revoking the verification token at /oauth/revoke',
+            });
+            return res.status < 300;
+        }
+        catch {
+            return false;
+        }
     }
     clientUrl(clientId) {
-        return new URL(`/api/v1/oauth-clients/${encodeURIComponent(clientId)}`, this.tenantUrl).toString();
+        const segment = pathSegment(clientId, (v) => isUsableSegment(v, MAX_ID_LENGTH));
+        return new URL(`/api/v1/oauth-clients/${segment}`, this.tenantUrl).toString();
     }
     /**
-     * Fills in what the plain view leaves out: secrets from `GET {id}` (for a list item; a client
-     * already read by ID is not read again), consent from `connection-configs/me`.
+     * Fills in what a view leaves out: secrets from `GET {id}` (for a list item; a client already
+     * read by ID is not read again), consent from `connection-configs/me`.
      */
     async complete(wire, from) {
         const full = wire.clientSecrets || from === 'get' ? wire : await this.readClient(wire.clientId);
         if (!full)
             throw new Error('Qlik: reading the OAuth client: it disappeared while the run read it.');
-        if (!full.clientSecrets) {
-            // Treating "not shown" as "no secrets" would rotate on every run and never retire.
-            throw new Error("Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.");
+        const shown = full;
+        if (!full.clientSecrets && !ADMIN_ONLY_FIELDS.some((f) => shown[f] !== undefined && shown[f] !== null)) {
+            // Qlik's spec leaves every one of these out when it has nothing to show, so this is most
+            // likely a client without secrets; with a key that is not a Tenant Admin's, the first change fails.
+            this.note("Qlik's answer lists no secrets for the OAuth client (and none of the admin-only fields): taken as no secrets. The API key must belong to a Tenant Admin.");
         }
-        let consent = full.connectionConfig?.consentMethod;
-        if (consent === undefined) {
-            const res = await this.http.request({
-                method: 'GET',
-                url: `${this.clientUrl(wire.clientId)}/connection-configs/me`,
-                repeat: 'repeatable',
-                accept: [404],
-                schema: consentSchema,
-                doing: "reading the OAuth client's consent method",
-            });
-            consent = res.body?.consentMethod;
-        }
-        return toModel(full, consent);
+        const consent = asConsent(full.connectionConfig?.consentMethod) ?? (await this.readConsent(wire.clientId));
+        return toModel(full, consent, full.clientSecrets ?? []);
     }
 }
-function toModel(wire, consent) {
+/**
+ * One URL path segment built from a value that came from an answer (or an input): checked, then
+ * percent-encoded. `.` and `..` never reach a URL, where they would walk the path.
+ */
+function pathSegment(value, valid) {
+    if (!valid(value))
+        throw new Error('Qlik: refused to build a request path from an invalid ID or hint.');
+    return encodeURIComponent(value);
+}
+function asConsent(value) {
+    return value === 'trusted' || value === 'required' ? value : undefined;
+}
+function toModel(wire, consent, secrets) {
     return {
         clientId: wire.clientId,
         clientName: wire.clientName,
@@ -40395,9 +40732,10 @@ function toModel(wire, consent) {
         description: wire.description ?? '',
         allowedScopes: wire.allowedScopes ?? [],
         allowedGrantTypes: wire.allowedGrantTypes ?? [],
-        consentMethod: consent === 'trusted' || consent === 'required' ? consent : undefined,
-        secrets: (wire.clientSecrets ?? []).map((s) => ({ hint: s.hint, createdAt: s.createdAt })),
-        createdAt: wire.createdAt,
+        allowedAuthMethods: wire.allowedAuthMethods ?? undefined,
+        consentMethod: consent,
+        secrets: secrets.map((s) => ({ hint: s.hint, createdAt: s.createdAt ?? undefined })),
+        createdAt: wire.createdAt ?? undefined,
     };
 }
 function client_required(body, doing) {
@@ -40417,38 +40755,59 @@ function client_required(body, doing) {
 
 
 
+
+
 function reportPlan(plan, config) {
     startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
     for (const step of plan.steps)
-        info(`- ${describeStep(step)}`);
+        logInfo(`- ${describeStep(step)}`);
     if (plan.steps.length === 0)
-        info('The client, its secrets and Talend are as they should be.');
+        logInfo('The client, its secrets and Talend are as they should be.');
     if (config.dryRun)
-        info('dry-run is true: nothing will be changed.');
+        logInfo('dry-run is true: nothing will be changed.');
     endGroup();
 }
 async function reportSuccess(result, config, progress, now) {
     writeOutputs(result, config, progress);
     for (const change of progress.changes)
-        info(`Done: ${change}`);
-    info(`Result: ${result}`);
+        logInfo(`Done: ${change}`);
+    logInfo(`Result: ${result}`);
     await writeSummary(result, config, progress, now, undefined);
 }
+/**
+ * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
+ * `result=failed` and one `::error::`.
+ */
 async function reportFailure(err, config, progress, now) {
-    // Defence in depth: every message part is built without secrets, but an unexpected error's
-    // text is not ours; the runner would mask it in the log, not in the summary file.
-    const message = scrubKnownSecrets(failureMessage(err, progress));
-    if (progress)
-        writeOutputs('failed', config, progress);
-    else
-        setOutput('result', 'failed');
-    if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
-        core_debug(err.stack);
-    }
-    await writeSummary('failed', config, progress, now, message);
-    // One annotation with a title that says which system gave up; exit code 1 like setFailed.
-    error(message, { title: failureTitle(err) });
     process.exitCode = 1;
+    let message;
+    try {
+        // Defence in depth: every message part is built without secrets, but an unexpected error's
+        // text is not ours; the runner would mask it in the log, not in the summary file.
+        message = scrubKnownSecrets(failureMessage(err, progress));
+    }
+    catch {
+        message = 'The run failed, and describing how failed too. Read both systems before the next run.';
+    }
+    try {
+        setOutput('result', 'failed');
+        if (progress)
+            writeOutputs('failed', config, progress);
+    }
+    catch {
+        // Outputs as far as they could be written; `result` is written first.
+    }
+    try {
+        if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
+            core_debug(scrubKnownSecrets(err.stack));
+        }
+        await writeSummary('failed', config, progress, now, message);
+    }
+    catch {
+        // The annotation below still says what failed.
+    }
+    // One annotation with a title that says which system gave up.
+    error(message, { title: failureTitle(err) });
 }
 function writeOutputs(result, config, progress) {
     const set = (name, value) => setOutput(name, value);
@@ -40459,11 +40818,27 @@ function writeOutputs(result, config, progress) {
     registerSecret(progress.newSecret?.value);
     // A secret the run deleted again is of no use to anyone finishing by hand.
     set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
+    // Outputs are labels the action formats itself: a later `run:` step may paste them into a
+    // shell, so no text a server chose reaches them.
     const holds = knownHeld(progress);
-    set('secret-hint', holds?.hint ?? '');
-    set('secret-created-at', holds?.createdAt ?? '');
+    set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
+    set('secret-created-at', createdAtLabel(holds) ?? '');
     set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
-    set('plan', JSON.stringify(progress.plan?.steps ?? []));
+    set('plan', JSON.stringify((progress.plan?.steps ?? []).map(outputStep)));
+}
+/** A plan step as the `plan` output shows it: hints only when output-safe, no scopes Qlik sent. */
+function outputStep(step) {
+    const hint = (h) => (isOutputSafeHint(h) ? h : '(withheld)');
+    switch (step.step) {
+        case 'repair-scopes':
+            return { step: step.step, from: [], to: step.to };
+        case 'make-room':
+            return { ...step, delete: step.delete.map(hint) };
+        case 'retire-secrets':
+            return { ...step, hints: Array.isArray(step.hints) ? step.hints.map(hint) : step.hints };
+        default:
+            return step;
+    }
 }
 /** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
 function knownHeld(progress) {
@@ -40551,14 +40926,15 @@ async function writeSummary(result, config, progress, now, failure) {
     ]);
     const changes = progress?.changes ?? [];
     summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
+    // addCodeBlock does not escape: the block is written here, escaped like every other part.
     if (failure)
-        summary.addHeading('What failed and what to do', 3).addCodeBlock(failure);
+        summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${escapeHtml(failure)}</code></pre>`, true);
     try {
         await summary.write();
     }
     catch (err) {
         // A summary that cannot be written must not turn a successful rotation into a failed run.
-        core_warning(`Could not write the job summary: ${err.message}`);
+        core_warning(`Could not write the job summary: ${plainText(scrubKnownSecrets(String(err.message)))}`);
     }
 }
 function describeCheck(config, progress) {
@@ -40575,6 +40951,8 @@ function describeStep(step) {
             return `create the OAuth client "${step.clientName}" (web, client_credentials, consent trusted, scopes ${step.scopes.join(' ')})`;
         case 'repair-grant-types':
             return `add the grant type ${step.add}`;
+        case 'repair-auth-methods':
+            return `add the auth method ${step.add}`;
         case 'repair-scopes':
             return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
         case 'repair-consent':
@@ -40595,9 +40973,6 @@ function describeStep(step) {
             return 'update the record on the client';
     }
 }
-function escapeHtml(text) {
-    return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
-}
 
 ;// CONCATENATED MODULE: ./src/talend/client.ts
 /**
@@ -40608,9 +40983,12 @@ function escapeHtml(text) {
 
 
 
+
+
 const TALEND_API_VERSION = '2021-03';
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
-const executionCreatedSchema = lazy(() => looseObject({ executionId: schemas_string().check(_minLength(1)) }));
+// The ID goes into the polling path: `..` would walk it.
+const executionCreatedSchema = lazy(() => looseObject({ executionId: schemas_string().check(refine((v) => isUsableSegment(v, 256))) }));
 const executionSchema = lazy(() => looseObject({
     status: schemas_string().check(_minLength(1)),
     errorType: schemas_nullish(schemas_string()),
@@ -40638,17 +41016,29 @@ class TalendApi {
     /**
      * A cheap documented read that proves the token is accepted before anything changes. 403 means
      * the token was accepted but lacks permission for this read, which still proves token and region.
+     * 404 proves nothing: most likely the API base (region or URL) or its path is wrong, and every
+     * later request would go to the same wrong place, so the run stops here.
      */
     async checkToken() {
-        await this.http.request({
+        const doing = 'checking that Talend accepts the token';
+        const res = await this.http.request({
             method: 'GET',
             url: `${this.apiBase}/account/subscription`,
             repeat: 'repeatable',
-            // 403: accepted but not allowed this read; 404 "Subscription not found" is documented for
-            // accepted tokens too. Only 401 means Talend does not accept the token.
             accept: [403, 404],
-            doing: 'checking that Talend accepts the token',
+            maxBodyBytes: 256 * 1024,
+            doing,
         });
+        if (res.status === 404) {
+            throw new ApiError({
+                kind: 'status',
+                service: 'Talend',
+                doing,
+                status: 404,
+                attempts: res.attempts,
+                message: "Talend: checking that Talend accepts the token failed: HTTP 404 at /account/subscription. The Talend API base is probably wrong: check 'talend-region' or 'talend-api-url' (and its path).",
+            });
+        }
     }
     /**
      * Stores the pair in TMC. The PUT is idempotent, so the HTTP layer repeats it until a definite
@@ -40667,6 +41057,7 @@ class TalendApi {
             retryStatuses: [...range(500, 599), 408],
             // Until a definite answer or the deadline, however many attempts that takes.
             maxAttempts: Number.POSITIVE_INFINITY,
+            maxBodyBytes: 64 * 1024,
             doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
         });
         if (res.status < 300)
@@ -40683,6 +41074,7 @@ class TalendApi {
             json: { executable: taskId },
             repeat: 'once',
             schema: executionCreatedSchema,
+            maxBodyBytes: 64 * 1024,
             doing: `starting a run of the Talend task ${taskId}`,
         });
         if (!res.body)
@@ -40695,6 +41087,7 @@ class TalendApi {
             url: `${this.apiBase}/processing/executions/${encodeURIComponent(executionId)}`,
             repeat: 'repeatable',
             schema: executionSchema,
+            maxBodyBytes: 256 * 1024,
             doing: 'reading the state of the Talend task run',
         });
         if (!res.body)
@@ -40729,8 +41122,11 @@ function range(from, to) {
 
 
 
+
+/** An error lists at most this many client IDs: the rest is a count. */
+const MAX_LISTED_IDS = 10;
 async function run(env = process.env) {
-    info(`qlik-talend-oauth on Node ${process.version}`);
+    logInfo(`qlik-talend-oauth on Node ${process.version}`);
     const raw = readRawInputs(env);
     // The runner masks values that come from `secrets.*`, but not a key passed another way.
     for (const name of SECRET_INPUTS) {
@@ -40757,7 +41153,7 @@ async function run(env = process.env) {
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
-    const qlik = new QlikApi(new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }), config.qlikTenantUrl);
+    const qlik = new QlikApi(new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }), config.qlikTenantUrl, logInfo);
     const talend = new TalendApi(new ApiClient({
         service: 'Talend',
         token: config.talendToken,
@@ -40773,10 +41169,11 @@ async function run(env = process.env) {
         progress = new Progress(observed);
         progress.plan = plan;
         reportPlan(plan, config);
-        if (config.rotate === 'auto' && progress.talendHolds && !progress.talendHolds.createdAt) {
-            core_warning("Qlik does not say when the secret Talend holds was created, so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", {
-                title: 'Secret age unknown',
-            });
+        if (config.rotate === 'auto' && progress.talendHolds && secretAgeDays(progress.talendHolds, budget.now()) === null) {
+            core_warning("Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", { title: 'Secret age unknown' });
+        }
+        if (plan.ignoredLease) {
+            core_warning(`The record on the OAuth client holds a lease that claims to last until ${plainText(plan.ignoredLease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`, { title: 'Lease ignored' });
         }
         if (config.dryRun) {
             await reportSuccess('planned', config, progress, budget.now());
@@ -40793,7 +41190,7 @@ async function run(env = process.env) {
             runId,
             runUrl,
             sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            log: (line) => info(line),
+            log: logInfo,
         };
         if (plan.result !== 'unchanged') {
             await group('Apply', () => applyPlan(plan, observed, ctx, progress));
@@ -40808,15 +41205,18 @@ async function readState(config, qlik, talend) {
     // Independent reads overlap: the Qlik lookup and the Talend token preflight.
     const [client] = await Promise.all([findClient(config, qlik), talend.checkToken()]);
     if (!client) {
-        info(`No OAuth client named "${config.clientName}" exists yet.`);
+        logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
         return { client: null, record: null, recordState: 'absent' };
     }
-    registerSecret(client.clientId);
     const parsed = parseDescription(client.description);
-    if (parsed.state === 'unreadable') {
-        core_warning("The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered.", { title: 'Record' });
+    if (parsed.state === 'duplicate') {
+        throw new RunFailure("The OAuth client's description holds more than one block of the action's record, so which one is true is unknown. " +
+            "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
     }
-    info(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
+    if (parsed.state === 'unreadable') {
+        core_warning("The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.", { title: 'Record' });
+    }
+    logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
     return { client, record: parsed.record, recordState: parsed.state };
 }
 async function findClient(config, qlik) {
@@ -40830,10 +41230,17 @@ async function findClient(config, qlik) {
     }
     const matches = await qlik.findClientsByName(config.clientName);
     if (matches.length > 1) {
-        throw new RunFailure(`${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${matches.map((c) => c.clientId).join(', ')}). ` +
-            "Set 'client-id' to the one Talend uses.", { changedNothing: true });
+        // Before reading any of them in full: a tenant with thousands of matches costs no extra request.
+        const ids = matches.slice(0, MAX_LISTED_IDS).map((c) => c.clientId).join(', ');
+        const more = matches.length > MAX_LISTED_IDS ? ` and ${matches.length - MAX_LISTED_IDS} more` : '';
+        throw new RunFailure(`${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${ids}${more}). Set 'client-id' to the one Talend uses.`, { changedNothing: true });
     }
-    return matches[0] ?? null;
+    const [only] = matches;
+    if (!only)
+        return null;
+    // Half of the credential pair: masked before any request path or debug line names it.
+    registerSecret(only.clientId);
+    return qlik.completeListed(only);
 }
 function origin(url) {
     return new URL(url).origin;

@@ -224,6 +224,8 @@ async function handle(def: ServiceDefinition, wire: Wire, server: Server, req: I
     if (when === 'after' && !(await wire.sleep(action.latencyMs))) return finish(0);
     return send(answer);
   }
+  if ('rewrite' in action) return send(action.rewrite(runRoute()));
+  if ('endless' in action) return sendEndless(wire, res, finish);
   if (when === 'after') runRoute();
   if ('hang' in action) return finish(0); // never answer; close() destroys the socket
   if ('reset' in action) {
@@ -231,6 +233,19 @@ async function handle(def: ServiceDefinition, wire: Wire, server: Server, req: I
     return finish(0);
   }
   return send(faultAnswer(def.kind, rule, routeReq));
+}
+
+/** A 200 whose body never ends: chunks until the client hangs up or the emulator closes. */
+async function sendEndless(wire: Wire, res: ServerResponse, finish: (status: number) => void): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.write('{"data":[');
+  const chunk = `${'{"clientId":"x","clientName":"y","appType":"web"},'.repeat(256)}`;
+  while (!res.destroyed && !wire.closed) {
+    res.write(chunk);
+    // Yield every chunk (the loop must not starve the emulator), longer while the client is slow.
+    await new Promise((resolve) => setTimeout(resolve, res.writableNeedDrain ? 5 : 0));
+  }
+  finish(200);
 }
 
 function faultAnswer(service: ServiceKind, rule: FaultRule, req: RouteRequest): RouteResponse {

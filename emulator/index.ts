@@ -37,12 +37,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const talendBasePath = normalisePath(opts.talendBasePath ?? '/talend-api');
   const qlikAuthPath = normalisePath(opts.qlikAuthPath ?? '/tmc/qlik-cloud-authentication') || '/';
 
-  const state = new EmulatorState(qlikApiKey, talendToken, opts.now ?? Date.now);
+  const state = new EmulatorState(qlikApiKey, talendToken, opts.now ?? Date.now, opts.strict ?? false);
   const faults = new FaultBook();
   const wire = new Wire(faults);
   wire.latencyMs = opts.latencyMs ?? 0;
 
-  const qlik = await startService(qlikService(state, { sparsePages: opts.sparsePages ?? false }), wire, opts.qlikPort ?? 0);
+  const qlik = await startService(qlikService(state, { sparsePages: opts.sparsePages ?? false, strict: opts.strict ?? false }), wire, opts.qlikPort ?? 0);
   const talend = await startService(talendService(state, { basePath: talendBasePath, qlikAuthPath }), wire, opts.talendPort ?? 0).catch(
     async (err: unknown) => {
       await qlik.close();
@@ -86,6 +86,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     talendPair: () => (state.talendPair ? { ...state.talendPair } : null),
     executions: () => [...state.executions.values()].map((e) => ({ executionId: e.executionId, taskId: e.taskId, status: executionStatus(e) })),
     issuedSecrets: () => state.issuedSecrets(),
+    liveAccessTokens: () => state.liveAccessTokens(),
     dump: () => copy({ ...(state.dump() as object), log: wire.log, violations: wire.violations }),
     close: () => {
       closed ??= (async () => {

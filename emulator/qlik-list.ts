@@ -103,7 +103,7 @@ export function listClients(all: QlikClientState[], req: RouteRequest, tenant: T
   if (start + limit < space.length) links.next = link('next', start + limit);
   if (start > 0) links.prev = link('prev', Math.max(0, start - limit));
 
-  const body: Record<string, unknown> = { data: items.map((c) => adminView(c, tenant)), links };
+  const body: Record<string, unknown> = { data: items.map((c) => adminView(c, tenant, 'list')), links };
   if (q.get('totalResults')?.toLowerCase() === 'true') body.totalResults = filter ? ordered.filter(matches).length : ordered.length;
   return { status: 200, body };
 }

@@ -44,9 +44,10 @@ export function checkStringField(path: StringPath, value: unknown): string | und
 
 /**
  * Applies `ops` to `client` in place (pass a copy: on error the copy is half-changed).
- * Returns an error text for a 400, or undefined.
+ * Returns an error text for a 400, or undefined. `replaceNeedsMember`: `replace` on a member the
+ * client does not have is refused, as RFC 6902 §4.3 says (an empty field is one Qlik leaves out).
  */
-export function applyClientPatch(client: QlikClientState, ops: unknown): string | undefined {
+export function applyClientPatch(client: QlikClientState, ops: unknown, opts: { replaceNeedsMember?: boolean } = {}): string | undefined {
   if (!Array.isArray(ops)) return 'body must be a JSON Patch array';
   for (const [i, raw] of ops.entries()) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `operation ${i} must be an object`;
@@ -58,6 +59,11 @@ export function applyClientPatch(client: QlikClientState, ops: unknown): string 
     const arrayPath = ARRAY_PATHS.find((p) => p === member);
     if (!stringPath && !arrayPath) return `operation ${i}: path '${path}' cannot be patched`;
     if (op !== 'remove' && value === undefined) return `operation ${i}: value is required for ${op}`;
+    if (op === 'replace' && opts.replaceNeedsMember) {
+      const current = client[(stringPath ?? arrayPath) as keyof QlikClientState];
+      const missing = current === undefined || current === '' || (Array.isArray(current) && current.length === 0);
+      if (missing) return `operation ${i}: replace needs the member '${path}' to exist (RFC 6902 §4.3); use add`;
+    }
 
     if (stringPath) {
       if (op === 'remove') {

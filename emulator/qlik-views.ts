@@ -5,10 +5,18 @@ import type { QlikClientState } from './types.js';
 export interface TenantInfo {
   tenantId: string;
   ownerId: string;
+  /**
+   * Answer only as Qlik's OpenAPI spec allows, nothing more generous: optional fields left out
+   * when empty, no connectionConfig on a read by ID (OAuthClientAdminReadResponse has none).
+   */
+  strict: boolean;
 }
 
-/** `OAuthClientAdminListItem` / `OAuthClientAdminReadResponse`: metadata only, never secret values. */
-export function adminView(c: QlikClientState, tenant: TenantInfo): Record<string, unknown> {
+/**
+ * `OAuthClientAdminListItem` (`list`), `OAuthClientAdminReadResponse` (`get`) and the create
+ * answer (`create`): metadata only, never secret values.
+ */
+export function adminView(c: QlikClientState, tenant: TenantInfo, kind: 'list' | 'get' | 'create' = 'get'): Record<string, unknown> {
   const view: Record<string, unknown> = {
     clientId: c.clientId,
     clientName: c.clientName,
@@ -31,6 +39,12 @@ export function adminView(c: QlikClientState, tenant: TenantInfo): Record<string
   if (c.clientUri !== undefined) view.clientUri = c.clientUri;
   if (c.logoUri !== undefined) view.logoUri = c.logoUri;
   if (c.jwksUri !== undefined) view.jwksUri = c.jwksUri;
+  if (tenant.strict) {
+    for (const [key, value] of Object.entries(view)) {
+      if (value === '' || (Array.isArray(value) && value.length === 0)) delete view[key];
+    }
+    if (kind !== 'list') delete view.connectionConfig;
+  }
   return view;
 }
 

@@ -78,6 +78,8 @@ export class EmulatorState {
     readonly apiKey: string,
     readonly talendToken: string,
     readonly now: () => number,
+    /** Hints from a wide alphabet, `+` and `/` included (Qlik gives no character set). */
+    readonly wideHints = false,
   ) {
     this.recordIssued(apiKey);
     this.recordIssued(talendToken);
@@ -150,11 +152,12 @@ export class EmulatorState {
   }
 
   /** Adds a secret to a client, without the 5-secret check (callers decide). */
-  newSecret(client: QlikClientState, createdAt?: string): QlikSecretState {
+  newSecret(client: QlikClientState, createdAt?: string, opts: { hint?: string } = {}): QlikSecretState {
     const used = this.hintsEver.get(client.clientId) ?? new Set<string>();
     this.hintsEver.set(client.clientId, used);
-    let hint = hex(3).slice(0, 5);
-    while (used.has(hint)) hint = hex(3).slice(0, 5);
+    const next = () => (this.wideHints ? wideHint() : hex(3).slice(0, 5));
+    let hint = opts.hint ?? next();
+    while (opts.hint === undefined && used.has(hint)) hint = next();
     used.add(hint);
     const secret: QlikSecretState = {
       hint,
@@ -228,7 +231,7 @@ export class EmulatorState {
   addSecret(clientId: string, opts: SeedSecret = {}): IssuedSecret {
     const client = this.clientsById.get(clientId);
     if (!client) throw new Error(`emulator: no client ${clientId}`);
-    const s = this.newSecret(client, this.seedSecretCreatedAt(opts));
+    const s = this.newSecret(client, this.seedSecretCreatedAt(opts), opts.hint === undefined ? {} : { hint: opts.hint });
     return { hint: s.hint, secret: s.secret, createdAt: s.createdAt };
   }
 
@@ -250,6 +253,15 @@ export class EmulatorState {
     this.accessTokens.set(token, { clientId, expiresAt });
     this.recordIssued(token);
     return { token, expiresAt };
+  }
+
+  revokeAccessToken(token: string): void {
+    this.accessTokens.delete(token);
+  }
+
+  /** Access tokens that would still be accepted (not expired, not revoked). */
+  liveAccessTokens(): number {
+    return [...this.accessTokens.values()].filter((r) => r.expiresAt > this.now()).length;
   }
 
   accessTokenValid(token: string): AccessTokenRecord | undefined {
@@ -279,6 +291,13 @@ export class EmulatorState {
       },
     };
   }
+}
+
+const WIDE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** `a+b/c`: every strict-mode hint needs encoding in a URL path. */
+function wideHint(): string {
+  const pick = () => WIDE[randomBytes(1)[0]! % WIDE.length];
+  return `${pick()}+${pick()}/${pick()}`;
 }
 
 export function copy<T>(value: T): T {

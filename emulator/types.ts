@@ -13,6 +13,12 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** A filtered list is built from fixed-size chunks of all clients, so a page may hold fewer than `limit` items (even none) and still have a next link. */
   sparsePages?: boolean;
+  /**
+   * Answer only as Qlik's OpenAPI spec allows, nothing more generous: optional fields left out
+   * when empty, `replace` on a missing member refused, hints like `a+b/c`, the consent asked for
+   * at creation ignored (`required`), `+` in a query taken literally. Default false.
+   */
+  strict?: boolean;
   /** Clock for createdAt values, secret ages and token expiry. Default Date.now. */
   now?: () => number;
   /** Fixed loopback ports (default 0: any free port). Used by the CLI. */
@@ -44,7 +50,11 @@ export type FaultAction =
   | { latencyMs: number }
   | { hang: true }
   | { reset: true }
-  | { echo: true; status?: number };
+  | { echo: true; status?: number }
+  /** The request takes effect; the answer is then whatever `rewrite` makes of the real one. */
+  | { rewrite: (answer: { status: number; headers?: Record<string, string>; body?: unknown }) => { status: number; headers?: Record<string, string>; body?: unknown } }
+  /** 200 and a body that never ends (until the client hangs up or the emulator closes). */
+  | { endless: true };
 
 export interface FaultRule {
   service: ServiceKind;
@@ -94,6 +104,8 @@ export interface QlikClientState {
 export interface SeedSecret {
   ageDays?: number;
   createdAt?: string;
+  /** A hint of the test's choosing, even one another secret already has (hostile servers). */
+  hint?: string;
 }
 
 export interface SeedClient {
@@ -161,6 +173,8 @@ export interface Emulator {
   talendPair(): { clientId: string; clientSecret: string } | null;
   executions(): ExecutionState[];
   issuedSecrets(): string[];
+  /** Access tokens Qlik would still accept: issued, not expired, not revoked. */
+  liveAccessTokens(): number;
   dump(): unknown;
   close(): Promise<void>;
 }

@@ -24,6 +24,11 @@ export interface Config {
   /** Absolute URL of TMC's Qlik Cloud Authentication setting. */
   talendQlikAuthUrl: string;
   talendCheckTaskId: string | undefined;
+  /**
+   * The Talend target recorded on the client moved to this run's target: the old target loses its
+   * secret. Without it, a run for another target changes nothing, whatever `rotate` says.
+   */
+  retarget: boolean;
   dryRun: boolean;
   timeoutSeconds: number;
 }
@@ -47,6 +52,7 @@ export const INPUT_NAMES = [
   'talend-api-url',
   'talend-qlik-auth-url',
   'talend-check-task-id',
+  'retarget',
   'dry-run',
   'timeout-seconds',
 ] as const;

@@ -8,6 +8,7 @@ import {
   type RotateMode,
 } from './config.js';
 import { lazy } from './lazy.js';
+import { MIN_SECRET_LENGTH } from './secrets.js';
 
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
@@ -122,7 +123,10 @@ function addIssue(ctx: z.core.ParsePayload, message: string): void {
 // ---------------------------------------------------------------------------------------------
 
 function secret(text: string, report: Report): string {
-  if (CONTROL_CHARS.test(text)) {
+  if (text.length < MIN_SECRET_LENGTH) {
+    // A shorter value cannot be masked safely: the mask would blank those letters all over the log.
+    report(`must be at least ${MIN_SECRET_LENGTH} characters long`);
+  } else if (CONTROL_CHARS.test(text)) {
     report('must be a single line without control characters (after trimming surrounding whitespace)');
   } else if (/[^\x20-\x7e]/.test(text)) {
     // Sent in an HTTP header, which cannot carry other characters faithfully.
@@ -314,6 +318,7 @@ const inputsSchema = lazy(() =>
       'talend-api-url': optionalInput(talendApiUrl),
       'talend-qlik-auth-url': requiredInput(talendQlikAuthUrl),
       'talend-check-task-id': optionalInput(pathSafeId),
+      retarget: inputWithDefault(boolean, 'false'),
       'dry-run': inputWithDefault(boolean, 'false'),
       'timeout-seconds': inputWithDefault(integer(5, 3600), '300'),
     } satisfies Record<InputName, z.ZodMiniType>)
@@ -356,6 +361,7 @@ function toParsedInputs(inputs: z.output<ReturnType<typeof inputsSchema>>): Pars
     // The base never ends in '/', the path always starts with one: the base's own path is kept.
     talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
     talendCheckTaskId: inputs['talend-check-task-id'],
+    retarget: inputs.retarget,
     dryRun: inputs['dry-run'],
     timeoutSeconds: inputs['timeout-seconds'],
   };
@@ -431,6 +437,7 @@ export function describeConfig(config: Config): Record<string, string> {
     'talend-api-base': config.talendApiBase,
     'talend-qlik-auth-url': config.talendQlikAuthUrl,
     'talend-check-task-id': config.talendCheckTaskId ?? '(not set)',
+    retarget: String(config.retarget),
     'dry-run': String(config.dryRun),
     'timeout-seconds': String(config.timeoutSeconds),
   };

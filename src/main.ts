@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { type Config, SECRET_INPUTS } from './config.js';
 import { type ApplyContext, Progress, applyPlan } from './core/apply.js';
 import { RunFailure } from './core/failure.js';
-import { type ObservedState, planRotation } from './core/plan.js';
+import { type ObservedState, planRotation, secretAgeDays } from './core/plan.js';
 import { parseDescription } from './core/record.js';
 import { ApiClient } from './http/api-client.js';
 import { createBudget } from './http/budget.js';
@@ -16,9 +16,13 @@ import type { OAuthClient } from './qlik/model.js';
 import { reportFailure, reportPlan, reportSuccess } from './report.js';
 import { registerSecret } from './secrets.js';
 import { TALEND_API_VERSION, TalendApi } from './talend/client.js';
+import { logInfo, plainText } from './untrusted-text.js';
+
+/** An error lists at most this many client IDs: the rest is a count. */
+const MAX_LISTED_IDS = 10;
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  core.info(`qlik-talend-oauth on Node ${process.version}`);
+  logInfo(`qlik-talend-oauth on Node ${process.version}`);
   const raw = readRawInputs(env);
   // The runner masks values that come from `secrets.*`, but not a key passed another way.
   for (const name of SECRET_INPUTS) {
@@ -48,6 +52,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const qlik = new QlikApi(
     new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }),
     config.qlikTenantUrl,
+    logInfo,
   );
   const talend = new TalendApi(
     new ApiClient({
@@ -69,10 +74,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     progress = new Progress(observed);
     progress.plan = plan;
     reportPlan(plan, config);
-    if (config.rotate === 'auto' && progress.talendHolds && !progress.talendHolds.createdAt) {
-      core.warning("Qlik does not say when the secret Talend holds was created, so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", {
-        title: 'Secret age unknown',
-      });
+    if (config.rotate === 'auto' && progress.talendHolds && secretAgeDays(progress.talendHolds, budget.now()) === null) {
+      core.warning(
+        "Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.",
+        { title: 'Secret age unknown' },
+      );
+    }
+    if (plan.ignoredLease) {
+      core.warning(
+        `The record on the OAuth client holds a lease that claims to last until ${plainText(plan.ignoredLease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
+        { title: 'Lease ignored' },
+      );
     }
     if (config.dryRun) {
       await reportSuccess('planned', config, progress, budget.now());
@@ -92,7 +104,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       runId,
       runUrl,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      log: (line) => core.info(line),
+      log: logInfo,
     };
     if (plan.result !== 'unchanged') {
       await core.group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
@@ -107,18 +119,24 @@ async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Prom
   // Independent reads overlap: the Qlik lookup and the Talend token preflight.
   const [client] = await Promise.all([findClient(config, qlik), talend.checkToken()]);
   if (!client) {
-    core.info(`No OAuth client named "${config.clientName}" exists yet.`);
+    logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
     return { client: null, record: null, recordState: 'absent' };
   }
-  registerSecret(client.clientId);
   const parsed = parseDescription(client.description);
+  if (parsed.state === 'duplicate') {
+    throw new RunFailure(
+      "The OAuth client's description holds more than one block of the action's record, so which one is true is unknown. " +
+        "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').",
+      { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' },
+    );
+  }
   if (parsed.state === 'unreadable') {
     core.warning(
-      "The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered.",
+      "The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.",
       { title: 'Record' },
     );
   }
-  core.info(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
+  logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
   return { client, record: parsed.record, recordState: parsed.state };
 }
 
@@ -136,13 +154,19 @@ async function findClient(config: Config, qlik: QlikApi): Promise<OAuthClient | 
   }
   const matches = await qlik.findClientsByName(config.clientName);
   if (matches.length > 1) {
+    // Before reading any of them in full: a tenant with thousands of matches costs no extra request.
+    const ids = matches.slice(0, MAX_LISTED_IDS).map((c) => c.clientId).join(', ');
+    const more = matches.length > MAX_LISTED_IDS ? ` and ${matches.length - MAX_LISTED_IDS} more` : '';
     throw new RunFailure(
-      `${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${matches.map((c) => c.clientId).join(', ')}). ` +
-        "Set 'client-id' to the one Talend uses.",
+      `${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${ids}${more}). Set 'client-id' to the one Talend uses.`,
       { changedNothing: true },
     );
   }
-  return matches[0] ?? null;
+  const [only] = matches;
+  if (!only) return null;
+  // Half of the credential pair: masked before any request path or debug line names it.
+  registerSecret(only.clientId);
+  return qlik.completeListed(only);
 }
 
 function origin(url: string): string {

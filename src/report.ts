@@ -7,40 +7,59 @@ import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
 import type { Progress } from './core/apply.js';
 import { RunFailure } from './core/failure.js';
-import { type PlanStep, type RotationPlan, describeAge, nextRotationDue } from './core/plan.js';
+import { type PlanStep, type RotationPlan, createdAtLabel, describeAge, nextRotationDue } from './core/plan.js';
 import { ApiError } from './http/api-client.js';
+import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
+import { escapeHtml, logInfo, plainText } from './untrusted-text.js';
 
 export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
 
 export function reportPlan(plan: RotationPlan, config: Config): void {
   core.startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
-  for (const step of plan.steps) core.info(`- ${describeStep(step)}`);
-  if (plan.steps.length === 0) core.info('The client, its secrets and Talend are as they should be.');
-  if (config.dryRun) core.info('dry-run is true: nothing will be changed.');
+  for (const step of plan.steps) logInfo(`- ${describeStep(step)}`);
+  if (plan.steps.length === 0) logInfo('The client, its secrets and Talend are as they should be.');
+  if (config.dryRun) logInfo('dry-run is true: nothing will be changed.');
   core.endGroup();
 }
 
 export async function reportSuccess(result: RunResult, config: Config, progress: Progress, now: number): Promise<void> {
   writeOutputs(result, config, progress);
-  for (const change of progress.changes) core.info(`Done: ${change}`);
-  core.info(`Result: ${result}`);
+  for (const change of progress.changes) logInfo(`Done: ${change}`);
+  logInfo(`Result: ${result}`);
   await writeSummary(result, config, progress, now, undefined);
 }
 
+/**
+ * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
+ * `result=failed` and one `::error::`.
+ */
 export async function reportFailure(err: unknown, config: Config, progress: Progress | undefined, now: number): Promise<void> {
-  // Defence in depth: every message part is built without secrets, but an unexpected error's
-  // text is not ours; the runner would mask it in the log, not in the summary file.
-  const message = scrubKnownSecrets(failureMessage(err, progress));
-  if (progress) writeOutputs('failed', config, progress);
-  else core.setOutput('result', 'failed');
-  if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
-    core.debug(err.stack);
-  }
-  await writeSummary('failed', config, progress, now, message);
-  // One annotation with a title that says which system gave up; exit code 1 like setFailed.
-  core.error(message, { title: failureTitle(err) });
   process.exitCode = 1;
+  let message: string;
+  try {
+    // Defence in depth: every message part is built without secrets, but an unexpected error's
+    // text is not ours; the runner would mask it in the log, not in the summary file.
+    message = scrubKnownSecrets(failureMessage(err, progress));
+  } catch {
+    message = 'The run failed, and describing how failed too. Read both systems before the next run.';
+  }
+  try {
+    core.setOutput('result', 'failed');
+    if (progress) writeOutputs('failed', config, progress);
+  } catch {
+    // Outputs as far as they could be written; `result` is written first.
+  }
+  try {
+    if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
+      core.debug(scrubKnownSecrets(err.stack));
+    }
+    await writeSummary('failed', config, progress, now, message);
+  } catch {
+    // The annotation below still says what failed.
+  }
+  // One annotation with a title that says which system gave up.
+  core.error(message, { title: failureTitle(err) });
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Progress): void {
@@ -52,11 +71,28 @@ function writeOutputs(result: RunResult, config: Config, progress: Progress): vo
   registerSecret(progress.newSecret?.value);
   // A secret the run deleted again is of no use to anyone finishing by hand.
   set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
+  // Outputs are labels the action formats itself: a later `run:` step may paste them into a
+  // shell, so no text a server chose reaches them.
   const holds = knownHeld(progress);
-  set('secret-hint', holds?.hint ?? '');
-  set('secret-created-at', holds?.createdAt ?? '');
+  set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
+  set('secret-created-at', createdAtLabel(holds) ?? '');
   set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
-  set('plan', JSON.stringify(progress.plan?.steps ?? []));
+  set('plan', JSON.stringify((progress.plan?.steps ?? []).map(outputStep)));
+}
+
+/** A plan step as the `plan` output shows it: hints only when output-safe, no scopes Qlik sent. */
+function outputStep(step: PlanStep): PlanStep {
+  const hint = (h: string) => (isOutputSafeHint(h) ? h : '(withheld)');
+  switch (step.step) {
+    case 'repair-scopes':
+      return { step: step.step, from: [], to: step.to };
+    case 'make-room':
+      return { ...step, delete: step.delete.map(hint) };
+    case 'retire-secrets':
+      return { ...step, hints: Array.isArray(step.hints) ? step.hints.map(hint) : step.hints };
+    default:
+      return step;
+  }
 }
 
 /** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
@@ -150,12 +186,13 @@ async function writeSummary(
     ]);
   const changes = progress?.changes ?? [];
   summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
-  if (failure) summary.addHeading('What failed and what to do', 3).addCodeBlock(failure);
+  // addCodeBlock does not escape: the block is written here, escaped like every other part.
+  if (failure) summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${escapeHtml(failure)}</code></pre>`, true);
   try {
     await summary.write();
   } catch (err) {
     // A summary that cannot be written must not turn a successful rotation into a failed run.
-    core.warning(`Could not write the job summary: ${(err as Error).message}`);
+    core.warning(`Could not write the job summary: ${plainText(scrubKnownSecrets(String((err as Error).message)))}`);
   }
 }
 
@@ -172,6 +209,8 @@ function describeStep(step: PlanStep): string {
       return `create the OAuth client "${step.clientName}" (web, client_credentials, consent trusted, scopes ${step.scopes.join(' ')})`;
     case 'repair-grant-types':
       return `add the grant type ${step.add}`;
+    case 'repair-auth-methods':
+      return `add the auth method ${step.add}`;
     case 'repair-scopes':
       return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
     case 'repair-consent':
@@ -191,8 +230,4 @@ function describeStep(step: PlanStep): string {
     case 'write-record':
       return 'update the record on the client';
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] as string);
 }

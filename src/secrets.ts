@@ -1,4 +1,11 @@
 import * as core from '@actions/core';
+import { plainText } from './untrusted-text.js';
+
+/**
+ * Shorter values are never registered: a one-letter mask blanks that letter in the whole job log.
+ * Every secret the action accepts (inputs, Qlik's secrets and tokens) is checked against this first.
+ */
+export const MIN_SECRET_LENGTH = 8;
 
 /**
  * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
@@ -14,12 +21,12 @@ const known = new Set<string>();
 export function registerSecret(value: string | undefined | null): void {
   if (value === undefined || value === null) return;
   const trimmed = value.trim();
-  if (trimmed === '' || known.has(value)) return;
+  if (trimmed.length < MIN_SECRET_LENGTH || known.has(value)) return;
   known.add(value);
   core.setSecret(value);
   for (const line of value.split(/\r?\n|\r/)) {
     const l = line.trim();
-    if (l !== '' && l !== trimmed && !known.has(l)) {
+    if (l.length >= MIN_SECRET_LENGTH && l !== trimmed && !known.has(l)) {
       known.add(l);
       core.setSecret(l);
     }
@@ -34,10 +41,8 @@ const TOKEN_LIKE = /[A-Za-z0-9_\-.~+/=]{24,}/g;
 
 /** Scrub untrusted text (a server's error title or message) before it reaches a log or an error. */
 export function redact(text: string, maxLength = 200): string {
-  let out = scrubKnownSecrets(text).replace(TOKEN_LIKE, '***');
   // Control characters could forge workflow commands (`::set-output`) or break the log layout.
-  out = out.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return out.length > maxLength ? `${out.slice(0, maxLength - 1)}…` : out;
+  return plainText(scrubKnownSecrets(text).replace(TOKEN_LIKE, '***'), maxLength).trim();
 }
 
 /** Replaces every registered secret in `text` with `***` (the runner's mask does the same to logs). */

@@ -19,14 +19,21 @@ beforeEach(() => {
 afterEach(() => nock.cleanAll());
 
 describe('TalendApi', () => {
-  it('the token preflight accepts 200, 403 and 404 (subscription not found), and fails on 401', async () => {
+  it('the token preflight accepts 200 and 403; 404 says the API base is wrong; 401 is a refused token', async () => {
     nock(TALEND)
+      .get('/account/subscription').reply(200, {})
       .get('/account/subscription').reply(403, {})
-      .get('/account/subscription').reply(404, { status: 404, message: 'Subscription not found' })
+      .get('/account/subscription').reply(404, { status: 404, message: 'Not Found' })
       .get('/account/subscription').reply(401, { status: 401, message: 'Unauthorized' });
     await expect(api().talend.checkToken()).resolves.toBeUndefined();
     await expect(api().talend.checkToken()).resolves.toBeUndefined();
+    await expect(api().talend.checkToken()).rejects.toThrow(/HTTP 404 .*'talend-region' or 'talend-api-url'/);
     await expect(api().talend.checkToken()).rejects.toThrow(/HTTP 401/);
+  });
+
+  it('refuses an execution ID that would walk the polling path', async () => {
+    nock(TALEND).post('/processing/executions').reply(201, { executionId: '..' });
+    await expect(api().talend.startExecution('task-1')).rejects.toThrow(/expected shape/);
   });
 
   it('a redirect (to a sign-in page) is a definite refusal', async () => {

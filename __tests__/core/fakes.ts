@@ -45,6 +45,7 @@ export class FakeQlik {
       description: req.description,
       allowedScopes: req.scopes,
       allowedGrantTypes: ['client_credentials'],
+      allowedAuthMethods: ['client_secret'],
       consentMethod: 'trusted',
       secrets: [{ hint, createdAt }],
       createdAt,
@@ -111,7 +112,7 @@ export class FakeQlik {
     const err = this.failures.exchangeToken?.();
     if (err) throw err;
     const ok = !this.rejectToken && [...(this.clients.get(id)?.values.values() ?? [])].includes(secret);
-    return ok ? ({ accepted: true } as const) : ({ accepted: false, status: 401 } as const);
+    return ok ? ({ accepted: true, revoked: Promise.resolve(true) } as const) : ({ accepted: false, status: 401 } as const);
   }
 
   hints(id: string): string[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlanError, planRotation, secretsToRetire } from '../../src/core/plan.js';
+import { PlanError, createdAtLabel, deletableByHint, describeAge, isoTime, nextRotationDue, planRotation, secretAgeDays, secretsToRetire } from '../../src/core/plan.js';
 import { NOW, client, config, daysAgo, observed, record, secret } from './fixtures.js';
 
 const RUN = 'run-1';
@@ -177,12 +177,60 @@ describe('planRotation', () => {
     });
   });
 
-  it('refuses to touch a client whose record names another Talend target, unless rotate is always', () => {
-    const r = record({ talendTarget: 'https://api.us.cloud.talend.example/tmc/qlik' });
-    expect(() => planRotation(config(), observed(client(), r), NOW, RUN)).toThrow(/another Talend target .*client-name/);
-    expect(planRotation(config({ rotate: 'always' }), observed(client(), r), NOW, RUN).result).toBe('rotated');
-    const same = record({ talendTarget: config().talendQlikAuthUrl });
-    expect(planRotation(config(), observed(client(), same), NOW, RUN).result).toBe('unchanged');
+  it.each(['auto', 'always', 'never'] as const)(
+    "refuses to touch a client whose record names another Talend target with rotate: %s; only 'retarget' takes it over",
+    (rotate) => {
+      const r = record({ talendTarget: 'https://api.us.cloud.talend.example/tmc/qlik' });
+      expect(() => planRotation(config({ rotate }), observed(client(), r), NOW, RUN)).toThrow(/another Talend target .*'retarget: true'/);
+      const moved = planRotation(config({ rotate, retarget: true }), observed(client(), r), NOW, RUN);
+      expect(moved.result).toBe('rotated');
+      expect(moved.newSecretReason).toMatch(/target moved/);
+      const same = record({ talendTarget: config().talendQlikAuthUrl });
+      expect(planRotation(config({ rotate: rotate === 'always' ? 'auto' : rotate }), observed(client(), same), NOW, RUN).result).toBe('unchanged');
+      expect(planRotation(config({ rotate: rotate === 'always' ? 'auto' : rotate, retarget: true }), observed(client(), same), NOW, RUN).result).toBe('unchanged');
+    },
+  );
+
+  it('ignores, and reports, a lease that claims to last longer than any run can', () => {
+    const far = { holder: 'other', expiresAt: new Date(NOW + 2 * 3600_000).toISOString() };
+    const plan = planRotation(config(), observed(client(), record({ lease: far })), NOW, RUN);
+    expect(plan.foreignLease).toBeNull();
+    expect(plan.ignoredLease).toEqual(far);
+    const longest = { holder: 'other', expiresAt: new Date(NOW + 3600_000).toISOString() };
+    expect(planRotation(config(), observed(client(), record({ lease: longest })), NOW, RUN).foreignLease).toEqual(longest);
+  });
+
+  it('repairs auth methods without client_secret, and leaves alone auth methods Qlik did not show', () => {
+    const drifted = planRotation(config(), observed(client({ allowedAuthMethods: ['private_key_jwt'] }), record()), NOW, RUN);
+    expect(drifted.result).toBe('repaired');
+    expect(drifted.repairs.authMethods).toEqual(['private_key_jwt', 'client_secret']);
+    expect(drifted.steps).toContainEqual({ step: 'repair-auth-methods', add: 'client_secret' });
+    expect(planRotation(config(), observed(client({ allowedAuthMethods: undefined }), record()), NOW, RUN).result).toBe('unchanged');
+  });
+
+  it('never deletes by a hint that a secret which stays also carries', () => {
+    const held = secret('dup', 5);
+    const twin = secret('dup', 20);
+    const other = secret('bbbbb', 30);
+    const c = client({ secrets: [held, twin, other] });
+    const plan = planRotation(config(), observed(c, record({ delivered: held })), NOW, RUN);
+    expect(plan.retire.map((s) => s.hint)).toEqual(['bbbbb']);
+    // Both secrets with a hint go: deleting by that hint is then meant.
+    expect(deletableByHint([twin, held], [held, twin, other])).toEqual([twin, held]);
+    expect(deletableByHint([twin], [held, twin, other])).toEqual([]);
+  });
+
+  it('treats a creation time in the future as unknown age, and one outside what a Date holds as no time at all', () => {
+    const future = { hint: 'fffff', createdAt: new Date(NOW + 86_400_000).toISOString() };
+    expect(secretAgeDays(future, NOW)).toBeNull();
+    expect(describeAge(future, NOW)).toBe('created in the future (age unknown)');
+    expect(planRotation(config(), observed(client({ secrets: [future] }), record({ delivered: future })), NOW, RUN).result).toBe('unchanged');
+    const edge = { hint: 'eeeee', createdAt: '+275760-09-13T00:00:00.000Z' };
+    expect(() => nextRotationDue(edge, 30)).not.toThrow();
+    expect(nextRotationDue(edge, 30)).toBeUndefined();
+    expect(createdAtLabel(edge)).toBe('+275760-09-13T00:00:00.000Z');
+    expect(createdAtLabel({ hint: 'x', createdAt: 'yesterday; rm -rf /' })).toBeUndefined();
+    expect(isoTime(8.64e15 + 1)).toBeUndefined();
   });
 
   it('repeats a failed check, and only the check', () => {

@@ -5,10 +5,10 @@
  */
 import type { Config } from '../config.js';
 import type { RunBudget } from '../http/budget.js';
-import type { QlikApi } from '../qlik/client.js';
+import type { JsonPatchOp, QlikApi } from '../qlik/client.js';
 import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
 import type { TalendApi } from '../talend/client.js';
-import { type ObservedState, type RotationPlan, planRotation, secretsToRetire, sortedSet } from './plan.js';
+import { type ObservedState, type RotationPlan, deletableByHint, planRotation, secretsToRetire, sortedSet } from './plan.js';
 import { registerSecret } from '../secrets.js';
 import { RunFailure } from './failure.js';
 import { DESCRIPTION_MAX, EMPTY_RECORD, type RotationRecord, type SecretRef, parseDescription, recordsEqual, renderDescription, sameSecret } from './record.js';
@@ -87,6 +87,8 @@ class Run {
   private leaseHeld = false;
   /** The lease write had no definite answer: it may be in the record, and must not be left there. */
   private leaseUncertain = false;
+  /** The verification token's revocation, overlapping the pending write (never rejects). */
+  private revocation: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: ApplyContext,
@@ -110,8 +112,7 @@ class Run {
         this.ctx.log('After taking the lease the client needs no change any more.');
         return;
       }
-      await this.repair(plan, client);
-      secrets = await this.makeRoom(plan, client.secrets);
+      secrets = await this.makeRoom(plan, await this.repair(plan, client));
       if (plan.newSecretReason === null) {
         await this.runCheckIfPlanned(plan);
         await this.writeRecord({ release: true });
@@ -160,6 +161,13 @@ class Run {
     const fresh = await this.ctx.qlik.getClient(this.clientId);
     if (!fresh) throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
     const freshParsed = parseDescription(fresh.description);
+    if (freshParsed.state === 'duplicate') {
+      // Another writer added a second block meanwhile: nobody can tell which record is true.
+      this.leaseHeld = false;
+      throw new RunFailure("The OAuth client's description now holds two record blocks (another writer?); this run changed nothing else.", {
+        nextRun: "fails until only one record block is left: delete the older one in Qlik's admin page.",
+      });
+    }
     const holder = freshParsed.record?.lease?.holder;
     if (holder !== this.ctx.runId) {
       this.leaseHeld = false;
@@ -208,7 +216,7 @@ class Run {
       description: renderDescription('', this.record),
       scopes: config.scopes,
     });
-    // Half of the credential pair: masked before any log line can name it.
+    // Half of the credential pair (the Qlik client masked it too, as soon as it parsed it).
     registerSecret(created.client.clientId);
     this.clientId = created.client.clientId;
     this.progress.clientId = created.client.clientId;
@@ -216,6 +224,12 @@ class Run {
     this.leaseHeld = true;
     this.progress.changes.push('created the OAuth client');
     await this.settleCreationRace(created.client);
+    if (created.client.consentMethod !== 'trusted') {
+      // Qlik may ignore the consent asked for at creation (its own example answer shows
+      // "required"); a client that asks for consent is never delivered.
+      await qlik.setConsentTrusted(this.clientId);
+      this.progress.changes.push(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
+    }
     let meta = created.secretMeta;
     if (!meta) {
       // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
@@ -243,29 +257,42 @@ class Run {
     // The same wait as a lease write: a racing run's create lands before the re-list.
     await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
     const named = await qlik.findClientsByName(config.clientName);
-    const key = (c: OAuthClient) => [Date.parse(c.createdAt ?? '') || 0, c.clientId] as const;
-    const winner = [...named, mine].sort((a, b) => {
+    if (!named.some((c) => c.clientId === mine.clientId)) {
+      // The next run would not find it either and create yet another client, every run.
+      await this.deleteOwnClient(mine.clientId, "Qlik's name lookup does not find the OAuth client this run just created");
+      throw new RunFailure(
+        "Qlik's name lookup does not find the OAuth client this run created, so every run would create another one: the run stopped and deleted it (nothing used it yet).",
+        { changedNothing: true, nextRun: "fails the same way. Create the client by hand in Qlik's admin page and pin it with 'client-id'." },
+      );
+    }
+    const key = (c: { createdAt: string | undefined; clientId: string }) => [Date.parse(c.createdAt ?? '') || 0, c.clientId] as const;
+    const winner = [...named, { clientId: mine.clientId, createdAt: mine.createdAt }].sort((a, b) => {
       const [ta, ia] = key(a);
       const [tb, ib] = key(b);
       return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0);
     })[0]!;
     if (winner.clientId === mine.clientId) return;
-    this.leaseHeld = false;
-    try {
-      await qlik.deleteClient(mine.clientId);
-    } catch (err) {
-      throw new RunFailure(
-        `Another run created an OAuth client with the same name at the same time, and deleting this run's copy failed: ${(err as Error).message}`,
-        { nextRun: "The next run fails on the duplicate names: delete the newer client in Qlik's admin page (Talend holds neither)." },
-      );
-    }
-    this.progress.clientId = undefined;
-    this.progress.changes = [];
-    this.progress.newSecret = undefined;
+    await this.deleteOwnClient(mine.clientId, 'Another run created an OAuth client with the same name at the same time');
     throw new RunFailure(
       'Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.',
       { changedNothing: true, nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.' },
     );
+  }
+
+  /** Deletes the client this run created before anything used it (no token: no bot user in Qlik). */
+  private async deleteOwnClient(clientId: string, why: string): Promise<void> {
+    const { qlik } = this.ctx;
+    this.leaseHeld = false;
+    try {
+      await qlik.deleteClient(clientId);
+    } catch (err) {
+      throw new RunFailure(`${why}, and deleting this run's client failed: ${(err as Error).message}`, {
+        nextRun: "Delete the newer client in Qlik's admin page (Talend holds none of its secrets).",
+      });
+    }
+    this.progress.clientId = undefined;
+    this.progress.changes = [];
+    this.progress.newSecret = undefined;
   }
 
   private noteKeptScopes(kept: string[]): void {
@@ -276,26 +303,55 @@ class Run {
     if (!same) this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${keptSet.join(' ') || '(none)'}.`);
   }
 
-  private async repair(plan: RotationPlan, client: OAuthClient): Promise<void> {
+  /** Repairs drift; returns the client's secrets afterwards. */
+  private async repair(plan: RotationPlan, client: OAuthClient): Promise<ClientSecretMeta[]> {
     const { qlik } = this.ctx;
-    const ops: { op: 'replace'; path: string; value: string[] }[] = [];
-    if (plan.repairs.grantTypes) ops.push({ op: 'replace', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
-    if (plan.repairs.scopes) ops.push({ op: 'replace', path: '/allowedScopes', value: plan.repairs.scopes });
+    let secrets = client.secrets;
+    // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
+    const ops: JsonPatchOp[] = [];
+    if (plan.repairs.grantTypes) ops.push({ op: 'add', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
+    if (plan.repairs.authMethods) ops.push({ op: 'add', path: '/allowedAuthMethods', value: plan.repairs.authMethods });
+    if (plan.repairs.scopes) ops.push({ op: 'add', path: '/allowedScopes', value: plan.repairs.scopes });
     if (ops.length > 0) {
+      // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
+      // client masked it the moment it was parsed.
       const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-      if (generatedSecret) this.ctx.log('Qlik generated a secret while repairing the client; it is masked and will be retired.');
       if (plan.repairs.grantTypes) this.progress.changes.push('added client_credentials to the grant types');
-      if (plan.repairs.scopes) {
-        this.progress.changes.push(`set the scopes to ${plan.repairs.scopes.join(' ')}`);
-        // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+      if (plan.repairs.authMethods) this.progress.changes.push('added client_secret to the auth methods');
+      if (plan.repairs.scopes) this.progress.changes.push(`set the scopes to ${plan.repairs.scopes.join(' ')}`);
+      if (plan.repairs.scopes || generatedSecret) {
         const after = await qlik.getClient(this.clientId);
-        this.noteKeptScopes(after?.allowedScopes ?? []);
+        if (!after) throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
+        // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+        if (plan.repairs.scopes) this.noteKeptScopes(after.allowedScopes);
+        secrets = generatedSecret ? await this.dropGeneratedSecrets(secrets, after.secrets) : secrets;
       }
     }
     if (plan.repairs.consent) {
       await qlik.setConsentTrusted(this.clientId);
       this.progress.changes.push(`set the consent method to trusted (was ${client.consentMethod ?? 'unknown'})`);
     }
+    return secrets;
+  }
+
+  /**
+   * A secret Qlik generated during a repair takes a slot, and nobody holds it: it is deleted at
+   * once, unless its hint is shared (deletion goes by hint), in which case a later run retires it.
+   */
+  private async dropGeneratedSecrets(before: ClientSecretMeta[], after: ClientSecretMeta[]): Promise<ClientSecretMeta[]> {
+    const generated = after.filter((s) => !before.some((b) => sameSecret(b, s)));
+    let remaining = after;
+    for (const secret of generated) {
+      if (deletableByHint([secret], remaining).length === 0) {
+        this.ctx.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
+        continue;
+      }
+      await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+      remaining = remaining.filter((s) => s !== secret);
+      this.progress.changes.push(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
+    }
+    this.progress.secrets = remaining;
+    return remaining;
   }
 
   private async makeRoom(plan: RotationPlan, secrets: ClientSecretMeta[]): Promise<ClientSecretMeta[]> {
@@ -323,7 +379,12 @@ class Run {
     for (;;) {
       try {
         const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
-        if (answer.accepted) return;
+        if (answer.accepted) {
+          this.revocation = answer.revoked.then((revoked) => {
+            if (!revoked) this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
+          });
+          return;
+        }
         why = `HTTP ${answer.status}`;
       } catch (err) {
         // No verdict from Qlik (5xx, timeouts): the secret is not proven, so it is not delivered.
@@ -344,7 +405,7 @@ class Run {
   /** Protocol step 6: record the new secret as pending, then deliver it. */
   private async deliver(newSecret: { value: string; meta: SecretRef }): Promise<void> {
     this.record = { ...this.record, pending: [...this.record.pending, newSecret.meta] };
-    await this.writeRecord({ release: false });
+    await Promise.all([this.writeRecord({ release: false }), this.revocation]);
     let outcome;
     try {
       outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
@@ -388,6 +449,11 @@ class Run {
    */
   private async deleteUndelivered(newSecret: { value: string; meta: SecretRef }): Promise<string> {
     this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
+    const others = this.progress.secrets.filter((s) => s !== newSecret.meta);
+    if (others.some((s) => s.hint === newSecret.meta.hint)) {
+      // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
+      return 'it was left in Qlik because another secret has the same hint and Qlik deletes by hint (Talend does not hold it; a later run retires it)';
+    }
     try {
       // Bounded by the work deadline: the record write after it needs the reserve.
       await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
@@ -418,7 +484,8 @@ class Run {
           this.progress.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
           break;
         }
-        if (budget.now() + wait >= budget.workDeadline) {
+        // Not worth sleeping when no poll would fit after the wait: say what the task was doing.
+        if (budget.now() + wait + budget.minRequestMs >= budget.workDeadline) {
           this.progress.check = 'unknown';
           this.progress.checkDetail = `still ${state.status} when the time budget ran out`;
           break;
@@ -487,7 +554,7 @@ class Run {
         {},
       );
     }
-    await this.ctx.qlik.patchClient(this.clientId, [{ op: 'replace', path: '/description', value: description }], doing, until);
+    await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
     this.stored = this.record;
   }
 }

@@ -9,7 +9,12 @@ import { type Lease, type RecordState, type RotationRecord, type SecretRef, same
 /** Qlik allows this many secrets per client; the next create answers 409. */
 export const MAX_SECRETS_PER_CLIENT = 5;
 export const REQUIRED_GRANT_TYPE = 'client_credentials';
+export const REQUIRED_AUTH_METHOD = 'client_secret';
 const DAY_MS = 86_400_000;
+/** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+/** No run of the action lasts longer (timeout-seconds is at most 3600). */
+const LONGEST_RUN_MS = 3600 * 1000;
 
 export interface ObservedState {
   client: OAuthClient | null;
@@ -20,6 +25,7 @@ export interface ObservedState {
 export type PlanStep =
   | { step: 'create-client'; clientName: string; scopes: string[] }
   | { step: 'repair-grant-types'; add: string }
+  | { step: 'repair-auth-methods'; add: string }
   | { step: 'repair-scopes'; from: string[]; to: string[] }
   | { step: 'repair-consent'; from: string; to: 'trusted' }
   | { step: 'make-room'; delete: string[]; why: string }
@@ -35,6 +41,8 @@ export type PlanResult = 'created' | 'rotated' | 'repaired' | 'unchanged';
 export interface Repairs {
   /** The full grant-type list to store (the client's own plus client_credentials). */
   grantTypes: string[] | null;
+  /** The full auth-method list to store (the client's own plus client_secret). */
+  authMethods: string[] | null;
   scopes: string[] | null;
   consent: boolean;
 }
@@ -55,6 +63,8 @@ export interface RotationPlan {
   talendMayHold: ClientSecretMeta[] | 'any';
   /** Another run's live lease on the client, if any. */
   foreignLease: Lease | null;
+  /** A lease that expires implausibly far in the future: ignored, and worth a warning. */
+  ignoredLease: Lease | null;
 }
 
 export class PlanError extends Error {
@@ -69,7 +79,7 @@ export class PlanError extends Error {
 
 export function planRotation(config: Config, observed: ObservedState, now: number, runId: string): RotationPlan {
   const { client } = observed;
-  const foreignLease = liveForeignLease(observed.record, now, runId);
+  const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
   // A record started on a client whose holder nobody knew says nothing about what Talend holds.
   const record = observed.record?.unknownHolder ? null : observed.record;
 
@@ -85,13 +95,14 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
       result: 'created',
       steps,
       createClient: true,
-      repairs: { grantTypes: null, scopes: null, consent: false },
+      repairs: { grantTypes: null, authMethods: null, scopes: null, consent: false },
       newSecretReason: 'the OAuth client is new',
       makeRoom: [],
       retire: [],
       check: config.talendCheckTaskId ? 'after-delivery' : 'none',
       talendMayHold: [],
       foreignLease,
+      ignoredLease,
     };
   }
 
@@ -104,20 +115,24 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     );
   }
 
+  // `rotate` only says when to make a new secret; taking the client from another Talend target is
+  // a separate decision (`retarget`), because that target loses its secret.
   const target = observed.record?.talendTarget;
-  if (target && target !== config.talendQlikAuthUrl && config.rotate !== 'always') {
+  const moved = Boolean(target) && target !== config.talendQlikAuthUrl;
+  if (moved && !config.retarget) {
     throw new PlanError(
       `This OAuth client's record says its secret is delivered to another Talend target (${target}). ` +
         "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
-        "(or 'client-id'). If TMC really moved, run once with 'rotate: always' to deliver a new secret to the new target.",
+        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.",
       'talend-target',
     );
   }
   const repairs = planRepairs(config, client, observed.record);
   const talendMayHold = secretsTalendMayHold(client.secrets, record);
-  const newSecretReason = newSecretDue(config, client, record, now);
+  const newSecretReason = moved ? "the Talend target moved to this run's target ('retarget' is true)" : newSecretDue(config, client, record, now);
   const steps: PlanStep[] = [];
   if (repairs.grantTypes) steps.push({ step: 'repair-grant-types', add: REQUIRED_GRANT_TYPE });
+  if (repairs.authMethods) steps.push({ step: 'repair-auth-methods', add: REQUIRED_AUTH_METHOD });
   if (repairs.scopes) steps.push({ step: 'repair-scopes', from: sortedSet(client.allowedScopes), to: repairs.scopes });
   if (repairs.consent) steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown', to: 'trusted' });
 
@@ -155,7 +170,12 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   }
 
   const changes =
-    repairs.grantTypes !== null || repairs.scopes !== null || repairs.consent || retire.length > 0 || check !== 'none';
+    repairs.grantTypes !== null ||
+    repairs.authMethods !== null ||
+    repairs.scopes !== null ||
+    repairs.consent ||
+    retire.length > 0 ||
+    check !== 'none';
   return {
     result: newSecretReason !== null ? 'rotated' : changes ? 'repaired' : 'unchanged',
     steps,
@@ -167,6 +187,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     check,
     talendMayHold,
     foreignLease,
+    ignoredLease,
   };
 }
 
@@ -174,6 +195,9 @@ function planRepairs(config: Config, client: OAuthClient, record: RotationRecord
   const grantTypes = client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)
     ? null
     : [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE];
+  // Not shown (the field is optional) is not drift: only a list without client_secret is.
+  const methods = client.allowedAuthMethods;
+  const authMethods = methods === undefined || methods.includes(REQUIRED_AUTH_METHOD) ? null : [...methods, REQUIRED_AUTH_METHOD];
   const current = sortedSet(client.allowedScopes);
   let scopes: string[] | null = null;
   if (!sameSet(current, config.scopes)) {
@@ -183,7 +207,7 @@ function planRepairs(config: Config, client: OAuthClient, record: RotationRecord
     const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
     if (!keptByQlik) scopes = config.scopes;
   }
-  return { grantTypes, scopes, consent: client.consentMethod !== 'trusted' };
+  return { grantTypes, authMethods, scopes, consent: client.consentMethod !== 'trusted' };
 }
 
 /** Protocol step 2: when a new secret is due, and why. */
@@ -223,8 +247,12 @@ function planMakeRoom(
   if (excess <= 0) return [];
   const byAge = oldestFirst(secrets);
   const unheld = mayHold === 'any' ? [] : withoutHintsOf(byAge.filter((s) => !mayHold.includes(s)), mayHold);
-  if (unheld.length >= excess) return unheld.slice(0, excess);
-  if (mayHold === 'any' && config.reclaimUnrecordedSecrets) return byAge.slice(0, excess);
+  const freed = deletableByHint(unheld.slice(0, excess), secrets);
+  if (freed.length >= excess) return freed;
+  if (mayHold === 'any' && config.reclaimUnrecordedSecrets) {
+    const reclaimed = deletableByHint(byAge.slice(0, excess), secrets);
+    if (reclaimed.length >= excess) return reclaimed;
+  }
   const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
   const advice =
     mayHold === 'any'
@@ -253,12 +281,22 @@ export function secretsToRetire(
   const isNewer = (s: SecretRef) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt;
   const others = secrets.filter((s) => !sameSecret(s, delivered));
   const candidates = oldestFirst(withoutHintsOf(opts.retireNewer ? others : others.filter((s) => !isNewer(s)), [delivered]));
-  return candidates.slice(0, Math.max(0, candidates.length - keepPrevious));
+  return deletableByHint(candidates.slice(0, Math.max(0, candidates.length - keepPrevious)), secrets);
 }
 
 /** Drops secrets whose hint is also the hint of a protected one. */
 function withoutHintsOf<T extends SecretRef>(secrets: T[], protectedOnes: SecretRef[]): T[] {
   return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
+}
+
+/**
+ * Qlik deletes by hint, and a hint may repeat: a DELETE may hit any secret with that hint. Of
+ * `toDelete`, keeps only those whose hint no secret outside `toDelete` carries. The others are left
+ * for a later run (a repeated hint usually goes away as secrets are retired).
+ */
+export function deletableByHint<T extends SecretRef>(toDelete: T[], all: SecretRef[]): T[] {
+  const staying = all.filter((s) => !toDelete.includes(s as T));
+  return toDelete.filter((d) => !staying.some((s) => s.hint === d.hint));
 }
 
 export function findSecret(secrets: ClientSecretMeta[], ref: SecretRef | null): ClientSecretMeta | undefined {
@@ -267,17 +305,35 @@ export function findSecret(secrets: ClientSecretMeta[], ref: SecretRef | null): 
 
 export function nextRotationDue(secret: SecretRef | undefined, maxSecretAgeDays: number): string | undefined {
   const at = secret ? timeOf(secret) : null;
-  return at === null ? undefined : new Date(at + maxSecretAgeDays * DAY_MS).toISOString();
+  return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
 }
 
+/** A time as ISO text, or undefined when it is outside what a Date can hold (never throws). */
+export function isoTime(ms: number): string | undefined {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** A secret's creation time as the action itself formats it, or undefined when unusable. */
+export function createdAtLabel(secret: SecretRef | undefined): string | undefined {
+  const at = secret ? timeOf(secret) : null;
+  return at === null ? undefined : isoTime(at);
+}
+
+/**
+ * Age in days, or null when unknown: no creation time, or one in the future beyond clock skew (a
+ * server that says so is wrong, and `rotate: auto` must not read "never due" into it).
+ */
 export function secretAgeDays(secret: SecretRef, now: number): number | null {
   const at = timeOf(secret);
-  return at === null ? null : (now - at) / DAY_MS;
+  if (at === null || at > now + CLOCK_SKEW_MS) return null;
+  return Math.max(0, now - at) / DAY_MS;
 }
 
 export function describeAge(secret: SecretRef, now: number): string {
   const age = secretAgeDays(secret, now);
-  return age === null ? 'age unknown' : `${formatDays(age)} days old`;
+  if (age !== null) return `${formatDays(age)} days old`;
+  return timeOf(secret) === null ? 'age unknown' : 'created in the future (age unknown)';
 }
 
 function formatDays(days: number): string {
@@ -287,7 +343,7 @@ function formatDays(days: number): string {
 function timeOf(secret: SecretRef): number | null {
   if (!secret.createdAt) return null;
   const t = Date.parse(secret.createdAt);
-  return Number.isNaN(t) ? null : t;
+  return Number.isFinite(t) ? t : null;
 }
 
 /** Oldest first; a secret without a creation time counts as the oldest. */
@@ -296,11 +352,18 @@ function oldestFirst<T extends SecretRef>(secrets: T[]): T[] {
   return [...secrets].sort((a, b) => key(a) - key(b));
 }
 
-function liveForeignLease(record: RotationRecord | null, now: number, runId: string): Lease | null {
+/**
+ * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
+ * run from now (plus clock skew); one that claims more was not written by a run of this action
+ * and would block every run for its whole length: it is ignored.
+ */
+function foreignLeaseOf(record: RotationRecord | null, now: number, runId: string): { live: Lease | null; ignored: Lease | null } {
   const lease = record?.lease;
-  if (!lease || lease.holder === runId) return null;
+  if (!lease || lease.holder === runId) return { live: null, ignored: null };
   const expires = Date.parse(lease.expiresAt);
-  return Number.isNaN(expires) || expires <= now ? null : lease;
+  if (Number.isNaN(expires) || expires <= now) return { live: null, ignored: null };
+  if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS) return { live: null, ignored: lease };
+  return { live: lease, ignored: null };
 }
 
 export function sortedSet(values: string[]): string[] {

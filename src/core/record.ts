@@ -59,7 +59,11 @@ export const EMPTY_RECORD: RotationRecord = {
   talendTarget: null,
 };
 
-export type RecordState = 'absent' | 'unreadable' | 'ok';
+/**
+ * `unreadable`: a block is there but cannot be read (it is kept verbatim as the user's text);
+ * `duplicate`: more than one readable block, so which one is the record is unknown.
+ */
+export type RecordState = 'absent' | 'unreadable' | 'ok' | 'duplicate';
 
 export interface ParsedDescription {
   /** The description without the record block. */
@@ -95,28 +99,50 @@ const recordSchema = lazy(() => {
   });
 });
 
+/**
+ * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
+ * whole lines, so the same words inside the user's text are just text. Nothing the user wrote is
+ * ever lost: a block that cannot be read (no END line, bad JSON, another version) stays in the
+ * user's text verbatim, and the next write adds a fresh block after it.
+ */
 export function parseDescription(description: string | undefined): ParsedDescription {
   const text = description ?? '';
-  const start = text.indexOf(BEGIN);
-  if (start < 0) return { userText: text, record: null, state: 'absent' };
-  const end = text.indexOf(END, start + BEGIN.length);
-  if (end < 0) {
-    // Someone cut the block's end: where the record stopped is unknown, so only the begin marker
-    // goes, and everything after it stays as the user's text (the contract keeps that text).
-    return { userText: joinUserText(text.slice(0, start), text.slice(start + BEGIN.length)), record: null, state: 'unreadable' };
-  }
-  const userText = joinUserText(text.slice(0, start), text.slice(end + END.length));
-  const body = text.slice(start + BEGIN.length, end).trim();
+  // Lines with their own line ends, so text outside a readable block is kept byte for byte.
+  const lines = text.split(/(?<=\n)/);
+  const marker = (line: string) => line.replace(/\r?\n$/, '').trim();
+  const blocks: { from: number; to: number; record: RotationRecord }[] = [];
+  let sawMarker = false;
+  let open = -1;
+  lines.forEach((line, i) => {
+    const m = marker(line);
+    if (m === BEGIN) {
+      // A BEGIN while another block is open orphans the first one: it stays text.
+      sawMarker = true;
+      open = i;
+    } else if (m === END && open >= 0) {
+      const record = parseRecordBody(lines.slice(open + 1, i).join(''));
+      if (record) blocks.push({ from: open, to: i, record });
+      open = -1;
+    }
+  });
+  if (blocks.length === 0) return { userText: text, record: null, state: sawMarker ? 'unreadable' : 'absent' };
+  if (blocks.length > 1) return { userText: text, record: null, state: 'duplicate' };
+  const [block] = blocks as [(typeof blocks)[number]];
+  const userText = joinUserText(lines.slice(0, block.from).join(''), lines.slice(block.to + 1).join(''));
+  return { userText, record: block.record, state: 'ok' };
+}
+
+function parseRecordBody(body: string): RotationRecord | null {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = JSON.parse(body.trim());
   } catch {
-    return { userText, record: null, state: 'unreadable' };
+    return null;
   }
   const parsed = z.safeParse(recordSchema(), json);
-  if (!parsed.success) return { userText, record: null, state: 'unreadable' };
+  if (!parsed.success) return null;
   const { v: _version, ...record } = parsed.data;
-  return { userText, record, state: 'ok' };
+  return record;
 }
 
 /** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */

@@ -69,8 +69,8 @@ export class ApiError extends Error {
 
 /** Besides the deadline, no request is sent more often than this. */
 export const MAX_ATTEMPTS = 8;
-/** A larger body is not read (the action's answers are a few KB). */
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** A larger body is not read unless the request allows more (the action's answers are a few KB). */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const GATEWAY_STATUSES = new Set([502, 503, 504]);
 const CODE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_ISSUE_PATHS = 5;
@@ -179,7 +179,7 @@ export class ApiClient {
         throw this.error(spec, 'deadline', 0, what);
       }
       const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
-      const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs);
+      const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       const verdict: { response: ApiResponse<T> } | Setback = this.judge(spec, answer, attempt, logPath, mayHaveActed);
       if ('response' in verdict) return verdict.response;
       const setback: Setback = verdict;
@@ -202,7 +202,12 @@ export class ApiClient {
         return this.error(spec, 'status', attempt, what, extra);
       };
       if (attempt >= (spec.maxAttempts ?? MAX_ATTEMPTS)) throw giveUp('no more attempts allowed');
-      const waitMs = setback.serverWaitMs ?? this.backoffMs(attempt);
+      // A server's wait is honoured, but never below half the action's own backoff ceiling:
+      // `Retry-After: 0` must not turn the until-the-deadline PUT into a tight loop.
+      const waitMs =
+        setback.serverWaitMs === undefined
+          ? this.backoffMs(attempt)
+          : Math.max(setback.serverWaitMs, Math.floor(this.backoffCeilingMs(attempt) / 2));
       // Never sleep into the deadline: the wait plus the smallest useful request must fit.
       if (waitMs + this.budget.minRequestMs > this.budget.remainingMs(until)) {
         throw giveUp(
@@ -326,9 +331,12 @@ export class ApiClient {
 
   /** Full jitter: uniform in [0, min(cap, base · 2^(attempt−1))). */
   private backoffMs(attempt: number): number {
+    return Math.floor(this.random() * this.backoffCeilingMs(attempt));
+  }
+
+  private backoffCeilingMs(attempt: number): number {
     const { backoffBaseMs, backoffCapMs } = this.budget;
-    const ceiling = Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
-    return Math.floor(this.random() * ceiling);
+    return Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
   }
 
   private success<T>(spec: RequestSpec<T>, answer: RawAnswer, attempts: number): ApiResponse<T> {
@@ -369,6 +377,7 @@ export class ApiClient {
     payload: string | null,
     headers: Record<string, string>,
     timeoutMs: number,
+    maxBodyBytes: number,
   ): Promise<RawAnswer | NoAnswer> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
@@ -383,7 +392,7 @@ export class ApiClient {
         response.message.destroy();
         throw new AttemptTimeout();
       }
-      const text = await readBody(response.message, controller.signal);
+      const text = await readBody(response.message, controller.signal, maxBodyBytes);
       return {
         status: response.message.statusCode ?? 0,
         headers: flattenHeaders(response.message.headers),
@@ -441,7 +450,7 @@ function flattenHeaders(headers: IncomingMessage['headers']): Record<string, str
  * mid-body it never settles. This reads the same stream and also ends on errors, cut-offs, the
  * attempt's abort and a size limit.
  */
-function readBody(message: IncomingMessage, signal: AbortSignal): Promise<string> {
+function readBody(message: IncomingMessage, signal: AbortSignal, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -461,7 +470,7 @@ function readBody(message: IncomingMessage, signal: AbortSignal): Promise<string
     signal.addEventListener('abort', onAbort, { once: true });
     message.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) finish(new BodyTooLarge());
+      if (size > maxBytes) finish(new BodyTooLarge());
       else chunks.push(chunk);
     });
     message.on('end', () => finish(undefined));
@@ -474,9 +483,7 @@ function readBody(message: IncomingMessage, signal: AbortSignal): Promise<string
 function describeNetworkError(error: unknown, timeoutMs: number): string {
   const timeout = `timeout after ${formatSeconds(timeoutMs)}`;
   if (error instanceof AttemptTimeout) return timeout;
-  if (error instanceof BodyTooLarge) {
-    return `answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`;
-  }
+  if (error instanceof BodyTooLarge) return 'answer larger than this request allows, not read';
   if (error instanceof BodyCutOff) return 'connection closed before the answer was complete';
   const e = error as { code?: unknown; message?: unknown; name?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;

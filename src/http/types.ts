@@ -34,6 +34,11 @@ export interface RequestSpec<T = unknown> {
    * error: the contract retries every 5xx of the Talend PUT until a definite answer or the deadline.
    */
   retryStatuses?: number[];
+  /**
+   * The largest answer (success or error) read, in bytes; a larger one is cut off like a timeout.
+   * Each endpoint sets what fits it; default 1 MiB.
+   */
+  maxBodyBytes?: number;
   /** More attempts than the default cap: the Talend PUT is retried until the deadline (contract step 6). */
   maxAttempts?: number;
   /**

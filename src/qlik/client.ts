@@ -6,28 +6,39 @@
 import * as z from 'zod/mini';
 import type { ApiClient } from '../http/api-client.js';
 import { lazy } from '../lazy.js';
-import { registerSecret } from '../secrets.js';
-import type { ClientSecretMeta, ConsentMethod, OAuthClient } from './model.js';
+import { MIN_SECRET_LENGTH, registerSecret } from '../secrets.js';
+import { isUsableSegment } from '../untrusted-text.js';
+import { type ClientSecretMeta, type ConsentMethod, type OAuthClient, isValidHint } from './model.js';
 
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
 
-/**
- * Qlik documents hints as at most 5 characters. Allow some slack, but only URL-safe characters:
- * a hint goes into a DELETE path and, unmasked by design, into logs and the summary.
- */
-const hint = () => z.string().check(z.regex(/^[A-Za-z0-9._~-]{1,16}$/));
-const nonEmpty = () => z.string().check(z.minLength(1));
+/** Qlik's IDs are 32 characters; an ID becomes a path segment and is printed (masked). */
+const MAX_ID_LENGTH = 256;
+/** Qlik's secrets are 64 characters; a short one could not be masked safely (secrets.ts). */
+const MAX_SECRET_LENGTH = 4096;
+
+// Answer sizes that fit each endpoint: a page of 100 clients with full descriptions is about 1 MB.
+const LIST_PAGE_MAX_BYTES = 4 * 1024 * 1024;
+const CLIENT_MAX_BYTES = 256 * 1024;
+const SMALL_ANSWER_MAX_BYTES = 64 * 1024;
+
+/** Any short printable text, not `.` or `..` (model.ts): the hint goes into a DELETE path and logs. */
+const hint = () => z.string().check(z.refine(isValidHint));
+const id = () => z.string().check(z.refine((v) => isUsableSegment(v, MAX_ID_LENGTH)));
+const secretValue = () => z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(MAX_SECRET_LENGTH));
+/** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
 const clientSchema = lazy(() =>
   z.looseObject({
-    clientId: nonEmpty(),
+    clientId: id(),
     clientName: z.string(),
     appType: z.string(),
     description: z.nullish(z.string()),
     allowedScopes: z.nullish(z.array(z.string())),
     allowedGrantTypes: z.nullish(z.array(z.string())),
-    clientSecrets: z.nullish(z.array(z.looseObject({ hint: hint(), createdAt: z.optional(z.string()) }))),
-    connectionConfig: z.nullish(z.looseObject({ consentMethod: z.optional(z.string()) })),
-    createdAt: z.optional(z.string()),
+    allowedAuthMethods: z.nullish(z.array(z.string())),
+    clientSecrets: z.nullish(z.array(z.looseObject({ hint: hint(), createdAt: z.nullish(z.string()) }))),
+    connectionConfig: z.nullish(z.looseObject({ consentMethod: z.nullish(z.string()) })),
+    createdAt: z.nullish(z.string()),
   }),
 );
 type WireClient = z.infer<ReturnType<typeof clientSchema>>;
@@ -40,17 +51,20 @@ const listSchema = lazy(() =>
 );
 const createdClientSchema = lazy(() =>
   z.extend(clientSchema(), {
-    clientSecret: nonEmpty(),
-    // Seen in real answers, not in Qlik's spec: used when present, never required.
-    clientSecretHint: z.optional(z.string()),
+    clientSecret: secretValue(),
+    // Seen in real answers, not in Qlik's spec: used when present and valid, never required.
+    clientSecretHint: z.nullish(z.unknown()),
   }),
 );
-const patchAnswerSchema = lazy(() => z.looseObject({ clientSecret: z.optional(z.string()) }));
-const consentSchema = lazy(() => z.looseObject({ consentMethod: z.optional(z.string()) }));
+const patchAnswerSchema = lazy(() => z.looseObject({ clientSecret: z.optional(secretValue()) }));
+const consentSchema = lazy(() => z.looseObject({ consentMethod: z.nullish(z.string()) }));
 const newSecretSchema = lazy(() =>
-  z.looseObject({ clientSecret: nonEmpty(), hint: hint(), createdAt: z.optional(z.string()) }),
+  z.looseObject({ clientSecret: secretValue(), hint: hint(), createdAt: z.nullish(z.string()) }),
 );
-const tokenSchema = lazy(() => z.looseObject({ access_token: nonEmpty() }));
+const tokenSchema = lazy(() => z.looseObject({ access_token: secretValue() }));
+
+/** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
+const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
 
 /** A bounded walk: a misbehaving server cannot make the listing spin forever. */
 const MAX_PAGES = 1000;
@@ -72,12 +86,28 @@ export interface NewSecret extends ClientSecretMeta {
   secret: string;
 }
 
-export type JsonPatchOp = { op: 'replace' | 'add'; path: string; value: string | string[] };
+/**
+ * JSON Patch ops the action sends. `add` on an object member sets it whether or not it exists
+ * (RFC 6902 §4.1), while `replace` needs it to exist (§4.3): a client made in Qlik's UI may have
+ * no description at all. Either op stores the same state however often it is sent.
+ */
+export type JsonPatchOp = { op: 'add'; path: string; value: string | string[] };
+
+/** A client as the name lookup lists it: enough to choose one before reading it in full. */
+export interface ListedClient {
+  clientId: string;
+  clientName: string;
+  createdAt: string | undefined;
+  /** The list item, completed by `completeListed` for the one client the run uses. */
+  readonly item: unknown;
+}
 
 export class QlikApi {
   constructor(
     private readonly http: ApiClient,
     private readonly tenantUrl: string,
+    /** Notes for the log (already plain text, no server text unescaped). */
+    private readonly note: (line: string) => void = () => undefined,
   ) {}
 
   /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
@@ -93,19 +123,30 @@ export class QlikApi {
       repeat: 'repeatable',
       accept: [404],
       schema: clientSchema,
+      maxBodyBytes: CLIENT_MAX_BYTES,
       doing: 'reading the OAuth client',
     });
-    return res.status === 404 || !res.body ? null : res.body;
+    if (res.status === 404 || !res.body) return null;
+    // Changing or deleting by ID trusts that the answer is about that ID.
+    if (res.body.clientId !== clientId) {
+      throw new Error('Qlik: reading the OAuth client: the answer is about another client ID than the one asked for.');
+    }
+    return res.body;
   }
 
-  /** Every client whose name is exactly `name` (case-sensitive), following cursor pagination. */
-  async findClientsByName(name: string): Promise<OAuthClient[]> {
-    const first = new URL('/api/v1/oauth-clients', this.tenantUrl);
-    first.searchParams.set('filter', `clientName eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
-    first.searchParams.set('limit', '100');
-    const matches: WireClient[] = [];
+  /**
+   * Every client whose name is exactly `name` (case-sensitive, compared after Unicode NFC, as Qlik
+   * may store names normalised), following cursor pagination. Nothing is read in full here: with
+   * several matches the caller stops before sending a request per match.
+   */
+  async findClientsByName(name: string): Promise<ListedClient[]> {
+    const filter = `clientName eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    // encodeURIComponent, not URLSearchParams: Qlik reads a space as %20, and `+` literally.
+    const first = `${new URL('/api/v1/oauth-clients', this.tenantUrl).toString()}?filter=${encodeURIComponent(filter)}&limit=100`;
+    const wanted = name.normalize('NFC');
+    const matches: ListedClient[] = [];
     const seen = new Set<string>();
-    let url: string | undefined = first.toString();
+    let url: string | undefined = first;
     for (let page = 0; url !== undefined; page++) {
       if (page >= MAX_PAGES || seen.has(url)) {
         throw new Error(`Qlik: listing OAuth clients did not end after ${page} pages; the server's page links repeat.`);
@@ -116,14 +157,23 @@ export class QlikApi {
         url,
         repeat: 'repeatable',
         schema: listSchema,
+        maxBodyBytes: LIST_PAGE_MAX_BYTES,
         doing: 'looking up the OAuth client by name',
       });
       // The server filter may be looser than an exact, case-sensitive match: check again here.
-      matches.push(...(res.body?.data ?? []).filter((c) => c.clientName === name));
+      for (const c of res.body?.data ?? []) {
+        if (c.clientName.normalize('NFC') !== wanted) continue;
+        matches.push({ clientId: c.clientId, clientName: c.clientName, createdAt: c.createdAt ?? undefined, item: c });
+      }
       const next = res.body?.links?.next?.href;
       url = next ? new URL(next, this.tenantUrl).toString() : undefined;
     }
-    return Promise.all(matches.map((c) => this.complete(c, 'list')));
+    return matches;
+  }
+
+  /** The one listed client the run uses, read in full where the list item leaves things out. */
+  async completeListed(listed: ListedClient): Promise<OAuthClient> {
+    return this.complete(listed.item as WireClient, 'list');
   }
 
   async createClient(req: CreateClientRequest): Promise<CreatedClient> {
@@ -141,12 +191,20 @@ export class QlikApi {
       },
       repeat: 'once',
       schema: createdClientSchema,
+      maxBodyBytes: CLIENT_MAX_BYTES,
       doing: 'creating the OAuth client',
     });
     const body = required(res.body, 'creating the OAuth client');
     registerSecret(body.clientSecret);
-    const client = toModel(body, body.connectionConfig?.consentMethod ?? 'trusted');
-    const hint = body.clientSecretHint ?? (client.secrets.length === 1 ? client.secrets[0]?.hint : undefined);
+    // Half of the credential pair: masked before any request path or debug line can name it.
+    registerSecret(body.clientId);
+    // Qlik's own example answer shows consent "required" although "trusted" was asked for: when
+    // the answer does not say, ask; the caller makes sure it is trusted before any delivery.
+    const consent = asConsent(body.connectionConfig?.consentMethod) ?? (await this.readConsent(body.clientId));
+    const client = toModel(body, consent, body.clientSecrets ?? []);
+    // Not in the spec, and text like any other: used only when it is a valid hint.
+    const given = typeof body.clientSecretHint === 'string' && isValidHint(body.clientSecretHint) ? body.clientSecretHint : undefined;
+    const hint = given ?? (client.secrets.length === 1 ? client.secrets[0]?.hint : undefined);
     const meta = hint ? (client.secrets.find((s) => s.hint === hint) ?? { hint, createdAt: undefined }) : undefined;
     return { client, secret: body.clientSecret, secretMeta: meta };
   }
@@ -163,9 +221,10 @@ export class QlikApi {
       method: 'PATCH',
       url: this.clientUrl(clientId),
       json: ops,
-      // Only `replace` ops are sent, so sending the same patch twice stores the same state.
+      // Only `add` ops on members are sent (JsonPatchOp), so sending the patch twice stores the same state.
       repeat: 'repeatable',
       schema: patchAnswerSchema,
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
       doing,
     });
     const generated = res.body?.clientSecret;
@@ -177,10 +236,26 @@ export class QlikApi {
     await this.http.request({
       method: 'PATCH',
       url: `${this.clientUrl(clientId)}/connection-configs/me`,
+      // The consent endpoint documents only `replace`; the member always exists there.
       json: [{ op: 'replace', path: '/consentMethod', value: 'trusted' }],
       repeat: 'repeatable',
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
       doing: "setting the OAuth client's consent method to trusted",
     });
+  }
+
+  /** The consent method from `connection-configs/me`, or undefined when Qlik does not say. */
+  async readConsent(clientId: string): Promise<ConsentMethod | undefined> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: `${this.clientUrl(clientId)}/connection-configs/me`,
+      repeat: 'repeatable',
+      accept: [404],
+      schema: consentSchema,
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
+      doing: "reading the OAuth client's consent method",
+    });
+    return asConsent(res.body?.consentMethod);
   }
 
   async createSecret(clientId: string): Promise<NewSecret> {
@@ -189,11 +264,12 @@ export class QlikApi {
       url: `${this.clientUrl(clientId)}/client-secrets`,
       repeat: 'once',
       schema: newSecretSchema,
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
       doing: 'creating a new client secret',
     });
     const body = required(res.body, 'creating a new client secret');
     registerSecret(body.clientSecret);
-    return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt };
+    return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt ?? undefined };
   }
 
   /**
@@ -207,6 +283,7 @@ export class QlikApi {
       headers: { 'qlik-confirm-delete': clientId },
       repeat: 'repeatable',
       until: 'final',
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
       doing: 'deleting the OAuth client this run created in a race',
     });
   }
@@ -216,9 +293,10 @@ export class QlikApi {
     const res = await this.http.request({
       until,
       method: 'DELETE',
-      url: `${this.clientUrl(clientId)}/client-secrets/${encodeURIComponent(hint)}`,
+      url: `${this.clientUrl(clientId)}/client-secrets/${pathSegment(hint, isValidHint)}`,
       repeat: 'repeatable',
       accept: [404],
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
       doing: `deleting the client secret with hint ${hint}`,
     });
     return res.status === 404 ? 'gone' : 'deleted';
@@ -226,9 +304,14 @@ export class QlikApi {
 
   /**
    * Exchanges the client credentials at `/oauth/token`: the proof that Qlik accepts the secret. The
-   * API key is not sent here; the access token is masked and thrown away.
+   * API key is not sent here. The access token acts as a tenant admin for hours, so it is masked,
+   * and its revocation starts at once; `revoked` settles true when Qlik confirmed it, never
+   * rejects (a failed revocation does not fail the run), and may overlap the caller's next request.
    */
-  async exchangeToken(clientId: string, secret: string): Promise<{ accepted: true } | { accepted: false; status: number }> {
+  async exchangeToken(
+    clientId: string,
+    secret: string,
+  ): Promise<{ accepted: true; revoked: Promise<boolean> } | { accepted: false; status: number }> {
     const res = await this.http.request({
       method: 'POST',
       url: new URL('/oauth/token', this.tenantUrl).toString(),
@@ -238,47 +321,71 @@ export class QlikApi {
       repeat: 'repeatable',
       accept: [400, 401, 403],
       schema: tokenSchema,
+      maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
       doing: 'verifying the new secret at /oauth/token',
     });
     if (res.status >= 300 || !res.body) return { accepted: false, status: res.status };
     registerSecret(res.body.access_token);
-    return { accepted: true };
+    return { accepted: true, revoked: this.revokeToken(res.body.access_token) };
+  }
+
+  /** `POST /oauth/revoke` for an access token; true when Qlik confirmed it. Never throws. */
+  private async revokeToken(token: string): Promise<boolean> {
+    try {
+      const res = await this.http.request({
+        method: 'POST',
+        url: new URL('/oauth/revoke', this.tenantUrl).toString(),
+        json: { token, token_type_hint: 'access_token' },
+        auth: false,
+        // Revoking twice leaves the same state.
+        repeat: 'repeatable',
+        maxAttempts: 3,
+        maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
+        doing: 'revoking the verification token at /oauth/revoke',
+      });
+      return res.status < 300;
+    } catch {
+      return false;
+    }
   }
 
   private clientUrl(clientId: string): string {
-    return new URL(`/api/v1/oauth-clients/${encodeURIComponent(clientId)}`, this.tenantUrl).toString();
+    const segment = pathSegment(clientId, (v) => isUsableSegment(v, MAX_ID_LENGTH));
+    return new URL(`/api/v1/oauth-clients/${segment}`, this.tenantUrl).toString();
   }
 
   /**
-   * Fills in what the plain view leaves out: secrets from `GET {id}` (for a list item; a client
-   * already read by ID is not read again), consent from `connection-configs/me`.
+   * Fills in what a view leaves out: secrets from `GET {id}` (for a list item; a client already
+   * read by ID is not read again), consent from `connection-configs/me`.
    */
   private async complete(wire: WireClient, from: 'list' | 'get'): Promise<OAuthClient> {
     const full = wire.clientSecrets || from === 'get' ? wire : await this.readClient(wire.clientId);
     if (!full) throw new Error('Qlik: reading the OAuth client: it disappeared while the run read it.');
-    if (!full.clientSecrets) {
-      // Treating "not shown" as "no secrets" would rotate on every run and never retire.
-      throw new Error(
-        "Qlik: reading the OAuth client: the answer does not list the client's secrets. The API key must belong to a Tenant Admin, who sees the admin view.",
-      );
+    const shown = full as Record<string, unknown>;
+    if (!full.clientSecrets && !ADMIN_ONLY_FIELDS.some((f) => shown[f] !== undefined && shown[f] !== null)) {
+      // Qlik's spec leaves every one of these out when it has nothing to show, so this is most
+      // likely a client without secrets; with a key that is not a Tenant Admin's, the first change fails.
+      this.note("Qlik's answer lists no secrets for the OAuth client (and none of the admin-only fields): taken as no secrets. The API key must belong to a Tenant Admin.");
     }
-    let consent = full.connectionConfig?.consentMethod;
-    if (consent === undefined) {
-      const res = await this.http.request({
-        method: 'GET',
-        url: `${this.clientUrl(wire.clientId)}/connection-configs/me`,
-        repeat: 'repeatable',
-        accept: [404],
-        schema: consentSchema,
-        doing: "reading the OAuth client's consent method",
-      });
-      consent = res.body?.consentMethod;
-    }
-    return toModel(full, consent);
+    const consent = asConsent(full.connectionConfig?.consentMethod) ?? (await this.readConsent(wire.clientId));
+    return toModel(full, consent, full.clientSecrets ?? []);
   }
 }
 
-function toModel(wire: WireClient, consent: string | undefined): OAuthClient {
+/**
+ * One URL path segment built from a value that came from an answer (or an input): checked, then
+ * percent-encoded. `.` and `..` never reach a URL, where they would walk the path.
+ */
+export function pathSegment(value: string, valid: (v: string) => boolean): string {
+  if (!valid(value)) throw new Error('Qlik: refused to build a request path from an invalid ID or hint.');
+  return encodeURIComponent(value);
+}
+
+function asConsent(value: string | null | undefined): ConsentMethod | undefined {
+  return value === 'trusted' || value === 'required' ? value : undefined;
+}
+
+function toModel(wire: WireClient, consent: ConsentMethod | undefined, secrets: NonNullable<WireClient['clientSecrets']>): OAuthClient {
   return {
     clientId: wire.clientId,
     clientName: wire.clientName,
@@ -286,9 +393,10 @@ function toModel(wire: WireClient, consent: string | undefined): OAuthClient {
     description: wire.description ?? '',
     allowedScopes: wire.allowedScopes ?? [],
     allowedGrantTypes: wire.allowedGrantTypes ?? [],
-    consentMethod: consent === 'trusted' || consent === 'required' ? (consent as ConsentMethod) : undefined,
-    secrets: (wire.clientSecrets ?? []).map((s) => ({ hint: s.hint, createdAt: s.createdAt })),
-    createdAt: wire.createdAt,
+    allowedAuthMethods: wire.allowedAuthMethods ?? undefined,
+    consentMethod: consent,
+    secrets: secrets.map((s) => ({ hint: s.hint, createdAt: s.createdAt ?? undefined })),
+    createdAt: wire.createdAt ?? undefined,
   };
 }
 

@@ -4,14 +4,18 @@
  * API's task runs. Knows wire formats, nothing about rotation.
  */
 import * as z from 'zod/mini';
-import type { ApiClient } from '../http/api-client.js';
+import { ApiError, type ApiClient } from '../http/api-client.js';
 import { lazy } from '../lazy.js';
 import { redact } from '../secrets.js';
+import { isUsableSegment } from '../untrusted-text.js';
 
 export const TALEND_API_VERSION = '2021-03';
 
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
-const executionCreatedSchema = lazy(() => z.looseObject({ executionId: z.string().check(z.minLength(1)) }));
+// The ID goes into the polling path: `..` would walk it.
+const executionCreatedSchema = lazy(() =>
+  z.looseObject({ executionId: z.string().check(z.refine((v) => isUsableSegment(v, 256))) }),
+);
 const executionSchema = lazy(() =>
   z.looseObject({
     status: z.string().check(z.minLength(1)),
@@ -50,17 +54,30 @@ export class TalendApi {
   /**
    * A cheap documented read that proves the token is accepted before anything changes. 403 means
    * the token was accepted but lacks permission for this read, which still proves token and region.
+   * 404 proves nothing: most likely the API base (region or URL) or its path is wrong, and every
+   * later request would go to the same wrong place, so the run stops here.
    */
   async checkToken(): Promise<void> {
-    await this.http.request({
+    const doing = 'checking that Talend accepts the token';
+    const res = await this.http.request({
       method: 'GET',
       url: `${this.apiBase}/account/subscription`,
       repeat: 'repeatable',
-      // 403: accepted but not allowed this read; 404 "Subscription not found" is documented for
-      // accepted tokens too. Only 401 means Talend does not accept the token.
       accept: [403, 404],
-      doing: 'checking that Talend accepts the token',
+      maxBodyBytes: 256 * 1024,
+      doing,
     });
+    if (res.status === 404) {
+      throw new ApiError({
+        kind: 'status',
+        service: 'Talend',
+        doing,
+        status: 404,
+        attempts: res.attempts,
+        message:
+          "Talend: checking that Talend accepts the token failed: HTTP 404 at /account/subscription. The Talend API base is probably wrong: check 'talend-region' or 'talend-api-url' (and its path).",
+      });
+    }
   }
 
   /**
@@ -80,6 +97,7 @@ export class TalendApi {
       retryStatuses: [...range(500, 599), 408],
       // Until a definite answer or the deadline, however many attempts that takes.
       maxAttempts: Number.POSITIVE_INFINITY,
+      maxBodyBytes: 64 * 1024,
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
     if (res.status < 300) return { stored: true };
@@ -96,6 +114,7 @@ export class TalendApi {
       json: { executable: taskId },
       repeat: 'once',
       schema: executionCreatedSchema,
+      maxBodyBytes: 64 * 1024,
       doing: `starting a run of the Talend task ${taskId}`,
     });
     if (!res.body) throw new Error('Talend: starting the task run: the answer had no execution ID.');
@@ -108,6 +127,7 @@ export class TalendApi {
       url: `${this.apiBase}/processing/executions/${encodeURIComponent(executionId)}`,
       repeat: 'repeatable',
       schema: executionSchema,
+      maxBodyBytes: 256 * 1024,
       doing: 'reading the state of the Talend task run',
     });
     if (!res.body) throw new Error('Talend: reading the task run: the answer had no body.');
