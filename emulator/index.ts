@@ -69,6 +69,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     addSecret: (clientId, o) => state.addSecret(clientId, o),
     updateClient: (clientId, changes) => copy(state.updateClient(clientId, changes)),
     setTalendPair: (clientId, clientSecret) => state.setTalendPair(clientId, clientSecret),
+    pairWorks: (clientId, clientSecret) => state.pairWorks(clientId, clientSecret),
+    connectTalendTo: (other) => {
+      state.talendChecksPair = (clientId, clientSecret) => other.pairWorks(clientId, clientSecret);
+    },
     defineTask: (taskId, finalStatus) => {
       state.tasks.set(taskId, finalStatus);
     },

@@ -92,10 +92,11 @@ export function listClients(all: QlikClientState[], req: RouteRequest, tenant: T
   const items = sparse ? chunk.filter(matches) : chunk;
 
   const link = (cursorName?: 'next' | 'prev', offset?: number): { href: string } => {
-    const params = new URLSearchParams();
-    for (const [k, v] of q) if (k !== 'next' && k !== 'prev') params.append(k, v);
-    if (cursorName !== undefined && offset !== undefined) params.set(cursorName, encodeCursor({ o: offset }));
-    const qs = params.toString();
+    const params: [string, string][] = [];
+    for (const [k, v] of q) if (k !== 'next' && k !== 'prev') params.push([k, v]);
+    if (cursorName !== undefined && offset !== undefined) params.push([cursorName, encodeCursor({ o: offset })]);
+    // RFC 3986 encoding (%20 for a space), as Qlik's own links: URLSearchParams would write `+`.
+    const qs = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
     return { href: `${req.origin}/api/v1/oauth-clients${qs ? `?${qs}` : ''}` };
   };
 

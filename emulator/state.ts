@@ -235,6 +235,12 @@ export class EmulatorState {
     return { hint: s.hint, secret: s.secret, createdAt: s.createdAt };
   }
 
+  /**
+   * How TMC checks a pair it is given: against this emulator's Qlik, or (a second Talend account
+   * connected to the same tenant) against another emulator's.
+   */
+  talendChecksPair: (clientId: string, clientSecret: string) => boolean = (id, secret) => this.pairWorks(id, secret);
+
   /** Would Qlik's /oauth/token accept this pair for the client-credentials grant right now? */
   pairWorks(clientId: string, clientSecret: string): boolean {
     const client = this.clientsById.get(clientId);

@@ -41,7 +41,7 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
       if (req.method === 'PUT') return putQlikAuth(req);
       if (req.method === 'GET') {
         const pair = state.talendPair;
-        return { status: 200, body: { clientId: pair?.clientId ?? null, connected: pair ? state.pairWorks(pair.clientId, pair.clientSecret) : false } };
+        return { status: 200, body: { clientId: pair?.clientId ?? null, connected: pair ? state.talendChecksPair(pair.clientId, pair.clientSecret) : false } };
       }
       if (req.method === 'DELETE') {
         state.talendPair = null;
@@ -85,7 +85,7 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
     }
     state.recordIssued(clientSecret);
     // TMC's Connect checks the pair against the Qlik tenant; done in-process, so it is not logged.
-    if (!state.pairWorks(clientId, clientSecret)) {
+    if (!state.talendChecksPair(clientId, clientSecret)) {
       return error(req, 400, 'Qlik Cloud connection failed: invalid client credentials', 'The Qlik Cloud tenant refused the client credentials');
     }
     state.setTalendPair(clientId, clientSecret);
@@ -145,7 +145,7 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
     rec.finishedAt = state.nowIso();
     const pair = state.talendPair;
     // The smoke-test Job requests a Qlik token with the pair TMC holds.
-    if (defined === 'execution_successful' && !(pair && state.pairWorks(pair.clientId, pair.clientSecret))) {
+    if (defined === 'execution_successful' && !(pair && state.talendChecksPair(pair.clientId, pair.clientSecret))) {
       rec.finalStatus = 'execution_failed';
       rec.errorMessage = 'Qlik Cloud authentication failed: HTTP 401 invalid_client';
       return;

@@ -1,7 +1,11 @@
 /**
  * Journeys: the bundled action, run as the runner runs it, against the emulator of Qlik and Talend.
+ * Every journey runs twice: against the emulator as it was built (lenient) and in its strict mode,
+ * which answers only as Qlik's OpenAPI spec allows (fields left out when empty, `replace` on a
+ * missing member refused, hints like `a+b/c`, the requested consent ignored at creation, `+` in a
+ * query taken literally).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { parseDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
@@ -12,10 +16,12 @@ const runs: ActionRun[] = [];
 /** The emulated Qlik's clock runs this far behind, so a secret can be created "days ago". */
 let clockOffsetMs = 0;
 const DAY = 86_400_000;
+/** The emulator mode of the describe block running now (blocks of this file run one after another). */
+let strict = false;
 
 beforeEach(async () => {
   clockOffsetMs = 0;
-  emu = await startEmulator({ now: () => Date.now() - clockOffsetMs });
+  emu = await startEmulator({ strict, now: () => Date.now() - clockOffsetMs });
   runs.length = 0;
 });
 afterEach(async () => {
@@ -46,7 +52,14 @@ function expectNothingStranded(clientId: string) {
   if (pair) expect(c.clientSecrets.map((s) => s.secret)).toContain(pair.clientSecret);
 }
 
-describe('journeys', () => {
+describe.each([
+  { mode: 'lenient', strictMode: false },
+  { mode: 'strict', strictMode: true },
+])('journeys against a $mode Qlik', ({ strictMode }) => {
+  beforeAll(() => {
+    strict = strictMode;
+  });
+
   it('fresh tenant → created; immediate rerun → unchanged with no changing request (I3)', async () => {
     const first = await act();
     expect(first.code).toBe(0);
@@ -283,7 +296,7 @@ describe('journeys', () => {
   it('finds the target among 2,500 clients on the last page', async () => {
     // Sparse listing: filtered pages are cut from the whole list, so the target really is on the last page.
     await emu.close();
-    emu = await startEmulator({ sparsePages: true });
+    emu = await startEmulator({ sparsePages: true, strict });
     emu.seedManyClients(2500, 'Other client');
     const target = emu.seedClient({ description: '' });
     emu.setTalendPair(target.clientId, target.clientSecrets[0]!.secret);
@@ -327,5 +340,75 @@ describe('journeys', () => {
     expect(run.summary).toMatch(/<td>Talend delivery<\/td><td>refused<\/td>/);
     expect(run.summary).toMatch(/<h3>What failed and what to do<\/h3>[\s\S]*Talend refused the new secret[\s\S]*Next run: Talend still holds its previous secret/);
     expectNothingStranded(only(emu.clients()).clientId);
+  });
+
+  it('two Talend accounts on one client: B is refused with rotate auto and always; retarget moves it, A loses its secret only then (I1)', async () => {
+    // Account B is another Talend tenant: its own API, token and TMC setting (a second emulator).
+    const talendB = await startEmulator({ strict });
+    talendB.connectTalendTo(emu);
+    try {
+      const asB = (extra: Record<string, string>) =>
+        act({ 'talend-token': talendB.talendToken, 'talend-api-url': talendB.talendUrl, 'talend-qlik-auth-url': talendB.talendQlikAuthUrl, ...extra });
+      expect((await act()).outputs.result).toBe('created');
+      const c = only(emu.clients());
+      const aSecret = emu.talendPair()!.clientSecret;
+      const aStillExists = () => emu.client(c.clientId)!.clientSecrets.some((s) => s.secret === aSecret);
+      for (const rotate of ['auto', 'always']) {
+        const mark = emu.log.length;
+        const b = await asB({ rotate });
+        expect(b.code, `rotate: ${rotate}`).not.toBe(0);
+        expect(b.stdout).toMatch(/another Talend target.*retarget: true/);
+        expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+        expect(talendB.talendPair()).toBeNull();
+        expect(aStillExists(), `A's secret after B with rotate: ${rotate}`).toBe(true);
+      }
+      const moved = await asB({ retarget: 'true' });
+      expect(moved.code, moved.stdout).toBe(0);
+      expect(moved.outputs.result).toBe('rotated');
+      expect(talendB.talendPair()?.clientSecret).toBe(moved.outputs['client-secret']);
+      expect(aStillExists()).toBe(false);
+      expect(parseDescription(emu.client(c.clientId)!.description).record?.talendTarget).toBe(talendB.talendQlikAuthUrl);
+      // Now A is the other account: refused, whatever rotate says; B's secret stays.
+      const a = await act({ rotate: 'always' });
+      expect(a.code).not.toBe(0);
+      expect(emu.client(c.clientId)!.clientSecrets.map((s) => s.secret)).toContain(talendB.talendPair()!.clientSecret);
+      expect((await asB({})).outputs.result).toBe('unchanged');
+      expect(talendB.violations).toEqual([]);
+    } finally {
+      await talendB.close();
+    }
+  });
+
+  it('revokes the verification token once it proved the secret', async () => {
+    await act();
+    await act({ rotate: 'always' });
+    const tokens = emu.log.filter((r) => r.path === '/oauth/token').length;
+    expect(tokens).toBe(2);
+    expect(emu.log.filter((r) => r.path === '/oauth/revoke' && r.status === 200)).toHaveLength(2);
+    expect(emu.liveAccessTokens()).toBe(0);
+  });
+
+  it('repairs allowedAuthMethods without client_secret and deletes the secret Qlik generates for it', async () => {
+    await act();
+    const c = only(emu.clients());
+    emu.updateClient(c.clientId, { allowedAuthMethods: ['private_key_jwt'] });
+    const run = await act();
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe('repaired');
+    const after = only(emu.clients());
+    expect(after.allowedAuthMethods).toEqual(['private_key_jwt', 'client_secret']);
+    // The 202 answer's secret took a slot and nobody holds it: deleted at once (I2).
+    expect(after.clientSecrets).toHaveLength(1);
+    expect(emu.talendPair()?.clientSecret).toBe(after.clientSecrets[0]!.secret);
+    expect((await act()).outputs.result).toBe('unchanged');
+  });
+
+  it('a Talend preflight answered 404 stops the run before anything changes', async () => {
+    const run = await act({ 'talend-api-url': `${emu.talendUrl}/wrong-base`, 'talend-qlik-auth-url': emu.talendQlikAuthUrl });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.result).toBe('failed');
+    expect(run.stdout).toMatch(/HTTP 404 at \/account\/subscription.*talend-api-url/);
+    expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+    expect(emu.clients()).toEqual([]);
   });
 });
