@@ -77,6 +77,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       state.tasks.set(taskId, finalStatus);
     },
     setDroppedScopes: (scopes) => state.setDroppedScopes(scopes),
+    queueHints: (hints) => {
+      state.queuedHints.push(...hints);
+    },
 
     fault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),

@@ -68,6 +68,8 @@ export class EmulatorState {
   /** Client secret values only (created by Qlik or handed to TMC), for leak checks. */
   readonly clientSecretValues = new Set<string>();
   private droppedScopes = new Set<string>();
+  /** Hints the next new secrets get, in order, repeats allowed (a hostile or careless server). */
+  readonly queuedHints: string[] = [];
 
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   talendPair: { clientId: string; clientSecret: string } | null = null;
@@ -156,8 +158,9 @@ export class EmulatorState {
     const used = this.hintsEver.get(client.clientId) ?? new Set<string>();
     this.hintsEver.set(client.clientId, used);
     const next = () => (this.wideHints ? wideHint() : hex(3).slice(0, 5));
-    let hint = opts.hint ?? next();
-    while (opts.hint === undefined && used.has(hint)) hint = next();
+    const chosen = opts.hint ?? this.queuedHints.shift();
+    let hint = chosen ?? next();
+    while (chosen === undefined && used.has(hint)) hint = next();
     used.add(hint);
     const secret: QlikSecretState = {
       hint,

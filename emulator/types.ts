@@ -167,6 +167,8 @@ export interface Emulator {
   connectTalendTo(other: Emulator): void;
   defineTask(taskId: string, finalStatus: string): void;
   setDroppedScopes(scopes: string[]): void;
+  /** The next secrets Qlik makes get these hints, in order, even ones another secret has. */
+  queueHints(hints: string[]): void;
 
   fault(rule: FaultRule): void;
   clearFaults(): void;
