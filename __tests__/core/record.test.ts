@@ -55,4 +55,42 @@ describe('record in the description', () => {
     expect(recordsEqual(rec, reordered)).toBe(true);
     expect(recordsEqual(rec, { ...rec, pending: [] })).toBe(false);
   });
+
+  it('takes markers only as whole lines: the words inside a line are the user\'s text', () => {
+    const begin = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
+    const text = `See "${begin}" below.`;
+    expect(parseDescription(text)).toEqual({ userText: text, record: null, state: 'absent' });
+    const withBlock = renderDescription(text, rec);
+    expect(parseDescription(withBlock).userText).toBe(text);
+  });
+
+  it('keeps an unreadable block verbatim as user text, and a fresh block after it reads as the record', () => {
+    const broken = renderDescription('Mine.', rec).replace('"delivered"', '"delivered:');
+    const parsed = parseDescription(broken);
+    expect(parsed.state).toBe('unreadable');
+    expect(parsed.userText).toBe(broken);
+    const rewritten = renderDescription(parsed.userText, rec);
+    const again = parseDescription(rewritten);
+    expect(again.state).toBe('ok');
+    expect(again.record).toEqual(rec);
+    expect(again.userText).toBe(broken);
+  });
+
+  it('a block without its end, followed by a fresh block: the orphan stays text, the fresh block is the record', () => {
+    const orphan = renderDescription('', rec).split('\n').slice(0, 3).join('\n');
+    const text = renderDescription(`Mine.\n${orphan}`, rec);
+    const parsed = parseDescription(text);
+    expect(parsed.state).toBe('ok');
+    expect(parsed.userText).toBe(`Mine.\n${orphan}`);
+  });
+
+  it('two readable blocks are a state of their own, never one chosen silently', () => {
+    const text = `${renderDescription('a', rec)}\n\n${renderDescription('', { ...rec, pending: [] })}`;
+    expect(parseDescription(text)).toEqual({ userText: text, record: null, state: 'duplicate' });
+  });
+
+  it('keeps CRLF line ends of the user text around the block', () => {
+    const text = `one\r\ntwo\r\n${renderDescription('', rec)}`;
+    expect(parseDescription(text).userText).toBe('one\r\ntwo');
+  });
 });

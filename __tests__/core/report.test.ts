@@ -9,8 +9,8 @@ import { NOW, client, config, observed, record } from './fixtures.js';
 
 vi.mock('@actions/core', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@actions/core')>();
-  const summary = { addHeading: vi.fn(), addTable: vi.fn(), addList: vi.fn(), addCodeBlock: vi.fn(), write: vi.fn(async () => undefined) };
-  for (const fn of ['addHeading', 'addTable', 'addList', 'addCodeBlock'] as const) summary[fn].mockImplementation(() => summary);
+  const summary = { addHeading: vi.fn(), addTable: vi.fn(), addList: vi.fn(), addCodeBlock: vi.fn(), addRaw: vi.fn(), write: vi.fn(async () => undefined) };
+  for (const fn of ['addHeading', 'addTable', 'addList', 'addCodeBlock', 'addRaw'] as const) summary[fn].mockImplementation(() => summary);
   return { ...actual, setSecret: vi.fn(), setOutput: vi.fn(), setFailed: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn(), warning: vi.fn(), summary };
 });
 
@@ -73,5 +73,32 @@ describe('report', () => {
     expect(message).not.toContain(NEW_SECRET);
     expect(message).toMatch(/Nothing was changed in Qlik or Talend/);
     expect(core.setOutput).toHaveBeenCalledWith('result', 'failed');
+  });
+
+  it('never throws: a failing output write still leaves result=failed, exit code 1 and one ::error::', async () => {
+    process.exitCode = undefined;
+    vi.stubEnv('GITHUB_STEP_SUMMARY', '/dev/null');
+    vi.mocked(core.setOutput).mockImplementation((name) => {
+      if (name !== 'result') throw new Error('disk full');
+    });
+    vi.mocked(core.summary.write).mockRejectedValueOnce(new Error('no summary'));
+    await expect(reportFailure(new RunFailure('boom', {}), config(), progressWithNewSecret(), NOW)).resolves.toBeUndefined();
+    expect(vi.mocked(core.setOutput)).toHaveBeenCalledWith('result', 'failed');
+    expect(vi.mocked(core.error)).toHaveBeenCalledTimes(1);
+    expect(process.exitCode).toBe(1);
+    process.exitCode = undefined;
+    vi.mocked(core.setOutput).mockReset();
+    vi.unstubAllEnvs();
+  });
+
+  it('escapes the failure text in the summary, code block included', async () => {
+    vi.stubEnv('GITHUB_STEP_SUMMARY', '/dev/null');
+    await reportFailure(new RunFailure('Talend said <script>x</script>', {}), config(), progressWithNewSecret(), NOW);
+    const raw = vi.mocked(core.summary.addRaw).mock.calls.map((c) => String(c[0])).join('');
+    expect(raw).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(raw).not.toContain('<script>');
+    expect(vi.mocked(core.summary.addCodeBlock)).not.toHaveBeenCalled();
+    process.exitCode = undefined;
+    vi.unstubAllEnvs();
   });
 });

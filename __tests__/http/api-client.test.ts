@@ -271,6 +271,26 @@ describe('retries', () => {
     expect(time.sleeps).toEqual([budget.backoffBaseMs / 2, budget.backoffBaseMs]);
   });
 
+  it('Retry-After: 0 still waits half the backoff ceiling, growing: no tight loop', async () => {
+    sequence(nock(QLIK), 'get', '/api/v1/oauth-clients/c1', [
+      [503, undefined, { 'Retry-After': '0' }],
+      [429, undefined, { 'Retry-After': '0' }],
+      [429, undefined, { 'Retry-After': '0' }],
+      [200, {}],
+    ]);
+    const { client, time, budget } = makeClient();
+    await client.request(read());
+    const base = budget.backoffBaseMs;
+    expect(time.sleeps).toEqual([base / 2, base, base * 2]);
+  });
+
+  it('cuts an answer at the request\'s own size cap', async () => {
+    nock(QLIK).get('/api/v1/oauth-clients/c1').times(8).reply(200, { clientId: 'c1', pad: 'x'.repeat(2048) });
+    const { client } = makeClient({ timeoutSeconds: 5 });
+    const error = await rejection(client.request(read(CLIENT, { maxBodyBytes: 1024 })));
+    expect(error.message).toMatch(/larger than this request allows/);
+  });
+
   it('honours Retry-After on a 503', async () => {
     sequence(nock(QLIK), 'get', '/api/v1/oauth-clients/c1', [
       [503, undefined, { 'Retry-After': '5' }],
