@@ -3,13 +3,18 @@
  * Starts the emulator, runs the bundled action three times (first run creates and connects, second
  * finds everything healthy, third forces a rotation), prints each run's log as the runner would
  * show it (masked values as ***), its outputs and its job summary, then stops the emulator.
+ *
+ * `npm run demo -- --strict` runs the same against the strict emulator, which answers only as
+ * Qlik's OpenAPI spec allows (fields left out when empty, hints like `a+b/c`, the consent asked
+ * for at creation ignored, …).
  */
 import { startEmulator } from '../emulator/index.js';
 import { type ActionRun, applyMasks, baseInputs, runAction } from './action-runner.js';
 
-const emu = await startEmulator();
+const strict = process.argv.includes('--strict');
+const emu = await startEmulator({ strict });
 emu.defineTask('smoke-test-task', 'execution_successful');
-console.log(`Emulated Qlik tenant: ${emu.qlikUrl}`);
+console.log(`Emulated Qlik tenant: ${emu.qlikUrl}${strict ? ' (strict: answers only as Qlik\'s spec allows)' : ''}`);
 console.log(`Emulated Talend API:  ${emu.talendUrl}\n`);
 
 const inputs = { ...baseInputs(emu), 'talend-check-task-id': 'smoke-test-task' };
@@ -58,6 +63,8 @@ function summaryAsText(html: string): string {
     .replace(/<\/?(table|ul|pre|code)[^>]*>/g, '')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&')
     .trim();
 }

@@ -130,8 +130,8 @@ export async function act(cell: Cell, inputs: Record<string, string>, opts: Para
 }
 
 /** A fresh emulator; for rotate/check a clean first run that creates the client (result created). */
-export async function newCell(scenario: Scenario): Promise<Cell> {
-  const emu = await startEmulator();
+export async function newCell(scenario: Scenario, strict = false): Promise<Cell> {
+  const emu = await startEmulator({ strict });
   emu.defineTask(CHECK_TASK, 'execution_successful');
   const cell: Cell = { emu, scenario, clientId: '', runs: [], notes: [] };
   if (scenario !== 'create') {
