@@ -287,6 +287,22 @@ describe('applyPlan', () => {
     expect((await runOnce(config(), 'client-1')).plan.result).toBe('unchanged');
   });
 
+  it('patches with add, never replace: a member Qlik left out may not exist (RFC 6902 §4.3)', async () => {
+    seedHealthy();
+    const c = qlik.get('client-1');
+    c.allowedGrantTypes = [];
+    c.allowedAuthMethods = ['private_key_jwt'];
+    const { plan, error } = await runOnce(config(), 'client-1');
+    expect(error).toBeUndefined();
+    expect(plan.result).toBe('repaired');
+    const ops = qlik.patches.flat();
+    expect(ops.map((o) => `${o.op} ${o.path}`)).toEqual(
+      expect.arrayContaining(['add /allowedGrantTypes', 'add /allowedAuthMethods', 'add /description']),
+    );
+    expect(ops.filter((o) => o.op !== 'add')).toEqual([]);
+    expect(c.allowedAuthMethods).toEqual(['private_key_jwt', 'client_secret']);
+  });
+
   it('adopts a hand-made client: rotates once and retires the hand-pasted secret after delivery', async () => {
     qlik.add(client({ description: 'made by hand' }), { aaaaa: 'hand-pasted-secret-aaaaaaaaaaaaaaaaaa' });
     talend.held = { clientId: 'client-1', clientSecret: 'hand-pasted-secret-aaaaaaaaaaaaaaaaaa' };

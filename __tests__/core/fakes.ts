@@ -64,8 +64,12 @@ export class FakeQlik {
     this.clients.delete(id);
   }
 
+  /** Every JSON Patch sent, op by op. */
+  patches: JsonPatchOp[][] = [];
+
   async patchClient(id: string, ops: JsonPatchOp[], _doing: string) {
     this.calls.push(`PATCH ${ops.map((o) => o.path).join(',')}`);
+    this.patches.push(ops);
     const err = this.failures.patchClient?.();
     if (err) throw err;
     const c = this.get(id);
@@ -73,6 +77,7 @@ export class FakeQlik {
       if (op.path === '/description') c.description = op.value as string;
       if (op.path === '/allowedScopes') c.allowedScopes = op.value as string[];
       if (op.path === '/allowedGrantTypes') c.allowedGrantTypes = op.value as string[];
+      if (op.path === '/allowedAuthMethods') c.allowedAuthMethods = op.value as string[];
     }
     if (ops.some((o) => o.path === '/description')) this.afterDescriptionPatch?.(c);
     return {};
