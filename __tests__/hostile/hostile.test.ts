@@ -15,6 +15,7 @@ import { describe, expect, it, type TestContext } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { EMPTY_RECORD, parseDescription, renderDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
+import { expectNothingStranded } from '../faults/harness.js';
 
 const MARK = 'PWNED';
 const COMMANDS = `x\n::stop-commands::${MARK}\n::set-output name=result::${MARK}\n::add-mask::e`;
@@ -62,16 +63,6 @@ async function act(emu: Emulator, extra: Record<string, string> = {}): Promise<A
 function only<T>(xs: T[]): T {
   expect(xs).toHaveLength(1);
   return xs[0]!;
-}
-
-/** I1: every secret the record says Talend may hold exists, and the pair Talend holds works. */
-function expectNothingStranded(emu: Emulator, clientId: string): void {
-  const c = emu.client(clientId)!;
-  const record = parseDescription(c.description).record;
-  const hints = c.clientSecrets.map((s) => s.hint);
-  if (record) for (const ref of [record.delivered, ...record.pending]) if (ref) expect(hints).toContain(ref.hint);
-  const pair = emu.talendPair();
-  if (pair) expect(c.clientSecrets.map((s) => s.secret)).toContain(pair.clientSecret);
 }
 
 describe.concurrent('a hostile server', () => {
@@ -177,13 +168,13 @@ describe.concurrent('a hostile server', () => {
       const run = await act(emu, { rotate: 'always' });
       expect(run.code).not.toBe(0);
       expect(run.stdout).toMatch(/same hint/);
-      expectNothingStranded(emu, c.clientId);
+      expectNothingStranded(emu, 'after the hostile run');
       expectSafe(run, emu);
       // A clean run converges: both secrets with that hint are meant to go, so both may.
       const clean = await act(emu, { rotate: 'always' });
       expect(clean.code).toBe(0);
       expect(emu.client(c.clientId)!.clientSecrets).toHaveLength(1);
-      expectNothingStranded(emu, c.clientId);
+      expectNothingStranded(emu, 'after the hostile run');
     });
   });
 
@@ -206,7 +197,7 @@ describe.concurrent('a hostile server', () => {
       expect(run.stdout).toMatch(/another client ID/);
       expect(parseDescription(emu.client(ours.clientId)!.description).userText).toBe("Alice's note");
       expect(emu.client(other.clientId)!.description).toBe('their text');
-      expectNothingStranded(emu, ours.clientId);
+      expectNothingStranded(emu, 'after the hostile run');
       expectSafe(run, emu);
     });
 
@@ -292,7 +283,7 @@ describe.concurrent('a hostile server', () => {
       const puts = emu.log.filter((r) => r.method === 'PUT').length;
       // About 6 s of work at 100 ms … 800 ms per wait: tens, not thousands.
       expect(puts).toBeLessThan(60);
-      expectNothingStranded(emu, only(emu.clients()).clientId);
+      expectNothingStranded(emu, 'after the hostile run');
       expectSafe(run, emu);
     });
 
@@ -319,7 +310,7 @@ describe.concurrent('a hostile server', () => {
       const run = await act(emu, { rotate: 'always' });
       expect(run.code).not.toBe(0);
       expect(run.masks).not.toContain('e');
-      expectNothingStranded(emu, only(emu.clients()).clientId);
+      expectNothingStranded(emu, 'after the hostile run');
       expectSafe(run, emu);
     });
 
