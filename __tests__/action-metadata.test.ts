@@ -36,7 +36,7 @@ const action = parse(actionYml) as ActionMetadata;
 const inputs = action.inputs ?? {};
 const outputs = action.outputs ?? {};
 
-/** The contract's inputs table (docs/contract.md), in its order. */
+/** The inputs the action promises (the README's inputs table), in their order. */
 const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?: string }> = [
   { name: 'qlik-tenant-url', required: true },
   { name: 'qlik-api-key', required: true },
@@ -58,7 +58,7 @@ const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?
   { name: 'timeout-seconds', required: false, default: '300' },
 ];
 
-/** The contract's outputs table, in its order. */
+/** The outputs the action promises (the README's outputs table), in their order. */
 const CONTRACT_OUTPUTS: ReadonlyArray<{ name: string; masked: boolean }> = [
   { name: 'result', masked: false },
   { name: 'client-id', masked: true },

@@ -58,7 +58,7 @@ function rulesFor(cell: Cell, link: Link): FaultRule[] {
   }
 }
 
-/** What each kind of failed run must leave behind, beyond I1/I7 (contract steps 5, 6 and 9). */
+/** What each kind of failed run must leave behind, beyond nothing stranded (I1) and honest exit (I7): the Verify, Deliver and Check steps of docs/protocol.md. */
 async function expectLinkOutcome(
   problems: Problems,
   where: string,

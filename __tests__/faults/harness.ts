@@ -1,6 +1,7 @@
 /**
  * Shared machinery of the fault suite: the requests of a rotation (steps), the faults injected into
- * them, the invariant checks (I1, I2, I5, I7) and convergence. Each cell gets its own emulator.
+ * them, the invariant checks (I1, I2, I5, I7, named in docs/protocol.md) and convergence. Each cell
+ * gets its own emulator.
  *
  * Every check throws an Error whose message names the invariant, so a failing `it` says which
  * invariant broke and in what state.
@@ -12,7 +13,7 @@ import { type Emulator, type FaultAction, type FaultRule, type LoggedRequest, ty
 import { type RotationRecord, parseDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
-/** The contract's minimum: per-request timeout 1 s, reserve 1 s, backoff 100–500 ms. */
+/** The smallest timeout-seconds: per-request timeout 1 s, reserve 1 s, backoff 100–500 ms. */
 export const FAULT_TIMEOUT_SECONDS = 5;
 export const CHECK_TASK = 'smoke';
 
@@ -353,7 +354,7 @@ export async function expectConvergence(cell: Cell, faultedStartedAt: number): P
   expect(client.clientSecrets.map((s) => s.secret), `convergence: the secret Talend holds does not exist. State: ${state}`).toContain(pair!.clientSecret);
   if (cell.scenario === 'check') {
     // With a check task configured, healthy means the delivered secret's task-run check passed
-    // (the contract runs it after a delivery and repeats it while it is not known to have passed).
+    // (the Check step runs it after a delivery and repeats it while it is not known to have passed).
     expect(
       recordOf(emu, client.clientId)?.check?.result,
       `convergence with talend-check-task-id: the record shows no passed task-run check for the delivered secret, so the end-to-end check of that delivery never completed and no later run will repeat it. State: ${describeState(emu)}`,

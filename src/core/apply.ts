@@ -1,5 +1,5 @@
 /**
- * Carries out a RotationPlan (protocol steps 3–8) and, on failure, exactly the compensation the
+ * Carries out a RotationPlan (docs/protocol.md, the Lease step to the Retire step) and, on failure, exactly the compensation the
  * contract prescribes. It holds no rotation rules of its own: what to do comes from the plan, and
  * this module records what happened in `Progress` for the report.
  */
@@ -370,7 +370,7 @@ class Run {
     return newSecret;
   }
 
-  /** Protocol step 5: Qlik must accept the new secret at /oauth/token before Talend gets it. */
+  /** The Verify step: Qlik must accept the new secret at /oauth/token before Talend gets it. */
   private async verify(newSecret: { value: string; meta: SecretRef }): Promise<void> {
     const { qlik, budget } = this.ctx;
     const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
@@ -402,7 +402,7 @@ class Run {
     });
   }
 
-  /** Protocol step 6: record the new secret as pending, then deliver it. */
+  /** The Record pending and Deliver steps: record the new secret as pending, then deliver it. */
   private async deliver(newSecret: { value: string; meta: SecretRef }): Promise<void> {
     this.record = { ...this.record, pending: [...this.record.pending, newSecret.meta] };
     await Promise.all([this.writeRecord({ release: false }), this.revocation]);
@@ -467,7 +467,7 @@ class Run {
     }
   }
 
-  /** Protocol step 7. */
+  /** The Check step. */
   private async runCheckIfPlanned(plan: RotationPlan): Promise<void> {
     const taskId = this.ctx.config.talendCheckTaskId;
     if (plan.check === 'none' || !taskId) return;
@@ -509,7 +509,7 @@ class Run {
     });
   }
 
-  /** Protocol step 8: a failed deletion fails the run; the next run retires and reports `repaired`. */
+  /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */
   private async retire(secrets: ClientSecretMeta[]): Promise<void> {
     for (const secret of secrets) {
       try {

@@ -1,5 +1,5 @@
 /**
- * The rotation rules of the contract (protocol step 2), as a pure function from the configuration,
+ * The rotation rules (the Plan step of docs/protocol.md), as a pure function from the configuration,
  * what was observed in Qlik and the current time to a plan. No I/O, no clock, no randomness.
  */
 import type { Config } from '../config.js';
@@ -54,7 +54,7 @@ export interface RotationPlan {
   repairs: Repairs;
   /** Why a new secret is due, or null when none is. */
   newSecretReason: string | null;
-  /** Secrets to delete before creating the new one (protocol step 3). */
+  /** Secrets to delete before creating the new one (the Make room step). */
   makeRoom: ClientSecretMeta[];
   /** Secrets to retire on a run that creates no secret (provably not held by Talend). */
   retire: ClientSecretMeta[];
@@ -210,7 +210,7 @@ function planRepairs(config: Config, client: OAuthClient, record: RotationRecord
   return { grantTypes, authMethods, scopes, consent: client.consentMethod !== 'trusted' };
 }
 
-/** Protocol step 2: when a new secret is due, and why. */
+/** When a new secret is due, and why (the Plan step). */
 function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, now: number): string | null {
   if (record === null) return 'there is no record of which secret Talend holds';
   if (record.pending.length > 0) return 'an earlier delivery to Talend has an unknown outcome';
@@ -236,7 +236,7 @@ function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecor
   return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
 }
 
-/** Protocol step 3: free one slot for the new secret without touching anything Talend may hold. */
+/** The Make room step: free one slot for the new secret without touching anything Talend may hold. */
 function planMakeRoom(
   config: Config,
   secrets: ClientSecretMeta[],

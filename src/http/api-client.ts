@@ -193,7 +193,7 @@ export class ApiClient {
           return this.error(spec, 'unknown-outcome', attempt, what);
         }
         // A read changes nothing, so its last answer decides. A write that may have reached the
-        // server on some attempt has an unknown outcome (the Talend PUT: contract step 6).
+        // server on some attempt has an unknown outcome (the Talend PUT: the Deliver step of docs/protocol.md).
         if (spec.method !== 'GET' && mayHaveActed) {
           const what = `${setback.text} after ${tries}; ${why}; the outcome is unknown`;
           return this.error(spec, 'unknown-outcome', attempt, what, extra);

@@ -31,7 +31,7 @@ export interface RequestSpec<T = unknown> {
   accept?: number[];
   /**
    * Further statuses that, for a `repeatable` request, are worth another attempt like a gateway
-   * error: the contract retries every 5xx of the Talend PUT until a definite answer or the deadline.
+   * error: the Deliver step (docs/protocol.md) retries every 5xx of the Talend PUT until a definite answer or the deadline.
    */
   retryStatuses?: number[];
   /**
@@ -39,7 +39,7 @@ export interface RequestSpec<T = unknown> {
    * Each endpoint sets what fits it; default 1 MiB.
    */
   maxBodyBytes?: number;
-  /** More attempts than the default cap: the Talend PUT is retried until the deadline (contract step 6). */
+  /** More attempts than the default cap: the Talend PUT is retried until the deadline (the Deliver step). */
   maxAttempts?: number;
   /**
    * Validates a 2xx JSON body. A mismatch is an `invalid-response` error without the body. Any zod 4

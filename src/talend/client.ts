@@ -91,7 +91,7 @@ export class TalendApi {
       json: { clientId, clientSecret },
       repeat: 'repeatable',
       // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
-      // retried too (contract): the deadline decides when the outcome becomes unknown.
+      // retried too (the Deliver step, docs/protocol.md): the deadline decides when the outcome becomes unknown.
       // A redirect (to a sign-in page, say) is a definite "not stored" too.
       accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
       retryStatuses: [...range(500, 599), 408],
