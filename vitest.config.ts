@@ -20,6 +20,7 @@ class PlainTotals implements Reporter {
 export default defineConfig({
   test: {
     include: ['__tests__/**/*.test.ts'],
+    setupFiles: ['__tests__/setup/no-workflow-commands.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The end-to-end suites start child processes; two cores, so keep parallelism modest.

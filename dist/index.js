@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1427);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2117);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1427:
+/***/ 2117:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36376,8 +36376,10 @@ class Run {
     }
 }
 
-// EXTERNAL MODULE: external "node:async_hooks"
-var external_node_async_hooks_ = __nccwpck_require__(6698);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/http/retry-after.ts
@@ -36435,6 +36437,7 @@ function requestedWaitMs(headers, nowMs) {
 
 
 
+
 class ApiError extends Error {
     name = 'ApiError';
     kind;
@@ -36469,22 +36472,6 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const GATEWAY_STATUSES = new Set([502, 503, 504]);
 const CODE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_ISSUE_PATHS = 5;
-/**
- * http-client does not expose the request object, so a timed-out attempt could not be destroyed.
- * It does let handlers edit the options passed to `http.request` (synchronously, inside
- * `request()`), so this handler attaches the current attempt's AbortSignal: aborting it destroys
- * the request whether it is waiting for headers or for the body.
- */
-const attemptSignal = new external_node_async_hooks_.AsyncLocalStorage();
-const abortOnTimeout = {
-    prepareRequest(options) {
-        const signal = attemptSignal.getStore();
-        if (signal !== undefined)
-            options.signal = signal;
-    },
-    canHandleAuthentication: () => false,
-    handleAuthentication: () => Promise.reject(new Error('not supported')),
-};
 class AttemptTimeout extends Error {
 }
 class BodyTooLarge extends Error {
@@ -36516,16 +36503,9 @@ class ApiClient {
         if (opts.httpClient) {
             this.http = opts.httpClient;
             this.ownsHttp = false;
-            if (!this.http.handlers.includes(abortOnTimeout))
-                this.http.handlers.push(abortOnTimeout);
         }
         else {
-            this.http = new lib/* HttpClient */.Qq('qlik-talend-oauth', [abortOnTimeout], {
-                allowRetries: false,
-                allowRedirects: false,
-                socketTimeout: opts.budget.requestTimeoutMs,
-                keepAlive: true,
-            });
+            this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], { keepAlive: true });
             this.ownsHttp = true;
         }
     }
@@ -36721,43 +36701,28 @@ class ApiClient {
         throw invalid(`does not have the expected shape (at ${shown})`);
     }
     /**
-     * One attempt, bounded by `timeoutMs` from start to the last byte of the body (socketTimeout
-     * alone does not end a server that sent headers and then stalls). Never throws: a failure
-     * without an answer comes back as a fixed label.
+     * One attempt, bounded by `timeoutMs` from start to the last byte of the body by one
+     * AbortSignal: Node's request honours it while connecting and waiting for headers, `readBody`
+     * while the body arrives (a server that sends headers and then stalls is cut off too). Never
+     * throws: a failure without an answer comes back as a fixed label.
      */
-    async sendOnce(method, url, payload, headers, timeoutMs, maxBodyBytes) {
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
-        const timedOut = new Promise((_, reject) => {
-            controller.signal.addEventListener('abort', () => reject(new AttemptTimeout()), { once: true });
+    sendOnce(method, url, payload, headers, timeoutMs, maxBodyBytes) {
+        const signal = AbortSignal.timeout(timeoutMs);
+        const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
+        const outgoing = { 'user-agent': USER_AGENT, ...headers };
+        if (payload !== null)
+            outgoing['content-length'] = String(Buffer.byteLength(payload));
+        return new Promise((resolve) => {
+            const fail = (error) => resolve({ label: describeNetworkError(error, timeoutMs) });
+            const request = send(url, { method, headers: outgoing, agent: this.http.getAgent(url.href), signal }, (response) => {
+                readBody(response, signal, maxBodyBytes).then((text) => resolve({ status: response.statusCode ?? 0, headers: flattenHeaders(response.headers), text }), fail);
+            });
+            request.on('error', fail);
+            request.end(payload ?? undefined);
         });
-        const exchange = (async () => {
-            const response = await attemptSignal.run(controller.signal, () => this.http.request(method, url.href, payload, { ...headers }));
-            if (controller.signal.aborted) {
-                response.message.destroy();
-                throw new AttemptTimeout();
-            }
-            const text = await readBody(response.message, controller.signal, maxBodyBytes);
-            return {
-                status: response.message.statusCode ?? 0,
-                headers: flattenHeaders(response.message.headers),
-                text,
-            };
-        })();
-        // Whichever loses the race must not become an unhandled rejection.
-        timedOut.catch(() => undefined);
-        exchange.catch(() => undefined);
-        try {
-            return await Promise.race([exchange, timedOut]);
-        }
-        catch (error) {
-            return { label: describeNetworkError(error, timeoutMs) };
-        }
-        finally {
-            clearTimeout(timer);
-        }
     }
 }
+const USER_AGENT = 'qlik-talend-oauth';
 const NOT_REPEATED = 'the request is not repeated because the server may have acted on it; the outcome is unknown';
 function originOf(url, service) {
     try {
@@ -36812,6 +36777,8 @@ function readBody(message, signal, maxBytes) {
             }
         };
         const onAbort = () => finish(new AttemptTimeout());
+        if (signal.aborted)
+            return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
         message.on('data', (chunk) => {
             size += chunk.length;
@@ -36836,10 +36803,6 @@ function describeNetworkError(error, timeoutMs) {
         return 'connection closed before the answer was complete';
     const e = error;
     const code = typeof e.code === 'string' ? e.code : undefined;
-    // http-client's own socket timeout rejects with a plain Error "Request timeout: <path?query>".
-    if (typeof e.message === 'string' && e.message.startsWith('Request timeout')) {
-        return 'socket timeout';
-    }
     if (e.name === 'AbortError' || code === 'ABORT_ERR')
         return timeout;
     switch (code) {

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ApplyContext, Progress, applyPlan } from '../../src/core/apply.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { type ObservedState, planRotation } from '../../src/core/plan.js';
@@ -6,6 +6,9 @@ import { parseDescription, renderDescription } from '../../src/core/record.js';
 import type { Config } from '../../src/config.js';
 import { FakeQlik, FakeTalend, asQlik, asTalend, fakeBudget } from './fakes.js';
 import { NOW, client, config, daysAgo, record, secret } from './fixtures.js';
+
+// Masking goes through core.setSecret; printed for real it would be a live `::add-mask::` in CI.
+vi.mock('@actions/core');
 
 const RUN = 'run-1';
 let qlik: FakeQlik;

@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { IncomingMessage, RequestOptions as NodeRequestOptions } from 'node:http';
+import * as http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import * as https from 'node:https';
 import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
-import type { RequestHandler } from '@actions/http-client/lib/interfaces';
 import { safeParse } from 'zod/mini';
 import { redact, scrubKnownSecrets } from '../secrets.js';
 import type { RunBudget } from './budget.js';
@@ -23,9 +23,9 @@ export interface ApiClientOptions {
   /** Injectable jitter, in [0, 1). */
   random?: () => number;
   /**
-   * Default: redirects off, no retries of its own, socket timeout = the budget's request timeout,
-   * keep-alive. Proxies via HTTPS_PROXY/NO_PROXY work through it. An injected client should also
-   * have `allowRedirects: false`; the per-attempt abort handler is added to it.
+   * Gives the connection agent for a URL: keep-alive, and HTTPS_PROXY/NO_PROXY as
+   * @actions/http-client supports them. Requests themselves are sent with node:http(s), never
+   * redirected or retried by the library, and bounded by one AbortSignal per attempt.
    */
   httpClient?: HttpClient;
   /** Default `core.debug`. Gets method, path (query shown as `?…`), status, attempt, wait only. */
@@ -74,22 +74,6 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const GATEWAY_STATUSES = new Set([502, 503, 504]);
 const CODE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 const MAX_ISSUE_PATHS = 5;
-
-/**
- * http-client does not expose the request object, so a timed-out attempt could not be destroyed.
- * It does let handlers edit the options passed to `http.request` (synchronously, inside
- * `request()`), so this handler attaches the current attempt's AbortSignal: aborting it destroys
- * the request whether it is waiting for headers or for the body.
- */
-const attemptSignal = new AsyncLocalStorage<AbortSignal>();
-const abortOnTimeout: RequestHandler = {
-  prepareRequest(options: NodeRequestOptions): void {
-    const signal = attemptSignal.getStore();
-    if (signal !== undefined) options.signal = signal;
-  },
-  canHandleAuthentication: () => false,
-  handleAuthentication: () => Promise.reject(new Error('not supported')),
-};
 
 interface RawAnswer {
   status: number;
@@ -145,14 +129,8 @@ export class ApiClient {
     if (opts.httpClient) {
       this.http = opts.httpClient;
       this.ownsHttp = false;
-      if (!this.http.handlers.includes(abortOnTimeout)) this.http.handlers.push(abortOnTimeout);
     } else {
-      this.http = new HttpClient('qlik-talend-oauth', [abortOnTimeout], {
-        allowRetries: false,
-        allowRedirects: false,
-        socketTimeout: opts.budget.requestTimeoutMs,
-        keepAlive: true,
-      });
+      this.http = new HttpClient(USER_AGENT, [], { keepAlive: true });
       this.ownsHttp = true;
     }
   }
@@ -367,11 +345,12 @@ export class ApiClient {
   }
 
   /**
-   * One attempt, bounded by `timeoutMs` from start to the last byte of the body (socketTimeout
-   * alone does not end a server that sent headers and then stalls). Never throws: a failure
-   * without an answer comes back as a fixed label.
+   * One attempt, bounded by `timeoutMs` from start to the last byte of the body by one
+   * AbortSignal: Node's request honours it while connecting and waiting for headers, `readBody`
+   * while the body arrives (a server that sends headers and then stalls is cut off too). Never
+   * throws: a failure without an answer comes back as a fixed label.
    */
-  private async sendOnce(
+  private sendOnce(
     method: Method,
     url: URL,
     payload: string | null,
@@ -379,38 +358,25 @@ export class ApiClient {
     timeoutMs: number,
     maxBodyBytes: number,
   ): Promise<RawAnswer | NoAnswer> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
-    const timedOut = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(new AttemptTimeout()), { once: true });
+    const signal = AbortSignal.timeout(timeoutMs);
+    const send = url.protocol === 'https:' ? https.request : http.request;
+    const outgoing: Record<string, string> = { 'user-agent': USER_AGENT, ...headers };
+    if (payload !== null) outgoing['content-length'] = String(Buffer.byteLength(payload));
+    return new Promise((resolve) => {
+      const fail = (error: unknown) => resolve({ label: describeNetworkError(error, timeoutMs) });
+      const request = send(url, { method, headers: outgoing, agent: this.http.getAgent(url.href), signal }, (response) => {
+        readBody(response, signal, maxBodyBytes).then(
+          (text) => resolve({ status: response.statusCode ?? 0, headers: flattenHeaders(response.headers), text }),
+          fail,
+        );
+      });
+      request.on('error', fail);
+      request.end(payload ?? undefined);
     });
-    const exchange = (async (): Promise<RawAnswer> => {
-      const response = await attemptSignal.run(controller.signal, () =>
-        this.http.request(method, url.href, payload, { ...headers }),
-      );
-      if (controller.signal.aborted) {
-        response.message.destroy();
-        throw new AttemptTimeout();
-      }
-      const text = await readBody(response.message, controller.signal, maxBodyBytes);
-      return {
-        status: response.message.statusCode ?? 0,
-        headers: flattenHeaders(response.message.headers),
-        text,
-      };
-    })();
-    // Whichever loses the race must not become an unhandled rejection.
-    timedOut.catch(() => undefined);
-    exchange.catch(() => undefined);
-    try {
-      return await Promise.race([exchange, timedOut]);
-    } catch (error) {
-      return { label: describeNetworkError(error, timeoutMs) };
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
+
+const USER_AGENT = 'qlik-talend-oauth';
 
 const NOT_REPEATED =
   'the request is not repeated because the server may have acted on it; the outcome is unknown';
@@ -467,6 +433,7 @@ function readBody(message: IncomingMessage, signal: AbortSignal, maxBytes: numbe
       }
     };
     const onAbort = () => finish(new AttemptTimeout());
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     message.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -487,10 +454,6 @@ function describeNetworkError(error: unknown, timeoutMs: number): string {
   if (error instanceof BodyCutOff) return 'connection closed before the answer was complete';
   const e = error as { code?: unknown; message?: unknown; name?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
-  // http-client's own socket timeout rejects with a plain Error "Request timeout: <path?query>".
-  if (typeof e.message === 'string' && e.message.startsWith('Request timeout')) {
-    return 'socket timeout';
-  }
   if (e.name === 'AbortError' || code === 'ABORT_ERR') return timeout;
   switch (code) {
     case 'ETIMEDOUT':
