@@ -35552,6 +35552,10 @@ const DAY_MS = 86_400_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** No run of the action lasts longer (timeout-seconds is at most 3600). */
 const LONGEST_RUN_MS = 3600 * 1000;
+/** The plan's step of a kind, if it has one. */
+function stepOf(plan, kind) {
+    return plan.steps.find((s) => s.step === kind);
+}
 class PlanError extends Error {
     reason;
     constructor(message, reason) {
@@ -35563,30 +35567,16 @@ class PlanError extends Error {
 function planRotation(config, observed, now, runId) {
     const { client } = observed;
     const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
-    // A record started on a client whose holder nobody knew says nothing about what Talend holds.
-    const record = observed.record?.unknownHolder ? null : observed.record;
-    if (client === null) {
-        const steps = [
-            { step: 'create-client', clientName: config.clientName, scopes: config.scopes },
-            { step: 'verify-secret' },
-            { step: 'deliver-to-talend' },
-        ];
+    const steps = [];
+    const check = (after) => {
         if (config.talendCheckTaskId)
-            steps.push({ step: 'check-talend-task', reason: 'after-delivery' });
+            steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
+    };
+    if (client === null) {
+        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+        check('delivery');
         steps.push({ step: 'write-record' });
-        return {
-            result: 'created',
-            steps,
-            createClient: true,
-            repairs: { grantTypes: null, authMethods: null, scopes: null, consent: false },
-            newSecretReason: 'the OAuth client is new',
-            makeRoom: [],
-            retire: [],
-            check: config.talendCheckTaskId ? 'after-delivery' : 'none',
-            talendMayHold: [],
-            foreignLease,
-            ignoredLease,
-        };
+        return { result: 'created', steps, talendMayHold: [], foreignLease, ignoredLease };
     }
     if (client.appType !== 'web') {
         throw new PlanError(`The OAuth client has appType '${client.appType}', but Talend needs a Web client with machine-to-machine access. ` +
@@ -35602,110 +35592,72 @@ function planRotation(config, observed, now, runId) {
             "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
             "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.", 'talend-target');
     }
-    const repairs = planRepairs(config, client, observed.record);
+    // A record started on a client whose holder nobody knew says nothing about what Talend holds.
+    const record = observed.record?.unknownHolder ? null : observed.record;
     const talendMayHold = secretsTalendMayHold(client.secrets, record);
-    const newSecretReason = moved ? "the Talend target moved to this run's target ('retarget' is true)" : newSecretDue(config, client, record, now);
-    const steps = [];
-    if (repairs.grantTypes)
-        steps.push({ step: 'repair-grant-types', add: REQUIRED_GRANT_TYPE });
-    if (repairs.authMethods)
-        steps.push({ step: 'repair-auth-methods', add: REQUIRED_AUTH_METHOD });
-    if (repairs.scopes)
-        steps.push({ step: 'repair-scopes', from: sortedSet(client.allowedScopes), to: repairs.scopes });
-    if (repairs.consent)
-        steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown', to: 'trusted' });
-    let makeRoom = [];
-    let retire = [];
-    let check = 'none';
-    if (newSecretReason !== null) {
-        makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
-        if (makeRoom.length > 0) {
-            steps.push({
-                step: 'make-room',
-                delete: makeRoom.map((s) => s.hint),
-                why: talendMayHold === 'any' ? 'reclaim-unrecorded-secrets' : 'not held by Talend',
-            });
-        }
-        steps.push({ step: 'create-secret', reason: newSecretReason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
-        if (config.talendCheckTaskId) {
-            check = 'after-delivery';
-            steps.push({ step: 'check-talend-task', reason: 'after-delivery' });
-        }
-        steps.push({ step: 'write-record' }, { step: 'retire-secrets', hints: 'older than the new one, beyond keep-previous-secrets' });
+    const reason = moved ? { why: 'retarget' } : newSecretDue(config, client, record, now);
+    steps.push(...planRepairs(config, client, observed.record));
+    if (reason !== null) {
+        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
+        if (makeRoom.length > 0)
+            steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
+        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+        check('delivery');
+        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets });
+        return { result: 'rotated', steps, talendMayHold, foreignLease, ignoredLease };
     }
-    else {
-        // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
-        const delivered = findSecret(client.secrets, record?.delivered ?? null);
-        if (delivered) {
-            retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
-        }
-        const lastCheck = record?.check?.result;
-        if (config.talendCheckTaskId && (lastCheck === 'failed' || lastCheck === 'pending')) {
-            check = 'repeat';
-            steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
-        }
-        if (retire.length > 0)
-            steps.push({ step: 'retire-secrets', hints: retire.map((s) => s.hint) });
-        if (steps.length > 0)
-            steps.push({ step: 'write-record' });
-    }
-    const changes = repairs.grantTypes !== null ||
-        repairs.authMethods !== null ||
-        repairs.scopes !== null ||
-        repairs.consent ||
-        retire.length > 0 ||
-        check !== 'none';
-    return {
-        result: newSecretReason !== null ? 'rotated' : changes ? 'repaired' : 'unchanged',
-        steps,
-        createClient: false,
-        repairs,
-        newSecretReason,
-        makeRoom,
-        retire,
-        check,
-        talendMayHold,
-        foreignLease,
-        ignoredLease,
-    };
+    // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
+    const lastCheck = record?.check?.result;
+    if (lastCheck === 'failed' || lastCheck === 'pending')
+        check('unfinished-check');
+    const delivered = findSecret(client.secrets, record?.delivered ?? null);
+    const retire = delivered ? secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }) : [];
+    if (steps.length > 0 || retire.length > 0)
+        steps.push({ step: 'write-record' });
+    if (retire.length > 0)
+        steps.push({ step: 'retire-secrets', secrets: retire });
+    return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, talendMayHold, foreignLease, ignoredLease };
 }
 function planRepairs(config, client, record) {
-    const grantTypes = client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)
-        ? null
-        : [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE];
+    const steps = [];
+    if (!client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)) {
+        steps.push({ step: 'repair-grant-types', store: [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE] });
+    }
     // Not shown (the field is optional) is not drift: only a list without client_secret is.
     const methods = client.allowedAuthMethods;
-    const authMethods = methods === undefined || methods.includes(REQUIRED_AUTH_METHOD) ? null : [...methods, REQUIRED_AUTH_METHOD];
+    if (methods !== undefined && !methods.includes(REQUIRED_AUTH_METHOD)) {
+        steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
+    }
     const current = sortedSet(client.allowedScopes);
-    let scopes = null;
     if (!sameSet(current, config.scopes)) {
         // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
         // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
         const kept = record?.scopes;
         const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
         if (!keptByQlik)
-            scopes = config.scopes;
+            steps.push({ step: 'repair-scopes', from: current, to: config.scopes });
     }
-    return { grantTypes, authMethods, scopes, consent: client.consentMethod !== 'trusted' };
+    if (client.consentMethod !== 'trusted')
+        steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
+    return steps;
 }
 /** When a new secret is due, and why (the Plan step). */
 function newSecretDue(config, client, record, now) {
     if (record === null)
-        return 'there is no record of which secret Talend holds';
+        return { why: 'no-record' };
     if (record.pending.length > 0)
-        return 'an earlier delivery to Talend has an unknown outcome';
+        return { why: 'pending-delivery' };
     if (record.delivered === null)
-        return 'no secret has been delivered to Talend yet';
+        return { why: 'nothing-delivered' };
     const delivered = findSecret(client.secrets, record.delivered);
     if (!delivered)
-        return 'the secret Talend holds no longer exists in Qlik';
+        return { why: 'delivered-gone' };
     if (config.rotate === 'always')
-        return "'rotate' is 'always'";
+        return { why: 'rotate-always' };
     if (config.rotate === 'auto') {
         const age = secretAgeDays(delivered, now);
-        if (age !== null && age >= config.maxSecretAgeDays) {
-            return `the secret Talend holds is ${formatDays(age)} days old ('max-secret-age-days' is ${config.maxSecretAgeDays})`;
-        }
+        if (age !== null && age >= config.maxSecretAgeDays)
+            return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
     }
     return null;
 }
@@ -35860,33 +35812,36 @@ class RunFailure extends Error {
 
 
 
-/** What the run has done so far; the report reads it on success and on failure alike. */
-class Progress {
-    clientId;
-    /** The secret created in this run (value already masked); `deleted` once the run deleted it again. */
-    newSecret;
-    /** What the run found before changing anything, for the summary. */
-    found;
-    /** The secret Talend is known to hold at the end (or now). */
-    talendHolds;
-    delivery = 'not-needed';
-    check = 'not-run';
-    checkDetail;
-    /** The last check recorded before this run, for the summary of a run that did not check. */
-    lastCheck;
-    changes = [];
-    secrets = [];
-    /** The plan actually carried out (re-planned after the lease read-back). */
-    plan;
-    constructor(observed) {
-        this.clientId = observed.client?.clientId;
-        this.secrets = observed.client?.secrets ?? [];
-        this.lastCheck = observed.record?.check ?? undefined;
-        // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
-        const record = observed.record;
-        const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
-        this.talendHolds = delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined;
-        this.found = describeFound(observed);
+/** Before the plan is made (a plan that stops the run still reports what was found). */
+const NO_PLAN = { result: 'unchanged', steps: [], talendMayHold: 'any', foreignLease: null, ignoredLease: null };
+/** The outcome of a run that has not changed anything (yet): a dry run, or before apply. */
+function initialOutcome(observed, plan = NO_PLAN) {
+    // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
+    const record = observed.record;
+    const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
+    return {
+        plan,
+        clientId: observed.client?.clientId,
+        found: describeFound(observed),
+        newSecret: undefined,
+        talendHolds: delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined,
+        delivery: 'not-needed',
+        check: 'not-run',
+        checkDetail: undefined,
+        lastCheck: record?.check ?? undefined,
+        done: [],
+        secrets: observed.client?.secrets ?? [],
+    };
+}
+/** Apply stopped: `cause` says why, `outcome` what it had done by then. */
+class ApplyFailure extends Error {
+    cause;
+    outcome;
+    constructor(cause, outcome) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.cause = cause;
+        this.outcome = outcome;
+        this.name = 'ApplyFailure';
     }
 }
 function describeFound(observed) {
@@ -35897,21 +35852,28 @@ function describeFound(observed) {
     const pending = record && record.pending.length > 0 ? `, ${record.pending.length} delivery(ies) with an unknown outcome` : '';
     return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
 }
-async function applyPlan(plan, observed, ctx, progress) {
-    progress.plan = plan;
+/** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
+async function applyPlan(plan, observed, ctx) {
+    const run = new Run(ctx, initialOutcome(observed, plan));
     if (plan.result === 'unchanged')
-        return;
-    const run = new Run(ctx, progress);
+        return run.snapshot();
     try {
         await run.execute(plan, observed);
     }
-    finally {
+    catch (err) {
         await run.releaseLease();
+        throw new ApplyFailure(err, run.snapshot());
     }
+    await run.releaseLease();
+    return run.snapshot();
 }
+/** A long wait logs its progress at most this often. */
+const WAIT_LOG_INTERVAL_MS = 5_000;
+/** Steps that go into one JSON Patch of the client. */
+const PATCH_REPAIRS = new Set(['repair-grant-types', 'repair-auth-methods', 'repair-scopes']);
 class Run {
     ctx;
-    progress;
+    outcome;
     clientId = '';
     userText = '';
     /** The record as stored in Qlik right now (null: none stored yet). */
@@ -35922,43 +35884,97 @@ class Run {
     leaseUncertain = false;
     /** The verification token's revocation, overlapping the pending write (never rejects). */
     revocation = Promise.resolve();
-    constructor(ctx, progress) {
+    /** The new secret, once the create-client or create-secret step made it. */
+    newSecret;
+    constructor(ctx, 
+    /** Private to this run; the report gets snapshots. */
+    outcome) {
         this.ctx = ctx;
-        this.progress = progress;
+        this.outcome = outcome;
+    }
+    snapshot() {
+        return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets] };
+    }
+    /** Logs a completed change as it happens, and keeps it for the report. */
+    done(change) {
+        this.outcome.done.push(change);
+        this.ctx.log(`Done: ${change}`);
+    }
+    /**
+     * For a long wait: returns a function that logs a line (given the seconds waited) at most every
+     * few seconds, so a real runner's log shows the run is alive without one line per poll.
+     */
+    waitLogger() {
+        const { budget } = this.ctx;
+        const started = budget.now();
+        let last = started;
+        return (line) => {
+            const now = budget.now();
+            if (now - last < WAIT_LOG_INTERVAL_MS)
+                return;
+            last = now;
+            this.ctx.log(line(Math.round((now - started) / 1000)));
+        };
     }
     async execute(initialPlan, observed) {
-        const { config } = this.ctx;
         let plan = initialPlan;
-        let secrets;
-        let newSecret;
-        if (plan.createClient) {
-            newSecret = await this.createClient();
-            secrets = [newSecret.meta];
-        }
-        else {
+        if (!stepOf(plan, 'create-client')) {
+            // An existing client: lease it, then plan again on what the read-back shows.
             const client = await this.acquireLease(observed);
-            plan = planRotation(config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
-            this.progress.plan = plan;
+            plan = planRotation(this.ctx.config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
+            this.outcome.plan = plan;
             if (plan.result === 'unchanged') {
                 this.ctx.log('After taking the lease the client needs no change any more.');
                 return;
             }
-            secrets = await this.makeRoom(plan, await this.repair(plan, client));
-            if (plan.newSecretReason === null) {
-                await this.runCheckIfPlanned(plan);
-                await this.writeRecord({ release: true });
-                await this.retire(plan.retire);
-                return;
-            }
-            newSecret = await this.createSecret();
-            secrets = [...secrets, newSecret.meta];
+            this.outcome.secrets = client.secrets;
         }
-        this.progress.secrets = secrets;
-        await this.verify(newSecret);
-        await this.deliver(newSecret);
-        await this.runCheckIfPlanned(plan);
-        await this.writeRecord({ release: true });
-        await this.retire(secretsToRetire(secrets, newSecret.meta, config.keepPreviousSecrets, { retireNewer: false }));
+        let patched = false;
+        for (const step of plan.steps) {
+            if (PATCH_REPAIRS.has(step.step)) {
+                // One JSON Patch for every repair of the client itself, at the first of them.
+                if (!patched)
+                    await this.repair(plan.steps);
+                patched = true;
+                continue;
+            }
+            await this.carryOut(step);
+        }
+    }
+    async carryOut(step) {
+        switch (step.step) {
+            case 'create-client':
+                return this.createClient();
+            case 'repair-consent':
+                await this.ctx.qlik.setConsentTrusted(this.clientId);
+                return this.done(`set the consent method to trusted (was ${step.from})`);
+            case 'make-room':
+                return this.makeRoom(step.secrets);
+            case 'create-secret':
+                return this.createSecret();
+            case 'verify-secret':
+                return this.verify(this.requireNewSecret());
+            case 'deliver-to-talend':
+                return this.deliver(this.requireNewSecret());
+            case 'check-talend-task':
+                return this.check(step);
+            case 'write-record':
+                return this.writeRecord({ release: true });
+            case 'retire-secrets':
+                return this.retire(step.secrets);
+            case 'retire-older-secrets':
+                return this.retire(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }));
+            case 'repair-grant-types':
+            case 'repair-auth-methods':
+            case 'repair-scopes':
+                // Carried out together by repair().
+                return;
+        }
+    }
+    requireNewSecret() {
+        if (!this.newSecret)
+            throw new Error('The plan uses a new secret before a step creates one.');
+        return this.newSecret;
     }
     observed(client) {
         const parsed = parseDescription(client.description);
@@ -36005,7 +36021,7 @@ class Run {
         this.userText = freshParsed.userText;
         this.stored = freshParsed.record;
         this.record = freshParsed.record ?? this.record;
-        this.progress.secrets = fresh.secrets;
+        this.outcome.secrets = fresh.secrets;
         return fresh;
     }
     lease() {
@@ -36044,16 +36060,16 @@ class Run {
         // Half of the credential pair (the Qlik client masked it too, as soon as it parsed it).
         (0,secrets/* registerSecret */.cl)(created.client.clientId);
         this.clientId = created.client.clientId;
-        this.progress.clientId = created.client.clientId;
+        this.outcome.clientId = created.client.clientId;
         this.stored = this.record;
         this.leaseHeld = true;
-        this.progress.changes.push('created the OAuth client');
+        this.done('created the OAuth client');
         await this.settleCreationRace(created.client);
         if (created.client.consentMethod !== 'trusted') {
             // Qlik may ignore the consent asked for at creation (its own example answer shows
             // "required"); a client that asks for consent is never delivered.
             await qlik.setConsentTrusted(this.clientId);
-            this.progress.changes.push(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
+            this.done(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
         }
         let meta = created.secretMeta;
         if (!meta) {
@@ -36068,9 +36084,9 @@ class Run {
         else {
             this.noteKeptScopes(created.client.allowedScopes);
         }
-        const newSecret = { value: created.secret, meta };
-        this.progress.newSecret = newSecret;
-        return newSecret;
+        this.newSecret = { value: created.secret, meta: meta };
+        this.outcome.newSecret = this.newSecret;
+        this.outcome.secrets = [meta];
     }
     /**
      * No lease can guard a client that does not exist yet, so two runs may both create one. After
@@ -36111,9 +36127,9 @@ class Run {
                 nextRun: "Delete the newer client in Qlik's admin page (Talend holds none of its secrets).",
             });
         }
-        this.progress.clientId = undefined;
-        this.progress.changes = [];
-        this.progress.newSecret = undefined;
+        this.outcome.clientId = undefined;
+        this.outcome.done = [];
+        this.outcome.newSecret = undefined;
     }
     noteKeptScopes(kept) {
         const requested = this.ctx.config.scopes;
@@ -36123,43 +36139,43 @@ class Run {
         if (!same)
             this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${keptSet.join(' ') || '(none)'}.`);
     }
-    /** Repairs drift; returns the client's secrets afterwards. */
-    async repair(plan, client) {
+    /** The repairs of the client itself, as one JSON Patch. */
+    async repair(steps) {
         const { qlik } = this.ctx;
-        let secrets = client.secrets;
         // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
         const ops = [];
-        if (plan.repairs.grantTypes)
-            ops.push({ op: 'add', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
-        if (plan.repairs.authMethods)
-            ops.push({ op: 'add', path: '/allowedAuthMethods', value: plan.repairs.authMethods });
-        if (plan.repairs.scopes)
-            ops.push({ op: 'add', path: '/allowedScopes', value: plan.repairs.scopes });
-        if (ops.length > 0) {
-            // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
-            // client masked it the moment it was parsed.
-            const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-            if (plan.repairs.grantTypes)
-                this.progress.changes.push('added client_credentials to the grant types');
-            if (plan.repairs.authMethods)
-                this.progress.changes.push('added client_secret to the auth methods');
-            if (plan.repairs.scopes)
-                this.progress.changes.push(`set the scopes to ${plan.repairs.scopes.join(' ')}`);
-            if (plan.repairs.scopes || generatedSecret) {
-                const after = await qlik.getClient(this.clientId);
-                if (!after)
-                    throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
-                // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
-                if (plan.repairs.scopes)
-                    this.noteKeptScopes(after.allowedScopes);
-                secrets = generatedSecret ? await this.dropGeneratedSecrets(secrets, after.secrets) : secrets;
+        const changes = [];
+        let scopes;
+        for (const step of steps) {
+            if (step.step === 'repair-grant-types') {
+                ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
+                changes.push('added client_credentials to the grant types');
+            }
+            else if (step.step === 'repair-auth-methods') {
+                ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
+                changes.push('added client_secret to the auth methods');
+            }
+            else if (step.step === 'repair-scopes') {
+                ops.push({ op: 'add', path: '/allowedScopes', value: step.to });
+                changes.push(`set the scopes to ${step.to.join(' ')}`);
+                scopes = step.to;
             }
         }
-        if (plan.repairs.consent) {
-            await qlik.setConsentTrusted(this.clientId);
-            this.progress.changes.push(`set the consent method to trusted (was ${client.consentMethod ?? 'unknown'})`);
+        // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
+        // client masked it the moment it was parsed.
+        const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
+        for (const change of changes)
+            this.done(change);
+        if (scopes || generatedSecret) {
+            const after = await qlik.getClient(this.clientId);
+            if (!after)
+                throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
+            // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+            if (scopes)
+                this.noteKeptScopes(after.allowedScopes);
+            if (generatedSecret)
+                await this.dropGeneratedSecrets(this.outcome.secrets, after.secrets);
         }
-        return secrets;
     }
     /**
      * A secret Qlik generated during a repair takes a slot, and nobody holds it: it is deleted at
@@ -36175,29 +36191,30 @@ class Run {
             }
             await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
             remaining = remaining.filter((s) => s !== secret);
-            this.progress.changes.push(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
+            this.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
         }
-        this.progress.secrets = remaining;
-        return remaining;
+        this.outcome.secrets = remaining;
     }
-    async makeRoom(plan, secrets) {
-        for (const secret of plan.makeRoom) {
+    async makeRoom(secrets) {
+        for (const secret of secrets) {
             await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-            this.progress.changes.push(`deleted secret ${secret.hint} to make room`);
+            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
+            this.done(`deleted secret ${secret.hint} to make room`);
         }
-        return secrets.filter((s) => !plan.makeRoom.includes(s));
     }
     async createSecret() {
         const created = await this.ctx.qlik.createSecret(this.clientId);
-        const newSecret = { value: created.secret, meta: { hint: created.hint, createdAt: created.createdAt } };
-        this.progress.newSecret = newSecret;
-        this.progress.changes.push(`created secret ${created.hint}`);
-        return newSecret;
+        const meta = { hint: created.hint, createdAt: created.createdAt };
+        this.newSecret = { value: created.secret, meta };
+        this.outcome.newSecret = this.newSecret;
+        this.outcome.secrets = [...this.outcome.secrets, meta];
+        this.done(`created secret ${created.hint}`);
     }
     /** The Verify step: Qlik must accept the new secret at /oauth/token before Talend gets it. */
     async verify(newSecret) {
         const { qlik, budget } = this.ctx;
         const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
+        const waiting = this.waitLogger();
         let wait = budget.backoffBaseMs;
         let why;
         for (;;) {
@@ -36219,6 +36236,7 @@ class Run {
             }
             if (budget.now() + wait >= windowEnds)
                 break;
+            waiting((seconds) => `Qlik does not accept the new secret yet (${why}) after ${seconds} s; trying again.`);
             await this.ctx.sleep(wait);
             wait = Math.min(wait * 2, budget.backoffCapMs);
         }
@@ -36237,21 +36255,21 @@ class Run {
             outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
         }
         catch (err) {
-            this.progress.delivery = 'unknown';
+            this.outcome.delivery = 'unknown';
             throw new RunFailure(`Delivering the new secret ${newSecret.meta.hint} to Talend had no definite answer: ${err.message}`, {
                 nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
             });
         }
         if (!outcome.stored) {
-            this.progress.delivery = 'refused';
+            this.outcome.delivery = 'refused';
             // A definite refusal: Talend still holds what it held, so the new secret is safe to delete.
             const deleted = await this.deleteUndelivered(newSecret);
             await this.writeRecord({ release: true, until: 'final' });
             throw new RunFailure(`Talend refused the new secret ${newSecret.meta.hint} (HTTP ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); ${deleted}.`, { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' });
         }
-        this.progress.delivery = 'stored';
-        this.progress.talendHolds = newSecret.meta;
-        this.progress.changes.push(`delivered secret ${newSecret.meta.hint} to Talend`);
+        this.outcome.delivery = 'stored';
+        this.outcome.talendHolds = newSecret.meta;
+        this.done(`delivered secret ${newSecret.meta.hint} to Talend`);
         // With a check configured, the record says "check pending" until it passes: a run killed
         // during the check leaves it to be repeated, and no old secret is retired before it passes.
         const check = this.ctx.config.talendCheckTaskId ? { result: 'pending', at: new Date(this.ctx.budget.now()).toISOString() } : null;
@@ -36268,7 +36286,7 @@ class Run {
      */
     async deleteUndelivered(newSecret) {
         this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
-        const others = this.progress.secrets.filter((s) => s !== newSecret.meta);
+        const others = this.outcome.secrets.filter((s) => s !== newSecret.meta);
         if (others.some((s) => s.hint === newSecret.meta.hint)) {
             // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
             return 'it was left in Qlik because another secret has the same hint and Qlik deletes by hint (Talend does not hold it; a later run retires it)';
@@ -36276,9 +36294,9 @@ class Run {
         try {
             // Bounded by the work deadline: the record write after it needs the reserve.
             await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
-            this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, newSecret.meta));
-            if (this.progress.newSecret)
-                this.progress.newSecret.deleted = true;
+            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, newSecret.meta));
+            if (this.outcome.newSecret)
+                this.outcome.newSecret.deleted = true;
             return 'it was deleted from Qlik again';
         }
         catch (err) {
@@ -36288,27 +36306,27 @@ class Run {
         }
     }
     /** The Check step. */
-    async runCheckIfPlanned(plan) {
-        const taskId = this.ctx.config.talendCheckTaskId;
-        if (plan.check === 'none' || !taskId)
-            return;
+    async check(step) {
+        const { taskId } = step;
         const { talend, budget } = this.ctx;
         const at = () => new Date(budget.now()).toISOString();
+        const waiting = this.waitLogger();
         let executionId;
         try {
             executionId = await talend.startExecution(taskId);
             let wait = budget.pollStartMs;
             for (;;) {
                 const state = await talend.getExecution(executionId);
+                waiting((seconds) => `The Talend task run is ${state.status} after ${seconds} s.`);
                 if (state.passed !== undefined) {
-                    this.progress.check = state.passed ? 'passed' : 'failed';
-                    this.progress.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
+                    this.outcome.check = state.passed ? 'passed' : 'failed';
+                    this.outcome.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
                     break;
                 }
                 // Not worth sleeping when no poll would fit after the wait: say what the task was doing.
                 if (budget.now() + wait + budget.minRequestMs >= budget.workDeadline) {
-                    this.progress.check = 'unknown';
-                    this.progress.checkDetail = `still ${state.status} when the time budget ran out`;
+                    this.outcome.check = 'unknown';
+                    this.outcome.checkDetail = `still ${state.status} when the time budget ran out`;
                     break;
                 }
                 await this.ctx.sleep(wait);
@@ -36316,17 +36334,17 @@ class Run {
             }
         }
         catch (err) {
-            this.progress.check = 'unknown';
-            this.progress.checkDetail = err.message;
+            this.outcome.check = 'unknown';
+            this.outcome.checkDetail = err.message;
         }
-        const passed = this.progress.check === 'passed';
+        const passed = this.outcome.check === 'passed';
         this.record = { ...this.record, check: { result: passed ? 'passed' : 'failed', at: at() } };
         if (passed) {
-            this.progress.changes.push(plan.check === 'repeat' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
+            this.done(step.after === 'unfinished-check' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
             return;
         }
         await this.writeRecord({ release: true, until: 'final' });
-        throw new RunFailure(`The Talend task-run check of task ${taskId} did not pass (${this.progress.checkDetail}).`, {
+        throw new RunFailure(`The Talend task-run check of task ${taskId} did not pass (${this.outcome.checkDetail}).`, {
             nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
         });
     }
@@ -36341,8 +36359,8 @@ class Run {
                     nextRun: 'Talend holds the new secret; the next run retires the old ones and reports `repaired`.',
                 });
             }
-            this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, secret));
-            this.progress.changes.push(`retired secret ${secret.hint}`);
+            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
+            this.done(`retired secret ${secret.hint}`);
         }
     }
     // ---- record ------------------------------------------------------------------------------
@@ -37699,8 +37717,7 @@ function reportPlan(plan, config) {
 }
 async function reportSuccess(result, config, progress, now) {
     writeOutputs(result, config, progress);
-    for (const change of progress.changes)
-        (0,untrusted_text/* logInfo */.fH)(`Done: ${change}`);
+    // Each change was logged as it happened (apply.ts); here only the verdict.
     (0,untrusted_text/* logInfo */.fH)(`Result: ${result}`);
     await writeSummary(result, config, progress, now, undefined);
 }
@@ -37754,21 +37771,33 @@ function writeOutputs(result, config, progress) {
     set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
     set('secret-created-at', createdAtLabel(holds) ?? '');
     set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
-    set('plan', JSON.stringify((progress.plan?.steps ?? []).map(outputStep)));
+    set('plan', JSON.stringify(planOutput(progress.plan.steps)));
 }
-/** A plan step as the `plan` output shows it: hints only when output-safe, no scopes Qlik sent. */
-function outputStep(step) {
-    const hint = (h) => (isOutputSafeHint(h) ? h : '(withheld)');
-    switch (step.step) {
-        case 'repair-scopes':
-            return { step: step.step, from: [], to: step.to };
-        case 'make-room':
-            return { ...step, delete: step.delete.map(hint) };
-        case 'retire-secrets':
-            return { ...step, hints: Array.isArray(step.hints) ? step.hints.map(hint) : step.hints };
-        default:
-            return step;
-    }
+/**
+ * The `plan` output: each step as data, no prose and no server text (the shape is in the README).
+ * A hint that is not output-safe shows as null.
+ */
+function planOutput(steps) {
+    const hints = (secrets) => secrets.map((s) => (isOutputSafeHint(s.hint) ? s.hint : null));
+    return steps.map((step) => {
+        switch (step.step) {
+            case 'create-client':
+                return { step: step.step, scopes: step.scopes };
+            case 'repair-grant-types':
+                return { step: step.step, add: 'client_credentials' };
+            case 'repair-auth-methods':
+                return { step: step.step, add: 'client_secret' };
+            case 'repair-scopes':
+                // `from` is what Qlik sent: not for an output.
+                return { step: step.step, to: step.to };
+            case 'make-room':
+                return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
+            case 'retire-secrets':
+                return { step: step.step, hints: hints(step.secrets) };
+            default:
+                return { ...step };
+        }
+    });
 }
 /** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
 function knownHeld(progress) {
@@ -37782,10 +37811,10 @@ function failureMessage(err, progress) {
     const lines = [what];
     if (unknown) {
         lines.push(`The outcome of ${err.doing} is unknown: it may have taken effect in ${err.service}.`);
-        if (progress && progress.changes.length > 0)
+        if (progress && progress.done.length > 0)
             lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
     }
-    else if (detail.changedNothing || !progress || (progress.changes.length === 0 && !progress.newSecret)) {
+    else if (detail.changedNothing || !progress || (progress.done.length === 0 && !progress.newSecret)) {
         lines.push('Nothing was changed in Qlik or Talend.');
     }
     else {
@@ -37805,7 +37834,7 @@ function failureTitle(err) {
     return 'qlik-talend-oauth failed';
 }
 function qlikState(progress) {
-    const done = progress.changes.length > 0 ? `this run ${progress.changes.join('; ')}. ` : '';
+    const done = progress.done.length > 0 ? `this run ${progress.done.join('; ')}. ` : '';
     const hints = progress.secrets.map((s) => s.hint).join(', ');
     return `${done}The client holds ${progress.secrets.length} secret(s)${hints ? ` (${hints})` : ''}.`;
 }
@@ -37823,7 +37852,7 @@ function talendState(progress) {
     }
 }
 function nextRunAfter(progress) {
-    if (!progress || (progress.changes.length === 0 && !progress.newSecret))
+    if (!progress || (progress.done.length === 0 && !progress.newSecret))
         return 'starts over from the same state.';
     if (progress.newSecret && progress.delivery === 'not-needed') {
         return 'the new secret was not delivered, so Talend does not hold it; the next run retires it and rotates again if a rotation is still due.';
@@ -37854,7 +37883,7 @@ async function writeSummary(result, config, progress, now, failure) {
         // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
         ...rows.map(([k, v]) => [k, (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(v))]),
     ]);
-    const changes = progress?.changes ?? [];
+    const changes = progress?.done ?? [];
     summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(c))) : ['none']);
     // addCodeBlock does not escape: the block is written here, escaped like every other part.
     if (failure)
@@ -37876,31 +37905,52 @@ function describeCheck(config, progress) {
     return last ? `not needed this run (last check ${last.result} at ${last.at})` : 'not run';
 }
 function describeStep(step) {
+    const list = (secrets) => secrets.map((x) => x.hint).join(', ');
     switch (step.step) {
         case 'create-client':
             return `create the OAuth client "${step.clientName}" (web, client_credentials, consent trusted, scopes ${step.scopes.join(' ')})`;
         case 'repair-grant-types':
-            return `add the grant type ${step.add}`;
+            return 'add the grant type client_credentials';
         case 'repair-auth-methods':
-            return `add the auth method ${step.add}`;
+            return 'add the auth method client_secret';
         case 'repair-scopes':
             return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
         case 'repair-consent':
             return `change the consent method from ${step.from} to trusted`;
         case 'make-room':
-            return `delete secret(s) ${step.delete.join(', ')} to make room (${step.why})`;
+            return `delete secret(s) ${list(step.secrets)} to make room (${step.reclaim ? 'reclaim-unrecorded-secrets' : 'not held by Talend'})`;
         case 'create-secret':
-            return `create a new secret: ${step.reason}`;
+            return `create a new secret: ${describeReason(step.reason)}`;
         case 'verify-secret':
             return 'verify the new secret at Qlik /oauth/token';
         case 'deliver-to-talend':
             return "deliver it to TMC's Qlik Cloud Authentication";
         case 'check-talend-task':
-            return `run the Talend check task (${step.reason === 'last-check-failed' ? 'the last check failed' : 'after delivery'})`;
-        case 'retire-secrets':
-            return `retire secrets: ${Array.isArray(step.hints) ? step.hints.join(', ') : step.hints}`;
+            return `run the Talend check task (${step.after === 'unfinished-check' ? 'the last check did not pass' : 'after delivery'})`;
         case 'write-record':
             return 'update the record on the client';
+        case 'retire-secrets':
+            return `retire secrets: ${list(step.secrets)}`;
+        case 'retire-older-secrets':
+            return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})`;
+    }
+}
+function describeReason(reason) {
+    switch (reason.why) {
+        case 'no-record':
+            return 'there is no record of which secret Talend holds';
+        case 'pending-delivery':
+            return 'an earlier delivery to Talend has an unknown outcome';
+        case 'nothing-delivered':
+            return 'no secret has been delivered to Talend yet';
+        case 'delivered-gone':
+            return 'the secret Talend holds no longer exists in Qlik';
+        case 'retarget':
+            return "the Talend target moved to this run's target ('retarget' is true)";
+        case 'rotate-always':
+            return "'rotate' is 'always'";
+        case 'age':
+            return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays})`;
     }
 }
 
@@ -38091,22 +38141,22 @@ async function run(env = process.env) {
         defaultHeaders: { 'talend-version': TALEND_API_VERSION },
         budget,
     }), config.talendApiBase, config.talendQlikAuthUrl);
-    let observed;
-    let progress;
+    // What the report reads: what was found, then what apply did (also when it failed part-way).
+    let outcome;
     try {
-        observed = await lib_core/* group */.Os('Read Qlik and Talend', () => readState(config, qlik, talend));
+        const observed = await lib_core/* group */.Os('Read Qlik and Talend', () => readState(config, qlik, talend));
+        outcome = initialOutcome(observed);
         const plan = planRotation(config, observed, budget.now(), runId);
-        progress = new Progress(observed);
-        progress.plan = plan;
+        outcome = initialOutcome(observed, plan);
         reportPlan(plan, config);
-        if (config.rotate === 'auto' && progress.talendHolds && secretAgeDays(progress.talendHolds, budget.now()) === null) {
+        if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
             lib_core/* warning */.$e("Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", { title: 'Secret age unknown' });
         }
         if (plan.ignoredLease) {
             lib_core/* warning */.$e(`The record on the OAuth client holds a lease that claims to last until ${(0,untrusted_text/* plainText */.wh)(plan.ignoredLease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`, { title: 'Lease ignored' });
         }
         if (config.dryRun) {
-            await reportSuccess('planned', config, progress, budget.now());
+            await reportSuccess('planned', config, outcome, budget.now());
             return;
         }
         if (plan.foreignLease && plan.result !== 'unchanged') {
@@ -38123,12 +38173,20 @@ async function run(env = process.env) {
             log: untrusted_text/* logInfo */.fH,
         };
         if (plan.result !== 'unchanged') {
-            await lib_core/* group */.Os('Apply', () => applyPlan(plan, observed, ctx, progress));
+            try {
+                outcome = await lib_core/* group */.Os('Apply', () => applyPlan(plan, observed, ctx));
+            }
+            catch (err) {
+                if (!(err instanceof ApplyFailure))
+                    throw err;
+                outcome = err.outcome;
+                throw err.cause;
+            }
         }
-        await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
+        await reportSuccess(outcome.plan.result, config, outcome, budget.now());
     }
     catch (err) {
-        await reportFailure(err, config, progress ?? (observed ? new Progress(observed) : undefined), budget.now());
+        await reportFailure(err, config, outcome, budget.now());
     }
 }
 async function readState(config, qlik, talend) {

@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import { randomBytes } from 'node:crypto';
 import { type Config, SECRET_INPUTS } from './config.js';
-import { type ApplyContext, Progress, applyPlan } from './core/apply.js';
+import { type ApplyContext, ApplyFailure, type Outcome, applyPlan, initialOutcome } from './core/apply.js';
 import { RunFailure } from './core/failure.js';
 import { type ObservedState, planRotation, secretAgeDays } from './core/plan.js';
 import { parseDescription } from './core/record.js';
@@ -66,15 +66,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     config.talendQlikAuthUrl,
   );
 
-  let observed: ObservedState | undefined;
-  let progress: Progress | undefined;
+  // What the report reads: what was found, then what apply did (also when it failed part-way).
+  let outcome: Outcome | undefined;
   try {
-    observed = await core.group('Read Qlik and Talend', () => readState(config, qlik, talend));
+    const observed = await core.group('Read Qlik and Talend', () => readState(config, qlik, talend));
+    outcome = initialOutcome(observed);
     const plan = planRotation(config, observed, budget.now(), runId);
-    progress = new Progress(observed);
-    progress.plan = plan;
+    outcome = initialOutcome(observed, plan);
     reportPlan(plan, config);
-    if (config.rotate === 'auto' && progress.talendHolds && secretAgeDays(progress.talendHolds, budget.now()) === null) {
+    if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
       core.warning(
         "Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.",
         { title: 'Secret age unknown' },
@@ -87,7 +87,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       );
     }
     if (config.dryRun) {
-      await reportSuccess('planned', config, progress, budget.now());
+      await reportSuccess('planned', config, outcome, budget.now());
       return;
     }
     if (plan.foreignLease && plan.result !== 'unchanged') {
@@ -107,11 +107,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       log: logInfo,
     };
     if (plan.result !== 'unchanged') {
-      await core.group('Apply', () => applyPlan(plan, observed as ObservedState, ctx, progress as Progress));
+      try {
+        outcome = await core.group('Apply', () => applyPlan(plan, observed, ctx));
+      } catch (err) {
+        if (!(err instanceof ApplyFailure)) throw err;
+        outcome = err.outcome;
+        throw err.cause;
+      }
     }
-    await reportSuccess(progress.plan?.result ?? plan.result, config, progress, budget.now());
+    await reportSuccess(outcome.plan.result, config, outcome, budget.now());
   } catch (err) {
-    await reportFailure(err, config, progress ?? (observed ? new Progress(observed) : undefined), budget.now());
+    await reportFailure(err, config, outcome, budget.now());
   }
 }
 

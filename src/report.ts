@@ -5,9 +5,10 @@
  */
 import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
-import type { Progress } from './core/apply.js';
+import type { Outcome } from './core/apply.js';
 import { RunFailure } from './core/failure.js';
-import { type PlanStep, type RotationPlan, createdAtLabel, describeAge, nextRotationDue } from './core/plan.js';
+import { type NewSecretReason, type PlanStep, type RotationPlan, createdAtLabel, describeAge, formatDays, nextRotationDue } from './core/plan.js';
+import type { SecretRef } from './core/record.js';
 import { ApiError } from './http/api-client.js';
 import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
@@ -23,9 +24,9 @@ export function reportPlan(plan: RotationPlan, config: Config): void {
   core.endGroup();
 }
 
-export async function reportSuccess(result: RunResult, config: Config, progress: Progress, now: number): Promise<void> {
+export async function reportSuccess(result: RunResult, config: Config, progress: Outcome, now: number): Promise<void> {
   writeOutputs(result, config, progress);
-  for (const change of progress.changes) logInfo(`Done: ${change}`);
+  // Each change was logged as it happened (apply.ts); here only the verdict.
   logInfo(`Result: ${result}`);
   await writeSummary(result, config, progress, now, undefined);
 }
@@ -34,7 +35,7 @@ export async function reportSuccess(result: RunResult, config: Config, progress:
  * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
  * `result=failed` and one `::error::`.
  */
-export async function reportFailure(err: unknown, config: Config, progress: Progress | undefined, now: number): Promise<void> {
+export async function reportFailure(err: unknown, config: Config, progress: Outcome | undefined, now: number): Promise<void> {
   process.exitCode = 1;
   let message: string;
   try {
@@ -62,7 +63,7 @@ export async function reportFailure(err: unknown, config: Config, progress: Prog
   core.error(message, { title: failureTitle(err) });
 }
 
-function writeOutputs(result: RunResult, config: Config, progress: Progress): void {
+function writeOutputs(result: RunResult, config: Config, progress: Outcome): void {
   const set = (name: OutputName, value: string) => core.setOutput(name, value);
   set('result', result);
   registerSecret(progress.clientId);
@@ -77,30 +78,42 @@ function writeOutputs(result: RunResult, config: Config, progress: Progress): vo
   set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
   set('secret-created-at', createdAtLabel(holds) ?? '');
   set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
-  set('plan', JSON.stringify((progress.plan?.steps ?? []).map(outputStep)));
+  set('plan', JSON.stringify(planOutput(progress.plan.steps)));
 }
 
-/** A plan step as the `plan` output shows it: hints only when output-safe, no scopes Qlik sent. */
-function outputStep(step: PlanStep): PlanStep {
-  const hint = (h: string) => (isOutputSafeHint(h) ? h : '(withheld)');
-  switch (step.step) {
-    case 'repair-scopes':
-      return { step: step.step, from: [], to: step.to };
-    case 'make-room':
-      return { ...step, delete: step.delete.map(hint) };
-    case 'retire-secrets':
-      return { ...step, hints: Array.isArray(step.hints) ? step.hints.map(hint) : step.hints };
-    default:
-      return step;
-  }
+/**
+ * The `plan` output: each step as data, no prose and no server text (the shape is in the README).
+ * A hint that is not output-safe shows as null.
+ */
+export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
+  const hints = (secrets: SecretRef[]) => secrets.map((s) => (isOutputSafeHint(s.hint) ? s.hint : null));
+  return steps.map((step) => {
+    switch (step.step) {
+      case 'create-client':
+        return { step: step.step, scopes: step.scopes };
+      case 'repair-grant-types':
+        return { step: step.step, add: 'client_credentials' };
+      case 'repair-auth-methods':
+        return { step: step.step, add: 'client_secret' };
+      case 'repair-scopes':
+        // `from` is what Qlik sent: not for an output.
+        return { step: step.step, to: step.to };
+      case 'make-room':
+        return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
+      case 'retire-secrets':
+        return { step: step.step, hints: hints(step.secrets) };
+      default:
+        return { ...step };
+    }
+  });
 }
 
 /** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
-function knownHeld(progress: Progress): Progress['talendHolds'] {
+function knownHeld(progress: Outcome): Outcome['talendHolds'] {
   return progress.delivery === 'unknown' ? undefined : progress.talendHolds;
 }
 
-function failureMessage(err: unknown, progress: Progress | undefined): string {
+function failureMessage(err: unknown, progress: Outcome | undefined): string {
   const what = err instanceof Error ? err.message : String(err);
   const detail = err instanceof RunFailure ? err.detail : {};
   // A request without a definite answer may have changed something (a client or secret created).
@@ -108,8 +121,8 @@ function failureMessage(err: unknown, progress: Progress | undefined): string {
   const lines = [what];
   if (unknown) {
     lines.push(`The outcome of ${err.doing} is unknown: it may have taken effect in ${err.service}.`);
-    if (progress && progress.changes.length > 0) lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
-  } else if (detail.changedNothing || !progress || (progress.changes.length === 0 && !progress.newSecret)) {
+    if (progress && progress.done.length > 0) lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
+  } else if (detail.changedNothing || !progress || (progress.done.length === 0 && !progress.newSecret)) {
     lines.push('Nothing was changed in Qlik or Talend.');
   } else {
     lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
@@ -127,13 +140,13 @@ function failureTitle(err: unknown): string {
   return 'qlik-talend-oauth failed';
 }
 
-function qlikState(progress: Progress): string {
-  const done = progress.changes.length > 0 ? `this run ${progress.changes.join('; ')}. ` : '';
+function qlikState(progress: Outcome): string {
+  const done = progress.done.length > 0 ? `this run ${progress.done.join('; ')}. ` : '';
   const hints = progress.secrets.map((s) => s.hint).join(', ');
   return `${done}The client holds ${progress.secrets.length} secret(s)${hints ? ` (${hints})` : ''}.`;
 }
 
-function talendState(progress: Progress): string {
+function talendState(progress: Outcome): string {
   const newHint = progress.newSecret?.meta?.hint;
   switch (progress.delivery) {
     case 'stored':
@@ -147,8 +160,8 @@ function talendState(progress: Progress): string {
   }
 }
 
-function nextRunAfter(progress: Progress | undefined): string {
-  if (!progress || (progress.changes.length === 0 && !progress.newSecret)) return 'starts over from the same state.';
+function nextRunAfter(progress: Outcome | undefined): string {
+  if (!progress || (progress.done.length === 0 && !progress.newSecret)) return 'starts over from the same state.';
   if (progress.newSecret && progress.delivery === 'not-needed') {
     return 'the new secret was not delivered, so Talend does not hold it; the next run retires it and rotates again if a rotation is still due.';
   }
@@ -158,7 +171,7 @@ function nextRunAfter(progress: Progress | undefined): string {
 async function writeSummary(
   result: RunResult,
   config: Config,
-  progress: Progress | undefined,
+  progress: Outcome | undefined,
   now: number,
   failure: string | undefined,
 ): Promise<void> {
@@ -184,7 +197,7 @@ async function writeSummary(
       // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
       ...rows.map(([k, v]) => [k, escapeHtml(scrubKnownSecrets(v))]),
     ]);
-  const changes = progress?.changes ?? [];
+  const changes = progress?.done ?? [];
   summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
   // addCodeBlock does not escape: the block is written here, escaped like every other part.
   if (failure) summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${escapeHtml(failure)}</code></pre>`, true);
@@ -196,7 +209,7 @@ async function writeSummary(
   }
 }
 
-function describeCheck(config: Config, progress: Progress | undefined): string {
+function describeCheck(config: Config, progress: Outcome | undefined): string {
   if (!config.talendCheckTaskId) return 'not configured';
   if (progress && progress.check !== 'not-run') return `${progress.check}${progress.checkDetail ? `: ${progress.checkDetail}` : ''}`;
   const last = progress?.lastCheck;
@@ -204,30 +217,52 @@ function describeCheck(config: Config, progress: Progress | undefined): string {
 }
 
 function describeStep(step: PlanStep): string {
+  const list = (secrets: SecretRef[]) => secrets.map((x) => x.hint).join(', ');
   switch (step.step) {
     case 'create-client':
       return `create the OAuth client "${step.clientName}" (web, client_credentials, consent trusted, scopes ${step.scopes.join(' ')})`;
     case 'repair-grant-types':
-      return `add the grant type ${step.add}`;
+      return 'add the grant type client_credentials';
     case 'repair-auth-methods':
-      return `add the auth method ${step.add}`;
+      return 'add the auth method client_secret';
     case 'repair-scopes':
       return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
     case 'repair-consent':
       return `change the consent method from ${step.from} to trusted`;
     case 'make-room':
-      return `delete secret(s) ${step.delete.join(', ')} to make room (${step.why})`;
+      return `delete secret(s) ${list(step.secrets)} to make room (${step.reclaim ? 'reclaim-unrecorded-secrets' : 'not held by Talend'})`;
     case 'create-secret':
-      return `create a new secret: ${step.reason}`;
+      return `create a new secret: ${describeReason(step.reason)}`;
     case 'verify-secret':
       return 'verify the new secret at Qlik /oauth/token';
     case 'deliver-to-talend':
       return "deliver it to TMC's Qlik Cloud Authentication";
     case 'check-talend-task':
-      return `run the Talend check task (${step.reason === 'last-check-failed' ? 'the last check failed' : 'after delivery'})`;
-    case 'retire-secrets':
-      return `retire secrets: ${Array.isArray(step.hints) ? step.hints.join(', ') : step.hints}`;
+      return `run the Talend check task (${step.after === 'unfinished-check' ? 'the last check did not pass' : 'after delivery'})`;
     case 'write-record':
       return 'update the record on the client';
+    case 'retire-secrets':
+      return `retire secrets: ${list(step.secrets)}`;
+    case 'retire-older-secrets':
+      return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})`;
+  }
+}
+
+export function describeReason(reason: NewSecretReason): string {
+  switch (reason.why) {
+    case 'no-record':
+      return 'there is no record of which secret Talend holds';
+    case 'pending-delivery':
+      return 'an earlier delivery to Talend has an unknown outcome';
+    case 'nothing-delivered':
+      return 'no secret has been delivered to Talend yet';
+    case 'delivered-gone':
+      return 'the secret Talend holds no longer exists in Qlik';
+    case 'retarget':
+      return "the Talend target moved to this run's target ('retarget' is true)";
+    case 'rotate-always':
+      return "'rotate' is 'always'";
+    case 'age':
+      return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays})`;
   }
 }

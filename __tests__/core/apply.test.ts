@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ApplyContext, Progress, applyPlan } from '../../src/core/apply.js';
+import { type ApplyContext, ApplyFailure, type Outcome, applyPlan } from '../../src/core/apply.js';
 import { RunFailure } from '../../src/core/failure.js';
-import { type ObservedState, planRotation } from '../../src/core/plan.js';
+import { type ObservedState, planRotation, stepOf } from '../../src/core/plan.js';
+import { describeReason } from '../../src/report.js';
 import { parseDescription, renderDescription } from '../../src/core/record.js';
 import type { Config } from '../../src/config.js';
 import { FakeQlik, FakeTalend, asQlik, asTalend, fakeBudget } from './fakes.js';
@@ -36,12 +37,15 @@ async function observe(id: string | null): Promise<ObservedState> {
 async function runOnce(cfg: Config, id: string | null) {
   const observed = await observe(id);
   const plan = planRotation(cfg, observed, NOW, RUN);
-  const progress = new Progress(observed);
+  let progress: Outcome;
   let error: unknown;
   try {
-    await applyPlan(plan, observed, ctx(cfg), progress);
+    progress = await applyPlan(plan, observed, ctx(cfg));
   } catch (err) {
-    error = err;
+    // A failure carries what apply had done by then.
+    if (!(err instanceof ApplyFailure)) throw err;
+    progress = err.outcome;
+    error = err.cause;
   }
   return { plan, progress, error };
 }
@@ -85,10 +89,11 @@ describe('applyPlan', () => {
     // Another run created the same name a moment earlier.
     qlik.add(client({ clientId: 'zz-other', createdAt: daysAgo(0.001), description: '' }));
     const cfg = config();
-    const progress = new Progress(observed);
-    const err = await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg), progress).catch((e: unknown) => e);
-    expect((err as RunFailure).message).toMatch(/Another run created the OAuth client at the same time/);
-    expect((err as RunFailure).detail.changedNothing).toBe(true);
+    const failure = (await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg)).catch((e: unknown) => e)) as ApplyFailure;
+    const err = failure.cause as RunFailure;
+    const progress = failure.outcome;
+    expect(err.message).toMatch(/Another run created the OAuth client at the same time/);
+    expect(err.detail.changedNothing).toBe(true);
     expect([...qlik.clients.keys()]).toEqual(['zz-other']);
     expect(qlik.calls).not.toContain('TOKEN');
     expect(talend.calls).toEqual([]);
@@ -99,7 +104,7 @@ describe('applyPlan', () => {
     const observed = await observe(null);
     qlik.add(client({ clientId: 'aa-other', createdAt: new Date(NOW + 60_000).toISOString(), description: '' }));
     const cfg = config();
-    await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg), new Progress(observed));
+    await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg));
     expect(talend.held?.clientId).not.toBe('aa-other');
   });
 
@@ -163,7 +168,7 @@ describe('applyPlan', () => {
     // Run 2: refused.
     talend.deliver = 'refuse';
     const second = await runOnce(config(), 'client-1');
-    expect(second.plan.newSecretReason).toMatch(/unknown outcome/);
+    expect(describeReason(stepOf(second.plan, 'create-secret')!.reason)).toMatch(/unknown outcome/);
     expect(qlik.hints('client-1')).toContain(pendingHint);
     expect(qlik.hints('client-1')).toContain('aaaaa');
     assertNothingStranded('client-1');
@@ -185,7 +190,7 @@ describe('applyPlan', () => {
     const c = { ...ctx(cfg), budget: { ...budget, now: () => t }, sleep: async (ms: number) => void (t += ms) };
     const observed = await observe('client-1');
     const plan = planRotation(cfg, observed, NOW, RUN);
-    await expect(applyPlan(plan, observed, c, new Progress(observed))).rejects.toThrow(/did not accept the new secret/);
+    await expect(applyPlan(plan, observed, c)).rejects.toThrow(/did not accept the new secret/);
     expect(qlik.calls.filter((x) => x === 'TOKEN').length).toBeGreaterThan(1);
     expect(talend.calls).not.toContain('PUT');
     expect(qlik.hints('client-1')).toEqual(['aaaaa']);
@@ -243,7 +248,7 @@ describe('applyPlan', () => {
     expect(talend.calls).not.toContain('RUN');
     // The killed run's lease is still in the record; the next run here is the same run ID, as if it had expired.
     const second = await runOnce(config({ talendCheckTaskId: 'task-1' }), 'client-1');
-    expect(second.plan.check).toBe('repeat');
+    expect(stepOf(second.plan, 'check-talend-task')?.after).toBe('unfinished-check');
     expect(second.error).toBeUndefined();
     expect(talend.calls.filter((c) => c === 'RUN')).toHaveLength(1);
     expect(qlik.hints('client-1')).toEqual([first.progress.newSecret!.meta!.hint]);
@@ -286,7 +291,7 @@ describe('applyPlan', () => {
     expect(c.consentMethod).toBe('trusted');
     expect(c.allowedGrantTypes).toEqual(['client_credentials']);
     expect(qlik.hints('client-1')).toEqual(['aaaaa']);
-    expect(progress.changes.join('; ')).toMatch(/retired secret hand1/);
+    expect(progress.done.join('; ')).toMatch(/retired secret hand1/);
     expect((await runOnce(config(), 'client-1')).plan.result).toBe('unchanged');
   });
 

@@ -1,21 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { PlanError, createdAtLabel, deletableByHint, describeAge, isoTime, nextRotationDue, planRotation, secretAgeDays, secretsToRetire } from '../../src/core/plan.js';
+import { PlanError, type RotationPlan, createdAtLabel, deletableByHint, describeAge, isoTime, nextRotationDue, planRotation, secretAgeDays, secretsToRetire, stepOf } from '../../src/core/plan.js';
+import { describeReason } from '../../src/report.js';
 import { NOW, client, config, daysAgo, observed, record, secret } from './fixtures.js';
 
 const RUN = 'run-1';
 const hints = (xs: { hint: string }[]) => xs.map((x) => x.hint);
+// What the plan's steps carry, read the way the tests ask about it.
+const makeRoomOf = (p: RotationPlan) => stepOf(p, 'make-room')?.secrets ?? [];
+const retireOf = (p: RotationPlan) => stepOf(p, 'retire-secrets')?.secrets ?? [];
+const reasonOf = (p: RotationPlan) => {
+  const step = stepOf(p, 'create-secret');
+  return step ? describeReason(step.reason) : null;
+};
+const checkOf = (p: RotationPlan) => stepOf(p, 'check-talend-task')?.after ?? 'none';
 
 describe('planRotation', () => {
   it('creates the client on a fresh tenant', () => {
     const plan = planRotation(config(), observed(null, null), NOW, RUN);
     expect(plan.result).toBe('created');
-    expect(plan.createClient).toBe(true);
+    expect(stepOf(plan, 'create-client')).toBeDefined();
     expect(plan.steps.map((s) => s.step)).toEqual(['create-client', 'verify-secret', 'deliver-to-talend', 'write-record']);
   });
 
   it('adds the check after delivery on create when a task is configured', () => {
     const plan = planRotation(config({ talendCheckTaskId: 't1' }), observed(null, null), NOW, RUN);
-    expect(plan.check).toBe('after-delivery');
+    expect(checkOf(plan)).toBe('delivery');
     expect(plan.steps.map((s) => s.step)).toContain('check-talend-task');
   });
 
@@ -23,7 +32,7 @@ describe('planRotation', () => {
     const plan = planRotation(config(), observed(client(), record()), NOW, RUN);
     expect(plan.result).toBe('unchanged');
     expect(plan.steps).toEqual([]);
-    expect(plan.newSecretReason).toBeNull();
+    expect(reasonOf(plan)).toBeNull();
   });
 
   it.each([
@@ -40,7 +49,7 @@ describe('planRotation', () => {
   it('rotate always: rotates a young secret', () => {
     const plan = planRotation(config({ rotate: 'always' }), observed(client(), record()), NOW, RUN);
     expect(plan.result).toBe('rotated');
-    expect(plan.newSecretReason).toMatch(/always/);
+    expect(reasonOf(plan)).toMatch(/always/);
   });
 
   it('rotate never: leaves an old secret alone', () => {
@@ -58,7 +67,7 @@ describe('planRotation', () => {
     const c = client({ secrets: [secret('aaaaa', 10), secret('bbbbb', 1)] });
     const plan = planRotation(config({ rotate: 'never' }), observed(c, r), NOW, RUN);
     expect(plan.result).toBe('rotated');
-    expect(plan.newSecretReason).toMatch(reason);
+    expect(reasonOf(plan)).toMatch(reason);
   });
 
   it('an unreadable record counts as no record: Talend may hold any secret', () => {
@@ -74,7 +83,7 @@ describe('planRotation', () => {
     expect(plan).toThrow(/no record of which one Talend holds/);
     const small = planRotation(config(), observed(client(), leased), NOW, RUN);
     expect(small.talendMayHold).toBe('any');
-    expect(small.newSecretReason).toMatch(/no record/);
+    expect(reasonOf(small)).toMatch(/no record/);
   });
 
   it('pending left by a killed run: both delivered and pending may be held, neither is deleted to make room', () => {
@@ -83,7 +92,7 @@ describe('planRotation', () => {
     const plan = planRotation(config(), observed(c, r), NOW, RUN);
     expect(plan.result).toBe('rotated');
     expect(hints(plan.talendMayHold as never[])).toEqual(['aaaaa', 'pend1']);
-    expect(hints(plan.makeRoom)).toEqual(['old01']);
+    expect(hints(makeRoomOf(plan))).toEqual(['old01']);
   });
 
   it('a refused delivery after an unknown one: the earlier pending secret stays protected', () => {
@@ -93,21 +102,21 @@ describe('planRotation', () => {
     const plan = planRotation(config(), observed(c, r), NOW, RUN);
     expect(plan.result).toBe('rotated');
     expect(hints(plan.talendMayHold as never[])).toEqual(['aaaaa', 'pend1']);
-    expect(plan.makeRoom).toEqual([]);
-    expect(plan.retire).toEqual([]);
+    expect(makeRoomOf(plan)).toEqual([]);
+    expect(retireOf(plan)).toEqual([]);
   });
 
   it('retires extra secrets that Talend provably does not hold (repair)', () => {
     const c = client({ secrets: [secret('older', 20), secret('aaaaa', 10), secret('hand1', 1)] });
     const plan = planRotation(config(), observed(c, record()), NOW, RUN);
     expect(plan.result).toBe('repaired');
-    expect(hints(plan.retire)).toEqual(['older', 'hand1']);
+    expect(hints(retireOf(plan))).toEqual(['older', 'hand1']);
   });
 
   it('keeps the keep-previous-secrets newest older secrets', () => {
     const c = client({ secrets: [secret('old02', 40), secret('old01', 20), secret('aaaaa', 10)] });
     const plan = planRotation(config({ keepPreviousSecrets: 1 }), observed(c, record()), NOW, RUN);
-    expect(hints(plan.retire)).toEqual(['old02']);
+    expect(hints(retireOf(plan))).toEqual(['old02']);
   });
 
   describe('making room when the client holds 5 secrets', () => {
@@ -115,7 +124,7 @@ describe('planRotation', () => {
 
     it('deletes the oldest secret Talend provably does not hold', () => {
       const plan = planRotation(config({ rotate: 'always' }), observed(client({ secrets: five }), record()), NOW, RUN);
-      expect(hints(plan.makeRoom)).toEqual(['s0001']);
+      expect(hints(makeRoomOf(plan))).toEqual(['s0001']);
       expect(plan.steps.map((s) => s.step)).toContain('make-room');
     });
 
@@ -127,7 +136,7 @@ describe('planRotation', () => {
 
     it('without a record and with reclaim: deletes the oldest', () => {
       const plan = planRotation(config({ reclaimUnrecordedSecrets: true }), observed(client({ secrets: five }), null), NOW, RUN);
-      expect(hints(plan.makeRoom)).toEqual(['s0001']);
+      expect(hints(makeRoomOf(plan))).toEqual(['s0001']);
     });
 
     it('when the delivered secret is gone, no other secret counts as provably unused', () => {
@@ -148,13 +157,13 @@ describe('planRotation', () => {
       const c = client({ allowedGrantTypes: ['urn:qlik:oauth:user-impersonation'] });
       const plan = planRotation(config(), observed(c, record()), NOW, RUN);
       expect(plan.result).toBe('repaired');
-      expect(plan.repairs.grantTypes).toEqual(['urn:qlik:oauth:user-impersonation', 'client_credentials']);
+      expect(stepOf(plan, 'repair-grant-types')?.store).toEqual(['urn:qlik:oauth:user-impersonation', 'client_credentials']);
     });
 
     it('replaces scopes that differ as a set, and ignores order', () => {
       expect(planRotation(config(), observed(client({ allowedScopes: ['admin_classic', 'user_default'] }), record()), NOW, RUN).result).toBe('unchanged');
       const plan = planRotation(config(), observed(client({ allowedScopes: ['user_default'] }), record()), NOW, RUN);
-      expect(plan.repairs.scopes).toEqual(['admin_classic', 'user_default']);
+      expect(stepOf(plan, 'repair-scopes')?.to).toEqual(['admin_classic', 'user_default']);
     });
 
     it('does not patch again a scope Qlik does not keep', () => {
@@ -163,12 +172,12 @@ describe('planRotation', () => {
       const r = record({ scopes: { requested: cfg.scopes, kept: ['admin_classic', 'user_default'] } });
       expect(planRotation(cfg, observed(c, r), NOW, RUN).result).toBe('unchanged');
       // ...but does when the request changes or the kept set drifts.
-      expect(planRotation(cfg, observed(client({ allowedScopes: ['user_default'] }), r), NOW, RUN).repairs.scopes).toEqual(cfg.scopes);
+      expect(stepOf(planRotation(cfg, observed(client({ allowedScopes: ['user_default'] }), r), NOW, RUN), 'repair-scopes')?.to).toEqual(cfg.scopes);
     });
 
     it('sets the consent method to trusted', () => {
       const plan = planRotation(config(), observed(client({ consentMethod: 'required' }), record()), NOW, RUN);
-      expect(plan.repairs.consent).toBe(true);
+      expect(stepOf(plan, 'repair-consent')).toEqual({ step: 'repair-consent', from: 'required' });
       expect(plan.result).toBe('repaired');
     });
 
@@ -184,7 +193,7 @@ describe('planRotation', () => {
       expect(() => planRotation(config({ rotate }), observed(client(), r), NOW, RUN)).toThrow(/another Talend target .*'retarget: true'/);
       const moved = planRotation(config({ rotate, retarget: true }), observed(client(), r), NOW, RUN);
       expect(moved.result).toBe('rotated');
-      expect(moved.newSecretReason).toMatch(/target moved/);
+      expect(reasonOf(moved)).toMatch(/target moved/);
       const same = record({ talendTarget: config().talendQlikAuthUrl });
       expect(planRotation(config({ rotate: rotate === 'always' ? 'auto' : rotate }), observed(client(), same), NOW, RUN).result).toBe('unchanged');
       expect(planRotation(config({ rotate: rotate === 'always' ? 'auto' : rotate, retarget: true }), observed(client(), same), NOW, RUN).result).toBe('unchanged');
@@ -203,8 +212,7 @@ describe('planRotation', () => {
   it('repairs auth methods without client_secret, and leaves alone auth methods Qlik did not show', () => {
     const drifted = planRotation(config(), observed(client({ allowedAuthMethods: ['private_key_jwt'] }), record()), NOW, RUN);
     expect(drifted.result).toBe('repaired');
-    expect(drifted.repairs.authMethods).toEqual(['private_key_jwt', 'client_secret']);
-    expect(drifted.steps).toContainEqual({ step: 'repair-auth-methods', add: 'client_secret' });
+    expect(drifted.steps).toContainEqual({ step: 'repair-auth-methods', store: ['private_key_jwt', 'client_secret'] });
     expect(planRotation(config(), observed(client({ allowedAuthMethods: undefined }), record()), NOW, RUN).result).toBe('unchanged');
   });
 
@@ -214,7 +222,7 @@ describe('planRotation', () => {
     const other = secret('bbbbb', 30);
     const c = client({ secrets: [held, twin, other] });
     const plan = planRotation(config(), observed(c, record({ delivered: held })), NOW, RUN);
-    expect(plan.retire.map((s) => s.hint)).toEqual(['bbbbb']);
+    expect(hints(retireOf(plan))).toEqual(['bbbbb']);
     // Both secrets with a hint go: deleting by that hint is then meant.
     expect(deletableByHint([twin, held], [held, twin, other])).toEqual([twin, held]);
     expect(deletableByHint([twin], [held, twin, other])).toEqual([]);
@@ -237,8 +245,8 @@ describe('planRotation', () => {
     const cfg = config({ talendCheckTaskId: 'task-1' });
     const plan = planRotation(cfg, observed(client(), record({ check: { result: 'failed', at: daysAgo(1) } })), NOW, RUN);
     expect(plan.result).toBe('repaired');
-    expect(plan.check).toBe('repeat');
-    expect(plan.newSecretReason).toBeNull();
+    expect(checkOf(plan)).toBe('unfinished-check');
+    expect(reasonOf(plan)).toBeNull();
     expect(planRotation(cfg, observed(client(), record({ check: { result: 'passed', at: daysAgo(1) } })), NOW, RUN).result).toBe('unchanged');
   });
 

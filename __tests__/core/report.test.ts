@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { Progress } from '../../src/core/apply.js';
+import { initialOutcome } from '../../src/core/apply.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { planRotation } from '../../src/core/plan.js';
 import { reportFailure, reportSuccess } from '../../src/report.js';
@@ -18,8 +18,7 @@ const NEW_SECRET = 'the-new-client-secret-0123456789abcdef';
 
 function progressWithNewSecret() {
   const obs = observed(client(), record());
-  const progress = new Progress(obs);
-  progress.plan = planRotation(config({ rotate: 'always' }), obs, NOW, 'run');
+  const progress = initialOutcome(obs, planRotation(config({ rotate: 'always' }), obs, NOW, 'run'));
   progress.newSecret = { value: NEW_SECRET, meta: { hint: 'nnnnn', createdAt: new Date(NOW).toISOString() } };
   return progress;
 }
@@ -50,7 +49,7 @@ describe('report', () => {
   it('on failure writes result=failed, the secret created in the run, and one message with the state of both systems', async () => {
     const progress = progressWithNewSecret();
     progress.delivery = 'unknown';
-    progress.changes.push('created secret nnnnn');
+    progress.done.push('created secret nnnnn');
     await reportFailure(new RunFailure('Delivering the new secret nnnnn to Talend had no definite answer', { nextRun: 'The next run rotates again.' }), config(), progress, NOW);
     expect(core.setOutput).toHaveBeenCalledWith('result', 'failed');
     expect(core.setOutput).toHaveBeenCalledWith('client-secret', NEW_SECRET);

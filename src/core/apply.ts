@@ -1,14 +1,25 @@
 /**
- * Carries out a RotationPlan (docs/protocol.md, the Lease step to the Retire step) and, on failure, exactly the compensation the
- * contract prescribes. It holds no rotation rules of its own: what to do comes from the plan, and
- * this module records what happened in `Progress` for the report.
+ * Carries out a RotationPlan (docs/protocol.md, the Lease step to the Retire step) and, on failure,
+ * exactly the compensation the protocol prescribes. It holds no rotation rules of its own: it walks
+ * the plan's steps in order, logs each as it completes, and returns what happened as an `Outcome`
+ * (a failure carries the outcome so far) for the report.
  */
 import type { Config } from '../config.js';
 import type { RunBudget } from '../http/budget.js';
 import type { JsonPatchOp, QlikApi } from '../qlik/client.js';
 import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
 import type { TalendApi } from '../talend/client.js';
-import { type ObservedState, type RotationPlan, deletableByHint, planRotation, secretsToRetire, sortedSet } from './plan.js';
+import {
+  type ObservedState,
+  type PlanStep,
+  type RotationPlan,
+  type StepOf,
+  deletableByHint,
+  planRotation,
+  secretsToRetire,
+  sortedSet,
+  stepOf,
+} from './plan.js';
 import { registerSecret } from '../secrets.js';
 import { RunFailure } from './failure.js';
 import { DESCRIPTION_MAX, EMPTY_RECORD, type RotationRecord, type SecretRef, parseDescription, recordsEqual, renderDescription, sameSecret } from './record.js';
@@ -27,34 +38,65 @@ export interface ApplyContext {
 export type DeliveryState = 'not-needed' | 'stored' | 'refused' | 'unknown';
 export type CheckState = 'not-run' | 'passed' | 'failed' | 'unknown';
 
-/** What the run has done so far; the report reads it on success and on failure alike. */
-export class Progress {
+/** A secret this run created (its value already masked). `deleted`: the run deleted it again. */
+export interface NewSecretValue {
+  value: string;
+  meta: SecretRef;
+  deleted?: boolean;
+}
+
+/** What the run found and did, for the report: on success, and (as far as it got) on failure. */
+export interface Outcome {
+  /** The plan carried out (made again after the lease read-back). */
+  plan: RotationPlan;
   clientId: string | undefined;
-  /** The secret created in this run (value already masked); `deleted` once the run deleted it again. */
-  newSecret: { value: string; meta: SecretRef | undefined; deleted?: boolean } | undefined;
-  /** What the run found before changing anything, for the summary. */
+  /** What the run found before changing anything, in words. */
   found: string;
+  newSecret: NewSecretValue | undefined;
   /** The secret Talend is known to hold at the end (or now). */
   talendHolds: SecretRef | undefined;
-  delivery: DeliveryState = 'not-needed';
-  check: CheckState = 'not-run';
+  delivery: DeliveryState;
+  check: CheckState;
   checkDetail: string | undefined;
   /** The last check recorded before this run, for the summary of a run that did not check. */
   lastCheck: { result: string; at: string } | undefined;
-  changes: string[] = [];
-  secrets: ClientSecretMeta[] = [];
-  /** The plan actually carried out (re-planned after the lease read-back). */
-  plan: RotationPlan | undefined;
+  /** What changed, in words, in the order it happened. */
+  done: string[];
+  /** The client's secrets as far as the run knows. */
+  secrets: ClientSecretMeta[];
+}
 
-  constructor(observed: ObservedState) {
-    this.clientId = observed.client?.clientId;
-    this.secrets = observed.client?.secrets ?? [];
-    this.lastCheck = observed.record?.check ?? undefined;
-    // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
-    const record = observed.record;
-    const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
-    this.talendHolds = delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined;
-    this.found = describeFound(observed);
+/** Before the plan is made (a plan that stops the run still reports what was found). */
+const NO_PLAN: RotationPlan = { result: 'unchanged', steps: [], talendMayHold: 'any', foreignLease: null, ignoredLease: null };
+
+/** The outcome of a run that has not changed anything (yet): a dry run, or before apply. */
+export function initialOutcome(observed: ObservedState, plan: RotationPlan = NO_PLAN): Outcome {
+  // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
+  const record = observed.record;
+  const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
+  return {
+    plan,
+    clientId: observed.client?.clientId,
+    found: describeFound(observed),
+    newSecret: undefined,
+    talendHolds: delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined,
+    delivery: 'not-needed',
+    check: 'not-run',
+    checkDetail: undefined,
+    lastCheck: record?.check ?? undefined,
+    done: [],
+    secrets: observed.client?.secrets ?? [],
+  };
+}
+
+/** Apply stopped: `cause` says why, `outcome` what it had done by then. */
+export class ApplyFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly outcome: Outcome,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'ApplyFailure';
   }
 }
 
@@ -67,16 +109,25 @@ function describeFound(observed: ObservedState): string {
   return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
 }
 
-export async function applyPlan(plan: RotationPlan, observed: ObservedState, ctx: ApplyContext, progress: Progress): Promise<void> {
-  progress.plan = plan;
-  if (plan.result === 'unchanged') return;
-  const run = new Run(ctx, progress);
+/** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
+export async function applyPlan(plan: RotationPlan, observed: ObservedState, ctx: ApplyContext): Promise<Outcome> {
+  const run = new Run(ctx, initialOutcome(observed, plan));
+  if (plan.result === 'unchanged') return run.snapshot();
   try {
     await run.execute(plan, observed);
-  } finally {
+  } catch (err) {
     await run.releaseLease();
+    throw new ApplyFailure(err, run.snapshot());
   }
+  await run.releaseLease();
+  return run.snapshot();
 }
+
+/** A long wait logs its progress at most this often. */
+const WAIT_LOG_INTERVAL_MS = 5_000;
+
+/** Steps that go into one JSON Patch of the client. */
+const PATCH_REPAIRS = new Set<PlanStep['step']>(['repair-grant-types', 'repair-auth-methods', 'repair-scopes']);
 
 class Run {
   private clientId = '';
@@ -90,45 +141,100 @@ class Run {
   /** The verification token's revocation, overlapping the pending write (never rejects). */
   private revocation: Promise<void> = Promise.resolve();
 
+  /** The new secret, once the create-client or create-secret step made it. */
+  private newSecret: NewSecretValue | undefined;
+
   constructor(
     private readonly ctx: ApplyContext,
-    private readonly progress: Progress,
+    /** Private to this run; the report gets snapshots. */
+    private readonly outcome: Outcome,
   ) {}
 
-  async execute(initialPlan: RotationPlan, observed: ObservedState): Promise<void> {
-    const { config } = this.ctx;
-    let plan = initialPlan;
-    let secrets: ClientSecretMeta[];
-    let newSecret: { value: string; meta: SecretRef };
+  snapshot(): Outcome {
+    return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets] };
+  }
 
-    if (plan.createClient) {
-      newSecret = await this.createClient();
-      secrets = [newSecret.meta as ClientSecretMeta];
-    } else {
+  /** Logs a completed change as it happens, and keeps it for the report. */
+  private done(change: string): void {
+    this.outcome.done.push(change);
+    this.ctx.log(`Done: ${change}`);
+  }
+
+  /**
+   * For a long wait: returns a function that logs a line (given the seconds waited) at most every
+   * few seconds, so a real runner's log shows the run is alive without one line per poll.
+   */
+  private waitLogger(): (line: (seconds: number) => string) => void {
+    const { budget } = this.ctx;
+    const started = budget.now();
+    let last = started;
+    return (line) => {
+      const now = budget.now();
+      if (now - last < WAIT_LOG_INTERVAL_MS) return;
+      last = now;
+      this.ctx.log(line(Math.round((now - started) / 1000)));
+    };
+  }
+
+  async execute(initialPlan: RotationPlan, observed: ObservedState): Promise<void> {
+    let plan = initialPlan;
+    if (!stepOf(plan, 'create-client')) {
+      // An existing client: lease it, then plan again on what the read-back shows.
       const client = await this.acquireLease(observed);
-      plan = planRotation(config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
-      this.progress.plan = plan;
+      plan = planRotation(this.ctx.config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
+      this.outcome.plan = plan;
       if (plan.result === 'unchanged') {
         this.ctx.log('After taking the lease the client needs no change any more.');
         return;
       }
-      secrets = await this.makeRoom(plan, await this.repair(plan, client));
-      if (plan.newSecretReason === null) {
-        await this.runCheckIfPlanned(plan);
-        await this.writeRecord({ release: true });
-        await this.retire(plan.retire);
-        return;
-      }
-      newSecret = await this.createSecret();
-      secrets = [...secrets, newSecret.meta as ClientSecretMeta];
+      this.outcome.secrets = client.secrets;
     }
-    this.progress.secrets = secrets;
+    let patched = false;
+    for (const step of plan.steps) {
+      if (PATCH_REPAIRS.has(step.step)) {
+        // One JSON Patch for every repair of the client itself, at the first of them.
+        if (!patched) await this.repair(plan.steps);
+        patched = true;
+        continue;
+      }
+      await this.carryOut(step);
+    }
+  }
 
-    await this.verify(newSecret);
-    await this.deliver(newSecret);
-    await this.runCheckIfPlanned(plan);
-    await this.writeRecord({ release: true });
-    await this.retire(secretsToRetire(secrets, newSecret.meta, config.keepPreviousSecrets, { retireNewer: false }));
+  private async carryOut(step: PlanStep): Promise<void> {
+    switch (step.step) {
+      case 'create-client':
+        return this.createClient();
+      case 'repair-consent':
+        await this.ctx.qlik.setConsentTrusted(this.clientId);
+        return this.done(`set the consent method to trusted (was ${step.from})`);
+      case 'make-room':
+        return this.makeRoom(step.secrets);
+      case 'create-secret':
+        return this.createSecret();
+      case 'verify-secret':
+        return this.verify(this.requireNewSecret());
+      case 'deliver-to-talend':
+        return this.deliver(this.requireNewSecret());
+      case 'check-talend-task':
+        return this.check(step);
+      case 'write-record':
+        return this.writeRecord({ release: true });
+      case 'retire-secrets':
+        return this.retire(step.secrets);
+      case 'retire-older-secrets':
+        return this.retire(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }));
+      case 'repair-grant-types':
+      case 'repair-auth-methods':
+      case 'repair-scopes':
+        // Carried out together by repair().
+        return;
+    }
+  }
+
+  private requireNewSecret(): NewSecretValue {
+    if (!this.newSecret) throw new Error('The plan uses a new secret before a step creates one.');
+    return this.newSecret;
   }
 
   private observed(client: OAuthClient): ObservedState {
@@ -179,7 +285,7 @@ class Run {
     this.userText = freshParsed.userText;
     this.stored = freshParsed.record;
     this.record = freshParsed.record ?? this.record;
-    this.progress.secrets = fresh.secrets;
+    this.outcome.secrets = fresh.secrets;
     return fresh;
   }
 
@@ -208,7 +314,7 @@ class Run {
 
   // ---- steps -------------------------------------------------------------------------------
 
-  private async createClient(): Promise<{ value: string; meta: SecretRef }> {
+  private async createClient(): Promise<void> {
     const { config, qlik } = this.ctx;
     this.record = { ...EMPTY_RECORD, lease: this.lease(), ...this.audit() };
     const created = await qlik.createClient({
@@ -219,16 +325,16 @@ class Run {
     // Half of the credential pair (the Qlik client masked it too, as soon as it parsed it).
     registerSecret(created.client.clientId);
     this.clientId = created.client.clientId;
-    this.progress.clientId = created.client.clientId;
+    this.outcome.clientId = created.client.clientId;
     this.stored = this.record;
     this.leaseHeld = true;
-    this.progress.changes.push('created the OAuth client');
+    this.done('created the OAuth client');
     await this.settleCreationRace(created.client);
     if (created.client.consentMethod !== 'trusted') {
       // Qlik may ignore the consent asked for at creation (its own example answer shows
       // "required"); a client that asks for consent is never delivered.
       await qlik.setConsentTrusted(this.clientId);
-      this.progress.changes.push(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
+      this.done(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
     }
     let meta = created.secretMeta;
     if (!meta) {
@@ -241,9 +347,9 @@ class Run {
     } else {
       this.noteKeptScopes(created.client.allowedScopes);
     }
-    const newSecret = { value: created.secret, meta };
-    this.progress.newSecret = newSecret;
-    return newSecret;
+    this.newSecret = { value: created.secret, meta: meta as ClientSecretMeta };
+    this.outcome.newSecret = this.newSecret;
+    this.outcome.secrets = [meta as ClientSecretMeta];
   }
 
   /**
@@ -290,9 +396,9 @@ class Run {
         nextRun: "Delete the newer client in Qlik's admin page (Talend holds none of its secrets).",
       });
     }
-    this.progress.clientId = undefined;
-    this.progress.changes = [];
-    this.progress.newSecret = undefined;
+    this.outcome.clientId = undefined;
+    this.outcome.done = [];
+    this.outcome.newSecret = undefined;
   }
 
   private noteKeptScopes(kept: string[]): void {
@@ -303,42 +409,44 @@ class Run {
     if (!same) this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${keptSet.join(' ') || '(none)'}.`);
   }
 
-  /** Repairs drift; returns the client's secrets afterwards. */
-  private async repair(plan: RotationPlan, client: OAuthClient): Promise<ClientSecretMeta[]> {
+  /** The repairs of the client itself, as one JSON Patch. */
+  private async repair(steps: PlanStep[]): Promise<void> {
     const { qlik } = this.ctx;
-    let secrets = client.secrets;
     // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
     const ops: JsonPatchOp[] = [];
-    if (plan.repairs.grantTypes) ops.push({ op: 'add', path: '/allowedGrantTypes', value: plan.repairs.grantTypes });
-    if (plan.repairs.authMethods) ops.push({ op: 'add', path: '/allowedAuthMethods', value: plan.repairs.authMethods });
-    if (plan.repairs.scopes) ops.push({ op: 'add', path: '/allowedScopes', value: plan.repairs.scopes });
-    if (ops.length > 0) {
-      // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
-      // client masked it the moment it was parsed.
-      const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-      if (plan.repairs.grantTypes) this.progress.changes.push('added client_credentials to the grant types');
-      if (plan.repairs.authMethods) this.progress.changes.push('added client_secret to the auth methods');
-      if (plan.repairs.scopes) this.progress.changes.push(`set the scopes to ${plan.repairs.scopes.join(' ')}`);
-      if (plan.repairs.scopes || generatedSecret) {
-        const after = await qlik.getClient(this.clientId);
-        if (!after) throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
-        // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
-        if (plan.repairs.scopes) this.noteKeptScopes(after.allowedScopes);
-        secrets = generatedSecret ? await this.dropGeneratedSecrets(secrets, after.secrets) : secrets;
+    const changes: string[] = [];
+    let scopes: string[] | undefined;
+    for (const step of steps) {
+      if (step.step === 'repair-grant-types') {
+        ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
+        changes.push('added client_credentials to the grant types');
+      } else if (step.step === 'repair-auth-methods') {
+        ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
+        changes.push('added client_secret to the auth methods');
+      } else if (step.step === 'repair-scopes') {
+        ops.push({ op: 'add', path: '/allowedScopes', value: step.to });
+        changes.push(`set the scopes to ${step.to.join(' ')}`);
+        scopes = step.to;
       }
     }
-    if (plan.repairs.consent) {
-      await qlik.setConsentTrusted(this.clientId);
-      this.progress.changes.push(`set the consent method to trusted (was ${client.consentMethod ?? 'unknown'})`);
+    // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
+    // client masked it the moment it was parsed.
+    const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
+    for (const change of changes) this.done(change);
+    if (scopes || generatedSecret) {
+      const after = await qlik.getClient(this.clientId);
+      if (!after) throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
+      // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+      if (scopes) this.noteKeptScopes(after.allowedScopes);
+      if (generatedSecret) await this.dropGeneratedSecrets(this.outcome.secrets, after.secrets);
     }
-    return secrets;
   }
 
   /**
    * A secret Qlik generated during a repair takes a slot, and nobody holds it: it is deleted at
    * once, unless its hint is shared (deletion goes by hint), in which case a later run retires it.
    */
-  private async dropGeneratedSecrets(before: ClientSecretMeta[], after: ClientSecretMeta[]): Promise<ClientSecretMeta[]> {
+  private async dropGeneratedSecrets(before: ClientSecretMeta[], after: ClientSecretMeta[]): Promise<void> {
     const generated = after.filter((s) => !before.some((b) => sameSecret(b, s)));
     let remaining = after;
     for (const secret of generated) {
@@ -348,32 +456,33 @@ class Run {
       }
       await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
       remaining = remaining.filter((s) => s !== secret);
-      this.progress.changes.push(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
+      this.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
     }
-    this.progress.secrets = remaining;
-    return remaining;
+    this.outcome.secrets = remaining;
   }
 
-  private async makeRoom(plan: RotationPlan, secrets: ClientSecretMeta[]): Promise<ClientSecretMeta[]> {
-    for (const secret of plan.makeRoom) {
+  private async makeRoom(secrets: ClientSecretMeta[]): Promise<void> {
+    for (const secret of secrets) {
       await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-      this.progress.changes.push(`deleted secret ${secret.hint} to make room`);
+      this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
+      this.done(`deleted secret ${secret.hint} to make room`);
     }
-    return secrets.filter((s) => !plan.makeRoom.includes(s));
   }
 
-  private async createSecret(): Promise<{ value: string; meta: SecretRef }> {
+  private async createSecret(): Promise<void> {
     const created = await this.ctx.qlik.createSecret(this.clientId);
-    const newSecret = { value: created.secret, meta: { hint: created.hint, createdAt: created.createdAt } };
-    this.progress.newSecret = newSecret;
-    this.progress.changes.push(`created secret ${created.hint}`);
-    return newSecret;
+    const meta: ClientSecretMeta = { hint: created.hint, createdAt: created.createdAt };
+    this.newSecret = { value: created.secret, meta };
+    this.outcome.newSecret = this.newSecret;
+    this.outcome.secrets = [...this.outcome.secrets, meta];
+    this.done(`created secret ${created.hint}`);
   }
 
   /** The Verify step: Qlik must accept the new secret at /oauth/token before Talend gets it. */
   private async verify(newSecret: { value: string; meta: SecretRef }): Promise<void> {
     const { qlik, budget } = this.ctx;
     const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
+    const waiting = this.waitLogger();
     let wait = budget.backoffBaseMs;
     let why: string;
     for (;;) {
@@ -392,6 +501,7 @@ class Run {
         break;
       }
       if (budget.now() + wait >= windowEnds) break;
+      waiting((seconds) => `Qlik does not accept the new secret yet (${why}) after ${seconds} s; trying again.`);
       await this.ctx.sleep(wait);
       wait = Math.min(wait * 2, budget.backoffCapMs);
     }
@@ -410,7 +520,7 @@ class Run {
     try {
       outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
     } catch (err) {
-      this.progress.delivery = 'unknown';
+      this.outcome.delivery = 'unknown';
       throw new RunFailure(
         `Delivering the new secret ${newSecret.meta.hint} to Talend had no definite answer: ${(err as Error).message}`,
         {
@@ -420,7 +530,7 @@ class Run {
       );
     }
     if (!outcome.stored) {
-      this.progress.delivery = 'refused';
+      this.outcome.delivery = 'refused';
       // A definite refusal: Talend still holds what it held, so the new secret is safe to delete.
       const deleted = await this.deleteUndelivered(newSecret);
       await this.writeRecord({ release: true, until: 'final' });
@@ -429,9 +539,9 @@ class Run {
         { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' },
       );
     }
-    this.progress.delivery = 'stored';
-    this.progress.talendHolds = newSecret.meta;
-    this.progress.changes.push(`delivered secret ${newSecret.meta.hint} to Talend`);
+    this.outcome.delivery = 'stored';
+    this.outcome.talendHolds = newSecret.meta;
+    this.done(`delivered secret ${newSecret.meta.hint} to Talend`);
     // With a check configured, the record says "check pending" until it passes: a run killed
     // during the check leaves it to be repeated, and no old secret is retired before it passes.
     const check = this.ctx.config.talendCheckTaskId ? { result: 'pending' as const, at: new Date(this.ctx.budget.now()).toISOString() } : null;
@@ -449,7 +559,7 @@ class Run {
    */
   private async deleteUndelivered(newSecret: { value: string; meta: SecretRef }): Promise<string> {
     this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
-    const others = this.progress.secrets.filter((s) => s !== newSecret.meta);
+    const others = this.outcome.secrets.filter((s) => s !== newSecret.meta);
     if (others.some((s) => s.hint === newSecret.meta.hint)) {
       // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
       return 'it was left in Qlik because another secret has the same hint and Qlik deletes by hint (Talend does not hold it; a later run retires it)';
@@ -457,8 +567,8 @@ class Run {
     try {
       // Bounded by the work deadline: the record write after it needs the reserve.
       await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
-      this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, newSecret.meta));
-      if (this.progress.newSecret) this.progress.newSecret.deleted = true;
+      this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, newSecret.meta));
+      if (this.outcome.newSecret) this.outcome.newSecret.deleted = true;
       return 'it was deleted from Qlik again';
     } catch (err) {
       // Leaving it is safe: Talend does not hold it. The next run retires it as an extra secret.
@@ -468,43 +578,44 @@ class Run {
   }
 
   /** The Check step. */
-  private async runCheckIfPlanned(plan: RotationPlan): Promise<void> {
-    const taskId = this.ctx.config.talendCheckTaskId;
-    if (plan.check === 'none' || !taskId) return;
+  private async check(step: StepOf<'check-talend-task'>): Promise<void> {
+    const { taskId } = step;
     const { talend, budget } = this.ctx;
     const at = () => new Date(budget.now()).toISOString();
+    const waiting = this.waitLogger();
     let executionId: string;
     try {
       executionId = await talend.startExecution(taskId);
       let wait = budget.pollStartMs;
       for (;;) {
         const state = await talend.getExecution(executionId);
+        waiting((seconds) => `The Talend task run is ${state.status} after ${seconds} s.`);
         if (state.passed !== undefined) {
-          this.progress.check = state.passed ? 'passed' : 'failed';
-          this.progress.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
+          this.outcome.check = state.passed ? 'passed' : 'failed';
+          this.outcome.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
           break;
         }
         // Not worth sleeping when no poll would fit after the wait: say what the task was doing.
         if (budget.now() + wait + budget.minRequestMs >= budget.workDeadline) {
-          this.progress.check = 'unknown';
-          this.progress.checkDetail = `still ${state.status} when the time budget ran out`;
+          this.outcome.check = 'unknown';
+          this.outcome.checkDetail = `still ${state.status} when the time budget ran out`;
           break;
         }
         await this.ctx.sleep(wait);
         wait = Math.min(Math.round(wait * 1.5), budget.pollCapMs);
       }
     } catch (err) {
-      this.progress.check = 'unknown';
-      this.progress.checkDetail = (err as Error).message;
+      this.outcome.check = 'unknown';
+      this.outcome.checkDetail = (err as Error).message;
     }
-    const passed = this.progress.check === 'passed';
+    const passed = this.outcome.check === 'passed';
     this.record = { ...this.record, check: { result: passed ? 'passed' : 'failed', at: at() } };
     if (passed) {
-      this.progress.changes.push(plan.check === 'repeat' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
+      this.done(step.after === 'unfinished-check' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
       return;
     }
     await this.writeRecord({ release: true, until: 'final' });
-    throw new RunFailure(`The Talend task-run check of task ${taskId} did not pass (${this.progress.checkDetail}).`, {
+    throw new RunFailure(`The Talend task-run check of task ${taskId} did not pass (${this.outcome.checkDetail}).`, {
       nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
     });
   }
@@ -519,8 +630,8 @@ class Run {
           nextRun: 'Talend holds the new secret; the next run retires the old ones and reports `repaired`.',
         });
       }
-      this.progress.secrets = this.progress.secrets.filter((s) => !sameSecret(s, secret));
-      this.progress.changes.push(`retired secret ${secret.hint}`);
+      this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
+      this.done(`retired secret ${secret.hint}`);
     }
   }
 

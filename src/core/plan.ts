@@ -3,7 +3,7 @@
  * what was observed in Qlik and the current time to a plan. No I/O, no clock, no randomness.
  */
 import type { Config } from '../config.js';
-import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
+import type { ClientSecretMeta, ConsentMethod, OAuthClient } from '../qlik/model.js';
 import { type Lease, type RecordState, type RotationRecord, type SecretRef, sameSecret } from './record.js';
 
 /** Qlik allows this many secrets per client; the next create answers 409. */
@@ -22,49 +22,59 @@ export interface ObservedState {
   recordState: RecordState;
 }
 
+/** Why a new secret is due: data, so the report words it and the `plan` output carries it as is. */
+export type NewSecretReason =
+  | { why: 'no-record' }
+  | { why: 'pending-delivery' }
+  | { why: 'nothing-delivered' }
+  | { why: 'delivered-gone' }
+  | { why: 'retarget' }
+  | { why: 'rotate-always' }
+  | { why: 'age'; ageDays: number; maxAgeDays: number };
+
+/**
+ * One step of the plan, carrying everything apply needs to carry it out. The list is in the order
+ * apply walks it (docs/protocol.md); the log, the summary and the `plan` output are rendered from it.
+ */
 export type PlanStep =
   | { step: 'create-client'; clientName: string; scopes: string[] }
-  | { step: 'repair-grant-types'; add: string }
-  | { step: 'repair-auth-methods'; add: string }
+  /** The full list to store: the client's own grant types plus client_credentials. */
+  | { step: 'repair-grant-types'; store: string[] }
+  /** The full list to store: the client's own auth methods plus client_secret. */
+  | { step: 'repair-auth-methods'; store: string[] }
   | { step: 'repair-scopes'; from: string[]; to: string[] }
-  | { step: 'repair-consent'; from: string; to: 'trusted' }
-  | { step: 'make-room'; delete: string[]; why: string }
-  | { step: 'create-secret'; reason: string }
+  | { step: 'repair-consent'; from: ConsentMethod | 'unknown' }
+  /** `reclaim`: the record does not say what Talend holds; `reclaim-unrecorded-secrets` allowed it. */
+  | { step: 'make-room'; secrets: ClientSecretMeta[]; reclaim: boolean }
+  | { step: 'create-secret'; reason: NewSecretReason }
   | { step: 'verify-secret' }
   | { step: 'deliver-to-talend' }
-  | { step: 'check-talend-task'; reason: 'after-delivery' | 'last-check-failed' }
-  | { step: 'retire-secrets'; hints: string[] | 'older than the new one, beyond keep-previous-secrets' }
-  | { step: 'write-record' };
+  | { step: 'check-talend-task'; taskId: string; after: 'delivery' | 'unfinished-check' }
+  | { step: 'write-record' }
+  /** A run without a new secret: these, which the record proves Talend does not hold. */
+  | { step: 'retire-secrets'; secrets: ClientSecretMeta[] }
+  /** After a delivery: older than the new secret, beyond this many (known only once it exists). */
+  | { step: 'retire-older-secrets'; keep: number };
+
+export type StepName = PlanStep['step'];
+export type StepOf<K extends StepName> = Extract<PlanStep, { step: K }>;
 
 export type PlanResult = 'created' | 'rotated' | 'repaired' | 'unchanged';
-
-export interface Repairs {
-  /** The full grant-type list to store (the client's own plus client_credentials). */
-  grantTypes: string[] | null;
-  /** The full auth-method list to store (the client's own plus client_secret). */
-  authMethods: string[] | null;
-  scopes: string[] | null;
-  consent: boolean;
-}
 
 export interface RotationPlan {
   result: PlanResult;
   steps: PlanStep[];
-  createClient: boolean;
-  repairs: Repairs;
-  /** Why a new secret is due, or null when none is. */
-  newSecretReason: string | null;
-  /** Secrets to delete before creating the new one (the Make room step). */
-  makeRoom: ClientSecretMeta[];
-  /** Secrets to retire on a run that creates no secret (provably not held by Talend). */
-  retire: ClientSecretMeta[];
-  check: 'none' | 'after-delivery' | 'repeat';
   /** What Talend may hold right now: a list, or every existing secret when there is no record. */
   talendMayHold: ClientSecretMeta[] | 'any';
   /** Another run's live lease on the client, if any. */
   foreignLease: Lease | null;
   /** A lease that expires implausibly far in the future: ignored, and worth a warning. */
   ignoredLease: Lease | null;
+}
+
+/** The plan's step of a kind, if it has one. */
+export function stepOf<K extends StepName>(plan: RotationPlan, kind: K): StepOf<K> | undefined {
+  return plan.steps.find((s): s is StepOf<K> => s.step === kind);
 }
 
 export class PlanError extends Error {
@@ -80,30 +90,16 @@ export class PlanError extends Error {
 export function planRotation(config: Config, observed: ObservedState, now: number, runId: string): RotationPlan {
   const { client } = observed;
   const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
-  // A record started on a client whose holder nobody knew says nothing about what Talend holds.
-  const record = observed.record?.unknownHolder ? null : observed.record;
+  const steps: PlanStep[] = [];
+  const check = (after: StepOf<'check-talend-task'>['after']) => {
+    if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
+  };
 
   if (client === null) {
-    const steps: PlanStep[] = [
-      { step: 'create-client', clientName: config.clientName, scopes: config.scopes },
-      { step: 'verify-secret' },
-      { step: 'deliver-to-talend' },
-    ];
-    if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', reason: 'after-delivery' });
+    steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+    check('delivery');
     steps.push({ step: 'write-record' });
-    return {
-      result: 'created',
-      steps,
-      createClient: true,
-      repairs: { grantTypes: null, authMethods: null, scopes: null, consent: false },
-      newSecretReason: 'the OAuth client is new',
-      makeRoom: [],
-      retire: [],
-      check: config.talendCheckTaskId ? 'after-delivery' : 'none',
-      talendMayHold: [],
-      foreignLease,
-      ignoredLease,
-    };
+    return { result: 'created', steps, talendMayHold: [], foreignLease, ignoredLease };
   }
 
   if (client.appType !== 'web') {
@@ -127,102 +123,64 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
       'talend-target',
     );
   }
-  const repairs = planRepairs(config, client, observed.record);
+  // A record started on a client whose holder nobody knew says nothing about what Talend holds.
+  const record = observed.record?.unknownHolder ? null : observed.record;
   const talendMayHold = secretsTalendMayHold(client.secrets, record);
-  const newSecretReason = moved ? "the Talend target moved to this run's target ('retarget' is true)" : newSecretDue(config, client, record, now);
-  const steps: PlanStep[] = [];
-  if (repairs.grantTypes) steps.push({ step: 'repair-grant-types', add: REQUIRED_GRANT_TYPE });
-  if (repairs.authMethods) steps.push({ step: 'repair-auth-methods', add: REQUIRED_AUTH_METHOD });
-  if (repairs.scopes) steps.push({ step: 'repair-scopes', from: sortedSet(client.allowedScopes), to: repairs.scopes });
-  if (repairs.consent) steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown', to: 'trusted' });
+  const reason: NewSecretReason | null = moved ? { why: 'retarget' } : newSecretDue(config, client, record, now);
 
-  let makeRoom: ClientSecretMeta[] = [];
-  let retire: ClientSecretMeta[] = [];
-  let check: RotationPlan['check'] = 'none';
-  if (newSecretReason !== null) {
-    makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
-    if (makeRoom.length > 0) {
-      steps.push({
-        step: 'make-room',
-        delete: makeRoom.map((s) => s.hint),
-        why: talendMayHold === 'any' ? 'reclaim-unrecorded-secrets' : 'not held by Talend',
-      });
-    }
-    steps.push({ step: 'create-secret', reason: newSecretReason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
-    if (config.talendCheckTaskId) {
-      check = 'after-delivery';
-      steps.push({ step: 'check-talend-task', reason: 'after-delivery' });
-    }
-    steps.push({ step: 'write-record' }, { step: 'retire-secrets', hints: 'older than the new one, beyond keep-previous-secrets' });
-  } else {
-    // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
-    const delivered = findSecret(client.secrets, record?.delivered ?? null);
-    if (delivered) {
-      retire = secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true });
-    }
-    const lastCheck = record?.check?.result;
-    if (config.talendCheckTaskId && (lastCheck === 'failed' || lastCheck === 'pending')) {
-      check = 'repeat';
-      steps.push({ step: 'check-talend-task', reason: 'last-check-failed' });
-    }
-    if (retire.length > 0) steps.push({ step: 'retire-secrets', hints: retire.map((s) => s.hint) });
-    if (steps.length > 0) steps.push({ step: 'write-record' });
+  steps.push(...planRepairs(config, client, observed.record));
+  if (reason !== null) {
+    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
+    if (makeRoom.length > 0) steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
+    steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+    check('delivery');
+    steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets });
+    return { result: 'rotated', steps, talendMayHold, foreignLease, ignoredLease };
   }
 
-  const changes =
-    repairs.grantTypes !== null ||
-    repairs.authMethods !== null ||
-    repairs.scopes !== null ||
-    repairs.consent ||
-    retire.length > 0 ||
-    check !== 'none';
-  return {
-    result: newSecretReason !== null ? 'rotated' : changes ? 'repaired' : 'unchanged',
-    steps,
-    createClient: false,
-    repairs,
-    newSecretReason,
-    makeRoom,
-    retire,
-    check,
-    talendMayHold,
-    foreignLease,
-    ignoredLease,
-  };
+  // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
+  const lastCheck = record?.check?.result;
+  if (lastCheck === 'failed' || lastCheck === 'pending') check('unfinished-check');
+  const delivered = findSecret(client.secrets, record?.delivered ?? null);
+  const retire = delivered ? secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }) : [];
+  if (steps.length > 0 || retire.length > 0) steps.push({ step: 'write-record' });
+  if (retire.length > 0) steps.push({ step: 'retire-secrets', secrets: retire });
+  return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, talendMayHold, foreignLease, ignoredLease };
 }
 
-function planRepairs(config: Config, client: OAuthClient, record: RotationRecord | null): Repairs {
-  const grantTypes = client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)
-    ? null
-    : [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE];
+function planRepairs(config: Config, client: OAuthClient, record: RotationRecord | null): PlanStep[] {
+  const steps: PlanStep[] = [];
+  if (!client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)) {
+    steps.push({ step: 'repair-grant-types', store: [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE] });
+  }
   // Not shown (the field is optional) is not drift: only a list without client_secret is.
   const methods = client.allowedAuthMethods;
-  const authMethods = methods === undefined || methods.includes(REQUIRED_AUTH_METHOD) ? null : [...methods, REQUIRED_AUTH_METHOD];
+  if (methods !== undefined && !methods.includes(REQUIRED_AUTH_METHOD)) {
+    steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
+  }
   const current = sortedSet(client.allowedScopes);
-  let scopes: string[] | null = null;
   if (!sameSet(current, config.scopes)) {
     // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
     // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
     const kept = record?.scopes;
     const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
-    if (!keptByQlik) scopes = config.scopes;
+    if (!keptByQlik) steps.push({ step: 'repair-scopes', from: current, to: config.scopes });
   }
-  return { grantTypes, authMethods, scopes, consent: client.consentMethod !== 'trusted' };
+  if (client.consentMethod !== 'trusted') steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
+  return steps;
 }
 
 /** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, now: number): string | null {
-  if (record === null) return 'there is no record of which secret Talend holds';
-  if (record.pending.length > 0) return 'an earlier delivery to Talend has an unknown outcome';
-  if (record.delivered === null) return 'no secret has been delivered to Talend yet';
+function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, now: number): NewSecretReason | null {
+  if (record === null) return { why: 'no-record' };
+  if (record.pending.length > 0) return { why: 'pending-delivery' };
+  if (record.delivered === null) return { why: 'nothing-delivered' };
   const delivered = findSecret(client.secrets, record.delivered);
-  if (!delivered) return 'the secret Talend holds no longer exists in Qlik';
-  if (config.rotate === 'always') return "'rotate' is 'always'";
+  if (!delivered) return { why: 'delivered-gone' };
+  if (config.rotate === 'always') return { why: 'rotate-always' };
   if (config.rotate === 'auto') {
     const age = secretAgeDays(delivered, now);
-    if (age !== null && age >= config.maxSecretAgeDays) {
-      return `the secret Talend holds is ${formatDays(age)} days old ('max-secret-age-days' is ${config.maxSecretAgeDays})`;
-    }
+    if (age !== null && age >= config.maxSecretAgeDays) return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
   }
   return null;
 }
@@ -336,7 +294,7 @@ export function describeAge(secret: SecretRef, now: number): string {
   return timeOf(secret) === null ? 'age unknown' : 'created in the future (age unknown)';
 }
 
-function formatDays(days: number): string {
+export function formatDays(days: number): string {
   return days >= 10 ? String(Math.floor(days)) : String(Math.floor(days * 10) / 10);
 }
 
