@@ -35900,6 +35900,10 @@ class Run {
         this.outcome.done.push(change);
         this.ctx.log(`Done: ${change}`);
     }
+    /** Logs a completed step that changed nothing by itself (a check, a record write). */
+    stepDone(what) {
+        this.ctx.log(`Done: ${what}`);
+    }
     /**
      * For a long wait: returns a function that logs a line (given the seconds waited) at most every
      * few seconds, so a real runner's log shows the run is alive without one line per poll.
@@ -35959,7 +35963,8 @@ class Run {
             case 'check-talend-task':
                 return this.check(step);
             case 'write-record':
-                return this.writeRecord({ release: true });
+                await this.writeRecord({ release: true });
+                return this.stepDone('updated the record on the client');
             case 'retire-secrets':
                 return this.retire(step.secrets);
             case 'retire-older-secrets':
@@ -36221,6 +36226,7 @@ class Run {
             try {
                 const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
                 if (answer.accepted) {
+                    this.stepDone(`Qlik accepted the new secret ${newSecret.meta.hint} at /oauth/token`);
                     this.revocation = answer.revoked.then((revoked) => {
                         if (!revoked)
                             this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');

@@ -8,9 +8,12 @@
  * Qlik's OpenAPI spec allows (fields left out when empty, hints like `a+b/c`, the consent asked
  * for at creation ignored, …).
  */
-import { startEmulator } from '../emulator/index.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
+import { parseDescription } from '../src/core/record.js';
 import { type ActionRun, applyMasks, baseInputs, runAction } from './action-runner.js';
 
+/** Inputs as the workflow's `with:` block shows them; secrets as the runner masks them. */
+const SECRET_INPUTS = new Set(['qlik-api-key', 'talend-token']);
 const strict = process.argv.includes('--strict');
 const emu = await startEmulator({ strict });
 emu.defineTask('smoke-test-task', 'execution_successful');
@@ -25,16 +28,20 @@ const runs: [string, Record<string, string>][] = [
 ];
 let failed = false;
 for (const [title, extra] of runs) {
-  const run = await runAction({ ...inputs, ...extra });
-  show(title, run);
+  const runInputs = { ...inputs, ...extra };
+  const run = await runAction(runInputs);
+  show(title, runInputs, run);
+  showState(emu);
   failed ||= run.code !== 0;
 }
 await emu.close();
 process.exitCode = failed ? 1 : 0;
 
-function show(title: string, run: ActionRun): void {
+function show(title: string, runInputs: Record<string, string>, run: ActionRun): void {
   const bar = '='.repeat(title.length);
   console.log(`${bar}\n${title}\n${bar}`);
+  console.log('--- inputs (with:) ---');
+  for (const [name, value] of Object.entries(runInputs)) console.log(`${name}: ${SECRET_INPUTS.has(name) ? '***' : value}`);
   console.log('--- log (as the runner shows it) ---');
   console.log(readable(run.maskedLog).trimEnd());
   console.log(`--- exit code ${run.code} ---`);
@@ -42,6 +49,18 @@ function show(title: string, run: ActionRun): void {
   for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}: ${applyMasks(value, run.masks)}`);
   console.log('--- job summary ---');
   console.log(summaryAsText(applyMasks(run.summary, run.masks)));
+}
+
+/** What the two emulated systems hold after a run: TMC's pair (by hint) and the record on the client. */
+function showState(emulator: Emulator): void {
+  const pair = emulator.talendPair();
+  const client = pair ? emulator.client(pair.clientId) : emulator.clients()[0];
+  const held = pair && client?.clientSecrets.find((s) => s.secret === pair.clientSecret);
+  console.log('--- the emulated TMC now holds ---');
+  console.log(held ? `the client's secret with hint ${held.hint}` : pair ? 'a secret Qlik no longer has' : 'nothing yet');
+  console.log("--- the record on the client (in its Qlik description) ---");
+  const record = client ? parseDescription(client.description).record : null;
+  console.log(record ? JSON.stringify(record, null, 2) : '(none)');
   console.log();
 }
 

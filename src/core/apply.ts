@@ -160,6 +160,11 @@ class Run {
     this.ctx.log(`Done: ${change}`);
   }
 
+  /** Logs a completed step that changed nothing by itself (a check, a record write). */
+  private stepDone(what: string): void {
+    this.ctx.log(`Done: ${what}`);
+  }
+
   /**
    * For a long wait: returns a function that logs a line (given the seconds waited) at most every
    * few seconds, so a real runner's log shows the run is alive without one line per poll.
@@ -219,7 +224,8 @@ class Run {
       case 'check-talend-task':
         return this.check(step);
       case 'write-record':
-        return this.writeRecord({ release: true });
+        await this.writeRecord({ release: true });
+        return this.stepDone('updated the record on the client');
       case 'retire-secrets':
         return this.retire(step.secrets);
       case 'retire-older-secrets':
@@ -489,6 +495,7 @@ class Run {
       try {
         const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
         if (answer.accepted) {
+          this.stepDone(`Qlik accepted the new secret ${newSecret.meta.hint} at /oauth/token`);
           this.revocation = answer.revoked.then((revoked) => {
             if (!revoked) this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
           });
