@@ -19,8 +19,30 @@ class PlainTotals implements Reporter {
 
 export default defineConfig({
   test: {
-    include: ['__tests__/**/*.test.ts'],
     setupFiles: ['__tests__/setup/no-workflow-commands.ts'],
+    // `npm run test:unit` runs the first project alone: the modules, with nock and fakes, in
+    // seconds. `npm test` runs both; the second has the emulator, the bundle and real sockets.
+    projects: [
+      {
+        extends: true,
+        // Real-socket timeouts wait whole seconds: they run with the end-to-end suites.
+        test: {
+          name: 'unit',
+          include: ['__tests__/*.test.ts', '__tests__/{core,clients,http}/**/*.test.ts'],
+          exclude: ['__tests__/http/api-client-timeouts.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: [
+            '__tests__/{e2e,emulator,faults,leaks,hostile,inputs-e2e,bench,demo,ecosystem}/**/*.test.ts',
+            '__tests__/http/api-client-timeouts.test.ts',
+          ],
+        },
+      },
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // The end-to-end suites start child processes; two cores, so keep parallelism modest.
