@@ -60,8 +60,14 @@ const repoWorkflows = readdirSync(join(root, '.github/workflows'))
     return { file, text, workflow: parse(text) as Workflow };
   });
 
+/** The complete workflows the README shows (the minimal one and the annotated usage block). */
+const readmeWorkflows = [...read('README.md').matchAll(/```yaml\n([\s\S]*?)```/g)]
+  .map((m) => ({ text: m[1] ?? '', workflow: parse(m[1] ?? '') as unknown }))
+  .filter((w): w is { text: string; workflow: Workflow } => typeof w.workflow === 'object' && w.workflow !== null && 'jobs' in w.workflow && 'on' in w.workflow);
+
 const allWorkflows = [
   ...examples.map((w) => ({ ...w, file: `examples/${w.file}` })),
+  ...readmeWorkflows.map((w) => ({ ...w, file: `README.md: ${w.workflow.name}` })),
   ...repoWorkflows.map((w) => ({ ...w, file: `.github/workflows/${w.file}` })),
 ];
 
@@ -93,9 +99,10 @@ describe('workflows that use the action', () => {
   );
 
   it.each(allWorkflows.map((w) => [w.file, w.workflow] as const))(
-    '%s: grants the job token only contents: read',
+    '%s: least privilege: no permission at all, or contents: read where it checks out the repository',
     (_file, workflow) => {
-      expect(workflow.permissions).toEqual({ contents: 'read' });
+      const checksOut = steps(workflow).some(({ step }) => String(step.uses ?? '').startsWith('actions/checkout@'));
+      expect(workflow.permissions).toEqual(checksOut ? { contents: 'read' } : {});
       for (const job of Object.values(workflow.jobs)) expect(job.permissions).toBeUndefined();
     },
   );
@@ -171,19 +178,21 @@ describe('examples/', () => {
     expect(step.with?.rotate).toBe('always');
   });
 
-  it("are the README's examples (the README may differ only in runs-on)", () => {
+  it('are linked from the README, which repeats none of them in full', () => {
     const readme = read('README.md');
-    const readmeWorkflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-      .map((m) => parse(m[1] ?? '') as unknown)
-      .filter((doc): doc is Workflow => typeof doc === 'object' && doc !== null && 'jobs' in doc && 'on' in doc);
-    const withoutRunsOn = (w: Workflow): Workflow => ({
-      ...w,
-      jobs: Object.fromEntries(Object.entries(w.jobs).map(([k, { 'runs-on': _, ...job }]) => [k, job])),
-    });
     for (const { file, workflow } of examples) {
-      const inReadme = readmeWorkflows.find((w) => w.name === workflow.name);
-      expect(inReadme, `README.md shows no workflow named "${workflow.name}" (examples/${file})`).toBeDefined();
-      expect(withoutRunsOn(workflow), `examples/${file} vs README.md`).toEqual(withoutRunsOn(inReadme!));
+      expect(readme, `README.md links examples/${file}`).toContain(`](examples/${file})`);
+      expect(readmeWorkflows.map((w) => w.workflow.name), `README.md repeats examples/${file}`).not.toContain(workflow.name);
+    }
+  });
+
+  it("use the README's runner label and region style", () => {
+    const labels = new Set([...readmeWorkflows, ...examples].flatMap(({ workflow }) => Object.values(workflow.jobs).map((j) => j['runs-on'])));
+    expect([...labels]).toEqual(['ubuntu-24.04']);
+    for (const { file, workflow } of [...examples.map((e) => ({ ...e, file: `examples/${e.file}` })), ...readmeWorkflows.map((w) => ({ ...w, file: 'README.md' }))]) {
+      for (const { step } of steps(workflow).filter(({ step }) => isOwnAction(step.uses))) {
+        expect(step.with?.['talend-region'], file).toBe('${{ vars.TALEND_REGION }}');
+      }
     }
   });
 });
@@ -296,7 +305,7 @@ describe('.github/dependabot.yml', () => {
 
 describe('README.md points at the files users and maintainers need', () => {
   const readme = read('README.md');
-  it.each(['examples/', 'CHANGELOG.md', 'docs/releasing.md', 'SECURITY.md'])('links %s, which exists', (rel) => {
+  it.each(['examples/', 'CHANGELOG.md', 'docs/releasing.md', 'SECURITY.md', 'docs/protocol.md', 'docs/development.md', 'docs/performance.md'])('links %s, which exists', (rel) => {
     expect(readme).toContain(`](${rel})`);
     expect(existsSync(join(root, rel))).toBe(true);
   });
@@ -312,9 +321,11 @@ describe('README.md points at the files users and maintainers need', () => {
   });
 
   it('documents npm run local-action with .env.example, and that it drops masked outputs', () => {
-    const at = readme.indexOf('### Trying it from a laptop');
-    expect(at).toBeGreaterThan(readme.indexOf('## Development'));
-    const section = readme.slice(at, readme.indexOf('\n## ', at));
+    const development = read('docs/development.md');
+    expect(readme).toContain('](docs/development.md)');
+    const at = development.indexOf('## Trying it from a laptop');
+    expect(at).toBeGreaterThan(0);
+    const section = development.slice(at, development.indexOf('\n## ', at + 1));
     expect(section).toContain('cp .env.example .env');
     expect(section).toContain('npm run local-action');
     expect(section).toMatch(/drops every output that contains a masked value/);
