@@ -5,7 +5,6 @@ import { INPUT_NAMES, TALEND_REGIONS, type Config, type InputName, type RawInput
 import {
   InputError,
   MAX_INPUT_LENGTH,
-  describeConfig,
   parseInputs,
   readRawInputs,
 } from '../src/inputs.js';
@@ -718,37 +717,4 @@ describe('readRawInputs', () => {
   });
 });
 
-describe('describeConfig', () => {
-  it('shows every setting but only whether a secret is set', () => {
-    const qlikKey = 'QlikKey-Unique-Zq1';
-    const talendToken = 'TalendTok-Unique-Zq2';
-    const c = config({
-      'qlik-api-key': qlikKey,
-      'talend-token': talendToken,
-      'client-id': 'cid-1',
-      'talend-region': undefined,
-      'talend-api-url': 'https://api.example.com/base/',
-    });
-    const view = describeConfig(c);
-    expect(view).toEqual({
-      'qlik-tenant-url': 'https://acme.eu.qlikcloud.com',
-      'qlik-api-key': '(set)',
-      'client-name': 'Talend Management Console',
-      'client-id': 'cid-1',
-      scopes: 'admin_classic user_default',
-      rotate: 'auto',
-      'max-secret-age-days': '30',
-      'keep-previous-secrets': '0',
-      'reclaim-unrecorded-secrets': 'false',
-      'talend-token': '(set)',
-      'talend-api-base': 'https://api.example.com/base',
-      'talend-qlik-auth-url': 'https://api.example.com/base/tmc/qlik-auth',
-      'talend-check-task-id': '(not set)',
-      retarget: 'false',
-      'dry-run': 'false',
-      'timeout-seconds': '300',
-    });
-    const text = JSON.stringify(view);
-    expect(text).not.toContain('Unique');
-  });
-});
+

@@ -29119,7 +29119,7 @@ function parsedType(data) {
     }
     return t;
 }
-function util_issue(...args) {
+function issue(...args) {
     const [iss, input, inst] = args;
     if (typeof iss === "string") {
         return {
@@ -32234,13 +32234,13 @@ const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (c
         return payload;
     };
 })));
-const $ZodTransform = /*@__PURE__*/ $constructor("$ZodTransform", (inst, def) => {
+const $ZodTransform = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodTransform", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.optin = "optional";
-    core_globalConfig.memoizer?.guard(inst);
+    core.globalConfig.memoizer?.guard(inst);
     inst._zod.parse = (payload, ctx) => {
         if (ctx.direction === "backward") {
-            throw new $ZodEncodeError(inst.constructor.name);
+            throw new core.$ZodEncodeError(inst.constructor.name);
         }
         const _out = def.transform(payload.value, payload);
         if (ctx.async) {
@@ -32251,12 +32251,12 @@ const $ZodTransform = /*@__PURE__*/ $constructor("$ZodTransform", (inst, def) =>
             });
         }
         if (_out instanceof Promise) {
-            throw new $ZodAsyncError();
+            throw new core.$ZodAsyncError();
         }
         payload.value = _out;
         return payload;
     };
-});
+})));
 function handleOptionalResult(payload, result) {
     // A substituting schema that still failed has no usable answer; yield undefined. Its issues are simply dropped: it ran on a payload of its own, so there is no shared array to truncate and nothing of the caller's to lose with it.
     payload.value = result.issues.length ? undefined : result.value;
@@ -32457,12 +32457,12 @@ const $ZodNaN = /*@__PURE__*/ (/* unused pure expression or super */ null && (co
         return payload;
     };
 })));
-const $ZodPipe = /*@__PURE__*/ $constructor("$ZodPipe", (inst, def) => {
+const $ZodPipe = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodPipe", (inst, def) => {
     $ZodType.init(inst, def);
-    defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-    defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-    defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-    defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+    util.defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+    util.defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+    util.defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+    util.defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
     inst._zod.parse = (payload, ctx) => {
         if (ctx.direction === "backward") {
             const right = def.out._zod.run(payload, ctx);
@@ -32477,7 +32477,7 @@ const $ZodPipe = /*@__PURE__*/ $constructor("$ZodPipe", (inst, def) => {
         }
         return handlePipeResult(left, def.out, ctx);
     };
-});
+})));
 function handlePipeResult(left, next, ctx) {
     // Any issue stops the pipe, so a failing refinement never feeds its transform. An unrecognized key is the exception: it describes the input's extra properties, not the value being piped, and an enclosing intersection may yet reconcile it.
     if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
@@ -32794,7 +32794,7 @@ function handleRefineResult(result, payload, input, inst) {
         };
         if (inst._zod.def.params)
             _iss.params = inst._zod.def.params;
-        payload.issues.push(util_issue(_iss));
+        payload.issues.push(issue(_iss));
     }
 }
 
@@ -33830,7 +33830,7 @@ function _superRefine(fn, params) {
     const ch = _check((payload) => {
         payload.addIssue = (issue) => {
             if (typeof issue === "string") {
-                payload.issues.push(util_issue(issue, payload.value, ch._zod.def));
+                payload.issues.push(util.issue(issue, payload.value, ch._zod.def));
             }
             else {
                 // for Zod 3 backwards compatibility
@@ -33842,7 +33842,7 @@ function _superRefine(fn, params) {
                     _issue.input = payload.value;
                 _issue.inst ?? (_issue.inst = ch);
                 _issue.continue ?? (_issue.continue = !ch._zod.def.abort); // abort is always undefined, so this is always true...
-                payload.issues.push(util_issue(_issue));
+                payload.issues.push(util.issue(_issue));
             }
         };
         return fn(payload.value, payload);
@@ -33851,9 +33851,9 @@ function _superRefine(fn, params) {
 }
 // @__NO_SIDE_EFFECTS__
 function _check(fn, params) {
-    const ch = new $ZodCheck({
+    const ch = new checks.$ZodCheck({
         check: "custom",
-        ...normalizeParams(params),
+        ...util.normalizeParams(params),
     });
     ch._zod.check = fn;
     return ch;
@@ -35117,10 +35117,10 @@ const ZodMiniFile = /*@__PURE__*/ (/* unused pure expression or super */ null &&
 function file(params) {
     return core._file(ZodMiniFile, params);
 }
-const ZodMiniTransform = /*@__PURE__*/ $constructor("ZodMiniTransform", (inst, def) => {
-    $ZodTransform.init(inst, def);
+const ZodMiniTransform = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodMiniTransform", (inst, def) => {
+    core.$ZodTransform.init(inst, def);
     ZodMiniType.init(inst, def);
-});
+})));
 // @__NO_SIDE_EFFECTS__
 function transform(fn) {
     return new ZodMiniTransform({
@@ -35238,10 +35238,10 @@ const ZodMiniNaN = /*@__PURE__*/ (/* unused pure expression or super */ null && 
 function nan(params) {
     return core._nan(ZodMiniNaN, params);
 }
-const ZodMiniPipe = /*@__PURE__*/ $constructor("ZodMiniPipe", (inst, def) => {
-    $ZodPipe.init(inst, def);
+const ZodMiniPipe = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodMiniPipe", (inst, def) => {
+    core.$ZodPipe.init(inst, def);
     ZodMiniType.init(inst, def);
-});
+})));
 // @__NO_SIDE_EFFECTS__
 function pipe(in_, out) {
     return new ZodMiniPipe({
@@ -35351,7 +35351,7 @@ function refine(fn, _params = {}) {
 // superRefine
 // @__NO_SIDE_EFFECTS__
 function superRefine(fn, params) {
-    return _superRefine(fn, params);
+    return core._superRefine(fn, params);
 }
 // Re-export describe and meta from core
 const schemas_describe = describe;
@@ -36938,8 +36938,6 @@ function createBudget(timeoutSeconds, clock = Date) {
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
-
-
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
  *
@@ -36972,52 +36970,9 @@ const MAX_SCOPES = 100;
 const ROTATE_MODES = ['auto', 'always', 'never'];
 const REGIONS = Object.keys(TALEND_REGIONS);
 const QLIK_CLOUD_HOST_SUFFIXES = ['.qlikcloud.com', '.qlikcloudgov.com'];
-/**
- * The zod schema of one input: trim, treat blank as not given, cap the length, then `convert`.
- * Issue messages are predicates ("must use https://"); `toInputError` prefixes the input's name,
- * which it takes from the issue's path, so no converter can forget it. `ifBlank` gives the value
- * of an input that is not given. One transform per input keeps the schema small: it is built on
- * every run, before the first request.
- */
-function input(convert, ifBlank) {
-    return pipe(optional(schemas_string()), transform((raw, ctx) => {
-        const text = raw?.trim() ?? '';
-        if (text === '')
-            return ifBlank(ctx);
-        let failed = false;
-        const report = (message) => {
-            failed = true;
-            addIssue(ctx, message);
-        };
-        if (text.length > MAX_INPUT_LENGTH) {
-            report(`is longer than ${MAX_INPUT_LENGTH} characters`);
-            return NEVER;
-        }
-        const value = convert(text, report);
-        return failed ? NEVER : value;
-    }));
-}
-function optionalInput(convert) {
-    return input(convert, () => undefined);
-}
-function requiredInput(convert) {
-    return input(convert, (ctx) => {
-        addIssue(ctx, 'is required');
-        return NEVER;
-    });
-}
-/** `fallback` is the action.yml default as text; it goes through the same conversion. */
-function inputWithDefault(convert, fallback) {
-    return input(convert, () => 
-    // The defaults are constants that satisfy their own rules; a throw here is a bug in this file.
-    convert(fallback, (problem) => {
-        throw new Error(`The built-in default is invalid: ${problem}`);
-    }));
-}
-/** What full zod's `ctx.addIssue({ code: 'custom', message })` does in a transform. */
-function addIssue(ctx, message) {
-    ctx.issues.push({ code: 'custom', message, input: ctx.value });
-}
+const inputs_required = (convert) => ({ convert, blank: { required: true } });
+const inputs_optional = (convert) => ({ convert, blank: { required: false } });
+const withDefault = (convert, fallback) => ({ convert, blank: { required: false, fallback } });
 // ---------------------------------------------------------------------------------------------
 // Converters
 // ---------------------------------------------------------------------------------------------
@@ -37197,46 +37152,71 @@ function talendQlikAuthUrl(text, report) {
     return { kind: 'path', path: '' };
 }
 // ---------------------------------------------------------------------------------------------
-// The schema
+// The table
 // ---------------------------------------------------------------------------------------------
-const TALEND_BASE_INPUTS = ['talend-region', 'talend-api-url'];
-/**
- * Raw inputs → `ParsedInputs`. Keys follow `INPUT_NAMES`, so problems are listed in that order.
- * Built on the first call (lazy.ts), not when the module is loaded.
- */
-const inputsSchema = lazy(() => object({
-    'qlik-tenant-url': requiredInput(qlikTenantUrl),
-    'qlik-api-key': requiredInput(secret),
-    'client-name': inputWithDefault(clientName, 'Talend Management Console'),
-    'client-id': optionalInput(pathSafeId),
-    scopes: inputWithDefault(scopes, 'user_default admin_classic'),
-    rotate: inputWithDefault(rotateMode, 'auto'),
-    'max-secret-age-days': inputWithDefault(inputs_integer(1, 3650), '30'),
-    'keep-previous-secrets': inputWithDefault(inputs_integer(0, 3), '0'),
-    'reclaim-unrecorded-secrets': inputWithDefault(inputs_boolean, 'false'),
-    'talend-token': requiredInput(secret),
-    'talend-region': optionalInput(talendRegion),
-    'talend-api-url': optionalInput(talendApiUrl),
-    'talend-qlik-auth-url': requiredInput(talendQlikAuthUrl),
-    'talend-check-task-id': optionalInput(pathSafeId),
-    retarget: inputWithDefault(inputs_boolean, 'false'),
-    'dry-run': inputWithDefault(inputs_boolean, 'false'),
-    'timeout-seconds': inputWithDefault(inputs_integer(5, 3600), '300'),
-})
-    .check(superRefine((inputs, ctx) => {
-    // An input that was given but failed holds zod's NEVER marker, not undefined: still "given".
-    const given = TALEND_BASE_INPUTS.filter((name) => inputs[name] !== undefined);
-    if (given.length !== 1) {
-        ctx.addIssue({
-            code: 'custom',
-            path: [],
-            params: { inputs: TALEND_BASE_INPUTS },
-            message: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${given.length === 0 ? 'neither is set' : 'both are set'}).`,
+/** Every input, once: how to convert it and what a blank value means. Keys in action.yml order. */
+const INPUTS = {
+    'qlik-tenant-url': inputs_required(qlikTenantUrl),
+    'qlik-api-key': inputs_required(secret),
+    'client-name': withDefault(clientName, 'Talend Management Console'),
+    'client-id': inputs_optional(pathSafeId),
+    scopes: withDefault(scopes, 'user_default admin_classic'),
+    rotate: withDefault(rotateMode, 'auto'),
+    'max-secret-age-days': withDefault(inputs_integer(1, 3650), '30'),
+    'keep-previous-secrets': withDefault(inputs_integer(0, 3), '0'),
+    'reclaim-unrecorded-secrets': withDefault(inputs_boolean, 'false'),
+    'talend-token': inputs_required(secret),
+    'talend-region': inputs_optional(talendRegion),
+    'talend-api-url': inputs_optional(talendApiUrl),
+    'talend-qlik-auth-url': inputs_required(talendQlikAuthUrl),
+    'talend-check-task-id': inputs_optional(pathSafeId),
+    retarget: withDefault(inputs_boolean, 'false'),
+    'dry-run': withDefault(inputs_boolean, 'false'),
+    'timeout-seconds': withDefault(inputs_integer(5, 3600), '300'),
+};
+/** Reads one input by its rule; problems go to `problems`, and the value is then undefined. */
+function readInput(name, rule, raw, problems) {
+    const problem = (what) => problems.push({ inputs: [name], line: `Input '${name}' ${what}.` });
+    if (raw !== undefined && typeof raw !== 'string') {
+        // A JavaScript caller passed something else; the runner only ever passes strings.
+        problem('must be a string');
+        return undefined;
+    }
+    const text = raw?.trim() ?? '';
+    if (text === '') {
+        if (rule.blank.required) {
+            problem('is required');
+            return undefined;
+        }
+        if (rule.blank.fallback === undefined)
+            return undefined;
+        // The defaults are constants that satisfy their own rules; a throw here is a bug in this file.
+        return rule.convert(rule.blank.fallback, (what) => {
+            throw new Error(`The built-in default of '${name}' is invalid: ${what}`);
         });
     }
-}, 
-// Run even when other inputs failed, so one run reports every problem.
-{ when: () => true })));
+    if (text.length > MAX_INPUT_LENGTH) {
+        problem(`is longer than ${MAX_INPUT_LENGTH} characters`);
+        return undefined;
+    }
+    const before = problems.length;
+    const value = rule.convert(text, problem);
+    return problems.length === before ? value : undefined;
+}
+/** Rules between inputs, checked after every input on its own (so one run reports everything). */
+function crossInputProblems(raw) {
+    const problems = [];
+    // "Given" is about the raw text: an input that was given but failed is still given.
+    const given = (value) => value !== undefined && (typeof value !== 'string' || value.trim() !== '');
+    const bases = ['talend-region', 'talend-api-url'].filter((name) => given(raw[name]));
+    if (bases.length !== 1) {
+        problems.push({
+            inputs: ['talend-region', 'talend-api-url'],
+            line: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${bases.length === 0 ? 'neither is set' : 'both are set'}).`,
+        });
+    }
+    return problems;
+}
 /** The checked inputs → the configuration; runs only when every input passed. */
 function toParsedInputs(inputs) {
     const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
@@ -37268,37 +37248,18 @@ function qlikHostWarnings(origin) {
         return [];
     return ["qlik-tenant-url's host is not a qlikcloud.com host; continuing"];
 }
-function isInputName(key) {
-    return INPUT_NAMES.includes(key);
-}
-function toInputError(issues) {
-    const names = [];
-    const lines = [];
-    for (const issue of issues) {
-        const key = issue.path[0];
-        if (isInputName(key)) {
-            names.push(key);
-            // A non-custom issue is zod's own (a caller passed a non-string); its wording is value-free
-            // but not ours.
-            lines.push(`Input '${key}' ${issue.code === 'custom' ? issue.message : 'must be a string'}.`);
-        }
-        else {
-            const params = issue.code === 'custom' ? issue.params : undefined;
-            const inputs = Array.isArray(params?.inputs) ? params.inputs.filter(isInputName) : [];
-            names.push(...inputs);
-            lines.push(issue.message);
-        }
-    }
-    const unique = [...new Set(names)];
-    const input = unique.length === 1 && unique[0] !== undefined ? unique[0] : unique;
-    return new InputError(input, lines.join('\n'));
-}
 /** Validate and normalise the raw inputs. Throws one `InputError` listing every problem. */
 function parseInputs(raw) {
-    const result = safeParse(inputsSchema(), raw);
-    if (!result.success)
-        throw toInputError(result.error.issues);
-    return toParsedInputs(result.data);
+    const problems = [];
+    const values = {};
+    for (const name of INPUT_NAMES)
+        values[name] = readInput(name, INPUTS[name], raw[name], problems);
+    problems.push(...crossInputProblems(raw));
+    if (problems.length > 0) {
+        const names = [...new Set(problems.flatMap((p) => p.inputs))];
+        throw new InputError(names.length === 1 ? names[0] : names, problems.map((p) => p.line).join('\n'));
+    }
+    return toParsedInputs(values);
 }
 /**
  * The raw inputs as the runner passes them: `INPUT_` + the name upper-cased, hyphens kept
@@ -37311,28 +37272,6 @@ function readRawInputs(env = process.env) {
         raw[name] = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
     }
     return raw;
-}
-/** A log-safe view of the configuration, keyed like the inputs. Secrets show only whether set. */
-function describeConfig(config) {
-    const secretState = (value) => (value === '' ? '(not set)' : '(set)');
-    return {
-        'qlik-tenant-url': config.qlikTenantUrl,
-        'qlik-api-key': secretState(config.qlikApiKey),
-        'client-name': config.clientName,
-        'client-id': config.clientId ?? '(not set)',
-        scopes: config.scopes.join(' '),
-        rotate: config.rotate,
-        'max-secret-age-days': String(config.maxSecretAgeDays),
-        'keep-previous-secrets': String(config.keepPreviousSecrets),
-        'reclaim-unrecorded-secrets': String(config.reclaimUnrecordedSecrets),
-        'talend-token': secretState(config.talendToken),
-        'talend-api-base': config.talendApiBase,
-        'talend-qlik-auth-url': config.talendQlikAuthUrl,
-        'talend-check-task-id': config.talendCheckTaskId ?? '(not set)',
-        retarget: String(config.retarget),
-        'dry-run': String(config.dryRun),
-        'timeout-seconds': String(config.timeoutSeconds),
-    };
 }
 
 // EXTERNAL MODULE: ./src/untrusted-text.ts

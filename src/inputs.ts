@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import {
   INPUT_NAMES,
   TALEND_REGIONS,
@@ -7,7 +6,6 @@ import {
   type RawInputs,
   type RotateMode,
 } from './config.js';
-import { lazy } from './lazy.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
 
 /**
@@ -65,58 +63,18 @@ type Report = (problem: string) => void;
 type Convert<T> = (text: string, report: Report) => T;
 
 /**
- * The zod schema of one input: trim, treat blank as not given, cap the length, then `convert`.
- * Issue messages are predicates ("must use https://"); `toInputError` prefixes the input's name,
- * which it takes from the issue's path, so no converter can forget it. `ifBlank` gives the value
- * of an input that is not given. One transform per input keeps the schema small: it is built on
- * every run, before the first request.
+ * How to read one input: `convert` turns its trimmed, non-blank text into a value; a blank input
+ * is `required` (a problem), `optional` (undefined) or takes `fallback`, the action.yml default as
+ * text, which goes through the same conversion.
  */
-function input<T, B>(convert: Convert<T>, ifBlank: (ctx: z.core.ParsePayload) => B) {
-  return z.pipe(
-    z.optional(z.string()),
-    z.transform((raw, ctx): T | B => {
-      const text = raw?.trim() ?? '';
-      if (text === '') return ifBlank(ctx);
-      let failed = false;
-      const report: Report = (message) => {
-        failed = true;
-        addIssue(ctx, message);
-      };
-      if (text.length > MAX_INPUT_LENGTH) {
-        report(`is longer than ${MAX_INPUT_LENGTH} characters`);
-        return z.NEVER;
-      }
-      const value = convert(text, report);
-      return failed ? z.NEVER : value;
-    }),
-  );
+interface InputRule<T> {
+  convert: Convert<T>;
+  blank: { required: true } | { required: false; fallback?: string };
 }
 
-function optionalInput<T>(convert: Convert<T>) {
-  return input(convert, () => undefined);
-}
-
-function requiredInput<T>(convert: Convert<T>) {
-  return input(convert, (ctx) => {
-    addIssue(ctx, 'is required');
-    return z.NEVER;
-  });
-}
-
-/** `fallback` is the action.yml default as text; it goes through the same conversion. */
-function inputWithDefault<T>(convert: Convert<T>, fallback: string) {
-  return input(convert, () =>
-    // The defaults are constants that satisfy their own rules; a throw here is a bug in this file.
-    convert(fallback, (problem) => {
-      throw new Error(`The built-in default is invalid: ${problem}`);
-    }),
-  );
-}
-
-/** What full zod's `ctx.addIssue({ code: 'custom', message })` does in a transform. */
-function addIssue(ctx: z.core.ParsePayload, message: string): void {
-  ctx.issues.push({ code: 'custom', message, input: ctx.value });
-}
+const required = <T>(convert: Convert<T>): InputRule<T> => ({ convert, blank: { required: true } });
+const optional = <T>(convert: Convert<T>): InputRule<T | undefined> => ({ convert, blank: { required: false } });
+const withDefault = <T>(convert: Convert<T>, fallback: string): InputRule<T> => ({ convert, blank: { required: false, fallback } });
 
 // ---------------------------------------------------------------------------------------------
 // Converters
@@ -292,58 +250,84 @@ function talendQlikAuthUrl(text: string, report: Report): AuthLocation {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The schema
+// The table
 // ---------------------------------------------------------------------------------------------
 
-const TALEND_BASE_INPUTS: InputName[] = ['talend-region', 'talend-api-url'];
+/** Every input, once: how to convert it and what a blank value means. Keys in action.yml order. */
+const INPUTS = {
+  'qlik-tenant-url': required(qlikTenantUrl),
+  'qlik-api-key': required(secret),
+  'client-name': withDefault(clientName, 'Talend Management Console'),
+  'client-id': optional(pathSafeId),
+  scopes: withDefault(scopes, 'user_default admin_classic'),
+  rotate: withDefault(rotateMode, 'auto'),
+  'max-secret-age-days': withDefault(integer(1, 3650), '30'),
+  'keep-previous-secrets': withDefault(integer(0, 3), '0'),
+  'reclaim-unrecorded-secrets': withDefault(boolean, 'false'),
+  'talend-token': required(secret),
+  'talend-region': optional(talendRegion),
+  'talend-api-url': optional(talendApiUrl),
+  'talend-qlik-auth-url': required(talendQlikAuthUrl),
+  'talend-check-task-id': optional(pathSafeId),
+  retarget: withDefault(boolean, 'false'),
+  'dry-run': withDefault(boolean, 'false'),
+  'timeout-seconds': withDefault(integer(5, 3600), '300'),
+} satisfies Record<InputName, InputRule<unknown>>;
 
-/**
- * Raw inputs → `ParsedInputs`. Keys follow `INPUT_NAMES`, so problems are listed in that order.
- * Built on the first call (lazy.ts), not when the module is loaded.
- */
-const inputsSchema = lazy(() =>
-  z
-    .object({
-      'qlik-tenant-url': requiredInput(qlikTenantUrl),
-      'qlik-api-key': requiredInput(secret),
-      'client-name': inputWithDefault(clientName, 'Talend Management Console'),
-      'client-id': optionalInput(pathSafeId),
-      scopes: inputWithDefault(scopes, 'user_default admin_classic'),
-      rotate: inputWithDefault(rotateMode, 'auto'),
-      'max-secret-age-days': inputWithDefault(integer(1, 3650), '30'),
-      'keep-previous-secrets': inputWithDefault(integer(0, 3), '0'),
-      'reclaim-unrecorded-secrets': inputWithDefault(boolean, 'false'),
-      'talend-token': requiredInput(secret),
-      'talend-region': optionalInput(talendRegion),
-      'talend-api-url': optionalInput(talendApiUrl),
-      'talend-qlik-auth-url': requiredInput(talendQlikAuthUrl),
-      'talend-check-task-id': optionalInput(pathSafeId),
-      retarget: inputWithDefault(boolean, 'false'),
-      'dry-run': inputWithDefault(boolean, 'false'),
-      'timeout-seconds': inputWithDefault(integer(5, 3600), '300'),
-    } satisfies Record<InputName, z.ZodMiniType>)
-    .check(
-      z.superRefine(
-        (inputs, ctx) => {
-          // An input that was given but failed holds zod's NEVER marker, not undefined: still "given".
-          const given = TALEND_BASE_INPUTS.filter((name) => inputs[name as keyof typeof inputs] !== undefined);
-          if (given.length !== 1) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [],
-              params: { inputs: TALEND_BASE_INPUTS },
-              message: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${given.length === 0 ? 'neither is set' : 'both are set'}).`,
-            });
-          }
-        },
-        // Run even when other inputs failed, so one run reports every problem.
-        { when: () => true },
-      ),
-    ),
-);
+type InputValues = { [K in InputName]: (typeof INPUTS)[K] extends InputRule<infer T> ? T : never };
+
+/** One problem: the inputs it is about, and its line of the error message. */
+interface Problem {
+  inputs: InputName[];
+  line: string;
+}
+
+/** Reads one input by its rule; problems go to `problems`, and the value is then undefined. */
+function readInput<T>(name: InputName, rule: InputRule<T>, raw: unknown, problems: Problem[]): T | undefined {
+  const problem = (what: string) => problems.push({ inputs: [name], line: `Input '${name}' ${what}.` });
+  if (raw !== undefined && typeof raw !== 'string') {
+    // A JavaScript caller passed something else; the runner only ever passes strings.
+    problem('must be a string');
+    return undefined;
+  }
+  const text = raw?.trim() ?? '';
+  if (text === '') {
+    if (rule.blank.required) {
+      problem('is required');
+      return undefined;
+    }
+    if (rule.blank.fallback === undefined) return undefined;
+    // The defaults are constants that satisfy their own rules; a throw here is a bug in this file.
+    return rule.convert(rule.blank.fallback, (what) => {
+      throw new Error(`The built-in default of '${name}' is invalid: ${what}`);
+    });
+  }
+  if (text.length > MAX_INPUT_LENGTH) {
+    problem(`is longer than ${MAX_INPUT_LENGTH} characters`);
+    return undefined;
+  }
+  const before = problems.length;
+  const value = rule.convert(text, problem);
+  return problems.length === before ? value : undefined;
+}
+
+/** Rules between inputs, checked after every input on its own (so one run reports everything). */
+function crossInputProblems(raw: RawInputs): Problem[] {
+  const problems: Problem[] = [];
+  // "Given" is about the raw text: an input that was given but failed is still given.
+  const given = (value: unknown) => value !== undefined && (typeof value !== 'string' || value.trim() !== '');
+  const bases = (['talend-region', 'talend-api-url'] as const).filter((name) => given(raw[name]));
+  if (bases.length !== 1) {
+    problems.push({
+      inputs: ['talend-region', 'talend-api-url'],
+      line: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${bases.length === 0 ? 'neither is set' : 'both are set'}).`,
+    });
+  }
+  return problems;
+}
 
 /** The checked inputs → the configuration; runs only when every input passed. */
-function toParsedInputs(inputs: z.output<ReturnType<typeof inputsSchema>>): ParsedInputs {
+function toParsedInputs(inputs: InputValues): ParsedInputs {
   const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
   const auth = inputs['talend-qlik-auth-url'];
   const config: Config = {
@@ -374,37 +358,17 @@ function qlikHostWarnings(origin: string): string[] {
   return ["qlik-tenant-url's host is not a qlikcloud.com host; continuing"];
 }
 
-function isInputName(key: unknown): key is InputName {
-  return (INPUT_NAMES as readonly unknown[]).includes(key);
-}
-
-function toInputError(issues: readonly z.core.$ZodIssue[]): InputError {
-  const names: InputName[] = [];
-  const lines: string[] = [];
-  for (const issue of issues) {
-    const key = issue.path[0];
-    if (isInputName(key)) {
-      names.push(key);
-      // A non-custom issue is zod's own (a caller passed a non-string); its wording is value-free
-      // but not ours.
-      lines.push(`Input '${key}' ${issue.code === 'custom' ? issue.message : 'must be a string'}.`);
-    } else {
-      const params = issue.code === 'custom' ? (issue.params as { inputs?: unknown } | undefined) : undefined;
-      const inputs = Array.isArray(params?.inputs) ? params.inputs.filter(isInputName) : [];
-      names.push(...inputs);
-      lines.push(issue.message);
-    }
-  }
-  const unique = [...new Set(names)];
-  const input = unique.length === 1 && unique[0] !== undefined ? unique[0] : unique;
-  return new InputError(input, lines.join('\n'));
-}
-
 /** Validate and normalise the raw inputs. Throws one `InputError` listing every problem. */
 export function parseInputs(raw: RawInputs): ParsedInputs {
-  const result = z.safeParse(inputsSchema(), raw);
-  if (!result.success) throw toInputError(result.error.issues);
-  return toParsedInputs(result.data);
+  const problems: Problem[] = [];
+  const values: Partial<Record<InputName, unknown>> = {};
+  for (const name of INPUT_NAMES) values[name] = readInput(name, INPUTS[name] as InputRule<unknown>, raw[name], problems);
+  problems.push(...crossInputProblems(raw));
+  if (problems.length > 0) {
+    const names = [...new Set(problems.flatMap((p) => p.inputs))];
+    throw new InputError(names.length === 1 ? names[0]! : names, problems.map((p) => p.line).join('\n'));
+  }
+  return toParsedInputs(values as InputValues);
 }
 
 /**
@@ -418,27 +382,4 @@ export function readRawInputs(env: NodeJS.ProcessEnv = process.env): RawInputs {
     raw[name] = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
   }
   return raw;
-}
-
-/** A log-safe view of the configuration, keyed like the inputs. Secrets show only whether set. */
-export function describeConfig(config: Config): Record<string, string> {
-  const secretState = (value: string): string => (value === '' ? '(not set)' : '(set)');
-  return {
-    'qlik-tenant-url': config.qlikTenantUrl,
-    'qlik-api-key': secretState(config.qlikApiKey),
-    'client-name': config.clientName,
-    'client-id': config.clientId ?? '(not set)',
-    scopes: config.scopes.join(' '),
-    rotate: config.rotate,
-    'max-secret-age-days': String(config.maxSecretAgeDays),
-    'keep-previous-secrets': String(config.keepPreviousSecrets),
-    'reclaim-unrecorded-secrets': String(config.reclaimUnrecordedSecrets),
-    'talend-token': secretState(config.talendToken),
-    'talend-api-base': config.talendApiBase,
-    'talend-qlik-auth-url': config.talendQlikAuthUrl,
-    'talend-check-task-id': config.talendCheckTaskId ?? '(not set)',
-    retarget: String(config.retarget),
-    'dry-run': String(config.dryRun),
-    'timeout-seconds': String(config.timeoutSeconds),
-  };
 }
