@@ -93,4 +93,30 @@ describe('record in the description', () => {
     const text = `one\r\ntwo\r\n${renderDescription('', rec)}`;
     expect(parseDescription(text).userText).toBe('one\r\ntwo');
   });
+
+  it('checks the record field by field: missing fields are empty, unknown ones dropped, a wrong type makes it unreadable', () => {
+    const block = (json: string) => `--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---\n${json}\n--- end of qlik-talend-oauth record ---`;
+    const minimal = parseDescription(block('{"v":1,"extra":"x"}'));
+    expect(minimal.state).toBe('ok');
+    expect(minimal.record).toEqual(EMPTY_RECORD);
+    for (const bad of [
+      '{"v":2}',
+      '{"v":1,"delivered":{"hint":""}}',
+      '{"v":1,"delivered":{"hint":"a","createdAt":5}}',
+      '{"v":1,"pending":{}}',
+      `{"v":1,"pending":[${Array(21).fill('{"hint":"a"}').join(',')}]}`,
+      '{"v":1,"check":{"result":"maybe","at":"x"}}',
+      '{"v":1,"lease":{"holder":1,"expiresAt":"x"}}',
+      '{"v":1,"scopes":{"requested":["a"],"kept":[1]}}',
+      '{"v":1,"unknownHolder":"yes"}',
+      '{"v":1,"talendTarget":7}',
+      '[1]',
+    ]) {
+      expect(parseDescription(block(bad)).state, bad).toBe('unreadable');
+    }
+    const full = parseDescription(block('{"v":1,"delivered":{"hint":"a","createdAt":"t","x":1},"pending":[{"hint":"b"}],"unknownHolder":true}'));
+    expect(full.record?.delivered).toEqual({ hint: 'a', createdAt: 't' });
+    expect(full.record?.pending).toEqual([{ hint: 'b' }]);
+    expect(full.record?.unknownHolder).toBe(true);
+  });
 });

@@ -3,8 +3,6 @@
  * description in Qlik. It is the only place that says which secret Talend holds: Qlik has no
  * last-used date for secrets. The user's own description text around the block is preserved.
  */
-import * as z from 'zod/mini';
-import { lazy } from '../lazy.js';
 
 export interface SecretRef {
   hint: string;
@@ -77,27 +75,60 @@ const END = '--- end of qlik-talend-oauth record ---';
 /** Qlik's limit on `description`. */
 export const DESCRIPTION_MAX = 4096;
 
-/** Built on first use (lazy.ts): a run that reads no record does not build it. */
-const recordSchema = lazy(() => {
-  const secretRef = z.object({
-    hint: z.string().check(z.minLength(1), z.maxLength(64)),
-    createdAt: z.optional(z.string()),
+/**
+ * The record's JSON, checked field by field (a few lines, so the record needs no schema library:
+ * it is read before anything else needs one). A missing field takes its empty value; anything
+ * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
+ */
+function toRecord(json: unknown): RotationRecord | null {
+  if (!isObject(json) || json.v !== 1) return null;
+  const delivered = orNull(json.delivered, secretRef);
+  const pending = json.pending === undefined ? [] : Array.isArray(json.pending) && json.pending.length <= 20 ? json.pending.map(secretRef) : null;
+  const check = orNull(json.check, (c) =>
+    isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
+      ? { result: c.result, at: c.at }
+      : undefined,
+  );
+  const lease = orNull(json.lease, (l) =>
+    isObject(l) && typeof l.holder === 'string' && typeof l.expiresAt === 'string' ? { holder: l.holder, expiresAt: l.expiresAt } : undefined,
+  );
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const strings = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+  const scopes = orNull(json.scopes, (v) => {
+    const requested = isObject(v) ? strings(v.requested) : undefined;
+    const kept = isObject(v) ? strings(v.kept) : undefined;
+    return requested && kept ? { requested, kept } : undefined;
   });
-  /** May be null; null when absent. */
-  const orNull = <T extends z.ZodMiniType>(schema: T) => z._default(z.nullable(schema), null);
-  return z.object({
-    v: z.literal(1),
-    delivered: orNull(secretRef),
-    pending: z._default(z.array(secretRef).check(z.maxLength(20)), []),
-    check: orNull(z.object({ result: z.enum(['passed', 'failed', 'pending']), at: z.string() })),
-    lease: orNull(z.object({ holder: z.string(), expiresAt: z.string() })),
-    changedAt: orNull(z.string()),
-    changedBy: orNull(z.string()),
-    scopes: orNull(z.object({ requested: z.array(z.string()), kept: z.array(z.string()) })),
-    unknownHolder: z._default(z.boolean(), false),
-    talendTarget: orNull(z.string()),
-  });
-});
+  const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
+  const record = {
+    delivered,
+    pending,
+    check,
+    lease,
+    changedAt: orNull(json.changedAt, text),
+    changedBy: orNull(json.changedBy, text),
+    scopes,
+    unknownHolder,
+    talendTarget: orNull(json.talendTarget, text),
+  };
+  if (pending === null || pending.includes(undefined) || Object.values(record).includes(undefined)) return null;
+  return record as RotationRecord;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A field that may be null, and is null when absent; undefined when it does not fit. */
+function orNull<T>(v: unknown, read: (v: unknown) => T | undefined): T | null | undefined {
+  return v === undefined || v === null ? null : read(v);
+}
+
+function secretRef(v: unknown): SecretRef | undefined {
+  if (!isObject(v) || typeof v.hint !== 'string' || v.hint.length < 1 || v.hint.length > 64) return undefined;
+  if (v.createdAt !== undefined && typeof v.createdAt !== 'string') return undefined;
+  return v.createdAt === undefined ? { hint: v.hint } : { hint: v.hint, createdAt: v.createdAt };
+}
 
 /**
  * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
@@ -139,10 +170,7 @@ function parseRecordBody(body: string): RotationRecord | null {
   } catch {
     return null;
   }
-  const parsed = z.safeParse(recordSchema(), json);
-  if (!parsed.success) return null;
-  const { v: _version, ...record } = parsed.data;
-  return record;
+  return toRecord(json);
 }
 
 /** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */

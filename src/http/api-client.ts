@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import * as https from 'node:https';
 import * as core from '@actions/core';
 import { HttpClient } from '@actions/http-client';
-import { safeParse } from 'zod/mini';
+import { loadZod } from '../lazy.js';
 import { redact, scrubKnownSecrets } from '../secrets.js';
 import type { RunBudget } from './budget.js';
 import { requestedWaitMs } from './retry-after.js';
@@ -158,8 +158,9 @@ export class ApiClient {
       }
       const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
       const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-      const verdict: { response: ApiResponse<T> } | Setback = this.judge(spec, answer, attempt, logPath, mayHaveActed);
+      const verdict: { response: ApiResponse<T> } | { success: RawAnswer } | Setback = this.judge(spec, answer, attempt, logPath, mayHaveActed);
       if ('response' in verdict) return verdict.response;
+      if ('success' in verdict) return this.success(spec, verdict.success, attempt);
       const setback: Setback = verdict;
       mayHaveActed ||= setback.mayHaveActed;
 
@@ -210,7 +211,7 @@ export class ApiClient {
     attempt: number,
     logPath: string,
     earlierMayHaveActed: boolean,
-  ): { response: ApiResponse<T> } | Setback {
+  ): { response: ApiResponse<T> } | { success: RawAnswer } | Setback {
     if ('label' in answer) {
       this.debug(`${this.service} ${spec.method} ${logPath} → ${answer.label} (attempt ${attempt})`);
       if (spec.repeat === 'once') {
@@ -222,7 +223,7 @@ export class ApiClient {
 
     const { status } = answer;
     this.debug(`${this.service} ${spec.method} ${logPath} → ${status} (attempt ${attempt})`);
-    if (status >= 200 && status < 300) return { response: this.success(spec, answer, attempt) };
+    if (status >= 200 && status < 300) return { success: answer };
     // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
     const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
     // `accept` lists definite answers; 429 and gateway errors say nothing about the resource and
@@ -317,7 +318,7 @@ export class ApiClient {
     return Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
   }
 
-  private success<T>(spec: RequestSpec<T>, answer: RawAnswer, attempts: number): ApiResponse<T> {
+  private async success<T>(spec: RequestSpec<T>, answer: RawAnswer, attempts: number): Promise<ApiResponse<T>> {
     const base = { status: answer.status, headers: answer.headers, attempts };
     if (answer.text.trim() === '') return { ...base, body: undefined };
     const invalid = (what: string) =>
@@ -332,8 +333,8 @@ export class ApiClient {
       throw invalid('is not valid JSON');
     }
     if (spec.schema === undefined) return { ...base, body: parsed as T };
-    const schema = typeof spec.schema === 'function' ? spec.schema() : spec.schema;
-    const result = safeParse(schema, parsed);
+    const schema = typeof spec.schema === 'function' ? await spec.schema() : spec.schema;
+    const result = (await loadZod()).safeParse(schema, parsed);
     if (result.success) return { ...base, body: result.data };
     // Paths only: zod 4 messages hold no input values by default, but paths are all we need.
     const paths = [

@@ -46,7 +46,7 @@ export interface RequestSpec<T = unknown> {
    * schema (the action's are `zod/mini`), or a function returning one: it is called only when a
    * body arrives, so the schema is not built before the request is sent.
    */
-  schema?: core.$ZodType<T> | (() => core.$ZodType<T>);
+  schema?: core.$ZodType<T> | (() => core.$ZodType<T> | Promise<core.$ZodType<T>>);
   /** What the action was doing, for error messages: "reading the OAuth client". */
   doing: string;
   /** Send the service's bearer token. Default true. `/oauth/token` sends client credentials instead. */

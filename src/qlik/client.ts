@@ -3,14 +3,14 @@
  * endpoint. Knows wire formats, nothing about rotation. Every secret Qlik returns is registered
  * with the runner's mask the moment it is parsed.
  */
-import * as z from 'zod/mini';
+import type * as Z from 'zod/mini';
 import type { ApiClient } from '../http/api-client.js';
-import { lazy } from '../lazy.js';
+import { type Zod, lazySchema } from '../lazy.js';
 import { MIN_SECRET_LENGTH, registerSecret } from '../secrets.js';
 import { isUsableSegment } from '../untrusted-text.js';
 import { type ClientSecretMeta, type ConsentMethod, type OAuthClient, isValidHint } from './model.js';
 
-// Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
+// Built on first use, zod loaded then (lazy.ts): a run builds only the schemas of the requests it makes.
 
 /** Qlik's IDs are 32 characters; an ID becomes a path segment and is printed (masked). */
 const MAX_ID_LENGTH = 256;
@@ -23,45 +23,45 @@ const CLIENT_MAX_BYTES = 256 * 1024;
 const SMALL_ANSWER_MAX_BYTES = 64 * 1024;
 
 /** Any short printable text, not `.` or `..` (model.ts): the hint goes into a DELETE path and logs. */
-const hint = () => z.string().check(z.refine(isValidHint));
-const id = () => z.string().check(z.refine((v) => isUsableSegment(v, MAX_ID_LENGTH)));
-const secretValue = () => z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(MAX_SECRET_LENGTH));
+const hint = (z: Zod) => z.string().check(z.refine(isValidHint));
+const id = (z: Zod) => z.string().check(z.refine((v) => isUsableSegment(v, MAX_ID_LENGTH)));
+const secretValue = (z: Zod) => z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(MAX_SECRET_LENGTH));
 /** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
-const clientSchema = lazy(() =>
+const clientSchema = lazySchema((z) =>
   z.looseObject({
-    clientId: id(),
+    clientId: id(z),
     clientName: z.string(),
     appType: z.string(),
     description: z.nullish(z.string()),
     allowedScopes: z.nullish(z.array(z.string())),
     allowedGrantTypes: z.nullish(z.array(z.string())),
     allowedAuthMethods: z.nullish(z.array(z.string())),
-    clientSecrets: z.nullish(z.array(z.looseObject({ hint: hint(), createdAt: z.nullish(z.string()) }))),
+    clientSecrets: z.nullish(z.array(z.looseObject({ hint: hint(z), createdAt: z.nullish(z.string()) }))),
     connectionConfig: z.nullish(z.looseObject({ consentMethod: z.nullish(z.string()) })),
     createdAt: z.nullish(z.string()),
   }),
 );
-type WireClient = z.infer<ReturnType<typeof clientSchema>>;
+type WireClient = Z.infer<Awaited<ReturnType<typeof clientSchema>>>;
 
-const listSchema = lazy(() =>
+const listSchema = lazySchema(async (z) =>
   z.looseObject({
-    data: z.array(clientSchema()),
+    data: z.array(await clientSchema()),
     links: z.nullish(z.looseObject({ next: z.nullish(z.looseObject({ href: z.nullish(z.string()) })) })),
   }),
 );
-const createdClientSchema = lazy(() =>
-  z.extend(clientSchema(), {
-    clientSecret: secretValue(),
+const createdClientSchema = lazySchema(async (z) =>
+  z.extend(await clientSchema(), {
+    clientSecret: secretValue(z),
     // Seen in real answers, not in Qlik's spec: used when present and valid, never required.
     clientSecretHint: z.nullish(z.unknown()),
   }),
 );
-const patchAnswerSchema = lazy(() => z.looseObject({ clientSecret: z.optional(secretValue()) }));
-const consentSchema = lazy(() => z.looseObject({ consentMethod: z.nullish(z.string()) }));
-const newSecretSchema = lazy(() =>
-  z.looseObject({ clientSecret: secretValue(), hint: hint(), createdAt: z.nullish(z.string()) }),
+const patchAnswerSchema = lazySchema((z) => z.looseObject({ clientSecret: z.optional(secretValue(z)) }));
+const consentSchema = lazySchema((z) => z.looseObject({ consentMethod: z.nullish(z.string()) }));
+const newSecretSchema = lazySchema((z) =>
+  z.looseObject({ clientSecret: secretValue(z), hint: hint(z), createdAt: z.nullish(z.string()) }),
 );
-const tokenSchema = lazy(() => z.looseObject({ access_token: secretValue() }));
+const tokenSchema = lazySchema((z) => z.looseObject({ access_token: secretValue(z) }));
 
 /** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
 const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
@@ -152,7 +152,7 @@ export class QlikApi {
         throw new Error(`Qlik: listing OAuth clients did not end after ${page} pages; the server's page links repeat.`);
       }
       seen.add(url);
-      const res: { body?: z.infer<ReturnType<typeof listSchema>> } = await this.http.request({
+      const res: { body?: Z.infer<Awaited<ReturnType<typeof listSchema>>> } = await this.http.request({
         method: 'GET',
         url,
         repeat: 'repeatable',

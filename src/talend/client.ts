@@ -3,9 +3,8 @@
  * action's own documented PUT contract, since Talend publishes no API for it) and the Processing
  * API's task runs. Knows wire formats, nothing about rotation.
  */
-import * as z from 'zod/mini';
 import { ApiError, type ApiClient } from '../http/api-client.js';
-import { lazy } from '../lazy.js';
+import { lazySchema, loadZod } from '../lazy.js';
 import { redact } from '../secrets.js';
 import { isUsableSegment } from '../untrusted-text.js';
 
@@ -13,17 +12,17 @@ export const TALEND_API_VERSION = '2021-03';
 
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
 // The ID goes into the polling path: `..` would walk it.
-const executionCreatedSchema = lazy(() =>
+const executionCreatedSchema = lazySchema((z) =>
   z.looseObject({ executionId: z.string().check(z.refine((v) => isUsableSegment(v, 256))) }),
 );
-const executionSchema = lazy(() =>
+const executionSchema = lazySchema((z) =>
   z.looseObject({
     status: z.string().check(z.minLength(1)),
     errorType: z.nullish(z.string()),
     errorMessage: z.nullish(z.string()),
   }),
 );
-const talendErrorSchema = lazy(() => z.looseObject({ message: z.optional(z.string()) }));
+const talendErrorSchema = lazySchema((z) => z.looseObject({ message: z.optional(z.string()) }));
 
 export const FINAL_EXECUTION_STATUSES = {
   execution_successful: true,
@@ -101,7 +100,7 @@ export class TalendApi {
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
     if (res.status < 300) return { stored: true };
-    const parsed = z.safeParse(talendErrorSchema(), res.body);
+    const parsed = (await loadZod()).safeParse(await talendErrorSchema(), res.body);
     const message = parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
     return { stored: false, status: res.status, message };
   }
