@@ -77,7 +77,8 @@ const REFERENCES: Reference[] = [
 /** `npm run bundle`'s ncc arguments with the entry and the output directory replaced. */
 function nccArgs(entry: string, outDir: string): string[] {
   const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.bundle;
-  const words = script.trim().split(/\s+/);
+  // The ncc command itself: the script may clear dist/ first (`rm -rf dist && ncc build …`).
+  const words = (script.split('&&').pop() ?? '').trim().split(/\s+/);
   if (words[0] !== 'ncc' || words[1] !== 'build') throw new Error(`Unexpected bundle script: ${script}`);
   const args = words.slice(1);
   const entryAt = args.findIndex((w, i) => i > 0 && !w.startsWith('-') && !['-o', '--out'].includes(args[i - 1]!));
@@ -297,7 +298,8 @@ const noop = byId('noop');
 const big = byId('noop-10k');
 const rssRatio = noop.peakRssMiB && big.peakRssMiB ? big.peakRssMiB / noop.peakRssMiB : undefined;
 const WALL_TARGET = 1.15;
-const STARTUP_TARGET = 1.15;
+/** Start-up over the toolkit-only bundle: the runner's Node (24) is held to more than Node 20. */
+const STARTUP_TARGET: Record<string, number> = { 'Node 24': 1.1, 'Node 20': 1.15 };
 const RSS_TOLERANCE = 1.1;
 
 interface Target {
@@ -327,8 +329,8 @@ for (const r of results) {
 }
 for (const s of startup) {
   targets.push({
-    target: `start-up ≤ ${STARTUP_TARGET} × toolkit-only bundle: ${s.node}`,
-    met: s.ratio <= STARTUP_TARGET,
+    target: `start-up ≤ ${(STARTUP_TARGET[s.node] ?? 1.15).toFixed(2)} × toolkit-only bundle: ${s.node}`,
+    met: s.ratio <= (STARTUP_TARGET[s.node] ?? 1.15),
     detail: `${fmt(s.action)} ms / ${fmt(s.toolkit)} ms = ${s.ratio.toFixed(2)}`,
   });
 }
