@@ -29822,11 +29822,27 @@ class ApiClient {
                 readBody(response, signal, maxBodyBytes).then((text) => resolve({ status: response.statusCode ?? 0, headers: flattenHeaders(response.headers), text }), fail);
             });
             request.on('error', fail);
+            unsentRequests += 1;
+            let sent = false;
+            const onSent = () => {
+                if (sent)
+                    return;
+                sent = true;
+                unsentRequests -= 1;
+                // Every request of the moment is on the wire: load zod while the answers are on their way
+                // (checking them needs it). Loading it earlier would hold back a request that overlaps.
+                if (unsentRequests === 0)
+                    void loadZod();
+            };
+            request.once('finish', onSent);
+            request.once('close', onSent);
             request.end(payload ?? undefined);
         });
     }
 }
 const USER_AGENT = 'qlik-talend-oauth';
+/** Requests started but not yet fully written, across every client of the run (see sendOnce). */
+let unsentRequests = 0;
 const NOT_REPEATED = 'the request is not repeated because the server may have acted on it; the outcome is unknown';
 function originOf(url, service) {
     try {
