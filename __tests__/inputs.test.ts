@@ -35,10 +35,19 @@ function inputError(overrides: RawInputs): InputError {
   throw new Error('expected parseInputs to throw an InputError');
 }
 
+/** The inputs that must come with `name`, in place of the ones it excludes. */
+function companions(name: InputName): RawInputs {
+  // talend-api-url is given instead of the region, never next to it.
+  if (name === 'talend-api-url') return { 'talend-region': undefined };
+  // A service account signs in instead of the token, with both of its inputs.
+  if (name === 'talend-client-id') return { 'talend-token': undefined, 'talend-client-secret': 'sa-secret-value-0001' };
+  if (name === 'talend-client-secret') return { 'talend-token': undefined, 'talend-client-id': 'sa-client-id-0001' };
+  return {};
+}
+
 /** Asserts a single problem with `name`, and returns its message. */
 function problemWith(name: InputName, value: string | undefined): string {
-  // talend-api-url is given instead of the region, never next to it.
-  const error = inputError(name === 'talend-api-url' ? { [name]: value, 'talend-region': undefined } : { [name]: value });
+  const error = inputError({ ...companions(name), [name]: value });
   expect(error.input).toBe(name);
   expect(error.message.startsWith(`Input '${name}' `)).toBe(true);
   expect(error.message.split('\n').every((line) => line.startsWith(`Input '${name}' `))).toBe(true);
@@ -58,7 +67,7 @@ describe('parseInputs: defaults and required inputs', () => {
         maxSecretAgeDays: 30,
         keepPreviousSecrets: 0,
         reclaimUnrecordedSecrets: false,
-        talendToken: 'talend-token-value',
+        talendAuth: { kind: 'token', token: 'talend-token-value' },
         talendApiBase: 'https://api.eu.cloud.talend.com',
         talendQlikAuthUrl: 'https://api.eu.cloud.talend.com/tmc/qlik-auth',
         talendCheckTaskId: undefined,
@@ -119,10 +128,44 @@ describe('parseInputs: defaults and required inputs', () => {
     });
   });
 
-  const required: InputName[] = ['qlik-tenant-url', 'qlik-api-key', 'talend-token', 'talend-qlik-auth-url'];
+  const required: InputName[] = ['qlik-tenant-url', 'qlik-api-key', 'talend-qlik-auth-url'];
   describe.each([undefined, '', '  \n'])('a required input that is %j', (value) => {
     it.each(required)('%s is reported as required', (name) => {
       expect(problemWith(name, value)).toBe(`Input '${name}' is required.`);
+    });
+  });
+
+  describe('one way to sign in to Talend: a token or a service account', () => {
+    const account = { 'talend-client-id': 'sa-client-id-0001', 'talend-client-secret': 'sa-secret-value-0001' };
+    it('takes a token', () => {
+      expect(config().talendAuth).toEqual({ kind: 'token', token: 'talend-token-value' });
+    });
+    it('takes a service account instead', () => {
+      expect(config({ 'talend-token': undefined, ...account }).talendAuth).toEqual({
+        kind: 'service-account',
+        clientId: 'sa-client-id-0001',
+        clientSecret: 'sa-secret-value-0001',
+      });
+    });
+    it.each([undefined, '', '  \n'])('neither (talend-token %j): one error naming the three inputs', (value) => {
+      const error = inputError({ 'talend-token': value });
+      expect(error.input).toEqual(['talend-token', 'talend-client-id', 'talend-client-secret']);
+      expect(error.message).toBe(
+        "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend (a token, or a service account's ID and secret).",
+      );
+    });
+    it('both: refused, without echoing a value', () => {
+      const error = inputError(account);
+      expect(error.message).toMatch(/set one way to sign in to Talend, not both/);
+      expect(error.message).not.toMatch(/sa-client|sa-secret|talend-token-value/);
+    });
+    it.each([
+      ['talend-client-id', 'talend-client-secret'],
+      ['talend-client-secret', 'talend-client-id'],
+    ] as const)('%s without %s: the missing one is required', (given, missing) => {
+      const error = inputError({ 'talend-token': undefined, [given]: account[given] });
+      expect(error.input).toBe(missing);
+      expect(error.message).toBe(`Input '${missing}' is required with '${given}'.`);
     });
   });
 
@@ -350,26 +393,31 @@ describe('parseInputs: talend-qlik-auth-url', () => {
 
 describe('parseInputs: secrets', () => {
   const secret = 'SeKrEt-Qz9Vw-77';
-  const secretInputs: [InputName, 'qlikApiKey' | 'talendToken'][] = [
-    ['qlik-api-key', 'qlikApiKey'],
-    ['talend-token', 'talendToken'],
-  ];
+  const secretInputs: InputName[] = ['qlik-api-key', 'talend-token', 'talend-client-id', 'talend-client-secret'];
+  /** The configuration with `name` set, read back where the configuration keeps it. */
+  const secretIn = (name: InputName, raw: string): string => {
+    const c = config({ ...companions(name), [name]: raw });
+    const auth = c.talendAuth;
+    if (name === 'qlik-api-key') return c.qlikApiKey;
+    if (auth.kind === 'token') return auth.token;
+    return name === 'talend-client-id' ? auth.clientId : auth.clientSecret;
+  };
 
-  describe.each(secretInputs)('%s', (name, key) => {
+  describe.each(secretInputs)('%s', (name) => {
     it.each([secret, `${secret}\n`, `${secret}\r\n`, `  ${secret}\t`, `\n${secret}\n\n`])(
       'trims surrounding whitespace from %j',
       (raw) => {
-        expect(config({ [name]: raw })[key]).toBe(secret);
+        expect(secretIn(name, raw)).toBe(secret);
       },
     );
 
     it('keeps an inner space (a header can carry it)', () => {
-      expect(config({ [name]: 'abcd efgh' })[key]).toBe('abcd efgh');
+      expect(secretIn(name, 'abcd efgh')).toBe('abcd efgh');
     });
 
     it('refuses a value shorter than 8 characters: it could not be masked safely', () => {
-      expect(inputError({ [name]: 'abc1234' }).message).toBe(`Input '${name}' must be at least 8 characters long.`);
-      expect(config({ [name]: 'abcd1234' })[key]).toBe('abcd1234');
+      expect(problemWith(name, 'abc1234')).toBe(`Input '${name}' must be at least 8 characters long.`);
+      expect(secretIn(name, 'abcd1234')).toBe('abcd1234');
     });
 
     it.each([
@@ -389,7 +437,7 @@ describe('parseInputs: secrets', () => {
     });
 
     it(`accepts ${MAX_INPUT_LENGTH} characters and refuses ${MAX_INPUT_LENGTH + 1}`, () => {
-      expect(config({ [name]: `${'k'.repeat(MAX_INPUT_LENGTH)}\n` })[key]).toHaveLength(MAX_INPUT_LENGTH);
+      expect(secretIn(name, `${'k'.repeat(MAX_INPUT_LENGTH)}\n`)).toHaveLength(MAX_INPUT_LENGTH);
       const message = problemWith(name, `${secret}${'k'.repeat(MAX_INPUT_LENGTH)}`);
       expect(message).toBe(`Input '${name}' is longer than ${MAX_INPUT_LENGTH} characters.`);
     });
@@ -660,6 +708,8 @@ describe('parseInputs: huge values and error shape', () => {
       'talend-api-url': `https://${marker}.example/?`,
       'talend-qlik-auth-url': `/${marker}/../x`,
       'talend-check-task-id': `${marker} x`,
+      'talend-client-id': `${marker}\n${marker}`,
+      'talend-client-secret': `${marker}\u0000${marker}`,
       retarget: marker,
       'dry-run': marker,
       'timeout-seconds': marker,
@@ -670,7 +720,8 @@ describe('parseInputs: huge values and error shape', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message.split('\n')).toHaveLength(INPUT_NAMES.length + 1);
+    // One line per input, the base rule, and the sign-in rule (a token and a service account).
+    expect(message.split('\n')).toHaveLength(INPUT_NAMES.length + 2);
     expect(message).not.toContain(marker);
     expect(message.toLowerCase()).not.toContain(marker.toLowerCase());
   });

@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2397);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4512);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2397:
+/***/ 4512:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28436,12 +28436,14 @@ const INPUT_NAMES = [
     'talend-api-url',
     'talend-qlik-auth-url',
     'talend-check-task-id',
+    'talend-client-id',
+    'talend-client-secret',
     'retarget',
     'dry-run',
     'timeout-seconds',
 ];
 /** Inputs whose values are secrets: never echoed, registered with the mask before anything else. */
-const SECRET_INPUTS = ['qlik-api-key', 'talend-token'];
+const SECRET_INPUTS = ['qlik-api-key', 'talend-token', 'talend-client-id', 'talend-client-secret'];
 const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'result',
     'client-id',
@@ -29593,7 +29595,8 @@ class ApiClient {
     debug;
     constructor(opts) {
         this.service = opts.service;
-        this.token = opts.token;
+        const token = opts.token;
+        this.token = typeof token === 'string' ? async () => token : token;
         this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o, opts.service)));
         this.defaultHeaders = lowerCaseKeys(opts.defaultHeaders ?? {});
         this.budget = opts.budget;
@@ -29620,7 +29623,6 @@ class ApiClient {
         const url = this.checkedUrl(spec);
         const logPath = url.pathname + (url.search === '' ? '' : '?…');
         const until = spec.until ?? 'work';
-        const headers = this.headersFor(spec);
         const payload = bodyOf(spec);
         // Some attempt may have reached the server without a definite answer (timeout, reset,
         // 502/503/504): the server may have acted on it.
@@ -29632,6 +29634,8 @@ class ApiClient {
                 throw this.error(spec, 'deadline', 0, what);
             }
             const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
+            // Asked every attempt: a token that expired during the retries is renewed.
+            const headers = await this.headersFor(spec);
             const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
             const verdict = this.judge(spec, answer, attempt, logPath, mayHaveActed);
             if ('response' in verdict)
@@ -29755,17 +29759,21 @@ class ApiClient {
         }
         return url;
     }
-    headersFor(spec) {
+    /**
+     * The headers of one attempt. Without `auth`, no bearer token: only an `authorization` the
+     * request itself carries (the Basic header of a service-account sign-in), never a default one.
+     */
+    async headersFor(spec) {
         const headers = { accept: 'application/json' };
         if (spec.json !== undefined)
             headers['content-type'] = 'application/json';
         if (spec.form !== undefined)
             headers['content-type'] = 'application/x-www-form-urlencoded';
-        Object.assign(headers, this.defaultHeaders, lowerCaseKeys(spec.headers ?? {}));
-        if (spec.auth === false)
-            delete headers['authorization'];
-        else
-            headers['authorization'] = `Bearer ${this.token}`;
+        Object.assign(headers, this.defaultHeaders);
+        delete headers['authorization'];
+        Object.assign(headers, lowerCaseKeys(spec.headers ?? {}));
+        if (spec.auth !== false)
+            headers['authorization'] = `Bearer ${await this.token()}`;
         return headers;
     }
     /** Full jitter: uniform in [0, min(cap, base · 2^(attempt−1))). */
@@ -30261,11 +30269,13 @@ const INPUTS = {
     'max-secret-age-days': withDefault(integer(1, 3650), '30'),
     'keep-previous-secrets': withDefault(integer(0, 3), '0'),
     'reclaim-unrecorded-secrets': withDefault(inputs_boolean, 'false'),
-    'talend-token': required(secret),
+    'talend-token': optional(secret),
     'talend-region': optional(talendRegion),
     'talend-api-url': optional(talendApiUrl),
     'talend-qlik-auth-url': required(talendQlikAuthUrl),
     'talend-check-task-id': optional(pathSafeId),
+    'talend-client-id': optional(secret),
+    'talend-client-secret': optional(secret),
     retarget: withDefault(inputs_boolean, 'false'),
     'dry-run': withDefault(inputs_boolean, 'false'),
     'timeout-seconds': withDefault(integer(5, 3600), '300'),
@@ -30311,6 +30321,25 @@ function crossInputProblems(raw) {
             line: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${bases.length === 0 ? 'neither is set' : 'both are set'}).`,
         });
     }
+    // One way to sign in to Talend: a token, or a service account (both of its inputs).
+    const token = given(raw['talend-token']);
+    const account = ['talend-client-id', 'talend-client-secret'].filter((name) => given(raw[name]));
+    if (token && account.length > 0) {
+        problems.push({
+            inputs: ['talend-token', ...account],
+            line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend, not both.",
+        });
+    }
+    else if (!token && account.length === 0) {
+        problems.push({
+            inputs: ['talend-token', 'talend-client-id', 'talend-client-secret'],
+            line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend (a token, or a service account's ID and secret).",
+        });
+    }
+    else if (!token && account.length === 1) {
+        const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
+        problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
+    }
     return problems;
 }
 /** The checked inputs → the configuration; runs only when every input passed. */
@@ -30327,7 +30356,9 @@ function toParsedInputs(inputs) {
         maxSecretAgeDays: inputs['max-secret-age-days'],
         keepPreviousSecrets: inputs['keep-previous-secrets'],
         reclaimUnrecordedSecrets: inputs['reclaim-unrecorded-secrets'],
-        talendToken: inputs['talend-token'],
+        talendAuth: inputs['talend-token']
+            ? { kind: 'token', token: inputs['talend-token'] }
+            : { kind: 'service-account', clientId: inputs['talend-client-id'] ?? '', clientSecret: inputs['talend-client-secret'] ?? '' },
         talendApiBase,
         // The base never ends in '/', the path always starts with one: the base's own path is kept.
         talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
@@ -31118,10 +31149,79 @@ function range(from, to) {
     return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
+;// CONCATENATED MODULE: ./src/talend/service-account.ts
+
+
+const service_account_tokenSchema = lazySchema((z) => z.looseObject({
+    access_token: z.string().check(z.minLength(secrets/* MIN_SECRET_LENGTH */.vb), z.maxLength(16_384)),
+    // Talend's spec types it as a string ("3600"); a number is taken too.
+    expires_in: z.optional(z.union([z.string(), z.number()])),
+}));
+/** When `expires_in` is missing or unreadable: Talend's help says tokens last 30 minutes. */
+const DEFAULT_LIFETIME_S = 30 * 60;
+class ServiceAccountToken {
+    http;
+    apiBase;
+    clientId;
+    clientSecret;
+    now;
+    current;
+    signingIn;
+    constructor(
+    /** The Talend API client: the sign-in goes to the same origin, without a bearer token. */
+    http, 
+    /** The Talend API base (`https://api.eu.cloud.talend.com`, or `talend-api-url`). */
+    apiBase, clientId, clientSecret, now) {
+        this.http = http;
+        this.apiBase = apiBase;
+        this.clientId = clientId;
+        this.clientSecret = clientSecret;
+        this.now = now;
+    }
+    /** A valid token: the one held, or a new one when it is about to expire. */
+    token() {
+        if (this.current && this.now() < this.current.renewAt)
+            return Promise.resolve(this.current.token);
+        this.signingIn ??= this.signIn().finally(() => {
+            this.signingIn = undefined;
+        });
+        return this.signingIn;
+    }
+    async signIn() {
+        const basic = Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64');
+        // Derived from the secret: masked like it.
+        (0,secrets/* registerSecret */.cl)(basic);
+        const asked = this.now();
+        const res = await this.http.request({
+            method: 'POST',
+            url: `${this.apiBase}/security/oauth/token`,
+            auth: false,
+            headers: { authorization: `Basic ${basic}` },
+            json: { audience: this.apiBase, grant_type: 'client_credentials' },
+            // A sign-in changes nothing: another attempt after an unknown outcome is harmless.
+            repeat: 'repeatable',
+            schema: service_account_tokenSchema,
+            maxBodyBytes: 64 * 1024,
+            doing: 'signing in to Talend with the service account (talend-client-id)',
+        });
+        if (!res.body)
+            throw new Error('Talend: signing in with the service account: the answer had no token.');
+        const token = res.body.access_token;
+        (0,secrets/* registerSecret */.cl)(token);
+        const lifetimeS = Number(res.body.expires_in);
+        const lifetimeMs = (Number.isFinite(lifetimeS) && lifetimeS > 0 ? lifetimeS : DEFAULT_LIFETIME_S) * 1000;
+        // Renew a little early (a tenth of the lifetime, at most a minute): a request sent just before
+        // the expiry must not arrive just after it.
+        this.current = { token, renewAt: asked + lifetimeMs - Math.min(60_000, lifetimeMs / 10) };
+        return token;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The whole run, in order: inputs → read state → plan → apply → report.
  */
+
 
 
 
@@ -31168,13 +31268,20 @@ async function run(env = process.env) {
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
     const qlik = new QlikApi(new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }), config.qlikTenantUrl, untrusted_text/* logInfo */.fH);
-    const talend = new TalendApi(new ApiClient({
+    const auth = config.talendAuth;
+    // A service account signs in through the same client (to the API base's origin, no bearer).
+    let serviceAccount;
+    const talendHttp = new ApiClient({
         service: 'Talend',
-        token: config.talendToken,
+        token: auth.kind === 'token' ? auth.token : () => serviceAccount.token(),
         allowedOrigins: [...new Set([origin(config.talendApiBase), origin(config.talendQlikAuthUrl)])],
         defaultHeaders: { 'talend-version': TALEND_API_VERSION },
         budget,
-    }), config.talendApiBase, config.talendQlikAuthUrl);
+    });
+    if (auth.kind === 'service-account') {
+        serviceAccount = new ServiceAccountToken(talendHttp, config.talendApiBase, auth.clientId, auth.clientSecret, () => budget.now());
+    }
+    const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl);
     // What the report reads: what was found, then what apply did (also when it failed part-way).
     let outcome;
     try {

@@ -70,6 +70,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     updateClient: (clientId, changes) => copy(state.updateClient(clientId, changes)),
     setTalendPair: (clientId, clientSecret) => state.setTalendPair(clientId, clientSecret),
     pairWorks: (clientId, clientSecret) => state.pairWorks(clientId, clientSecret),
+    defineServiceAccount: (id, secret, lifetimeS = 3600) => state.defineServiceAccount(id, secret, lifetimeS),
+    serviceAccountSignIns: () => state.talendAccessTokens.size,
     connectTalendTo: (other) => {
       state.talendChecksPair = (clientId, clientSecret) => other.pairWorks(clientId, clientSecret);
     },

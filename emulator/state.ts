@@ -73,6 +73,25 @@ export class EmulatorState {
 
   readonly accessTokens = new Map<string, AccessTokenRecord>();
   talendPair: { clientId: string; clientSecret: string } | null = null;
+  /** Talend service accounts: ID → secret and the lifetime of the tokens they get. */
+  readonly serviceAccounts = new Map<string, { secret: string; lifetimeS: number }>();
+  /** Tokens service accounts signed in for: token → expiry (emulator clock). */
+  readonly talendAccessTokens = new Map<string, number>();
+
+  defineServiceAccount(id: string, secret: string, lifetimeS: number): void {
+    this.serviceAccounts.set(id, { secret, lifetimeS });
+    this.recordIssued(id);
+    this.recordIssued(secret);
+    this.recordIssued(Buffer.from(`${id}:${secret}`).toString('base64'));
+  }
+
+  /** Would Talend accept this bearer token now (the configured token, or a live service-account one)? */
+  talendTokenValid(token: string | undefined): boolean {
+    if (token === undefined) return false;
+    if (token === this.talendToken) return true;
+    const expires = this.talendAccessTokens.get(token);
+    return expires !== undefined && expires > this.now();
+  }
   readonly tasks = new Map<string, string>();
   readonly executions = new Map<string, ExecutionRecord>();
 

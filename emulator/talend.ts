@@ -34,8 +34,9 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
 
   const route = (req: RouteRequest, underBase: boolean): RouteResponse => {
     if (!underBase) return notFound(req);
+    if (req.path === '/security/oauth/token') return req.method === 'POST' ? serviceAccountToken(req) : methodNotAllowed(req);
     const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (m?.[1] !== state.talendToken) return error(req, 401, 'Unauthorized', 'Token authorization is required for access');
+    if (!state.talendTokenValid(m?.[1])) return error(req, 401, 'Unauthorized', 'Token authorization is required for access');
 
     if (req.path === opts.qlikAuthPath) {
       if (req.method === 'PUT') return putQlikAuth(req);
@@ -70,6 +71,29 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
       return pollExecution(req, decodeURIComponent(exec[1] as string));
     }
     return notFound(req);
+  };
+
+  /** Client credentials of a service account, as HTTP Basic (Talend's published shape). */
+  const serviceAccountToken = (req: RouteRequest): RouteResponse => {
+    const basic = /^basic\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const decoded = basic ? Buffer.from(basic, 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    const account = colon > 0 ? state.serviceAccounts.get(decoded.slice(0, colon)) : undefined;
+    if (!account || account.secret !== decoded.slice(colon + 1)) return error(req, 401, 'Unauthorized', 'Invalid service account credentials');
+    let body: unknown;
+    try {
+      body = JSON.parse(req.body);
+    } catch {
+      return error(req, 400, 'Invalid request body');
+    }
+    if (typeof body !== 'object' || body === null || (body as { grant_type?: unknown }).grant_type !== 'client_credentials') {
+      return error(req, 400, 'grant_type must be client_credentials');
+    }
+    const token = `talend-sa-token-${randomUUID().replace(/-/g, '')}`;
+    state.talendAccessTokens.set(token, state.now() + account.lifetimeS * 1000);
+    state.recordIssued(token);
+    // Talend's spec types expires_in as a string.
+    return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: String(account.lifetimeS) } };
   };
 
   const putQlikAuth = (req: RouteRequest): RouteResponse => {

@@ -161,6 +161,10 @@ export interface Emulator {
   /** Changes a client directly, as an admin would in Qlik's UI (drift). Not logged; no scope dropping. */
   updateClient(clientId: string, changes: ClientChanges): QlikClientState;
   setTalendPair(clientId: string, clientSecret: string): void;
+  /** A Talend service account that can sign in at /security/oauth/token; its tokens last `lifetimeS` (default 3600). */
+  defineServiceAccount(id: string, secret: string, lifetimeS?: number): void;
+  /** How many tokens service accounts signed in for. */
+  serviceAccountSignIns(): number;
   /** Would this Qlik's /oauth/token accept the pair now? */
   pairWorks(clientId: string, clientSecret: string): boolean;
   /** This emulator's Talend is a second TMC account of `other`'s Qlik tenant: it checks pairs there. */

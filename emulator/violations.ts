@@ -65,6 +65,8 @@ export function findViolations(state: EmulatorState, req: InspectedRequest): str
 
   if (req.service === 'qlik') {
     report('Talend token sent to Qlik', placesOf(state.talendToken, hay));
+    for (const token of state.talendAccessTokens.keys()) report('Talend service-account token sent to Qlik', placesOf(token, hay));
+    for (const [id, { secret }] of state.serviceAccounts) report('Talend service-account secret sent to Qlik', [...placesOf(secret, hay), ...placesOf(Buffer.from(`${id}:${secret}`).toString('base64'), hay)]);
     if (req.routePath === '/oauth/token') {
       const auth = req.headers.authorization;
       if (auth !== undefined && state.apiKey.length >= MIN_CHECKED_LENGTH && auth.includes(state.apiKey)) out.push(`Qlik API key sent to /oauth/token: ${where}`);

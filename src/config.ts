@@ -5,6 +5,11 @@
 
 export type RotateMode = 'auto' | 'always' | 'never';
 
+export type TalendAuth =
+  | { kind: 'token'; token: string }
+  /** A Talend service account: the action asks `POST /security/oauth/token` for a token. */
+  | { kind: 'service-account'; clientId: string; clientSecret: string };
+
 export interface Config {
   /** Origin of the Qlik tenant, e.g. `https://acme.eu.qlikcloud.com` (no trailing slash, no path). */
   qlikTenantUrl: string;
@@ -18,7 +23,8 @@ export interface Config {
   maxSecretAgeDays: number;
   keepPreviousSecrets: number;
   reclaimUnrecordedSecrets: boolean;
-  talendToken: string;
+  /** How the action signs in to Talend: a token given as is, or a service account it signs in with. */
+  talendAuth: TalendAuth;
   /** Talend API base URL without a trailing slash; may carry a path. */
   talendApiBase: string;
   /** Absolute URL of TMC's Qlik Cloud Authentication setting. */
@@ -52,6 +58,8 @@ export const INPUT_NAMES = [
   'talend-api-url',
   'talend-qlik-auth-url',
   'talend-check-task-id',
+  'talend-client-id',
+  'talend-client-secret',
   'retarget',
   'dry-run',
   'timeout-seconds',
@@ -60,7 +68,7 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number];
 
 /** Inputs whose values are secrets: never echoed, registered with the mask before anything else. */
-export const SECRET_INPUTS: readonly InputName[] = ['qlik-api-key', 'talend-token'];
+export const SECRET_INPUTS: readonly InputName[] = ['qlik-api-key', 'talend-token', 'talend-client-id', 'talend-client-secret'];
 
 export const OUTPUT_NAMES = [
   'result',

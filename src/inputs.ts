@@ -264,11 +264,13 @@ const INPUTS = {
   'max-secret-age-days': withDefault(integer(1, 3650), '30'),
   'keep-previous-secrets': withDefault(integer(0, 3), '0'),
   'reclaim-unrecorded-secrets': withDefault(boolean, 'false'),
-  'talend-token': required(secret),
+  'talend-token': optional(secret),
   'talend-region': optional(talendRegion),
   'talend-api-url': optional(talendApiUrl),
   'talend-qlik-auth-url': required(talendQlikAuthUrl),
   'talend-check-task-id': optional(pathSafeId),
+  'talend-client-id': optional(secret),
+  'talend-client-secret': optional(secret),
   retarget: withDefault(boolean, 'false'),
   'dry-run': withDefault(boolean, 'false'),
   'timeout-seconds': withDefault(integer(5, 3600), '300'),
@@ -323,6 +325,23 @@ function crossInputProblems(raw: RawInputs): Problem[] {
       line: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${bases.length === 0 ? 'neither is set' : 'both are set'}).`,
     });
   }
+  // One way to sign in to Talend: a token, or a service account (both of its inputs).
+  const token = given(raw['talend-token']);
+  const account = (['talend-client-id', 'talend-client-secret'] as const).filter((name) => given(raw[name]));
+  if (token && account.length > 0) {
+    problems.push({
+      inputs: ['talend-token', ...account],
+      line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend, not both.",
+    });
+  } else if (!token && account.length === 0) {
+    problems.push({
+      inputs: ['talend-token', 'talend-client-id', 'talend-client-secret'],
+      line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend (a token, or a service account's ID and secret).",
+    });
+  } else if (!token && account.length === 1) {
+    const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
+    problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
+  }
   return problems;
 }
 
@@ -340,7 +359,9 @@ function toParsedInputs(inputs: InputValues): ParsedInputs {
     maxSecretAgeDays: inputs['max-secret-age-days'],
     keepPreviousSecrets: inputs['keep-previous-secrets'],
     reclaimUnrecordedSecrets: inputs['reclaim-unrecorded-secrets'],
-    talendToken: inputs['talend-token'],
+    talendAuth: inputs['talend-token']
+      ? { kind: 'token', token: inputs['talend-token'] }
+      : { kind: 'service-account', clientId: inputs['talend-client-id'] ?? '', clientSecret: inputs['talend-client-secret'] ?? '' },
     talendApiBase,
     // The base never ends in '/', the path always starts with one: the base's own path is kept.
     talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,

@@ -16,6 +16,7 @@ import type { OAuthClient } from './qlik/model.js';
 import { reportFailure, reportPlan, reportSuccess } from './report.js';
 import { registerSecret } from './secrets.js';
 import { TALEND_API_VERSION, TalendApi } from './talend/client.js';
+import { ServiceAccountToken } from './talend/service-account.js';
 import { logInfo, plainText } from './untrusted-text.js';
 
 /** An error lists at most this many client IDs: the rest is a count. */
@@ -54,17 +55,20 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     config.qlikTenantUrl,
     logInfo,
   );
-  const talend = new TalendApi(
-    new ApiClient({
-      service: 'Talend',
-      token: config.talendToken,
-      allowedOrigins: [...new Set([origin(config.talendApiBase), origin(config.talendQlikAuthUrl)])],
-      defaultHeaders: { 'talend-version': TALEND_API_VERSION },
-      budget,
-    }),
-    config.talendApiBase,
-    config.talendQlikAuthUrl,
-  );
+  const auth = config.talendAuth;
+  // A service account signs in through the same client (to the API base's origin, no bearer).
+  let serviceAccount: ServiceAccountToken | undefined;
+  const talendHttp = new ApiClient({
+    service: 'Talend',
+    token: auth.kind === 'token' ? auth.token : () => (serviceAccount as ServiceAccountToken).token(),
+    allowedOrigins: [...new Set([origin(config.talendApiBase), origin(config.talendQlikAuthUrl)])],
+    defaultHeaders: { 'talend-version': TALEND_API_VERSION },
+    budget,
+  });
+  if (auth.kind === 'service-account') {
+    serviceAccount = new ServiceAccountToken(talendHttp, config.talendApiBase, auth.clientId, auth.clientSecret, () => budget.now());
+  }
+  const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl);
 
   // What the report reads: what was found, then what apply did (also when it failed part-way).
   let outcome: Outcome | undefined;

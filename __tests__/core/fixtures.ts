@@ -25,7 +25,7 @@ export function config(overrides: Partial<Config> = {}): Config {
     maxSecretAgeDays: 30,
     keepPreviousSecrets: 0,
     reclaimUnrecordedSecrets: false,
-    talendToken: 'talend-token-test-000000000000000000',
+    talendAuth: { kind: 'token', token: 'talend-token-test-000000000000000000' },
     talendApiBase: 'https://api.eu.cloud.talend.example',
     talendQlikAuthUrl: 'https://api.eu.cloud.talend.example/tmc/qlik',
     talendCheckTaskId: undefined,

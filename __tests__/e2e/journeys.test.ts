@@ -411,4 +411,32 @@ describe.each([
     expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
     expect(emu.clients()).toEqual([]);
   });
+
+  it('a Talend service account signs in by itself (no token step): created, then unchanged; its credentials are masked', async () => {
+    emu.defineServiceAccount('sa-client-0001', 'sa-secret-value-0123456789');
+    const asAccount = { 'talend-token': '', 'talend-client-id': 'sa-client-0001', 'talend-client-secret': 'sa-secret-value-0123456789' };
+    const first = await act(asAccount);
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.outputs.result).toBe('created');
+    expect(emu.serviceAccountSignIns()).toBe(1);
+    expect(first.masks).toEqual(expect.arrayContaining(['sa-client-0001', 'sa-secret-value-0123456789']));
+    const signIn = emu.log.find((r) => r.path.endsWith('/security/oauth/token'))!;
+    expect(signIn.headers.authorization).toBe(`Basic ${Buffer.from('sa-client-0001:sa-secret-value-0123456789').toString('base64')}`);
+    expect(JSON.parse(signIn.body!)).toEqual({ audience: emu.talendUrl, grant_type: 'client_credentials' });
+    const mark = emu.log.length;
+    expect((await act(asAccount)).outputs.result).toBe('unchanged');
+    expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method) && !r.path.endsWith('/security/oauth/token'))).toEqual([]);
+  });
+
+  it('a service-account token that expires during the run is asked for again', async () => {
+    emu.defineServiceAccount('sa-client-0002', 'sa-secret-value-abcdefghij', 1);
+    emu.defineTask('smoke', 'execution_successful');
+    // The first poll takes longer than the token lives: the next request needs a new one.
+    emu.fault({ service: 'talend', method: 'GET', path: '/processing/executions/*', action: { latencyMs: 1500 }, when: 'after' });
+    const run = await act({ 'talend-token': '', 'talend-client-id': 'sa-client-0002', 'talend-client-secret': 'sa-secret-value-abcdefghij', 'talend-check-task-id': 'smoke' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('created');
+    expect(emu.serviceAccountSignIns()).toBeGreaterThanOrEqual(2);
+    expect(emu.log.filter((r) => r.status === 401)).toEqual([]);
+  });
 });

@@ -13,7 +13,7 @@ import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { type ActionRun, baseInputs, runAction } from '../../scripts/action-runner.js';
 
 /** Inputs whose values must never be echoed: secrets, and URLs (a URL may carry a password). */
-const SECRET_INPUTS = ['qlik-api-key', 'talend-token'];
+const SECRET_INPUTS = ['qlik-api-key', 'talend-token', 'talend-client-id', 'talend-client-secret'];
 const URL_INPUTS = ['qlik-tenant-url', 'talend-api-url', 'talend-qlik-auth-url'];
 
 const PASSWORD = 'hunter2-SECRETPW';
@@ -78,7 +78,23 @@ const CASES: BadCase[] = [
   { label: 'qlik-tenant-url missing', inputs: () => ({ 'qlik-tenant-url': undefined }), names: ['qlik-tenant-url'] },
   { label: 'qlik-api-key missing', inputs: () => ({ 'qlik-api-key': undefined }), names: ['qlik-api-key'] },
   { label: 'qlik-api-key whitespace only', inputs: () => ({ 'qlik-api-key': '  \t ' }), names: ['qlik-api-key'] },
-  { label: 'talend-token missing', inputs: () => ({ 'talend-token': undefined }), names: ['talend-token'] },
+  {
+    label: 'neither talend-token nor a service account',
+    inputs: () => ({ 'talend-token': undefined }),
+    names: ['talend-token', 'talend-client-id', 'talend-client-secret'],
+  },
+  {
+    label: 'both talend-token and a service account',
+    inputs: () => ({ 'talend-client-id': 'sa-client-distinct-0001', 'talend-client-secret': 'sa-secret-distinct-0002' }),
+    names: ['talend-token', 'talend-client-id', 'talend-client-secret'],
+    forbidden: ['sa-client-distinct-0001', 'sa-secret-distinct-0002'],
+  },
+  {
+    label: 'talend-client-id without talend-client-secret',
+    inputs: () => ({ 'talend-token': undefined, 'talend-client-id': 'sa-client-distinct-0003' }),
+    names: ['talend-client-secret'],
+    forbidden: ['sa-client-distinct-0003'],
+  },
   { label: 'talend-qlik-auth-url missing', inputs: () => ({ 'talend-qlik-auth-url': undefined }), names: ['talend-qlik-auth-url'] },
 
   // ---- URL rules -------------------------------------------------------------------------------

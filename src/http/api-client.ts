@@ -11,8 +11,11 @@ import type { ApiErrorKind, ApiResponse, Method, RequestSpec, ServiceName } from
 
 export interface ApiClientOptions {
   service: ServiceName;
-  /** Bearer token, already registered as a secret by the caller. */
-  token: string;
+  /**
+   * The bearer token, already registered as a secret: a string, or a function asked before every
+   * attempt (a service-account token is renewed when it is about to expire).
+   */
+  token: string | (() => Promise<string>);
   /** Origins (scheme://host:port) the token, and any credentials in a body, may be sent to. */
   allowedOrigins: readonly string[];
   /** e.g. `{'talend-version': '2021-03'}` */
@@ -105,7 +108,7 @@ class BodyCutOff extends Error {}
 
 export class ApiClient {
   private readonly service: ServiceName;
-  private readonly token: string;
+  private readonly token: () => Promise<string>;
   private readonly allowedOrigins: Set<string>;
   private readonly defaultHeaders: Record<string, string>;
   private readonly budget: RunBudget;
@@ -117,7 +120,8 @@ export class ApiClient {
 
   constructor(opts: ApiClientOptions) {
     this.service = opts.service;
-    this.token = opts.token;
+    const token = opts.token;
+    this.token = typeof token === 'string' ? async () => token : token;
     this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o, opts.service)));
     this.defaultHeaders = lowerCaseKeys(opts.defaultHeaders ?? {});
     this.budget = opts.budget;
@@ -144,7 +148,6 @@ export class ApiClient {
     const url = this.checkedUrl(spec);
     const logPath = url.pathname + (url.search === '' ? '' : '?…');
     const until = spec.until ?? 'work';
-    const headers = this.headersFor(spec);
     const payload = bodyOf(spec);
 
     // Some attempt may have reached the server without a definite answer (timeout, reset,
@@ -157,6 +160,8 @@ export class ApiClient {
         throw this.error(spec, 'deadline', 0, what);
       }
       const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
+      // Asked every attempt: a token that expired during the retries is renewed.
+      const headers = await this.headersFor(spec);
       const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
       const verdict: { response: ApiResponse<T> } | { success: RawAnswer } | Setback = this.judge(spec, answer, attempt, logPath, mayHaveActed);
       if ('response' in verdict) return verdict.response;
@@ -298,13 +303,18 @@ export class ApiClient {
     return url;
   }
 
-  private headersFor(spec: RequestSpec<unknown>): Record<string, string> {
+  /**
+   * The headers of one attempt. Without `auth`, no bearer token: only an `authorization` the
+   * request itself carries (the Basic header of a service-account sign-in), never a default one.
+   */
+  private async headersFor(spec: RequestSpec<unknown>): Promise<Record<string, string>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (spec.json !== undefined) headers['content-type'] = 'application/json';
     if (spec.form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-    Object.assign(headers, this.defaultHeaders, lowerCaseKeys(spec.headers ?? {}));
-    if (spec.auth === false) delete headers['authorization'];
-    else headers['authorization'] = `Bearer ${this.token}`;
+    Object.assign(headers, this.defaultHeaders);
+    delete headers['authorization'];
+    Object.assign(headers, lowerCaseKeys(spec.headers ?? {}));
+    if (spec.auth !== false) headers['authorization'] = `Bearer ${await this.token()}`;
     return headers;
   }
 
