@@ -53,6 +53,7 @@ const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?
   { name: 'talend-api-url', required: false },
   { name: 'talend-qlik-auth-url', required: true },
   { name: 'talend-check-task-id', required: false },
+  { name: 'talend-qlik-auth-request', required: false },
   { name: 'talend-client-id', required: false },
   { name: 'talend-client-secret', required: false },
   { name: 'retarget', required: false, default: 'false' },

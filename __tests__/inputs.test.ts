@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { INPUT_NAMES, TALEND_REGIONS, type Config, type InputName, type RawInputs } from '../src/config.js';
+import { DEFAULT_QLIK_AUTH_REQUEST } from '../src/talend/qlik-auth-request.js';
 import {
   InputError,
   MAX_INPUT_LENGTH,
@@ -71,6 +72,7 @@ describe('parseInputs: defaults and required inputs', () => {
         talendApiBase: 'https://api.eu.cloud.talend.com',
         talendQlikAuthUrl: 'https://api.eu.cloud.talend.com/tmc/qlik-auth',
         talendCheckTaskId: undefined,
+        talendQlikAuthRequest: DEFAULT_QLIK_AUTH_REQUEST,
         retarget: false,
         dryRun: false,
         timeoutSeconds: 300,
@@ -708,6 +710,7 @@ describe('parseInputs: huge values and error shape', () => {
       'talend-api-url': `https://${marker}.example/?`,
       'talend-qlik-auth-url': `/${marker}/../x`,
       'talend-check-task-id': `${marker} x`,
+      'talend-qlik-auth-request': `{"body": "${marker}"`,
       'talend-client-id': `${marker}\n${marker}`,
       'talend-client-secret': `${marker}\u0000${marker}`,
       retarget: marker,

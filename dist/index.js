@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4512);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9715);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4512:
+/***/ 9715:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28436,6 +28436,7 @@ const INPUT_NAMES = [
     'talend-api-url',
     'talend-qlik-auth-url',
     'talend-check-task-id',
+    'talend-qlik-auth-request',
     'talend-client-id',
     'talend-client-secret',
     'retarget',
@@ -30039,7 +30040,143 @@ function createBudget(timeoutSeconds, clock = Date) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/talend/qlik-auth-request.ts
+/**
+ * The request that stores the pair in TMC's Qlik Cloud Authentication setting. Talend publishes no
+ * API for it, so its shape is the user's to give (`talend-qlik-auth-request`), captured from what
+ * TMC's own page sends. This module reads that description and renders the request from it.
+ *
+ * Rendering works on the parsed JSON value: a placeholder is replaced inside a string leaf, and the
+ * body is serialised afterwards, so a secret with quotes or backslashes is always escaped right.
+ */
+const PLACEHOLDERS = ['{{clientId}}', '{{clientSecret}}', '{{qlikTenantUrl}}'];
+/** Today's request, unchanged for workflows that give no description. */
+const DEFAULT_QLIK_AUTH_REQUEST = {
+    method: 'PUT',
+    contentType: 'json',
+    body: { clientId: '{{clientId}}', clientSecret: '{{clientSecret}}' },
+    headers: {},
+    success: null,
+};
+const qlik_auth_request_FIELDS = ['method', 'contentType', 'body', 'headers', 'success'];
+const METHODS = ['PUT', 'POST', 'PATCH'];
+/** Headers the action sets itself, or that would carry credentials it does not manage. */
+const REFUSED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-type', 'content-length', 'talend-version']);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+const HEADER_VALUE = /^[\x20-\x7e]{0,1024}$/;
+/**
+ * Reads the input's text. Every problem goes to `report` as a predicate about the input; none
+ * quotes the text (it may hold anything the user pasted).
+ */
+function parseQlikAuthRequest(text, report) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        report('must be a JSON object (it is not valid JSON)');
+        return DEFAULT_QLIK_AUTH_REQUEST;
+    }
+    if (!qlik_auth_request_isObject(json)) {
+        report('must be a JSON object');
+        return DEFAULT_QLIK_AUTH_REQUEST;
+    }
+    if (Object.keys(json).some((k) => !qlik_auth_request_FIELDS.includes(k)))
+        report(`may have only the fields ${qlik_auth_request_FIELDS.join(', ')}`);
+    let method = DEFAULT_QLIK_AUTH_REQUEST.method;
+    if (json.method !== undefined) {
+        const m = METHODS.find((x) => x === json.method);
+        if (m)
+            method = m;
+        else
+            report(`field 'method' must be one of ${METHODS.join(', ')}`);
+    }
+    let contentType = 'json';
+    if (json.contentType !== undefined) {
+        if (json.contentType === 'json' || json.contentType === 'form')
+            contentType = json.contentType;
+        else
+            report("field 'contentType' must be 'json' or 'form'");
+    }
+    const body = json.body === undefined ? DEFAULT_QLIK_AUTH_REQUEST.body : json.body;
+    const leaves = stringLeaves(body);
+    const used = new Set(leaves.flatMap((s) => s.match(/\{\{[^{}]*\}\}/g) ?? []));
+    if ([...used].some((p) => !PLACEHOLDERS.includes(p))) {
+        report(`field 'body' uses a placeholder other than ${PLACEHOLDERS.join(', ')}`);
+    }
+    if (!used.has('{{clientSecret}}'))
+        report("field 'body' must contain {{clientSecret}} (else TMC never gets the new secret)");
+    if (contentType === 'form') {
+        const flat = qlik_auth_request_isObject(body) && Object.values(body).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+        if (!flat)
+            report("field 'body' must be a flat object of strings, numbers and booleans when 'contentType' is 'form'");
+    }
+    const headers = {};
+    if (json.headers !== undefined) {
+        if (!qlik_auth_request_isObject(json.headers)) {
+            report("field 'headers' must be an object of header names and values");
+        }
+        else {
+            for (const [name, value] of Object.entries(json.headers)) {
+                const lower = name.toLowerCase();
+                if (!HEADER_NAME.test(name) || typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+                    report("field 'headers' must map header names to printable one-line values");
+                }
+                else if (REFUSED_HEADERS.has(lower)) {
+                    report(`field 'headers' must not set ${[...REFUSED_HEADERS].join(', ')} (credentials and headers the action sets itself)`);
+                }
+                else {
+                    headers[lower] = value;
+                }
+            }
+        }
+    }
+    let success = null;
+    if (json.success !== undefined) {
+        const list = json.success;
+        if (!Array.isArray(list) || list.length === 0 || !list.every((s) => Number.isInteger(s) && s >= 200 && s <= 299)) {
+            report("field 'success' must be a non-empty list of 2xx statuses");
+        }
+        else {
+            success = [...new Set(list)];
+        }
+    }
+    return { method, contentType, body, headers, success };
+}
+/** The request with the placeholders replaced in the parsed body (escaping is JSON's or the form's). */
+function renderQlikAuthRequest(request, values) {
+    const fill = (s) => s.replace(/\{\{(clientId|clientSecret|qlikTenantUrl)\}\}/g, (_m, key) => values[key]);
+    const body = mapStrings(request.body, fill);
+    if (request.contentType === 'form') {
+        const form = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, String(v)]));
+        return { method: request.method, form, headers: request.headers };
+    }
+    return { method: request.method, json: body, headers: request.headers };
+}
+function qlik_auth_request_isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function stringLeaves(v) {
+    if (typeof v === 'string')
+        return [v];
+    if (Array.isArray(v))
+        return v.flatMap(stringLeaves);
+    if (qlik_auth_request_isObject(v))
+        return Object.values(v).flatMap(stringLeaves);
+    return [];
+}
+function mapStrings(v, f) {
+    if (typeof v === 'string')
+        return f(v);
+    if (Array.isArray(v))
+        return v.map((x) => mapStrings(x, f));
+    if (qlik_auth_request_isObject(v))
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)]));
+    return v;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 /**
@@ -30274,6 +30411,7 @@ const INPUTS = {
     'talend-api-url': optional(talendApiUrl),
     'talend-qlik-auth-url': required(talendQlikAuthUrl),
     'talend-check-task-id': optional(pathSafeId),
+    'talend-qlik-auth-request': optional(parseQlikAuthRequest),
     'talend-client-id': optional(secret),
     'talend-client-secret': optional(secret),
     retarget: withDefault(inputs_boolean, 'false'),
@@ -30363,6 +30501,7 @@ function toParsedInputs(inputs) {
         // The base never ends in '/', the path always starts with one: the base's own path is kept.
         talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
         talendCheckTaskId: inputs['talend-check-task-id'],
+        talendQlikAuthRequest: inputs['talend-qlik-auth-request'] ?? DEFAULT_QLIK_AUTH_REQUEST,
         retarget: inputs.retarget,
         dryRun: inputs['dry-run'],
         timeoutSeconds: inputs['timeout-seconds'],
@@ -30771,15 +30910,34 @@ function client_required(body, doing) {
 
 
 
+
 function reportPlan(plan, config) {
     core/* startGroup */.Oh(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
     for (const step of plan.steps)
         (0,untrusted_text/* logInfo */.fH)(`- ${describeStep(step)}`);
     if (plan.steps.length === 0)
         (0,untrusted_text/* logInfo */.fH)('The client, its secrets and Talend are as they should be.');
-    if (config.dryRun)
+    if (config.dryRun) {
         (0,untrusted_text/* logInfo */.fH)('dry-run is true: nothing will be changed.');
+        if (plan.steps.some((s) => s.step === 'deliver-to-talend'))
+            describeTalendRequest(config).forEach((line) => (0,untrusted_text/* logInfo */.fH)(line));
+    }
     core/* endGroup */.N4();
+}
+/** The request a delivery would send to TMC, as a dry run shows it: the secret as ***. */
+function describeTalendRequest(config) {
+    const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
+        clientId: '(client ID)',
+        clientSecret: '***',
+        qlikTenantUrl: config.qlikTenantUrl,
+    });
+    const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
+    const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
+    return [
+        `The delivery would send: ${rendered.method} ${config.talendQlikAuthUrl}`,
+        `  headers: ${headers.join(', ')}`,
+        `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
+    ];
 }
 async function reportSuccess(result, config, progress, now) {
     writeOutputs(result, config, progress);
@@ -31030,6 +31188,7 @@ function describeReason(reason) {
 
 
 
+
 const TALEND_API_VERSION = '2021-03';
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
 // The ID goes into the polling path: `..` would walk it.
@@ -31053,10 +31212,18 @@ class TalendApi {
     http;
     apiBase;
     qlikAuthUrl;
-    constructor(http, apiBase, qlikAuthUrl) {
+    qlikAuthRequest;
+    qlikTenantUrl;
+    constructor(http, apiBase, qlikAuthUrl, 
+    /** The shape of the request to the TMC setting (`talend-qlik-auth-request`). */
+    qlikAuthRequest = DEFAULT_QLIK_AUTH_REQUEST, 
+    /** For the `{{qlikTenantUrl}}` placeholder. */
+    qlikTenantUrl = '') {
         this.http = http;
         this.apiBase = apiBase;
         this.qlikAuthUrl = qlikAuthUrl;
+        this.qlikAuthRequest = qlikAuthRequest;
+        this.qlikTenantUrl = qlikTenantUrl;
     }
     /**
      * A cheap documented read that proves the token is accepted before anything changes. 403 means
@@ -31086,14 +31253,18 @@ class TalendApi {
         }
     }
     /**
-     * Stores the pair in TMC. The PUT is idempotent, so the HTTP layer repeats it until a definite
-     * answer or the deadline. A 4xx is TMC refusing the pair; no answer is an unknown outcome (thrown).
+     * Stores the pair in TMC, with the request the user shaped (by default `PUT` and
+     * `{"clientId","clientSecret"}`). Storing the same pair again stores the same pair, so the HTTP
+     * layer repeats it until a definite answer or the deadline. A 4xx (or a 2xx that `success` does
+     * not list) is TMC refusing the pair; no answer is an unknown outcome (thrown).
      */
     async deliverQlikCredentials(clientId, clientSecret) {
+        const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
         const res = await this.http.request({
-            method: 'PUT',
+            method: rendered.method,
             url: this.qlikAuthUrl,
-            json: { clientId, clientSecret },
+            ...(rendered.form ? { form: rendered.form } : { json: rendered.json }),
+            headers: rendered.headers,
             repeat: 'repeatable',
             // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
             // retried too (the Deliver step, docs/protocol.md): the deadline decides when the outcome becomes unknown.
@@ -31105,7 +31276,8 @@ class TalendApi {
             maxBodyBytes: 64 * 1024,
             doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
         });
-        if (res.status < 300)
+        const success = this.qlikAuthRequest.success;
+        if (res.status < 300 && (success === null || success.includes(res.status)))
             return { stored: true };
         const parsed = (await loadZod()).safeParse(await talendErrorSchema(), res.body);
         const message = parsed.success && parsed.data.message ? (0,secrets/* redact */.E$)(parsed.data.message) : undefined;
@@ -31281,7 +31453,7 @@ async function run(env = process.env) {
     if (auth.kind === 'service-account') {
         serviceAccount = new ServiceAccountToken(talendHttp, config.talendApiBase, auth.clientId, auth.clientSecret, () => budget.now());
     }
-    const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl);
+    const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl, config.talendQlikAuthRequest, config.qlikTenantUrl);
     // What the report reads: what was found, then what apply did (also when it failed part-way).
     let outcome;
     try {

@@ -17,6 +17,7 @@ export type {
   FaultRule,
   IssuedSecret,
   LoggedRequest,
+  QlikAuthShape,
   QlikClientState,
   QlikSecretState,
   SeedClient,
@@ -43,7 +44,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   wire.latencyMs = opts.latencyMs ?? 0;
 
   const qlik = await startService(qlikService(state, { sparsePages: opts.sparsePages ?? false, strict: opts.strict ?? false }), wire, opts.qlikPort ?? 0);
-  const talend = await startService(talendService(state, { basePath: talendBasePath, qlikAuthPath }), wire, opts.talendPort ?? 0).catch(
+  const talend = await startService(talendService(state, { basePath: talendBasePath, qlikAuthPath, qlikAuthShape: opts.qlikAuthShape ?? {} }), wire, opts.talendPort ?? 0).catch(
     async (err: unknown) => {
       await qlik.close();
       throw err;

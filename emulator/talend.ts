@@ -3,11 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { RouteRequest, RouteResponse, ServiceDefinition } from './http.js';
 import type { EmulatorState, ExecutionRecord } from './state.js';
+import type { QlikAuthShape } from './types.js';
 import { findViolations } from './violations.js';
 
 export interface TalendOptions {
   basePath: string;
   qlikAuthPath: string;
+  qlikAuthShape: QlikAuthShape;
 }
 
 const EXECUTION_STATUS: Record<string, string> = {
@@ -39,7 +41,7 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
     if (!state.talendTokenValid(m?.[1])) return error(req, 401, 'Unauthorized', 'Token authorization is required for access');
 
     if (req.path === opts.qlikAuthPath) {
-      if (req.method === 'PUT') return putQlikAuth(req);
+      if (req.method === storeMethod) return putQlikAuth(req);
       if (req.method === 'GET') {
         const pair = state.talendPair;
         return { status: 200, body: { clientId: pair?.clientId ?? null, connected: pair ? state.talendChecksPair(pair.clientId, pair.clientSecret) : false } };
@@ -96,14 +98,25 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
     return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: String(account.lifetimeS) } };
   };
 
+  const shape = opts.qlikAuthShape;
+  const storeMethod = shape.method ?? 'PUT';
+  /** A field of the body by its (dotted) name. */
+  const field = (body: unknown, path: string): unknown =>
+    path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), body);
+
   const putQlikAuth = (req: RouteRequest): RouteResponse => {
+    const form = (shape.contentType ?? 'json') === 'form';
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== (form ? 'application/x-www-form-urlencoded' : 'application/json')) return error(req, 415, 'Unsupported Media Type');
+    if (shape.header && req.headers[shape.header[0].toLowerCase()] !== shape.header[1]) return error(req, 400, `Header ${shape.header[0]} is required`);
     let body: unknown;
     try {
-      body = JSON.parse(req.body);
+      body = form ? Object.fromEntries(new URLSearchParams(req.body)) : JSON.parse(req.body);
     } catch {
       return error(req, 400, 'Invalid request body', 'Body must be JSON {"clientId","clientSecret"}');
     }
-    const { clientId, clientSecret } = (typeof body === 'object' && body !== null ? body : {}) as { clientId?: unknown; clientSecret?: unknown };
+    const clientId = field(body, shape.clientIdField ?? 'clientId');
+    const clientSecret = field(body, shape.clientSecretField ?? 'clientSecret');
     if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
       return error(req, 400, 'clientId and clientSecret are required');
     }
@@ -190,7 +203,8 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
         rawPath: req.rawPath,
         headers: req.headers,
         body: req.body,
-        isQlikAuthPut: underBase && req.method === 'PUT' && req.path === opts.qlikAuthPath,
+        // The secret belongs at the setting's URL, whichever method a request uses there.
+        isQlikAuthPut: underBase && ['PUT', 'POST', 'PATCH'].includes(req.method) && req.path === opts.qlikAuthPath,
       }),
   };
 }

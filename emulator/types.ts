@@ -9,6 +9,12 @@ export interface EmulatorOptions {
   talendBasePath?: string;
   /** Default '/tmc/qlik-cloud-authentication', relative to the Talend base. */
   qlikAuthPath?: string;
+  /**
+   * The request TMC's setting takes (the action's `talend-qlik-auth-request` must match it).
+   * Default: PUT, JSON, fields clientId and clientSecret. Field names may be dotted paths into the
+   * JSON body (`credentials.secret`); `header` must be present with that value.
+   */
+  qlikAuthShape?: QlikAuthShape;
   /** Added to every response (global). Default 0. */
   latencyMs?: number;
   /** A filtered list is built from fixed-size chunks of all clients, so a page may hold fewer than `limit` items (even none) and still have a next link. */
@@ -27,6 +33,14 @@ export interface EmulatorOptions {
 }
 
 export type ServiceKind = 'qlik' | 'talend';
+
+export interface QlikAuthShape {
+  method?: 'PUT' | 'POST' | 'PATCH';
+  contentType?: 'json' | 'form';
+  clientIdField?: string;
+  clientSecretField?: string;
+  header?: [string, string];
+}
 
 export interface LoggedRequest {
   seq: number;

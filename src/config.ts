@@ -3,6 +3,8 @@
  * from the raw `INPUT_*` strings; every later stage reads this and nothing else.
  */
 
+import type { QlikAuthRequest } from './talend/qlik-auth-request.js';
+
 export type RotateMode = 'auto' | 'always' | 'never';
 
 export type TalendAuth =
@@ -29,6 +31,8 @@ export interface Config {
   talendApiBase: string;
   /** Absolute URL of TMC's Qlik Cloud Authentication setting. */
   talendQlikAuthUrl: string;
+  /** How to shape the request to that setting (`talend-qlik-auth-request`). */
+  talendQlikAuthRequest: QlikAuthRequest;
   talendCheckTaskId: string | undefined;
   /**
    * The Talend target recorded on the client moved to this run's target: the old target loses its
@@ -58,6 +62,7 @@ export const INPUT_NAMES = [
   'talend-api-url',
   'talend-qlik-auth-url',
   'talend-check-task-id',
+  'talend-qlik-auth-request',
   'talend-client-id',
   'talend-client-secret',
   'retarget',

@@ -7,6 +7,7 @@ import {
   type RotateMode,
 } from './config.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
+import { DEFAULT_QLIK_AUTH_REQUEST, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
 
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
@@ -269,6 +270,7 @@ const INPUTS = {
   'talend-api-url': optional(talendApiUrl),
   'talend-qlik-auth-url': required(talendQlikAuthUrl),
   'talend-check-task-id': optional(pathSafeId),
+  'talend-qlik-auth-request': optional(parseQlikAuthRequest),
   'talend-client-id': optional(secret),
   'talend-client-secret': optional(secret),
   retarget: withDefault(boolean, 'false'),
@@ -366,6 +368,7 @@ function toParsedInputs(inputs: InputValues): ParsedInputs {
     // The base never ends in '/', the path always starts with one: the base's own path is kept.
     talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
     talendCheckTaskId: inputs['talend-check-task-id'],
+    talendQlikAuthRequest: inputs['talend-qlik-auth-request'] ?? DEFAULT_QLIK_AUTH_REQUEST,
     retarget: inputs.retarget,
     dryRun: inputs['dry-run'],
     timeoutSeconds: inputs['timeout-seconds'],

@@ -68,7 +68,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (auth.kind === 'service-account') {
     serviceAccount = new ServiceAccountToken(talendHttp, config.talendApiBase, auth.clientId, auth.clientSecret, () => budget.now());
   }
-  const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl);
+  const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl, config.talendQlikAuthRequest, config.qlikTenantUrl);
 
   // What the report reads: what was found, then what apply did (also when it failed part-way).
   let outcome: Outcome | undefined;

@@ -12,6 +12,7 @@ import type { SecretRef } from './core/record.js';
 import { ApiError } from './http/api-client.js';
 import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
+import { renderQlikAuthRequest } from './talend/qlik-auth-request.js';
 import { escapeHtml, logInfo, plainText } from './untrusted-text.js';
 
 export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
@@ -20,8 +21,27 @@ export function reportPlan(plan: RotationPlan, config: Config): void {
   core.startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
   for (const step of plan.steps) logInfo(`- ${describeStep(step)}`);
   if (plan.steps.length === 0) logInfo('The client, its secrets and Talend are as they should be.');
-  if (config.dryRun) logInfo('dry-run is true: nothing will be changed.');
+  if (config.dryRun) {
+    logInfo('dry-run is true: nothing will be changed.');
+    if (plan.steps.some((s) => s.step === 'deliver-to-talend')) describeTalendRequest(config).forEach((line) => logInfo(line));
+  }
   core.endGroup();
+}
+
+/** The request a delivery would send to TMC, as a dry run shows it: the secret as ***. */
+function describeTalendRequest(config: Config): string[] {
+  const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
+    clientId: '(client ID)',
+    clientSecret: '***',
+    qlikTenantUrl: config.qlikTenantUrl,
+  });
+  const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
+  const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
+  return [
+    `The delivery would send: ${rendered.method} ${config.talendQlikAuthUrl}`,
+    `  headers: ${headers.join(', ')}`,
+    `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
+  ];
 }
 
 export async function reportSuccess(result: RunResult, config: Config, progress: Outcome, now: number): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Config } from '../../src/config.js';
+import { DEFAULT_QLIK_AUTH_REQUEST } from '../../src/talend/qlik-auth-request.js';
 import type { ObservedState } from '../../src/core/plan.js';
 import { EMPTY_RECORD, type RotationRecord } from '../../src/core/record.js';
 import type { ClientSecretMeta, OAuthClient } from '../../src/qlik/model.js';
@@ -29,6 +30,7 @@ export function config(overrides: Partial<Config> = {}): Config {
     talendApiBase: 'https://api.eu.cloud.talend.example',
     talendQlikAuthUrl: 'https://api.eu.cloud.talend.example/tmc/qlik',
     talendCheckTaskId: undefined,
+    talendQlikAuthRequest: DEFAULT_QLIK_AUTH_REQUEST,
     retarget: false,
     dryRun: false,
     timeoutSeconds: 300,

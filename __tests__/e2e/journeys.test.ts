@@ -439,4 +439,34 @@ describe.each([
     expect(emu.serviceAccountSignIns()).toBeGreaterThanOrEqual(2);
     expect(emu.log.filter((r) => r.status === 401)).toEqual([]);
   });
+
+  it('a shaped request (POST, form body, extra header) stores the pair where TMC takes it that way; the dry run shows it with the secret as ***', async () => {
+    await emu.close();
+    emu = await startEmulator({
+      strict,
+      qlikAuthShape: { method: 'POST', contentType: 'form', clientIdField: 'qlik_client_id', clientSecretField: 'qlik_client_secret', header: ['X-Requested-With', 'XMLHttpRequest'] },
+    });
+    const request = JSON.stringify({
+      method: 'POST',
+      contentType: 'form',
+      body: { qlik_client_id: '{{clientId}}', qlik_client_secret: '{{clientSecret}}', tenant: '{{qlikTenantUrl}}' },
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+      success: [200],
+    });
+    const dry = await act({ 'talend-qlik-auth-request': request, 'dry-run': 'true' });
+    expect(dry.outputs.result).toBe('planned');
+    expect(dry.stdout).toContain(`The delivery would send: POST ${emu.talendQlikAuthUrl}`);
+    expect(dry.stdout).toContain('headers: authorization, content-type, talend-version, x-requested-with');
+    expect(dry.stdout).toMatch(/body \(form\): qlik_client_id=%28client\+ID%29&qlik_client_secret=\*\*\*&tenant=http/);
+    const run = await act({ 'talend-qlik-auth-request': request });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe('created');
+    expect(emu.talendPair()).toEqual({ clientId: only(emu.clients()).clientId, clientSecret: run.outputs['client-secret'] });
+    expect((await act({ 'talend-qlik-auth-request': request })).outputs.result).toBe('unchanged');
+    // The default request is refused by this TMC (405): the new secret goes again, nothing is stranded.
+    const refused = await act({ rotate: 'always' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toMatch(/Talend refused the new secret .*HTTP 405/);
+    expectNothingStranded(only(emu.clients()).clientId);
+  });
 });

@@ -79,6 +79,23 @@ const CASES: BadCase[] = [
   { label: 'qlik-api-key missing', inputs: () => ({ 'qlik-api-key': undefined }), names: ['qlik-api-key'] },
   { label: 'qlik-api-key whitespace only', inputs: () => ({ 'qlik-api-key': '  \t ' }), names: ['qlik-api-key'] },
   {
+    label: 'talend-qlik-auth-request that is not JSON',
+    inputs: () => ({ 'talend-qlik-auth-request': '{"method": "PUT", "body": {"clientSecret": "{{clientSecret}}"' }),
+    names: ['talend-qlik-auth-request'],
+  },
+  {
+    label: 'talend-qlik-auth-request with an unknown placeholder',
+    inputs: () => ({ 'talend-qlik-auth-request': '{"body": {"secret": "{{clientSecret}}", "token": "{{talendToken}}"}}' }),
+    names: ['talend-qlik-auth-request'],
+    forbidden: ['talendToken'],
+  },
+  {
+    label: 'talend-qlik-auth-request with a Cookie header',
+    inputs: () => ({ 'talend-qlik-auth-request': '{"body": {"s": "{{clientSecret}}"}, "headers": {"Cookie": "JSESSIONID=COOKIE-VALUE-4711"}}' }),
+    names: ['talend-qlik-auth-request'],
+    forbidden: ['COOKIE-VALUE-4711'],
+  },
+  {
     label: 'neither talend-token nor a service account',
     inputs: () => ({ 'talend-token': undefined }),
     names: ['talend-token', 'talend-client-id', 'talend-client-secret'],

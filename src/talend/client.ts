@@ -7,6 +7,7 @@ import { ApiError, type ApiClient } from '../http/api-client.js';
 import { lazySchema, loadZod } from '../lazy.js';
 import { redact } from '../secrets.js';
 import { isUsableSegment } from '../untrusted-text.js';
+import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, renderQlikAuthRequest } from './qlik-auth-request.js';
 
 export const TALEND_API_VERSION = '2021-03';
 
@@ -48,6 +49,10 @@ export class TalendApi {
     private readonly http: ApiClient,
     private readonly apiBase: string,
     private readonly qlikAuthUrl: string,
+    /** The shape of the request to the TMC setting (`talend-qlik-auth-request`). */
+    private readonly qlikAuthRequest: QlikAuthRequest = DEFAULT_QLIK_AUTH_REQUEST,
+    /** For the `{{qlikTenantUrl}}` placeholder. */
+    private readonly qlikTenantUrl = '',
   ) {}
 
   /**
@@ -80,14 +85,18 @@ export class TalendApi {
   }
 
   /**
-   * Stores the pair in TMC. The PUT is idempotent, so the HTTP layer repeats it until a definite
-   * answer or the deadline. A 4xx is TMC refusing the pair; no answer is an unknown outcome (thrown).
+   * Stores the pair in TMC, with the request the user shaped (by default `PUT` and
+   * `{"clientId","clientSecret"}`). Storing the same pair again stores the same pair, so the HTTP
+   * layer repeats it until a definite answer or the deadline. A 4xx (or a 2xx that `success` does
+   * not list) is TMC refusing the pair; no answer is an unknown outcome (thrown).
    */
   async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryOutcome> {
+    const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
     const res = await this.http.request({
-      method: 'PUT',
+      method: rendered.method,
       url: this.qlikAuthUrl,
-      json: { clientId, clientSecret },
+      ...(rendered.form ? { form: rendered.form } : { json: rendered.json }),
+      headers: rendered.headers,
       repeat: 'repeatable',
       // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
       // retried too (the Deliver step, docs/protocol.md): the deadline decides when the outcome becomes unknown.
@@ -99,7 +108,8 @@ export class TalendApi {
       maxBodyBytes: 64 * 1024,
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
-    if (res.status < 300) return { stored: true };
+    const success = this.qlikAuthRequest.success;
+    if (res.status < 300 && (success === null || success.includes(res.status))) return { stored: true };
     const parsed = (await loadZod()).safeParse(await talendErrorSchema(), res.body);
     const message = parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
     return { stored: false, status: res.status, message };
