@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9715);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(55);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9715:
+/***/ 55:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28609,6 +28609,49 @@ function renderRecord(record) {
 }
 function recordsEqual(a, b) {
     return renderRecord(a) === renderRecord(b);
+}
+
+;// CONCATENATED MODULE: ./src/core/outcome.ts
+
+/** Before the plan is made (a plan that stops the run still reports what was found). */
+const NO_PLAN = { result: 'unchanged', steps: [], talendMayHold: 'any', foreignLease: null, ignoredLease: null };
+/** The outcome of a run that has not changed anything (yet): a dry run, or before apply. */
+function initialOutcome(observed, plan = NO_PLAN) {
+    // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
+    const record = observed.record;
+    const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
+    return {
+        plan,
+        clientId: observed.client?.clientId,
+        found: describeFound(observed),
+        newSecret: undefined,
+        talendHolds: delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined,
+        delivery: 'not-needed',
+        check: 'not-run',
+        checkDetail: undefined,
+        lastCheck: record?.check ?? undefined,
+        done: [],
+        secrets: observed.client?.secrets ?? [],
+    };
+}
+/** Apply stopped: `cause` says why, `outcome` what it had done by then. */
+class ApplyFailure extends Error {
+    cause;
+    outcome;
+    constructor(cause, outcome) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.cause = cause;
+        this.outcome = outcome;
+        this.name = 'ApplyFailure';
+    }
+}
+function describeFound(observed) {
+    const { client, record, recordState } = observed;
+    if (!client)
+        return 'no OAuth client with that name';
+    const recordText = recordState === 'unreadable' ? 'an unreadable record' : !record || record.unknownHolder ? 'no record of what Talend holds' : 'a record';
+    const pending = record && record.pending.length > 0 ? `, ${record.pending.length} delivery(ies) with an unknown outcome` : '';
+    return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/plan.ts
@@ -28882,46 +28925,7 @@ class RunFailure extends Error {
 
 
 
-/** Before the plan is made (a plan that stops the run still reports what was found). */
-const NO_PLAN = { result: 'unchanged', steps: [], talendMayHold: 'any', foreignLease: null, ignoredLease: null };
-/** The outcome of a run that has not changed anything (yet): a dry run, or before apply. */
-function initialOutcome(observed, plan = NO_PLAN) {
-    // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
-    const record = observed.record;
-    const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
-    return {
-        plan,
-        clientId: observed.client?.clientId,
-        found: describeFound(observed),
-        newSecret: undefined,
-        talendHolds: delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined,
-        delivery: 'not-needed',
-        check: 'not-run',
-        checkDetail: undefined,
-        lastCheck: record?.check ?? undefined,
-        done: [],
-        secrets: observed.client?.secrets ?? [],
-    };
-}
-/** Apply stopped: `cause` says why, `outcome` what it had done by then. */
-class ApplyFailure extends Error {
-    cause;
-    outcome;
-    constructor(cause, outcome) {
-        super(cause instanceof Error ? cause.message : String(cause));
-        this.cause = cause;
-        this.outcome = outcome;
-        this.name = 'ApplyFailure';
-    }
-}
-function describeFound(observed) {
-    const { client, record, recordState } = observed;
-    if (!client)
-        return 'no OAuth client with that name';
-    const recordText = recordState === 'unreadable' ? 'an unreadable record' : !record || record.unknownHolder ? 'no record of what Talend holds' : 'a record';
-    const pending = record && record.pending.length > 0 ? `, ${record.pending.length} delivery(ies) with an unknown outcome` : '';
-    return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
-}
+
 /** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
 async function applyPlan(plan, observed, ctx) {
     const run = new Run(ctx, initialOutcome(observed, plan));
@@ -31393,6 +31397,7 @@ class ServiceAccountToken {
 /**
  * The whole run, in order: inputs → read state → plan → apply → report.
  */
+
 
 
 

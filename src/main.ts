@@ -4,7 +4,8 @@
 import * as core from '@actions/core';
 import { randomBytes } from 'node:crypto';
 import { type Config, SECRET_INPUTS } from './config.js';
-import { type ApplyContext, ApplyFailure, type Outcome, applyPlan, initialOutcome } from './core/apply.js';
+import { type ApplyContext, applyPlan } from './core/apply.js';
+import { ApplyFailure, type Outcome, initialOutcome } from './core/outcome.js';
 import { RunFailure } from './core/failure.js';
 import { type ObservedState, planRotation, secretAgeDays } from './core/plan.js';
 import { parseDescription } from './core/record.js';

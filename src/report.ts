@@ -5,7 +5,7 @@
  */
 import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
-import type { Outcome } from './core/apply.js';
+import type { Outcome } from './core/outcome.js';
 import { RunFailure } from './core/failure.js';
 import { type NewSecretReason, type PlanStep, type RotationPlan, createdAtLabel, describeAge, formatDays, nextRotationDue } from './core/plan.js';
 import type { SecretRef } from './core/record.js';

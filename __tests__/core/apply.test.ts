@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ApplyContext, ApplyFailure, type Outcome, applyPlan } from '../../src/core/apply.js';
+import { type ApplyContext, applyPlan } from '../../src/core/apply.js';
+import { ApplyFailure, type Outcome } from '../../src/core/outcome.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { type ObservedState, planRotation, stepOf } from '../../src/core/plan.js';
 import { describeReason } from '../../src/report.js';

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { initialOutcome } from '../../src/core/apply.js';
+import { initialOutcome } from '../../src/core/outcome.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { planRotation } from '../../src/core/plan.js';
 import { reportFailure, reportSuccess } from '../../src/report.js';
