@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { describe, expect, it, vi } from 'vitest';
-import { escapeHtml, isUsableSegment, logInfo, plainText, safeLogLine } from '../src/untrusted-text.js';
+import { logInfo } from '../src/log.js';
+import { escapeHtml, isUsableSegment, plainText, safeLogLine } from '../src/untrusted-text.js';
 import { isOutputSafeHint, isValidHint } from '../src/qlik/model.js';
 
 vi.mock('@actions/core', async (importOriginal) => ({ ...(await importOriginal<typeof import('@actions/core')>()), info: vi.fn() }));

@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(55);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6119);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 55:
+/***/ 6119:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28654,7 +28654,10 @@ function describeFound(observed) {
     return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
 }
 
+// EXTERNAL MODULE: ./src/untrusted-text.ts
+var untrusted_text = __nccwpck_require__(8521);
 ;// CONCATENATED MODULE: ./src/core/plan.ts
+
 
 /** Qlik allows this many secrets per client; the next create answers 409. */
 const MAX_SECRETS_PER_CLIENT = 5;
@@ -28701,7 +28704,7 @@ function planRotation(config, observed, now, runId) {
     const target = observed.record?.talendTarget;
     const moved = Boolean(target) && target !== config.talendQlikAuthUrl;
     if (moved && !config.retarget) {
-        throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${target}). ` +
+        throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${(0,untrusted_text/* plainText */.wh)(target ?? '', 300)}). ` +
             "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
             "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.", 'talend-target');
     }
@@ -30544,8 +30547,6 @@ function readRawInputs(env = process.env) {
     return raw;
 }
 
-// EXTERNAL MODULE: ./src/untrusted-text.ts
-var untrusted_text = __nccwpck_require__(8521);
 ;// CONCATENATED MODULE: ./src/qlik/model.ts
 
 /**
@@ -30901,6 +30902,14 @@ function client_required(body, doing) {
     return body;
 }
 
+;// CONCATENATED MODULE: ./src/log.ts
+
+
+/** `core.info` for every line the action logs: one line, never a workflow command (untrusted-text.ts). */
+function logInfo(line) {
+    core/* info */.pq((0,untrusted_text/* safeLogLine */.AL)(line));
+}
+
 ;// CONCATENATED MODULE: ./src/report.ts
 /**
  * Outputs, the job summary and the final error. Masking happened when each secret came to exist;
@@ -30915,16 +30924,17 @@ function client_required(body, doing) {
 
 
 
+
 function reportPlan(plan, config) {
     core/* startGroup */.Oh(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
     for (const step of plan.steps)
-        (0,untrusted_text/* logInfo */.fH)(`- ${describeStep(step)}`);
+        logInfo(`- ${describeStep(step)}`);
     if (plan.steps.length === 0)
-        (0,untrusted_text/* logInfo */.fH)('The client, its secrets and Talend are as they should be.');
+        logInfo('The client, its secrets and Talend are as they should be.');
     if (config.dryRun) {
-        (0,untrusted_text/* logInfo */.fH)('dry-run is true: nothing will be changed.');
+        logInfo('dry-run is true: nothing will be changed.');
         if (plan.steps.some((s) => s.step === 'deliver-to-talend'))
-            describeTalendRequest(config).forEach((line) => (0,untrusted_text/* logInfo */.fH)(line));
+            describeTalendRequest(config).forEach((line) => logInfo(line));
     }
     core/* endGroup */.N4();
 }
@@ -30946,7 +30956,7 @@ function describeTalendRequest(config) {
 async function reportSuccess(result, config, progress, now) {
     writeOutputs(result, config, progress);
     // Each change was logged as it happened (apply.ts); here only the verdict.
-    (0,untrusted_text/* logInfo */.fH)(`Result: ${result}`);
+    logInfo(`Result: ${result}`);
     await writeSummary(result, config, progress, now, undefined);
 }
 /**
@@ -31414,10 +31424,11 @@ class ServiceAccountToken {
 
 
 
+
 /** An error lists at most this many client IDs: the rest is a count. */
 const MAX_LISTED_IDS = 10;
 async function run(env = process.env) {
-    (0,untrusted_text/* logInfo */.fH)(`qlik-talend-oauth on Node ${process.version}`);
+    logInfo(`qlik-talend-oauth on Node ${process.version}`);
     const raw = readRawInputs(env);
     // The runner masks values that come from `secrets.*`, but not a key passed another way.
     for (const name of SECRET_INPUTS) {
@@ -31444,7 +31455,7 @@ async function run(env = process.env) {
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
-    const qlik = new QlikApi(new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }), config.qlikTenantUrl, untrusted_text/* logInfo */.fH);
+    const qlik = new QlikApi(new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }), config.qlikTenantUrl, logInfo);
     const auth = config.talendAuth;
     // A service account signs in through the same client (to the API base's origin, no bearer).
     let serviceAccount;
@@ -31478,7 +31489,7 @@ async function run(env = process.env) {
             return;
         }
         if (plan.foreignLease && plan.result !== 'unchanged') {
-            throw new RunFailure(`Another run is changing this OAuth client (its lease expires at ${plan.foreignLease.expiresAt}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after the lease expires. Use a `concurrency:` group per environment so runs do not overlap.' });
+            throw new RunFailure(`Another run is changing this OAuth client (its lease expires at ${(0,untrusted_text/* plainText */.wh)(plan.foreignLease.expiresAt, 40)}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after the lease expires. Use a `concurrency:` group per environment so runs do not overlap.' });
         }
         const ctx = {
             config,
@@ -31488,7 +31499,7 @@ async function run(env = process.env) {
             runId,
             runUrl,
             sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            log: untrusted_text/* logInfo */.fH,
+            log: logInfo,
         };
         if (plan.result !== 'unchanged') {
             try {
@@ -31511,7 +31522,7 @@ async function readState(config, qlik, talend) {
     // Independent reads overlap: the Qlik lookup and the Talend token preflight.
     const [client] = await Promise.all([findClient(config, qlik), talend.checkToken()]);
     if (!client) {
-        (0,untrusted_text/* logInfo */.fH)(`No OAuth client named "${config.clientName}" exists yet.`);
+        logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
         return { client: null, record: null, recordState: 'absent' };
     }
     const parsed = parseDescription(client.description);
@@ -31522,7 +31533,7 @@ async function readState(config, qlik, talend) {
     if (parsed.state === 'unreadable') {
         core/* warning */.$e("The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.", { title: 'Record' });
     }
-    (0,untrusted_text/* logInfo */.fH)(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
+    logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
     return { client, record: parsed.record, recordState: parsed.state };
 }
 async function findClient(config, qlik) {
@@ -31631,24 +31642,22 @@ function resetSecretsForTest() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AL: () => (/* binding */ safeLogLine),
 /* harmony export */   ZD: () => (/* binding */ escapeHtml),
 /* harmony export */   aX: () => (/* binding */ isUsableSegment),
-/* harmony export */   fH: () => (/* binding */ logInfo),
 /* harmony export */   wh: () => (/* binding */ plainText)
 /* harmony export */ });
-/* unused harmony exports isPlainText, safeLogLine */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
+/* unused harmony export isPlainText */
 /**
  * Text that servers wrote (client names, descriptions, scopes, hints, error titles, task messages)
  * is written by other people and may be hostile. This is the one place that makes it safe to show:
- * every log line goes through `logInfo`, every fragment of server text in a message through
- * `plainText`, every summary cell through `escapeHtml`.
+ * every log line goes through `safeLogLine` (log.ts), every fragment of server text in a message
+ * through `plainText`, every summary cell through `escapeHtml`. Pure functions only.
  *
  * Why: the runner reads stdout line by line, and a line that starts with `::` (after leading
  * whitespace) is a workflow command. A scope holding "\n::stop-commands::x" would switch command
  * processing off, after which `::add-mask::` lines print the secrets they should have masked.
  */
-
 /**
  * C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
  * overrides and isolates (they make a log line read differently from what it holds).
@@ -31681,10 +31690,6 @@ function isUsableSegment(value, maxLength) {
 function safeLogLine(line) {
     const flat = plainText(line, 4000);
     return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› $2') : flat;
-}
-/** `core.info` for any line that may quote server text. */
-function logInfo(line) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(safeLogLine(line));
 }
 /** For the job summary (HTML): every cell and block, code blocks included. */
 function escapeHtml(text) {

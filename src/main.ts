@@ -18,7 +18,8 @@ import { reportFailure, reportPlan, reportSuccess } from './report.js';
 import { registerSecret } from './secrets.js';
 import { TALEND_API_VERSION, TalendApi } from './talend/client.js';
 import { ServiceAccountToken } from './talend/service-account.js';
-import { logInfo, plainText } from './untrusted-text.js';
+import { logInfo } from './log.js';
+import { plainText } from './untrusted-text.js';
 
 /** An error lists at most this many client IDs: the rest is a count. */
 const MAX_LISTED_IDS = 10;
@@ -97,7 +98,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     if (plan.foreignLease && plan.result !== 'unchanged') {
       throw new RunFailure(
-        `Another run is changing this OAuth client (its lease expires at ${plan.foreignLease.expiresAt}); this run changed nothing.`,
+        `Another run is changing this OAuth client (its lease expires at ${plainText(plan.foreignLease.expiresAt, 40)}); this run changed nothing.`,
         { changedNothing: true, nextRun: 'Re-run after the lease expires. Use a `concurrency:` group per environment so runs do not overlap.' },
       );
     }

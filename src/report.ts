@@ -13,7 +13,8 @@ import { ApiError } from './http/api-client.js';
 import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
 import { renderQlikAuthRequest } from './talend/qlik-auth-request.js';
-import { escapeHtml, logInfo, plainText } from './untrusted-text.js';
+import { logInfo } from './log.js';
+import { escapeHtml, plainText } from './untrusted-text.js';
 
 export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
 

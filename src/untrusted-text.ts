@@ -1,15 +1,13 @@
 /**
  * Text that servers wrote (client names, descriptions, scopes, hints, error titles, task messages)
  * is written by other people and may be hostile. This is the one place that makes it safe to show:
- * every log line goes through `logInfo`, every fragment of server text in a message through
- * `plainText`, every summary cell through `escapeHtml`.
+ * every log line goes through `safeLogLine` (log.ts), every fragment of server text in a message
+ * through `plainText`, every summary cell through `escapeHtml`. Pure functions only.
  *
  * Why: the runner reads stdout line by line, and a line that starts with `::` (after leading
  * whitespace) is a workflow command. A scope holding "\n::stop-commands::x" would switch command
  * processing off, after which `::add-mask::` lines print the secrets they should have masked.
  */
-import * as core from '@actions/core';
-
 /**
  * C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
  * overrides and isolates (they make a log line read differently from what it holds).
@@ -47,11 +45,6 @@ export function isUsableSegment(value: string, maxLength: number): boolean {
 export function safeLogLine(line: string): string {
   const flat = plainText(line, 4000);
   return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› $2') : flat;
-}
-
-/** `core.info` for any line that may quote server text. */
-export function logInfo(line: string): void {
-  core.info(safeLogLine(line));
 }
 
 /** For the job summary (HTML): every cell and block, code blocks included. */

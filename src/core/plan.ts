@@ -3,6 +3,7 @@
  * what was observed in Qlik and the current time to a plan. No I/O, no clock, no randomness.
  */
 import type { Config } from '../config.js';
+import { plainText } from '../untrusted-text.js';
 import type { ClientSecretMeta, ConsentMethod, OAuthClient } from '../qlik/model.js';
 import { type Lease, type RecordState, type RotationRecord, type SecretRef, sameSecret } from './record.js';
 
@@ -117,7 +118,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   const moved = Boolean(target) && target !== config.talendQlikAuthUrl;
   if (moved && !config.retarget) {
     throw new PlanError(
-      `This OAuth client's record says its secret is delivered to another Talend target (${target}). ` +
+      `This OAuth client's record says its secret is delivered to another Talend target (${plainText(target ?? '', 300)}). ` +
         "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
         "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.",
       'talend-target',
