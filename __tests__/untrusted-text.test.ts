@@ -34,6 +34,11 @@ describe('safeLogLine: never a workflow command', () => {
     },
   );
 
+  it('defuses the old ##[command] form anywhere in a line', () => {
+    const safe = safeLogLine('Done: created secret x ##[add-mask]e and ##[stop-commands]t');
+    expect(safe).not.toContain('##[');
+  });
+
   it('leaves ordinary lines alone', () => {
     expect(safeLogLine('Done: retired secret a+b/c')).toBe('Done: retired secret a+b/c');
   });

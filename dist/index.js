@@ -28695,7 +28695,7 @@ function planRotation(config, observed, now, runId) {
         return { result: 'created', steps, talendMayHold: [], foreignLease, ignoredLease };
     }
     if (client.appType !== 'web') {
-        throw new PlanError(`The OAuth client has appType '${client.appType}', but Talend needs a Web client with machine-to-machine access. ` +
+        throw new PlanError(`The OAuth client has appType '${(0,untrusted_text/* plainText */.wh)(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
             `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
             `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
     }
@@ -28929,6 +28929,7 @@ class RunFailure extends Error {
 
 
 
+
 /** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
 async function applyPlan(plan, observed, ctx) {
     const run = new Run(ctx, initialOutcome(observed, plan));
@@ -29098,7 +29099,7 @@ class Run {
         const holder = freshParsed.record?.lease?.holder;
         if (holder !== this.ctx.runId) {
             this.leaseHeld = false;
-            throw new RunFailure(`Another run took the lease on the OAuth client at the same time (lease held until ${freshParsed.record?.lease?.expiresAt ?? 'unknown'}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after that; use a `concurrency:` group per environment so runs do not overlap.' });
+            throw new RunFailure(`Another run took the lease on the OAuth client at the same time (lease held until ${(0,untrusted_text/* plainText */.wh)(freshParsed.record?.lease?.expiresAt ?? 'unknown', 40)}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after that; use a `concurrency:` group per environment so runs do not overlap.' });
         }
         this.userText = freshParsed.userText;
         this.stored = freshParsed.record;
@@ -30583,8 +30584,13 @@ const CLIENT_MAX_BYTES = 256 * 1024;
 const SMALL_ANSWER_MAX_BYTES = 64 * 1024;
 /** Any short printable text, not `.` or `..` (model.ts): the hint goes into a DELETE path and logs. */
 const hint = (z) => z.string().check(z.refine(isValidHint));
-const id = (z) => z.string().check(z.refine((v) => (0,untrusted_text/* isUsableSegment */.aX)(v, MAX_ID_LENGTH)));
-const secretValue = (z) => z.string().check(z.minLength(secrets/* MIN_SECRET_LENGTH */.vb), z.maxLength(MAX_SECRET_LENGTH));
+/**
+ * Qlik's IDs are hex. The client ID also becomes the `client-id` output, which a later `run:` step
+ * may paste into a shell: only URL-unreserved characters, never `.` or `..`.
+ */
+const id = (z) => z.string().check(z.refine(isSafeId));
+/** Long enough to be masked safely (secrets.ts), one printable line without surrounding space. */
+const secretValue = (z) => z.string().check(z.refine(isMaskableSecret));
 /** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
 const clientSchema = lazySchema((z) => z.looseObject({
     clientId: id(z),
@@ -30611,6 +30617,12 @@ const patchAnswerSchema = lazySchema((z) => z.looseObject({ clientSecret: z.opti
 const consentSchema = lazySchema((z) => z.looseObject({ consentMethod: z.nullish(z.string()) }));
 const newSecretSchema = lazySchema((z) => z.looseObject({ clientSecret: secretValue(z), hint: hint(z), createdAt: z.nullish(z.string()) }));
 const tokenSchema = lazySchema((z) => z.looseObject({ access_token: secretValue(z) }));
+function isSafeId(v) {
+    return /^[A-Za-z0-9._~-]+$/.test(v) && (0,untrusted_text/* isUsableSegment */.aX)(v, MAX_ID_LENGTH);
+}
+function isMaskableSecret(v) {
+    return v.length >= secrets/* MIN_SECRET_LENGTH */.vb && v.length <= MAX_SECRET_LENGTH && v.trim() === v && (0,untrusted_text/* isPlainText */.KA)(v);
+}
 /** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
 const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
 /** A bounded walk: a misbehaving server cannot make the listing spin forever. */
@@ -30849,7 +30861,7 @@ class QlikApi {
         }
     }
     clientUrl(clientId) {
-        const segment = pathSegment(clientId, (v) => (0,untrusted_text/* isUsableSegment */.aX)(v, MAX_ID_LENGTH));
+        const segment = pathSegment(clientId, isSafeId);
         return new URL(`/api/v1/oauth-clients/${segment}`, this.tenantUrl).toString();
     }
     /**
@@ -31338,8 +31350,10 @@ function range(from, to) {
 ;// CONCATENATED MODULE: ./src/talend/service-account.ts
 
 
+
 const service_account_tokenSchema = lazySchema((z) => z.looseObject({
-    access_token: z.string().check(z.minLength(secrets/* MIN_SECRET_LENGTH */.vb), z.maxLength(16_384)),
+    // Long enough to be masked safely, one printable line without surrounding space.
+    access_token: z.string().check(z.refine((v) => v.length >= secrets/* MIN_SECRET_LENGTH */.vb && v.length <= 16_384 && v.trim() === v && (0,untrusted_text/* isPlainText */.KA)(v))),
     // Talend's spec types it as a string ("3600"); a number is taken too.
     expires_in: z.optional(z.union([z.string(), z.number()])),
 }));
@@ -31643,11 +31657,11 @@ function resetSecretsForTest() {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AL: () => (/* binding */ safeLogLine),
+/* harmony export */   KA: () => (/* binding */ isPlainText),
 /* harmony export */   ZD: () => (/* binding */ escapeHtml),
 /* harmony export */   aX: () => (/* binding */ isUsableSegment),
 /* harmony export */   wh: () => (/* binding */ plainText)
 /* harmony export */ });
-/* unused harmony export isPlainText */
 /**
  * Text that servers wrote (client names, descriptions, scopes, hints, error titles, task messages)
  * is written by other people and may be hostile. This is the one place that makes it safe to show:
@@ -31665,11 +31679,13 @@ function resetSecretsForTest() {
 const UNSAFE = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]';
 const UNSAFE_RUNS = new RegExp(`${UNSAFE}+`, 'g');
 const HAS_UNSAFE = new RegExp(UNSAFE);
-/** A line the runner would take as a workflow command: `::name…` or the old `##[name]…`. */
-const COMMAND_START = /^(\s*)(::|##\[)/;
+/** A line the runner would take as a workflow command: `::name…` at its start. */
+const COMMAND_START = /^(\s*)::/;
+/** The old `##[name]…` form, defused wherever it stands (some runner versions look for it anywhere). */
+const OLD_COMMAND = /##\[/g;
 /** Server text as one printable line: unsafe characters become a space, long text is cut. */
 function plainText(text, maxLength = 200) {
-    const flat = text.replace(UNSAFE_RUNS, ' ');
+    const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[');
     return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 /** True when `text` would pass `plainText` unchanged (and is not longer than `maxLength`). */
@@ -31689,7 +31705,7 @@ function isUsableSegment(value, maxLength) {
  */
 function safeLogLine(line) {
     const flat = plainText(line, 4000);
-    return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› $2') : flat;
+    return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› ::') : flat;
 }
 /** For the job summary (HTML): every cell and block, code blocks included. */
 function escapeHtml(text) {

@@ -16,12 +16,14 @@ const UNSAFE = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2
 const UNSAFE_RUNS = new RegExp(`${UNSAFE}+`, 'g');
 const HAS_UNSAFE = new RegExp(UNSAFE);
 
-/** A line the runner would take as a workflow command: `::name…` or the old `##[name]…`. */
-const COMMAND_START = /^(\s*)(::|##\[)/;
+/** A line the runner would take as a workflow command: `::name…` at its start. */
+const COMMAND_START = /^(\s*)::/;
+/** The old `##[name]…` form, defused wherever it stands (some runner versions look for it anywhere). */
+const OLD_COMMAND = /##\[/g;
 
 /** Server text as one printable line: unsafe characters become a space, long text is cut. */
 export function plainText(text: string, maxLength = 200): string {
-  const flat = text.replace(UNSAFE_RUNS, ' ');
+  const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[');
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 
@@ -44,7 +46,7 @@ export function isUsableSegment(value: string, maxLength: number): boolean {
  */
 export function safeLogLine(line: string): string {
   const flat = plainText(line, 4000);
-  return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› $2') : flat;
+  return COMMAND_START.test(flat) ? flat.replace(COMMAND_START, '$1› ::') : flat;
 }
 
 /** For the job summary (HTML): every cell and block, code blocks included. */

@@ -18,7 +18,7 @@ import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/ac
 import { expectNothingStranded } from '../faults/harness.js';
 
 const MARK = 'PWNED';
-const COMMANDS = `x\n::stop-commands::${MARK}\n::set-output name=result::${MARK}\n::add-mask::e`;
+const COMMANDS = `x\n::stop-commands::${MARK}\n::set-output name=result::${MARK}\n::add-mask::e x ##[stop-commands]${MARK}`;
 const HTML = `<script>alert("${MARK}")</script><img src=x onerror=alert(1)>`;
 const OWN_COMMANDS = new Set(['add-mask', 'debug', 'notice', 'warning', 'error', 'group', 'endgroup']);
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -35,7 +35,8 @@ function commandProblems(run: ActionRun): string[] {
   const problems: string[] = [];
   for (const line of run.stdout.split(/\r?\n|\r/)) {
     const trimmed = line.trimStart();
-    if (trimmed.startsWith('##[')) problems.push(`old-style command line: ${line.slice(0, 60)}`);
+    // The old form is looked for anywhere in a line by some runner versions.
+    if (line.includes('##[')) problems.push(`old-style command: ${line.slice(0, 60)}`);
     if (!trimmed.startsWith('::')) continue;
     const name = /^::([A-Za-z-]+)/.exec(trimmed)?.[1] ?? '';
     if (!OWN_COMMANDS.has(name)) problems.push(`workflow command '${name}' from server text: ${line.slice(0, 60)}`);
@@ -201,6 +202,17 @@ describe.concurrent('a hostile server', () => {
       expectSafe(run, emu);
     });
 
+    it('a client ID with shell text is refused: it would become the client-id output', async (ctx) => {
+      const emu = await emulator(ctx);
+      emu.seedClient({ clientId: 'abcd$(touch pwned)0001' });
+      const run = await act(emu);
+      expect(run.code).not.toBe(0);
+      expect(run.stdout).toMatch(/expected shape/);
+      expect(run.outputs['client-id'] ?? '').toBe('');
+      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expectSafe(run, emu);
+    });
+
     it('a client this run created that the name lookup cannot find is deleted, and the run stops', async (ctx) => {
       const emu = await emulator(ctx);
       emu.fault({ service: 'qlik', method: 'GET', path: '/api/v1/oauth-clients', occurrence: 2, action: { status: 200, body: { data: [], links: {} } } });
@@ -295,6 +307,24 @@ describe.concurrent('a hostile server', () => {
       expect(run.code).not.toBe(0);
       expect(run.stdout).toMatch(/larger than this request allows/);
       expect(Date.now() - started).toBeLessThan(15_000);
+      expectSafe(run, emu);
+    });
+
+    it('a secret padded with spaces to look long enough is refused, never delivered unmasked', async (ctx) => {
+      const emu = await emulator(ctx);
+      await act(emu);
+      emu.fault({
+        service: 'qlik',
+        method: 'POST',
+        path: '/api/v1/oauth-clients/*',
+        action: { rewrite: (a) => ({ ...a, body: { ...(a.body as object), clientSecret: '       x' } }) },
+      });
+      const mark = emu.log.length;
+      const run = await act(emu, { rotate: 'always' });
+      expect(run.code).not.toBe(0);
+      expect(emu.log.slice(mark).filter((r) => r.method === 'PUT')).toEqual([]);
+      expect(run.outputs['client-secret'] ?? '').toBe('');
+      expectNothingStranded(emu, 'after the hostile run');
       expectSafe(run, emu);
     });
 

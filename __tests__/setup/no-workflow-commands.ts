@@ -5,7 +5,7 @@
  * so the test that did it fails and names itself. (The end-to-end suites read the action's
  * commands from a child process's pipe; they never reach this stdout.)
  */
-const COMMAND_LINE = /^\s*(::|##\[)/m;
+const COMMAND_LINE = /^\s*::|##\[/m;
 
 for (const stream of [process.stdout, process.stderr]) {
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;

@@ -22,6 +22,7 @@ import {
   stepOf,
 } from './plan.js';
 import { registerSecret } from '../secrets.js';
+import { plainText } from '../untrusted-text.js';
 import { RunFailure } from './failure.js';
 import { DESCRIPTION_MAX, EMPTY_RECORD, type RotationRecord, type SecretRef, parseDescription, recordsEqual, renderDescription, sameSecret } from './record.js';
 
@@ -211,7 +212,7 @@ class Run {
     if (holder !== this.ctx.runId) {
       this.leaseHeld = false;
       throw new RunFailure(
-        `Another run took the lease on the OAuth client at the same time (lease held until ${freshParsed.record?.lease?.expiresAt ?? 'unknown'}); this run changed nothing.`,
+        `Another run took the lease on the OAuth client at the same time (lease held until ${plainText(freshParsed.record?.lease?.expiresAt ?? 'unknown', 40)}); this run changed nothing.`,
         { changedNothing: true, nextRun: 'Re-run after that; use a `concurrency:` group per environment so runs do not overlap.' },
       );
     }

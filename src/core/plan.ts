@@ -105,7 +105,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
 
   if (client.appType !== 'web') {
     throw new PlanError(
-      `The OAuth client has appType '${client.appType}', but Talend needs a Web client with machine-to-machine access. ` +
+      `The OAuth client has appType '${plainText(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
         `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
         `and pin it with 'client-id', or choose another 'client-name'.`,
       'app-type',

@@ -7,7 +7,7 @@ import type * as Z from 'zod/mini';
 import type { ApiClient } from '../http/api-client.js';
 import { type Zod, lazySchema } from '../lazy.js';
 import { MIN_SECRET_LENGTH, registerSecret } from '../secrets.js';
-import { isUsableSegment } from '../untrusted-text.js';
+import { isPlainText, isUsableSegment } from '../untrusted-text.js';
 import { type ClientSecretMeta, type ConsentMethod, type OAuthClient, isValidHint } from './model.js';
 
 // Built on first use, zod loaded then (lazy.ts): a run builds only the schemas of the requests it makes.
@@ -24,8 +24,13 @@ const SMALL_ANSWER_MAX_BYTES = 64 * 1024;
 
 /** Any short printable text, not `.` or `..` (model.ts): the hint goes into a DELETE path and logs. */
 const hint = (z: Zod) => z.string().check(z.refine(isValidHint));
-const id = (z: Zod) => z.string().check(z.refine((v) => isUsableSegment(v, MAX_ID_LENGTH)));
-const secretValue = (z: Zod) => z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(MAX_SECRET_LENGTH));
+/**
+ * Qlik's IDs are hex. The client ID also becomes the `client-id` output, which a later `run:` step
+ * may paste into a shell: only URL-unreserved characters, never `.` or `..`.
+ */
+const id = (z: Zod) => z.string().check(z.refine(isSafeId));
+/** Long enough to be masked safely (secrets.ts), one printable line without surrounding space. */
+const secretValue = (z: Zod) => z.string().check(z.refine(isMaskableSecret));
 /** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
 const clientSchema = lazySchema((z) =>
   z.looseObject({
@@ -62,6 +67,14 @@ const newSecretSchema = lazySchema((z) =>
   z.looseObject({ clientSecret: secretValue(z), hint: hint(z), createdAt: z.nullish(z.string()) }),
 );
 const tokenSchema = lazySchema((z) => z.looseObject({ access_token: secretValue(z) }));
+
+export function isSafeId(v: string): boolean {
+  return /^[A-Za-z0-9._~-]+$/.test(v) && isUsableSegment(v, MAX_ID_LENGTH);
+}
+
+function isMaskableSecret(v: string): boolean {
+  return v.length >= MIN_SECRET_LENGTH && v.length <= MAX_SECRET_LENGTH && v.trim() === v && isPlainText(v);
+}
 
 /** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
 const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
@@ -350,7 +363,7 @@ export class QlikApi {
   }
 
   private clientUrl(clientId: string): string {
-    const segment = pathSegment(clientId, (v) => isUsableSegment(v, MAX_ID_LENGTH));
+    const segment = pathSegment(clientId, isSafeId);
     return new URL(`/api/v1/oauth-clients/${segment}`, this.tenantUrl).toString();
   }
 

@@ -6,10 +6,12 @@
 import type { ApiClient } from '../http/api-client.js';
 import { lazySchema } from '../lazy.js';
 import { MIN_SECRET_LENGTH, registerSecret } from '../secrets.js';
+import { isPlainText } from '../untrusted-text.js';
 
 const tokenSchema = lazySchema((z) =>
   z.looseObject({
-    access_token: z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(16_384)),
+    // Long enough to be masked safely, one printable line without surrounding space.
+    access_token: z.string().check(z.refine((v) => v.length >= MIN_SECRET_LENGTH && v.length <= 16_384 && v.trim() === v && isPlainText(v))),
     // Talend's spec types it as a string ("3600"); a number is taken too.
     expires_in: z.optional(z.union([z.string(), z.number()])),
   }),
