@@ -30187,6 +30187,7 @@ function mapStrings(v, f) {
 
 
 
+
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
  *
@@ -30211,7 +30212,6 @@ const MAX_INPUT_LENGTH = 8192;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 /** Safe as one URL path segment without encoding (RFC 3986 unreserved characters). */
-const PATH_SAFE_ID = /^[A-Za-z0-9._~-]{1,256}$/;
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const MAX_SCOPE_LENGTH = 256;
@@ -30248,7 +30248,7 @@ function clientName(text, report) {
 }
 function pathSafeId(text, report) {
     // The ID becomes a URL path segment; `.` and `..` would walk the path instead.
-    if (!PATH_SAFE_ID.test(text) || text === '.' || text === '..') {
+    if (!(0,untrusted_text/* isPathSafeId */.WN)(text)) {
         report("must be 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')");
     }
     return text;
@@ -30574,9 +30574,7 @@ function isOutputSafeHint(hint) {
 
 
 // Built on first use, zod loaded then (lazy.ts): a run builds only the schemas of the requests it makes.
-/** Qlik's IDs are 32 characters; an ID becomes a path segment and is printed (masked). */
-const MAX_ID_LENGTH = 256;
-/** Qlik's secrets are 64 characters; a short one could not be masked safely (secrets.ts). */
+/** Qlik's secrets are 64 characters. */
 const MAX_SECRET_LENGTH = 4096;
 // Answer sizes that fit each endpoint: a page of 100 clients with full descriptions is about 1 MB.
 const LIST_PAGE_MAX_BYTES = 4 * 1024 * 1024;
@@ -30588,9 +30586,9 @@ const hint = (z) => z.string().check(z.refine(isValidHint));
  * Qlik's IDs are hex. The client ID also becomes the `client-id` output, which a later `run:` step
  * may paste into a shell: only URL-unreserved characters, never `.` or `..`.
  */
-const id = (z) => z.string().check(z.refine(isSafeId));
+const id = (z) => z.string().check(z.refine(untrusted_text/* isPathSafeId */.WN));
 /** Long enough to be masked safely (secrets.ts), one printable line without surrounding space. */
-const secretValue = (z) => z.string().check(z.refine(isMaskableSecret));
+const secretValue = (z) => z.string().check(z.refine((v) => (0,secrets/* isMaskableSecret */.rH)(v, MAX_SECRET_LENGTH)));
 /** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
 const clientSchema = lazySchema((z) => z.looseObject({
     clientId: id(z),
@@ -30617,12 +30615,6 @@ const patchAnswerSchema = lazySchema((z) => z.looseObject({ clientSecret: z.opti
 const consentSchema = lazySchema((z) => z.looseObject({ consentMethod: z.nullish(z.string()) }));
 const newSecretSchema = lazySchema((z) => z.looseObject({ clientSecret: secretValue(z), hint: hint(z), createdAt: z.nullish(z.string()) }));
 const tokenSchema = lazySchema((z) => z.looseObject({ access_token: secretValue(z) }));
-function isSafeId(v) {
-    return /^[A-Za-z0-9._~-]+$/.test(v) && (0,untrusted_text/* isUsableSegment */.aX)(v, MAX_ID_LENGTH);
-}
-function isMaskableSecret(v) {
-    return v.length >= secrets/* MIN_SECRET_LENGTH */.vb && v.length <= MAX_SECRET_LENGTH && v.trim() === v && (0,untrusted_text/* isPlainText */.KA)(v);
-}
 /** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
 const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
 /** A bounded walk: a misbehaving server cannot make the listing spin forever. */
@@ -30861,7 +30853,7 @@ class QlikApi {
         }
     }
     clientUrl(clientId) {
-        const segment = pathSegment(clientId, isSafeId);
+        const segment = pathSegment(clientId, untrusted_text/* isPathSafeId */.WN);
         return new URL(`/api/v1/oauth-clients/${segment}`, this.tenantUrl).toString();
     }
     /**
@@ -31350,10 +31342,8 @@ function range(from, to) {
 ;// CONCATENATED MODULE: ./src/talend/service-account.ts
 
 
-
 const service_account_tokenSchema = lazySchema((z) => z.looseObject({
-    // Long enough to be masked safely, one printable line without surrounding space.
-    access_token: z.string().check(z.refine((v) => v.length >= secrets/* MIN_SECRET_LENGTH */.vb && v.length <= 16_384 && v.trim() === v && (0,untrusted_text/* isPlainText */.KA)(v))),
+    access_token: z.string().check(z.refine((v) => (0,secrets/* isMaskableSecret */.rH)(v, 16_384))),
     // Talend's spec types it as a string ("3600"); a number is taken too.
     expires_in: z.optional(z.union([z.string(), z.number()])),
 }));
@@ -31488,9 +31478,10 @@ async function run(env = process.env) {
     let outcome;
     try {
         const observed = await core/* group */.Os('Read Qlik and Talend', () => readState(config, qlik, talend));
+        // What was found is reported also when planning stops the run.
         outcome = initialOutcome(observed);
         const plan = planRotation(config, observed, budget.now(), runId);
-        outcome = initialOutcome(observed, plan);
+        outcome = { ...outcome, plan };
         reportPlan(plan, config);
         if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
             core/* warning */.$e("Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", { title: 'Secret age unknown' });
@@ -31586,6 +31577,7 @@ function origin(url) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact),
 /* harmony export */   cl: () => (/* binding */ registerSecret),
+/* harmony export */   rH: () => (/* binding */ isMaskableSecret),
 /* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH),
 /* harmony export */   wz: () => (/* binding */ scrubKnownSecrets)
 /* harmony export */ });
@@ -31599,6 +31591,13 @@ function origin(url) {
  * Every secret the action accepts (inputs, Qlik's secrets and tokens) is checked against this first.
  */
 const MIN_SECRET_LENGTH = 8;
+/**
+ * A secret a server sent that can be masked safely: one printable line, no surrounding space, at
+ * least MIN_SECRET_LENGTH characters. Anything else is refused, never registered or used.
+ */
+function isMaskableSecret(value, maxLength) {
+    return value.length >= MIN_SECRET_LENGTH && value.trim() === value && (0,_untrusted_text_js__WEBPACK_IMPORTED_MODULE_1__/* .isPlainText */ .KA)(value, maxLength);
+}
 /**
  * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
  * the job and lets `redact` scrub it from any text that came from a server.
@@ -31658,6 +31657,7 @@ function resetSecretsForTest() {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AL: () => (/* binding */ safeLogLine),
 /* harmony export */   KA: () => (/* binding */ isPlainText),
+/* harmony export */   WN: () => (/* binding */ isPathSafeId),
 /* harmony export */   ZD: () => (/* binding */ escapeHtml),
 /* harmony export */   aX: () => (/* binding */ isUsableSegment),
 /* harmony export */   wh: () => (/* binding */ plainText)
@@ -31688,7 +31688,7 @@ function plainText(text, maxLength = 200) {
     const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[');
     return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
-/** True when `text` would pass `plainText` unchanged (and is not longer than `maxLength`). */
+/** True when `text` holds none of the unsafe characters (and is not longer than `maxLength`). */
 function isPlainText(text, maxLength = Number.POSITIVE_INFINITY) {
     return text.length <= maxLength && !HAS_UNSAFE.test(text);
 }
@@ -31698,6 +31698,14 @@ function isPlainText(text, maxLength = Number.POSITIVE_INFINITY) {
  */
 function isUsableSegment(value, maxLength) {
     return value !== '.' && value !== '..' && value !== '' && value.trim() === value && isPlainText(value, maxLength);
+}
+/**
+ * An ID that goes into a URL path segment and may be printed or written to an output: 1 to 256
+ * URL-unreserved characters, never `.` or `..`. The rule for `client-id` and
+ * `talend-check-task-id` inputs and for the client IDs Qlik answers with.
+ */
+function isPathSafeId(value) {
+    return /^[A-Za-z0-9._~-]{1,256}$/.test(value) && value !== '.' && value !== '..';
 }
 /**
  * One log line that can never be, or start, a workflow command, whatever it quotes. A line that

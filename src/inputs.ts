@@ -8,6 +8,7 @@ import {
 } from './config.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
+import { isPathSafeId } from './untrusted-text.js';
 
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
@@ -44,8 +45,6 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 
 /** Safe as one URL path segment without encoding (RFC 3986 unreserved characters). */
-const PATH_SAFE_ID = /^[A-Za-z0-9._~-]{1,256}$/;
-
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const MAX_SCOPE_LENGTH = 256;
@@ -102,7 +101,7 @@ function clientName(text: string, report: Report): string {
 
 function pathSafeId(text: string, report: Report): string {
   // The ID becomes a URL path segment; `.` and `..` would walk the path instead.
-  if (!PATH_SAFE_ID.test(text) || text === '.' || text === '..') {
+  if (!isPathSafeId(text)) {
     report("must be 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')");
   }
   return text;

@@ -76,9 +76,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let outcome: Outcome | undefined;
   try {
     const observed = await core.group('Read Qlik and Talend', () => readState(config, qlik, talend));
+    // What was found is reported also when planning stops the run.
     outcome = initialOutcome(observed);
     const plan = planRotation(config, observed, budget.now(), runId);
-    outcome = initialOutcome(observed, plan);
+    outcome = { ...outcome, plan };
     reportPlan(plan, config);
     if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
       core.warning(

@@ -1,11 +1,19 @@
 import * as core from '@actions/core';
-import { plainText } from './untrusted-text.js';
+import { isPlainText, plainText } from './untrusted-text.js';
 
 /**
  * Shorter values are never registered: a one-letter mask blanks that letter in the whole job log.
  * Every secret the action accepts (inputs, Qlik's secrets and tokens) is checked against this first.
  */
 export const MIN_SECRET_LENGTH = 8;
+
+/**
+ * A secret a server sent that can be masked safely: one printable line, no surrounding space, at
+ * least MIN_SECRET_LENGTH characters. Anything else is refused, never registered or used.
+ */
+export function isMaskableSecret(value: string, maxLength: number): boolean {
+  return value.length >= MIN_SECRET_LENGTH && value.trim() === value && isPlainText(value, maxLength);
+}
 
 /**
  * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of

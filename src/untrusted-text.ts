@@ -27,7 +27,7 @@ export function plainText(text: string, maxLength = 200): string {
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 
-/** True when `text` would pass `plainText` unchanged (and is not longer than `maxLength`). */
+/** True when `text` holds none of the unsafe characters (and is not longer than `maxLength`). */
 export function isPlainText(text: string, maxLength = Number.POSITIVE_INFINITY): boolean {
   return text.length <= maxLength && !HAS_UNSAFE.test(text);
 }
@@ -38,6 +38,15 @@ export function isPlainText(text: string, maxLength = Number.POSITIVE_INFINITY):
  */
 export function isUsableSegment(value: string, maxLength: number): boolean {
   return value !== '.' && value !== '..' && value !== '' && value.trim() === value && isPlainText(value, maxLength);
+}
+
+/**
+ * An ID that goes into a URL path segment and may be printed or written to an output: 1 to 256
+ * URL-unreserved characters, never `.` or `..`. The rule for `client-id` and
+ * `talend-check-task-id` inputs and for the client IDs Qlik answers with.
+ */
+export function isPathSafeId(value: string): boolean {
+  return /^[A-Za-z0-9._~-]{1,256}$/.test(value) && value !== '.' && value !== '..';
 }
 
 /**

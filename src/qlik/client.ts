@@ -6,15 +6,13 @@
 import type * as Z from 'zod/mini';
 import type { ApiClient } from '../http/api-client.js';
 import { type Zod, lazySchema } from '../lazy.js';
-import { MIN_SECRET_LENGTH, registerSecret } from '../secrets.js';
-import { isPlainText, isUsableSegment } from '../untrusted-text.js';
+import { isMaskableSecret, registerSecret } from '../secrets.js';
+import { isPathSafeId } from '../untrusted-text.js';
 import { type ClientSecretMeta, type ConsentMethod, type OAuthClient, isValidHint } from './model.js';
 
 // Built on first use, zod loaded then (lazy.ts): a run builds only the schemas of the requests it makes.
 
-/** Qlik's IDs are 32 characters; an ID becomes a path segment and is printed (masked). */
-const MAX_ID_LENGTH = 256;
-/** Qlik's secrets are 64 characters; a short one could not be masked safely (secrets.ts). */
+/** Qlik's secrets are 64 characters. */
 const MAX_SECRET_LENGTH = 4096;
 
 // Answer sizes that fit each endpoint: a page of 100 clients with full descriptions is about 1 MB.
@@ -28,9 +26,9 @@ const hint = (z: Zod) => z.string().check(z.refine(isValidHint));
  * Qlik's IDs are hex. The client ID also becomes the `client-id` output, which a later `run:` step
  * may paste into a shell: only URL-unreserved characters, never `.` or `..`.
  */
-const id = (z: Zod) => z.string().check(z.refine(isSafeId));
+const id = (z: Zod) => z.string().check(z.refine(isPathSafeId));
 /** Long enough to be masked safely (secrets.ts), one printable line without surrounding space. */
-const secretValue = (z: Zod) => z.string().check(z.refine(isMaskableSecret));
+const secretValue = (z: Zod) => z.string().check(z.refine((v) => isMaskableSecret(v, MAX_SECRET_LENGTH)));
 /** Optional in Qlik's spec: every field but the ID, name and type may be absent (or null). */
 const clientSchema = lazySchema((z) =>
   z.looseObject({
@@ -67,14 +65,6 @@ const newSecretSchema = lazySchema((z) =>
   z.looseObject({ clientSecret: secretValue(z), hint: hint(z), createdAt: z.nullish(z.string()) }),
 );
 const tokenSchema = lazySchema((z) => z.looseObject({ access_token: secretValue(z) }));
-
-export function isSafeId(v: string): boolean {
-  return /^[A-Za-z0-9._~-]+$/.test(v) && isUsableSegment(v, MAX_ID_LENGTH);
-}
-
-function isMaskableSecret(v: string): boolean {
-  return v.length >= MIN_SECRET_LENGTH && v.length <= MAX_SECRET_LENGTH && v.trim() === v && isPlainText(v);
-}
 
 /** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
 const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
@@ -363,7 +353,7 @@ export class QlikApi {
   }
 
   private clientUrl(clientId: string): string {
-    const segment = pathSegment(clientId, isSafeId);
+    const segment = pathSegment(clientId, isPathSafeId);
     return new URL(`/api/v1/oauth-clients/${segment}`, this.tenantUrl).toString();
   }
 

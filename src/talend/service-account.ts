@@ -5,13 +5,11 @@
  */
 import type { ApiClient } from '../http/api-client.js';
 import { lazySchema } from '../lazy.js';
-import { MIN_SECRET_LENGTH, registerSecret } from '../secrets.js';
-import { isPlainText } from '../untrusted-text.js';
+import { isMaskableSecret, registerSecret } from '../secrets.js';
 
 const tokenSchema = lazySchema((z) =>
   z.looseObject({
-    // Long enough to be masked safely, one printable line without surrounding space.
-    access_token: z.string().check(z.refine((v) => v.length >= MIN_SECRET_LENGTH && v.length <= 16_384 && v.trim() === v && isPlainText(v))),
+    access_token: z.string().check(z.refine((v) => isMaskableSecret(v, 16_384))),
     // Talend's spec types it as a string ("3600"); a number is taken too.
     expires_in: z.optional(z.union([z.string(), z.number()])),
   }),
