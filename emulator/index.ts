@@ -6,6 +6,7 @@ import { copy, EmulatorState, hex } from './state.js';
 import { executionStatus, talendService } from './talend.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
+export type { EmulatorSnapshot } from './state.js';
 export type {
   AppType,
   ClientChanges,
@@ -39,6 +40,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const qlikAuthPath = normalisePath(opts.qlikAuthPath ?? '/tmc/qlik-cloud-authentication') || '/';
 
   const state = new EmulatorState(qlikApiKey, talendToken, opts.now ?? Date.now, opts.strict ?? false);
+  if (opts.restore) state.restore(opts.restore);
   const faults = new FaultBook();
   const wire = new Wire(faults);
   wire.latencyMs = opts.latencyMs ?? 0;
@@ -97,6 +99,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     executions: () => [...state.executions.values()].map((e) => ({ executionId: e.executionId, taskId: e.taskId, status: executionStatus(e) })),
     issuedSecrets: () => state.issuedSecrets(),
     liveAccessTokens: () => state.liveAccessTokens(),
+    snapshot: () => state.snapshot(),
     dump: () => copy({ ...(state.dump() as object), log: wire.log, violations: wire.violations }),
     close: () => {
       closed ??= (async () => {

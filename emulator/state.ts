@@ -303,6 +303,38 @@ export class EmulatorState {
     if (clientSecret) this.clientSecretValues.add(clientSecret);
   }
 
+  /**
+   * The tenant's state as plain data: the clients (secret values included), the pair in TMC,
+   * tasks and their runs. `restore` makes another emulator start from it, so a test that needs
+   * "a tenant one clean run left" can have one without running the action again.
+   */
+  snapshot(): EmulatorSnapshot {
+    return copy({
+      clients: this.allClients(),
+      hintsEver: [...this.hintsEver].map(([id, hints]) => [id, [...hints]] as [string, string[]]),
+      issued: this.issued,
+      clientSecretValues: [...this.clientSecretValues],
+      droppedScopes: [...this.droppedScopes],
+      accessTokens: [...this.accessTokens],
+      talendPair: this.talendPair,
+      tasks: [...this.tasks],
+      executions: [...this.executions],
+    });
+  }
+
+  restore(snapshot: EmulatorSnapshot): void {
+    const s = copy(snapshot);
+    for (const c of s.clients) this.clientsById.set(c.clientId, c);
+    for (const [id, hints] of s.hintsEver) this.hintsEver.set(id, new Set(hints));
+    for (const value of s.issued) this.recordIssued(value);
+    for (const value of s.clientSecretValues) this.clientSecretValues.add(value);
+    this.droppedScopes = new Set(s.droppedScopes);
+    for (const [token, r] of s.accessTokens) this.accessTokens.set(token, r);
+    this.talendPair = s.talendPair;
+    for (const [id, status] of s.tasks) this.tasks.set(id, status);
+    for (const [id, e] of s.executions) this.executions.set(id, e);
+  }
+
   dump(): unknown {
     return {
       qlik: {
@@ -319,6 +351,18 @@ export class EmulatorState {
       },
     };
   }
+}
+
+export interface EmulatorSnapshot {
+  clients: QlikClientState[];
+  hintsEver: [string, string[]][];
+  issued: string[];
+  clientSecretValues: string[];
+  droppedScopes: string[];
+  accessTokens: [string, AccessTokenRecord][];
+  talendPair: { clientId: string; clientSecret: string } | null;
+  tasks: [string, string][];
+  executions: [string, ExecutionRecord][];
 }
 
 const WIDE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

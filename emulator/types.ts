@@ -1,4 +1,5 @@
 // Public types of the Qlik Cloud + Talend Cloud emulator used by the end-to-end tests.
+import type { EmulatorSnapshot } from './state.js';
 
 export interface EmulatorOptions {
   /** Default 'qlik-admin-key-' + random hex (>= 32 chars). */
@@ -25,6 +26,8 @@ export interface EmulatorOptions {
    * at creation ignored (`required`), `+` in a query taken literally. Default false.
    */
   strict?: boolean;
+  /** Start from another emulator's `snapshot()` (its clients, secrets, TMC pair, tasks and runs). */
+  restore?: EmulatorSnapshot;
   /** Clock for createdAt values, secret ages and token expiry. Default Date.now. */
   now?: () => number;
   /** Fixed loopback ports (default 0: any free port). Used by the CLI. */
@@ -199,6 +202,8 @@ export interface Emulator {
   issuedSecrets(): string[];
   /** Access tokens Qlik would still accept: issued, not expired, not revoked. */
   liveAccessTokens(): number;
+  /** The state as plain data, for `startEmulator({ restore })`. */
+  snapshot(): EmulatorSnapshot;
   dump(): unknown;
   close(): Promise<void>;
 }

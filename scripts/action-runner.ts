@@ -1,12 +1,24 @@
 /**
- * Runs the bundled action exactly as the runner does: `node dist/index.js` as a child process with
- * `INPUT_*` variables (upper-case, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files,
- * RUNNER_TEMP, and no stdin.
+ * Runs the bundled action as the runner does: dist/index.js with `INPUT_*` variables (upper-case,
+ * hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, RUNNER_TEMP, and no stdin.
+ *
+ * Two ways, one result:
+ * - `as: 'process'`: `node dist/index.js` as a child process, exactly what the runner starts. About
+ *   0.3 CPU-seconds a run, most of it Node starting and compiling the bundle.
+ * - `as: 'thread'` (the default): the same bundle evaluated afresh in a worker thread that is kept
+ *   between runs (scripts/action-thread.mjs), with the run's own environment and files, real
+ *   sockets, and its stdout, stderr and exit code captured. About a sixth of the CPU, so the fault
+ *   matrix can run hundreds of rotations in the time the inner loop allows. A kill terminates the
+ *   thread: like SIGKILL, nothing more of the run executes and its sockets close.
+ * `__tests__/e2e/runner-parity.test.ts` holds the two ways to the same results; `QTO_RUNNER=process
+ * npm test` runs every suite with child processes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Emulator } from '../emulator/index.js';
 
 export const BUNDLE = resolve(import.meta.dirname, '../dist/index.js');
@@ -14,6 +26,8 @@ export const BUNDLE = resolve(import.meta.dirname, '../dist/index.js');
 export interface ActionRun {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** When the action began to run (ms since the epoch): the spawn, or the thread starting the bundle. */
+  startedAt: number;
   stdout: string;
   stderr: string;
   /** GITHUB_OUTPUT parsed into name → value. */
@@ -26,12 +40,21 @@ export interface ActionRun {
   maskedLog: string;
 }
 
+/** A run under way, for a test that stops it abruptly (SIGKILL, or terminating its thread). */
+export interface RunHandle {
+  kill(signal: 'SIGKILL'): void;
+}
+
+export type RunnerKind = 'process' | 'thread';
+
 export interface RunOptions {
   env?: Record<string, string>;
-  /** The node binary; default: the one running the tests (Node 24 under `npm test`). */
+  /** Child process or worker thread; default thread, or process when QTO_RUNNER=process. */
+  as?: RunnerKind;
+  /** The node binary (implies a child process); default: the one running the tests (Node 24 under `npm test`). */
   node?: string;
-  /** Called once the child exists, e.g. to kill it when the emulator sees a given request. */
-  onSpawn?: (child: ChildProcess) => void;
+  /** Called once the run exists, e.g. to kill it when the emulator sees a given request. */
+  onSpawn?: (run: RunHandle) => void;
   killAfterMs?: number;
 }
 
@@ -77,20 +100,152 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
   const env = runnerEnvironment(dir, inputs, opts.env);
-  const child = spawn(opts.node ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  opts.onSpawn?.(child);
-  const timer = opts.killAfterMs ? setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs) : undefined;
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
+  const kind: RunnerKind = opts.node ? 'process' : (opts.as ?? (process.env.QTO_RUNNER === 'process' ? 'process' : 'thread'));
+  const run = kind === 'process' ? inChildProcess(env, opts) : inThread(env, dir);
+  opts.onSpawn?.(run.handle);
+  const timer = opts.killAfterMs ? setTimeout(() => run.handle.kill('SIGKILL'), opts.killAfterMs) : undefined;
+  const { code, signal, stdout, stderr, startedAt } = await run.ended;
   if (timer) clearTimeout(timer);
   const outputText = readFileSync(outputFile, 'utf8');
   const summary = readFileSync(summaryFile, 'utf8');
   rmSync(dir, { recursive: true, force: true });
   const masks = [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => unescapeCommand(m[1]!));
-  return { code, signal, stdout, stderr, outputs: parseOutputFile(outputText), outputFile: outputText, summary, masks, maskedLog: applyMasks(stdout, masks) };
+  return { code, signal, startedAt, stdout, stderr, outputs: parseOutputFile(outputText), outputFile: outputText, summary, masks, maskedLog: applyMasks(stdout, masks) };
+}
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  startedAt: number;
+  stdout: string;
+  stderr: string;
+}
+
+interface Started {
+  handle: RunHandle;
+  ended: Promise<Ended>;
+}
+
+function inChildProcess(env: Record<string, string>, opts: RunOptions): Started {
+  const startedAt = Date.now();
+  const child: ChildProcess = spawn(opts.node ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return {
+    handle: { kill: (signal) => child.kill(signal) },
+    ended: new Promise((res) => child.on('close', (code, signal) => res({ code, signal, startedAt, stdout, stderr }))),
+  };
+}
+
+// ---- the thread pool ---------------------------------------------------------------------------
+
+const THREAD = new URL('./action-thread.mjs', import.meta.url);
+const BUNDLE_URL = pathToFileURL(BUNDLE).href;
+/** Every run keeps its copy of the bundle in memory (ES modules cannot be unloaded): start afresh now and then. */
+const RUNS_PER_THREAD = 20;
+/**
+ * Runs executing at once in this test process; more wait for a slot. Many cells of a suite are
+ * waiting (for a lease to expire) rather than running, but a burst of runs all starting together
+ * on two cores would starve each other past their one-second request timeouts.
+ */
+const RUNNING_LIMIT = 6;
+/** How long a finished run may keep a timer or socket alive (a process would wait as long) before it is reported. */
+const LINGER_LIMIT_MS = 30_000;
+
+interface PooledThread {
+  worker: Worker;
+  runs: number;
+}
+const idle: PooledThread[] = [];
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function takeSlot(): Promise<void> {
+  if (running < RUNNING_LIMIT) {
+    running += 1;
+    return;
+  }
+  await new Promise<void>((res) => waiting.push(res));
+}
+
+function releaseSlot(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running -= 1;
+}
+
+function takeThread(): PooledThread {
+  const pooled = idle.pop();
+  if (pooled) return pooled;
+  // No inherited flags (a test runner's loaders, --enable-source-maps): the runner starts plain `node`.
+  const worker = new Worker(THREAD, { stdout: false, stderr: false, execArgv: [] });
+  return { worker, runs: 0 };
+}
+
+function inThread(env: Record<string, string>, dir: string): Started {
+  const stdoutFile = join(dir, 'stdout');
+  const stderrFile = join(dir, 'stderr');
+  writeFileSync(stdoutFile, '');
+  writeFileSync(stderrFile, '');
+  const printed = () => ({ stdout: readFileSync(stdoutFile, 'utf8'), stderr: readFileSync(stderrFile, 'utf8') });
+  let killed = false;
+  let kill = () => {};
+  const handle: RunHandle = {
+    kill: () => {
+      killed = true;
+      kill();
+    },
+  };
+  const ended = (async (): Promise<Ended> => {
+    await takeSlot();
+    try {
+      if (killed) return { code: null, signal: 'SIGKILL', startedAt: Date.now(), ...printed() };
+      const thread = takeThread();
+      const { worker } = thread;
+      worker.ref();
+      kill = () => void worker.terminate();
+      return await new Promise<Ended>((res) => {
+        let startedAt = Date.now();
+        let crash = '';
+        const finish = (ended: Omit<Ended, 'startedAt'>, reusable: boolean) => {
+          worker.off('message', onMessage);
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+          // An idle thread must not keep the test process alive.
+          worker.unref();
+          thread.runs += 1;
+          if (reusable && thread.runs < RUNS_PER_THREAD) idle.push(thread);
+          else void worker.terminate();
+          res({ ...ended, startedAt });
+        };
+        const onMessage = (m: { startedAt: number } | { code: number; lingering: string[] }) => {
+          if ('startedAt' in m) {
+            startedAt = m.startedAt;
+            return;
+          }
+          const { stdout, stderr } = printed();
+          const note = m.lingering.length > 0 ? `[thread runner] the run ended with resources still open after ${LINGER_LIMIT_MS} ms: ${m.lingering.join(', ')}\n` : '';
+          finish({ code: m.code, signal: null, stdout, stderr: stderr + note }, m.lingering.length === 0);
+        };
+        // An error thrown outside the top-level await (a callback, an unhandled rejection) ends a
+        // process with code 1 and the stack on stderr; here it ends the thread.
+        const onError = (err: Error) => (crash += `${err.stack ?? String(err)}\n`);
+        const onExit = (code: number) => {
+          const { stdout, stderr } = printed();
+          finish(killed ? { code: null, signal: 'SIGKILL', stdout, stderr } : { code: crash ? 1 : code, signal: null, stdout, stderr: stderr + crash }, false);
+        };
+        worker.on('message', onMessage);
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+        worker.postMessage({ bundle: BUNDLE_URL, env, stdoutFile, stderrFile, lingerLimitMs: LINGER_LIMIT_MS });
+      });
+    } finally {
+      releaseSlot();
+    }
+  })();
+  return { handle, ended };
 }
 
 /** Parses the `name<<delimiter` blocks that @actions/core writes to GITHUB_OUTPUT. */

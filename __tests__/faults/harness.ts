@@ -6,12 +6,11 @@
  * Every check throws an Error whose message names the invariant, so a failing `it` says which
  * invariant broke and in what state.
  */
-import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
-import { type Emulator, type FaultAction, type FaultRule, type LoggedRequest, type ServiceKind, startEmulator } from '../../emulator/index.js';
+import { type Emulator, type EmulatorSnapshot, type FaultAction, type FaultRule, type LoggedRequest, type ServiceKind, startEmulator } from '../../emulator/index.js';
 import { type RotationRecord, parseDescription } from '../../src/core/record.js';
-import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
+import { type ActionRun, type RunHandle, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 /** The smallest timeout-seconds: per-request timeout 1 s, reserve 1 s, backoff 100–500 ms. */
 export const FAULT_TIMEOUT_SECONDS = 5;
@@ -123,25 +122,57 @@ export function cleanInputs(cell: Cell): Record<string, string> {
   return { ...baseInputs(cell.emu), ...scenarioInputs(cell.scenario), 'timeout-seconds': '20' };
 }
 
-export async function act(cell: Cell, inputs: Record<string, string>, opts: Parameters<typeof runAction>[1] = {}): Promise<ActionRun & { startedAt: number }> {
-  const startedAt = Date.now();
+export async function act(cell: Cell, inputs: Record<string, string>, opts: Parameters<typeof runAction>[1] = {}): Promise<ActionRun> {
   const run = await runAction(inputs, opts);
   cell.runs.push(run);
-  return { ...run, startedAt };
+  return run;
 }
 
-/** A fresh emulator; for rotate/check a clean first run that creates the client (result created). */
-export async function newCell(scenario: Scenario, strict = false): Promise<Cell> {
-  const emu = await startEmulator({ strict });
-  emu.defineTask(CHECK_TASK, 'execution_successful');
-  const cell: Cell = { emu, scenario, clientId: '', runs: [], notes: [] };
-  if (scenario !== 'create') {
-    const first = await act(cell, cleanInputs(cell));
-    expect(first.code, `setup run failed:\n${errorLines(first)}`).toBe(0);
-    expect(first.outputs.result).toBe('created');
-    cell.clientId = only(emu.clients()).clientId;
+/**
+ * What one clean first run leaves (the client created, Talend holding its secret, the record
+ * written), per scenario and emulator mode: the run happens once, and every cell starts from a copy.
+ */
+interface CleanSetup {
+  snapshot: EmulatorSnapshot;
+  clientId: string;
+  /** The Talend target the record names: the setup emulator's URL, replaced by each cell's own. */
+  target: string;
+}
+const setups = new Map<string, Promise<CleanSetup>>();
+
+function cleanSetup(scenario: Scenario, strict: boolean): Promise<CleanSetup> {
+  const key = `${scenario}|${strict}`;
+  let setup = setups.get(key);
+  if (!setup) {
+    setup = (async () => {
+      const emu = await startEmulator({ strict });
+      emu.defineTask(CHECK_TASK, 'execution_successful');
+      try {
+        const first = await runAction({ ...baseInputs(emu), ...scenarioInputs(scenario) });
+        expect(first.code, `setup run failed:\n${errorLines(first)}`).toBe(0);
+        expect(first.outputs.result).toBe('created');
+        expect(leaksIn(first, emu.issuedSecrets()), 'I5 in the setup run').toEqual([]);
+        return { snapshot: emu.snapshot(), clientId: only(emu.clients()).clientId, target: emu.talendQlikAuthUrl };
+      } finally {
+        await emu.close();
+      }
+    })();
+    setups.set(key, setup);
   }
-  return cell;
+  return setup;
+}
+
+/** A fresh emulator; for rotate/check it starts where a clean first run (result created) left off. */
+export async function newCell(scenario: Scenario, strict = false): Promise<Cell> {
+  const setup = scenario === 'create' ? undefined : await cleanSetup(scenario, strict);
+  const emu = await startEmulator(setup ? { strict, restore: setup.snapshot } : { strict });
+  emu.defineTask(CHECK_TASK, 'execution_successful');
+  if (setup) {
+    // The record names the TMC it delivered to; this cell's TMC is the same one on another port.
+    const client = emu.client(setup.clientId)!;
+    emu.updateClient(setup.clientId, { description: client.description.split(setup.target).join(emu.talendQlikAuthUrl), updatedAt: client.updatedAt });
+  }
+  return { emu, scenario, clientId: setup?.clientId ?? '', runs: [], notes: [] };
 }
 
 export async function closeCell(cell: Cell): Promise<void> {
@@ -152,9 +183,9 @@ export async function closeCell(cell: Cell): Promise<void> {
  * Runs the action and SIGKILLs it when the emulator sees the step's request: on 'received' (the
  * request is held by a `before` hang: it has no effect) or on 'done' (an `after` hang: it took effect).
  */
-export async function actAndKill(cell: Cell, step: Step, when: KillPoint, inputs: Record<string, string>): Promise<ActionRun & { startedAt: number; killedAt: number | undefined }> {
+export async function actAndKill(cell: Cell, step: Step, when: KillPoint, inputs: Record<string, string>): Promise<ActionRun & { killedAt: number | undefined }> {
   const { emu } = cell;
-  let child: ChildProcess | undefined;
+  let child: RunHandle | undefined;
   let seen = 0;
   let targetSeq: number | undefined;
   let killedAt: number | undefined;

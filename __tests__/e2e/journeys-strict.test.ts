@@ -1,0 +1,3 @@
+import { defineJourneys } from './journeys-suite.js';
+
+defineJourneys(true);

@@ -1,0 +1,124 @@
+/**
+ * Most suites run the bundle in a worker thread (scripts/action-runner.ts, `as: 'thread'`) because a
+ * child process costs six times the CPU. This file holds the two ways to the same results, so the
+ * cheaper one is a faithful stand-in for what the runner starts: the same exit code, outputs, job
+ * summary and log (with random IDs, hints, secrets and timings made equal), the same answer to a
+ * kill in the middle of a run, and the same failure when an input is wrong.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../emulator/index.js';
+import { type ActionRun, type RunHandle, type RunnerKind, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
+
+const KINDS: RunnerKind[] = ['process', 'thread'];
+const emulators: Emulator[] = [];
+afterEach(async () => {
+  for (const emu of emulators.splice(0)) {
+    expect(emu.violations).toEqual([]);
+    await emu.close();
+  }
+});
+
+async function emulator(): Promise<Emulator> {
+  const emu = await startEmulator();
+  emulators.push(emu);
+  return emu;
+}
+
+/** The text with what differs from run to run (URLs, IDs, hints, secrets, times, counts) made equal. */
+function normalised(text: string, emu: Emulator): string {
+  return text
+    .split(emu.qlikUrl)
+    .join('<qlik>')
+    .split(emu.talendUrl)
+    .join('<talend>')
+    .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
+    .replace(/[0-9a-f]{5,}/g, '<id>')
+    .replace(/\d+(\.\d+)?/g, '<n>');
+}
+
+async function bothWays(prepare: (emu: Emulator) => void | Promise<void>, inputs: (emu: Emulator) => Record<string, string>) {
+  const results: Array<{ run: ActionRun; emu: Emulator }> = [];
+  for (const as of KINDS) {
+    const emu = await emulator();
+    await prepare(emu);
+    const run = await runAction(inputs(emu), { as });
+    expect(leaksIn(run, emu.issuedSecrets())).toEqual([]);
+    results.push({ run, emu });
+  }
+  return results;
+}
+
+describe('a run in a thread is what the runner sees of a process', () => {
+  it('rotates: same exit, outputs, summary and log', async () => {
+    const [first, second] = await bothWays(
+      async (emu) => {
+        const setup = await runAction(baseInputs(emu), { as: 'process' });
+        expect(setup.outputs.result).toBe('created');
+      },
+      (emu) => ({ ...baseInputs(emu), rotate: 'always' }),
+    );
+    for (const { run } of [first!, second!]) {
+      expect(run.code).toBe(0);
+      expect(run.signal).toBeNull();
+      expect(run.outputs.result).toBe('rotated');
+    }
+    const [p, t] = [first!, second!];
+    expect(Object.keys(t.run.outputs)).toEqual(Object.keys(p.run.outputs));
+    expect(normalised(t.run.summary, t.emu)).toBe(normalised(p.run.summary, p.emu));
+    expect(normalised(t.run.maskedLog, t.emu).split('\n')).toEqual(normalised(p.run.maskedLog, p.emu).split('\n'));
+    expect(t.run.masks.length).toBe(p.run.masks.length);
+    expect(t.run.stderr).toBe(p.run.stderr);
+  });
+
+  it('fails the same way on a bad input: exit 1, one ::error::, result failed, no request', async () => {
+    const [p, t] = await bothWays(
+      () => {},
+      (emu) => ({ ...baseInputs(emu), 'timeout-seconds': 'soon' }),
+    );
+    for (const { run, emu } of [p!, t!]) {
+      expect(run.code).toBe(1);
+      expect(run.outputs.result).toBe('failed');
+      expect(emu.log).toEqual([]);
+    }
+    expect(t!.run.stdout.match(/^::error.*$/gm)).toEqual(p!.run.stdout.match(/^::error.*$/gm));
+  });
+
+  it('a thread keeps nothing of the run before it: inputs, exit code, outputs', async () => {
+    const emu = await emulator();
+    const planned = await runAction({ ...baseInputs(emu), 'dry-run': 'true', 'timeout-seconds': 'soon' }, { as: 'thread' });
+    expect(planned.code).toBe(1);
+    // The next run in the same thread has neither input, and exits 0 with its own outputs only.
+    const created = await runAction(baseInputs(emu), { as: 'thread' });
+    expect(created.code).toBe(0);
+    expect(created.outputs.result).toBe('created');
+    const again = await runAction(baseInputs(emu), { as: 'thread' });
+    expect(again.outputs.result).toBe('unchanged');
+    expect(again.outputs['client-secret']).toBe('');
+  });
+
+  it('a kill mid-run stops it on the spot both ways: no more requests, the lease stays', async () => {
+    for (const as of KINDS) {
+      const emu = await emulator();
+      expect((await runAction(baseInputs(emu), { as: 'process' })).outputs.result).toBe('created');
+      // Hold the secret creation open and kill the run when the emulator has it.
+      emu.fault({ service: 'qlik', method: 'POST', path: `/api/v1/oauth-clients/${emu.clients()[0]!.clientId}/client-secrets`, action: { hang: true }, times: 1 });
+      let handle: RunHandle | undefined;
+      let seenAt = -1;
+      const off = emu.onRequest((r, phase) => {
+        if (phase === 'received' && r.method === 'POST' && r.path.endsWith('/client-secrets') && seenAt < 0) {
+          seenAt = emu.log.length;
+          handle?.kill('SIGKILL');
+        }
+      });
+      const run = await runAction({ ...baseInputs(emu), rotate: 'always' }, { as, onSpawn: (h) => (handle = h) });
+      off();
+      expect(run.signal, as).toBe('SIGKILL');
+      expect(run.code, as).toBeNull();
+      // What it printed before the kill is kept, and it sent nothing after it.
+      expect(run.stdout, as).toContain('::add-mask::');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(emu.log.length, as).toBe(seenAt);
+      expect(emu.clients()[0]!.description, as).toMatch(/lease/i);
+    }
+  });
+});
