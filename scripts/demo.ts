@@ -29,7 +29,8 @@ const runs: [string, Record<string, string>][] = [
 let failed = false;
 for (const [title, extra] of runs) {
   const runInputs = { ...inputs, ...extra };
-  const run = await runAction(runInputs);
+  // A child process, as the runner starts it: the demo is what a user watches.
+  const run = await runAction(runInputs, { as: 'process' });
   show(title, runInputs, run);
   showState(emu);
   failed ||= run.code !== 0;
