@@ -7,6 +7,7 @@ import { executionStatus, talendService } from './talend.js';
 import type { Emulator, EmulatorOptions } from './types.js';
 
 export type { EmulatorSnapshot } from './state.js';
+export type { ConnectionParameterState, ConnectionState, SecretReadBack, TaskDefinitionState } from './talend-orchestration.js';
 export type {
   AppType,
   ClientChanges,
@@ -41,6 +42,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const state = new EmulatorState(qlikApiKey, talendToken, opts.now ?? Date.now, opts.strict ?? false);
   if (opts.restore) state.restore(opts.restore);
+  if (opts.secretReadBack) state.secretReadBack = opts.secretReadBack;
   const faults = new FaultBook();
   const wire = new Wire(faults);
   wire.latencyMs = opts.latencyMs ?? 0;
@@ -80,6 +82,44 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     defineTask: (taskId, finalStatus) => {
       state.tasks.set(taskId, finalStatus);
+    },
+    defineConnection: (c) => {
+      state.connections.set(c.id, {
+        id: c.id,
+        name: c.name ?? `Connection ${c.id}`,
+        workspaceId: c.workspaceId ?? 'ws-emulated',
+        app: c.app ?? 'Qlik Cloud',
+        parameters: (c.parameters ?? []).map((p) => ({ name: p.name, value: p.value ?? null, encrypted: p.encrypted === true })),
+      });
+      for (const p of c.parameters ?? []) if (p.encrypted && p.value) state.recordIssued(p.value);
+    },
+    connection: (id) => {
+      const c = state.connections.get(id);
+      return c ? copy(c) : undefined;
+    },
+    defineTaskDefinition: (t) => {
+      state.taskDefinitions.set(t.id, {
+        name: `Task ${t.id}`,
+        description: null,
+        version: '0.1',
+        workspaceId: 'ws-emulated',
+        artifact: { id: `artifact-${t.id}`, name: 'Load to Qlik', version: '0.1.0' },
+        tags: null,
+        connections: null,
+        parameters: {},
+        resources: null,
+        autoUpgradeInfo: null,
+        sensitive: [],
+        ...copy(t),
+      });
+      for (const name of t.sensitive ?? []) if (t.parameters?.[name]) state.recordIssued(t.parameters[name]);
+    },
+    taskDefinition: (id) => {
+      const t = state.taskDefinitions.get(id);
+      return t ? copy(t) : undefined;
+    },
+    setSecretReadBack: (mode) => {
+      state.secretReadBack = mode;
     },
     setDroppedScopes: (scopes) => state.setDroppedScopes(scopes),
     queueHints: (hints) => {

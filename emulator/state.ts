@@ -1,6 +1,7 @@
 // The emulated tenant's state: Qlik OAuth clients and their secrets, issued access tokens,
 // the pair stored in TMC, Talend tasks and executions. No HTTP here.
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ConnectionState, SecretReadBack, TaskDefinitionState } from './talend-orchestration.js';
 import type {
   AppType,
   ClientChanges,
@@ -93,6 +94,10 @@ export class EmulatorState {
     return expires !== undefined && expires > this.now();
   }
   readonly tasks = new Map<string, string>();
+  /** Orchestration API: TMC connections and task definitions, and how encrypted values read back. */
+  readonly connections = new Map<string, ConnectionState>();
+  readonly taskDefinitions = new Map<string, TaskDefinitionState>();
+  secretReadBack: SecretReadBack = 'masked';
   readonly executions = new Map<string, ExecutionRecord>();
 
   constructor(
@@ -319,6 +324,8 @@ export class EmulatorState {
       talendPair: this.talendPair,
       tasks: [...this.tasks],
       executions: [...this.executions],
+      connections: [...this.connections],
+      taskDefinitions: [...this.taskDefinitions],
     });
   }
 
@@ -333,6 +340,8 @@ export class EmulatorState {
     this.talendPair = s.talendPair;
     for (const [id, status] of s.tasks) this.tasks.set(id, status);
     for (const [id, e] of s.executions) this.executions.set(id, e);
+    for (const [id, c] of s.connections) this.connections.set(id, c);
+    for (const [id, t] of s.taskDefinitions) this.taskDefinitions.set(id, t);
   }
 
   dump(): unknown {
@@ -348,6 +357,8 @@ export class EmulatorState {
         pair: this.talendPair,
         tasks: Object.fromEntries(this.tasks),
         executions: [...this.executions.values()],
+        connections: [...this.connections.values()],
+        taskDefinitions: [...this.taskDefinitions.values()],
       },
     };
   }
@@ -363,6 +374,8 @@ export interface EmulatorSnapshot {
   talendPair: { clientId: string; clientSecret: string } | null;
   tasks: [string, string][];
   executions: [string, ExecutionRecord][];
+  connections: [string, ConnectionState][];
+  taskDefinitions: [string, TaskDefinitionState][];
 }
 
 const WIDE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

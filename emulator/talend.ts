@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RouteRequest, RouteResponse, ServiceDefinition } from './http.js';
 import type { EmulatorState, ExecutionRecord } from './state.js';
 import type { QlikAuthShape } from './types.js';
+import { isOrchestrationTargetPath, orchestrationRoute } from './talend-orchestration.js';
 import { findViolations } from './violations.js';
 
 export interface TalendOptions {
@@ -67,6 +68,8 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
       if (req.method !== 'POST') return methodNotAllowed(req);
       return startExecution(req);
     }
+    const orchestration = orchestrationRoute(state, req, error);
+    if (orchestration) return orchestration;
     const exec = /^\/processing\/executions\/([^/]+)$/.exec(req.path);
     if (exec) {
       if (req.method !== 'GET') return methodNotAllowed(req);
@@ -203,8 +206,11 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
         rawPath: req.rawPath,
         headers: req.headers,
         body: req.body,
-        // The secret belongs at the setting's URL, whichever method a request uses there.
-        isQlikAuthPut: underBase && ['PUT', 'POST', 'PATCH'].includes(req.method) && req.path === opts.qlikAuthPath,
+        // The secret belongs at the setting's URL, whichever method a request uses there, and in
+        // the PUT of a connection or a task the action delivers to.
+        isQlikAuthPut:
+          underBase &&
+          ((['PUT', 'POST', 'PATCH'].includes(req.method) && req.path === opts.qlikAuthPath) || (req.method === 'PUT' && isOrchestrationTargetPath(req.path))),
       }),
   };
 }

@@ -1,5 +1,8 @@
 // Public types of the Qlik Cloud + Talend Cloud emulator used by the end-to-end tests.
 import type { EmulatorSnapshot } from './state.js';
+import type { ConnectionParameterState, ConnectionState, SecretReadBack, TaskDefinitionState } from './talend-orchestration.js';
+
+export type { ConnectionParameterState, ConnectionState, SecretReadBack, TaskDefinitionState };
 
 export interface EmulatorOptions {
   /** Default 'qlik-admin-key-' + random hex (>= 32 chars). */
@@ -26,6 +29,11 @@ export interface EmulatorOptions {
    * at creation ignored (`required`), `+` in a query taken literally. Default false.
    */
   strict?: boolean;
+  /**
+   * How the Orchestration API reads back an encrypted connection parameter or a password-type task
+   * parameter: in clear, masked (`****`) or left out. Talend does not document it. Default masked.
+   */
+  secretReadBack?: SecretReadBack;
   /** Start from another emulator's `snapshot()` (its clients, secrets, TMC pair, tasks and runs). */
   restore?: EmulatorSnapshot;
   /** Clock for createdAt values, secret ages and token expiry. Default Date.now. */
@@ -187,6 +195,13 @@ export interface Emulator {
   /** This emulator's Talend is a second TMC account of `other`'s Qlik tenant: it checks pairs there. */
   connectTalendTo(other: Emulator): void;
   defineTask(taskId: string, finalStatus: string): void;
+  /** A TMC connection (Orchestration API); values as stored, encrypted ones in clear. */
+  defineConnection(c: { id: string; name?: string; workspaceId?: string; app?: string; parameters?: ConnectionParameterState[] }): void;
+  connection(id: string): ConnectionState | undefined;
+  /** A task definition (Orchestration API); `sensitive` names the password-type parameters. */
+  defineTaskDefinition(t: { id: string } & Partial<Omit<TaskDefinitionState, 'id'>>): void;
+  taskDefinition(id: string): TaskDefinitionState | undefined;
+  setSecretReadBack(mode: SecretReadBack): void;
   setDroppedScopes(scopes: string[]): void;
   /** The next secrets Qlik makes get these hints, in order, even ones another secret has. */
   queueHints(hints: string[]): void;
