@@ -7,7 +7,7 @@
  *   0.3 CPU-seconds a run, most of it Node starting and compiling the bundle.
  * - `as: 'thread'` (the default): the same bundle evaluated afresh in a worker thread that is kept
  *   between runs (scripts/action-thread.mjs), with the run's own environment and files, real
- *   sockets, and its stdout, stderr and exit code captured. About a sixth of the CPU, so the fault
+ *   sockets, and its stdout, stderr and exit code captured. A fraction of the CPU, so the fault
  *   matrix can run hundreds of rotations in the time the inner loop allows. A kill terminates the
  *   thread: like SIGKILL, nothing more of the run executes and its sockets close.
  * `__tests__/e2e/runner-parity.test.ts` holds the two ways to the same results; `QTO_RUNNER=process
@@ -179,8 +179,10 @@ function releaseSlot(): void {
 function takeThread(): PooledThread {
   const pooled = idle.pop();
   if (pooled) return pooled;
-  // No inherited flags (a test runner's loaders, --enable-source-maps): the runner starts plain `node`.
-  const worker = new Worker(THREAD, { stdout: false, stderr: false, execArgv: [] });
+  // No inherited flags (a test runner's loaders, --enable-source-maps): the runner starts plain
+  // `node`. The thread evaluates the bundle as a vm module (action-thread.mjs), which Node still
+  // calls experimental: the flag, and no warning about it in the run's stderr.
+  const worker = new Worker(THREAD, { stdout: false, stderr: false, execArgv: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'] });
   return { worker, runs: 0 };
 }
 

@@ -9,8 +9,6 @@ import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { parseDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
-/** Two processes started together, as two workflow runs would be. */
-const AS_PROCESS = { as: 'process' } as const;
 let emu: Emulator;
 beforeEach(async () => {
   emu = await startEmulator();
@@ -32,7 +30,7 @@ function expectNothingStranded() {
 
 async function together(extra: Record<string, string>): Promise<ActionRun[]> {
   const inputs = { ...baseInputs(emu), ...extra };
-  const runs = await Promise.all([runAction(inputs, AS_PROCESS), runAction(inputs, AS_PROCESS)]);
+  const runs = await Promise.all([runAction(inputs), runAction(inputs)]);
   for (const run of runs) {
     expect(leaksIn(run, emu.issuedSecrets())).toEqual([]);
     if (run.code !== 0) {
@@ -50,23 +48,23 @@ describe('two runs at once', () => {
     expect(runs.some((r) => r.code === 0)).toBe(true);
     expect(emu.clients()).toHaveLength(1);
     expectNothingStranded();
-    const rerun = await runAction(baseInputs(emu), AS_PROCESS);
+    const rerun = await runAction(baseInputs(emu));
     expect(rerun.code).toBe(0);
     expect(['unchanged', 'rotated']).toContain(rerun.outputs.result);
-    expect((await runAction(baseInputs(emu), AS_PROCESS)).outputs.result).toBe('unchanged');
+    expect((await runAction(baseInputs(emu))).outputs.result).toBe('unchanged');
     expect(emu.talendPair()?.clientId).toBe(emu.clients()[0]!.clientId);
   });
 
   it.each([1, 2, 3])('forcing a rotation: the lease lets one proceed at a time (round %i)', async () => {
-    expect((await runAction(baseInputs(emu), AS_PROCESS)).outputs.result).toBe('created');
+    expect((await runAction(baseInputs(emu))).outputs.result).toBe('created');
     const runs = await together({ rotate: 'always' });
     const results = runs.map((r) => r.outputs.result).sort();
     expect([['failed', 'rotated'], ['rotated', 'rotated']]).toContainEqual(results);
     expectNothingStranded();
-    const rerun = await runAction(baseInputs(emu), AS_PROCESS);
+    const rerun = await runAction(baseInputs(emu));
     expect(rerun.code).toBe(0);
     expectNothingStranded();
     expect(emu.clients()[0]!.clientSecrets).toHaveLength(1);
-    expect((await runAction(baseInputs(emu), AS_PROCESS)).outputs.result).toBe('unchanged');
+    expect((await runAction(baseInputs(emu))).outputs.result).toBe('unchanged');
   });
 });

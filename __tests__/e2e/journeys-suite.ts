@@ -6,37 +6,52 @@
  * query taken literally). `defineJourneys(strict)` defines them against one mode;
  * journeys.test.ts and journeys-strict.test.ts are the two, so two test workers share the work.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { parseDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-let emu: Emulator;
-const runs: ActionRun[] = [];
-/** The emulated Qlik's clock runs this far behind, so a secret can be created "days ago". */
-let clockOffsetMs = 0;
+/** What one journey works on; journeys run concurrently, each with its own. */
+interface Journey {
+  emu: Emulator;
+  runs: ActionRun[];
+  /** The emulated Qlik's clock runs this far behind, so a secret can be created "days ago". */
+  clockOffsetMs: number;
+}
+const journeys = new AsyncLocalStorage<Journey>();
+/** The journey the calling code belongs to. */
+const J = (): Journey => journeys.getStore()!;
 const DAY = 86_400_000;
 /** The emulator mode of this file's journeys. */
 let strict = false;
 
-function setUp(): void {
-  beforeEach(async () => {
-    clockOffsetMs = 0;
-    emu = await startEmulator({ strict, now: () => Date.now() - clockOffsetMs });
-    runs.length = 0;
-  });
-  afterEach(async () => {
-    // I5 on every run of every journey.
-    for (const run of runs) expect(leaksIn(run, emu.issuedSecrets())).toEqual([]);
-    expect(emu.violations).toEqual([]);
-    await emu.close();
-  });
+/**
+ * A journey: its own emulator (in this file's mode), concurrent with the others; afterwards I5 on
+ * every run it made and no credential-handling violation on the wire.
+ */
+function journey(name: string, body: () => Promise<void>, timeoutMs?: number): void {
+  it.concurrent(
+    name,
+    async () => {
+      const j: Journey = { emu: undefined as unknown as Emulator, runs: [], clockOffsetMs: 0 };
+      j.emu = await startEmulator({ strict, now: () => Date.now() - j.clockOffsetMs });
+      try {
+        await journeys.run(j, body);
+        for (const run of j.runs) expect(leaksIn(run, j.emu.issuedSecrets())).toEqual([]);
+        expect(j.emu.violations).toEqual([]);
+      } finally {
+        await j.emu.close();
+      }
+    },
+    timeoutMs,
+  );
 }
 
 async function act(extra: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
-  const run = await runAction({ ...baseInputs(emu), ...extra }, { env });
-  runs.push(run);
+  const run = await runAction({ ...baseInputs(J().emu), ...extra }, { env });
+  J().runs.push(run);
   return run;
 }
 
@@ -47,51 +62,50 @@ function only<T>(xs: T[]): T {
 
 /** I1: every secret Talend may hold exists in Qlik, and the pair Talend holds works. */
 function expectNothingStranded(clientId: string) {
-  const c = emu.client(clientId)!;
+  const c = J().emu.client(clientId)!;
   const record = parseDescription(c.description).record;
   const hints = c.clientSecrets.map((s) => s.hint);
   if (record) for (const ref of [record.delivered, ...record.pending]) if (ref) expect(hints).toContain(ref.hint);
-  const pair = emu.talendPair();
+  const pair = J().emu.talendPair();
   if (pair) expect(c.clientSecrets.map((s) => s.secret)).toContain(pair.clientSecret);
 }
 
 export function defineJourneys(strictMode: boolean): void {
   strict = strictMode;
-  setUp();
   describe(`journeys against a ${strictMode ? 'strict' : 'lenient'} Qlik`, () => {
-    it('fresh tenant → created; immediate rerun → unchanged with no changing request (I3)', async () => {
+    journey('fresh tenant → created; immediate rerun → unchanged with no changing request (I3)', async () => {
       const first = await act();
       expect(first.code).toBe(0);
       expect(first.outputs.result).toBe('created');
-      const client = only(emu.clients());
+      const client = only(J().emu.clients());
       expect(client.appType).toBe('web');
       expect(client.allowedGrantTypes).toContain('client_credentials');
       expect(client.consentMethod).toBe('trusted');
       expect(first.outputs['client-id']).toBe(client.clientId);
-      expect(emu.talendPair()).toEqual({ clientId: client.clientId, clientSecret: first.outputs['client-secret'] });
+      expect(J().emu.talendPair()).toEqual({ clientId: client.clientId, clientSecret: first.outputs['client-secret'] });
       expect(first.outputs['secret-hint']).toBe(only(client.clientSecrets).hint);
       expect(first.summary).toMatch(/created/);
       expect(JSON.parse(first.outputs.plan!).map((s: { step: string }) => s.step)).toContain('create-client');
 
-      const mark = emu.log.length;
+      const mark = J().emu.log.length;
       const second = await act();
       expect(second.code).toBe(0);
       expect(second.outputs.result).toBe('unchanged');
       expect(second.outputs['client-secret']).toBe('');
-      expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
       expectNothingStranded(client.clientId);
     });
 
-    it('rotate: always rotates a young secret and retires the old one', async () => {
+    journey('rotate: always rotates a young secret and retires the old one', async () => {
       await act();
-      const before = only(emu.clients());
+      const before = only(J().emu.clients());
       const run = await act({ rotate: 'always' });
       expect(run.code).toBe(0);
       expect(run.outputs.result).toBe('rotated');
-      const after = only(emu.clients());
+      const after = only(J().emu.clients());
       expect(after.clientSecrets).toHaveLength(1);
       expect(after.clientSecrets[0]!.hint).not.toBe(before.clientSecrets[0]!.hint);
-      expect(emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
+      expect(J().emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
       expectNothingStranded(after.clientId);
       // What the admin sees in the job summary after a rotation.
       const hint = after.clientSecrets[0]!.hint;
@@ -103,135 +117,136 @@ export function defineJourneys(strictMode: boolean): void {
       expect(run.summary).not.toContain(after.clientId);
     });
 
-    it.each([
+    for (const [label, ageDays, expected] of [
       ['exactly at the limit', 30, 'rotated'],
       ['past the limit', 31, 'rotated'],
       ['young', 29, 'unchanged'],
-    ])('rotation by age: a secret %s', async (_l, ageDays, expected) => {
-      // The first run creates the client and its secret as if it ran ageDays ago.
-      clockOffsetMs = ageDays * DAY;
-      expect((await act({ 'max-secret-age-days': '30' })).outputs.result).toBe('created');
-      clockOffsetMs = 0;
-      const run = await act({ 'max-secret-age-days': '30' });
-      expect(run.code).toBe(0);
-      expect(run.outputs.result).toBe(expected);
-      if (expected === 'unchanged') expect(run.outputs['next-rotation-due']).toMatch(/^\d{4}-\d\d-\d\dT/);
-    });
+    ] as const)
+      journey(`rotation by age: a secret ${label}`, async () => {
+        // The first run creates the client and its secret as if it ran ageDays ago.
+        J().clockOffsetMs = ageDays * DAY;
+        expect((await act({ 'max-secret-age-days': '30' })).outputs.result).toBe('created');
+        J().clockOffsetMs = 0;
+        const run = await act({ 'max-secret-age-days': '30' });
+        expect(run.code).toBe(0);
+        expect(run.outputs.result).toBe(expected);
+        if (expected === 'unchanged') expect(run.outputs['next-rotation-due']).toMatch(/^\d{4}-\d\d-\d\dT/);
+      });
 
-    it('keep-previous-secrets: 1 keeps one older secret', async () => {
+    journey('keep-previous-secrets: 1 keeps one older secret', async () => {
       await act();
       await act({ rotate: 'always', 'keep-previous-secrets': '1' });
-      expect(only(emu.clients()).clientSecrets).toHaveLength(2);
+      expect(only(J().emu.clients()).clientSecrets).toHaveLength(2);
       const again = await act({ 'keep-previous-secrets': '1' });
       expect(again.outputs.result).toBe('unchanged');
     });
 
-    it('rotate: never on a healthy setup changes nothing', async () => {
+    journey('rotate: never on a healthy setup changes nothing', async () => {
       await act();
-      const mark = emu.log.length;
+      const mark = J().emu.log.length;
       const run = await act({ rotate: 'never' });
       expect(run.outputs.result).toBe('unchanged');
-      expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
     });
 
-    it('adopts a hand-made client with a hand-pasted pair: rotates once, keeps the description', async () => {
-      const seeded = emu.seedClient({ description: 'Created by Alice for TMC', secrets: [{ ageDays: 200 }] });
-      emu.setTalendPair(seeded.clientId, seeded.clientSecrets[0]!.secret);
+    journey('adopts a hand-made client with a hand-pasted pair: rotates once, keeps the description', async () => {
+      const seeded = J().emu.seedClient({ description: 'Created by Alice for TMC', secrets: [{ ageDays: 200 }] });
+      J().emu.setTalendPair(seeded.clientId, seeded.clientSecrets[0]!.secret);
       const run = await act();
       expect(run.code).toBe(0);
       expect(run.outputs.result).toBe('rotated');
-      const c = only(emu.clients());
+      const c = only(J().emu.clients());
       expect(c.clientSecrets).toHaveLength(1);
-      expect(emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
+      expect(J().emu.talendPair()?.clientSecret).toBe(run.outputs['client-secret']);
       expect(parseDescription(c.description).userText).toBe('Created by Alice for TMC');
       expect((await act()).outputs.result).toBe('unchanged');
     });
 
-    it('dry run on a fresh and on a drifted tenant → planned, no POST/PUT/PATCH/DELETE (I4)', async () => {
+    journey('dry run on a fresh and on a drifted tenant → planned, no POST/PUT/PATCH/DELETE (I4)', async () => {
       const fresh = await act({ 'dry-run': 'true' });
       expect(fresh.code).toBe(0);
       expect(fresh.outputs.result).toBe('planned');
-      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
-      expect(emu.clients()).toEqual([]);
+      expect(J().emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.clients()).toEqual([]);
 
       await act();
-      const c = only(emu.clients());
-      emu.updateClient(c.clientId, { consentMethod: 'required', allowedGrantTypes: [], allowedScopes: ['user_default'] });
-      const mark = emu.log.length;
+      const c = only(J().emu.clients());
+      J().emu.updateClient(c.clientId, { consentMethod: 'required', allowedGrantTypes: [], allowedScopes: ['user_default'] });
+      const mark = J().emu.log.length;
       const drifted = await act({ 'dry-run': 'true' });
       expect(drifted.outputs.result).toBe('planned');
       expect(drifted.stdout).toMatch(/consent method/);
-      expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
     });
 
-    it('repairs drift, then stays unchanged', async () => {
+    journey('repairs drift, then stays unchanged', async () => {
       await act();
-      const c = only(emu.clients());
-      emu.updateClient(c.clientId, { consentMethod: 'required', allowedGrantTypes: ['urn:qlik:oauth:user-impersonation'], allowedScopes: ['user_default'] });
+      const c = only(J().emu.clients());
+      J().emu.updateClient(c.clientId, { consentMethod: 'required', allowedGrantTypes: ['urn:qlik:oauth:user-impersonation'], allowedScopes: ['user_default'] });
       const run = await act();
       expect(run.code).toBe(0);
       expect(run.outputs.result).toBe('repaired');
-      const after = only(emu.clients());
+      const after = only(J().emu.clients());
       expect(after.allowedGrantTypes).toEqual(['urn:qlik:oauth:user-impersonation', 'client_credentials']);
       expect([...after.allowedScopes].sort()).toEqual(['admin_classic', 'user_default']);
       expect((await act()).outputs.result).toBe('unchanged');
     });
 
-    it('a scope Qlik does not keep is not patched again on every run', async () => {
-      emu.setDroppedScopes(['no_such_scope']);
+    journey('a scope Qlik does not keep is not patched again on every run', async () => {
+      J().emu.setDroppedScopes(['no_such_scope']);
       const scopes = 'user_default admin_classic no_such_scope';
       expect((await act({ scopes })).outputs.result).toBe('created');
-      const mark = emu.log.length;
+      const mark = J().emu.log.length;
       expect((await act({ scopes })).outputs.result).toBe('unchanged');
-      expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
     });
 
-    it('an extra secret added by hand is retired (repaired), then unchanged', async () => {
+    journey('an extra secret added by hand is retired (repaired), then unchanged', async () => {
       await act();
-      const c = only(emu.clients());
-      emu.addSecret(c.clientId);
+      const c = only(J().emu.clients());
+      J().emu.addSecret(c.clientId);
       const run = await act();
       expect(run.outputs.result).toBe('repaired');
-      expect(only(emu.clients()).clientSecrets).toHaveLength(1);
+      expect(only(J().emu.clients()).clientSecrets).toHaveLength(1);
       expect((await act()).outputs.result).toBe('unchanged');
     });
 
-    it('duplicates: fails listing the IDs; with client-id it proceeds', async () => {
-      const a = emu.seedClient({});
-      const b = emu.seedClient({});
+    journey('duplicates: fails listing the IDs; with client-id it proceeds', async () => {
+      const a = J().emu.seedClient({});
+      const b = J().emu.seedClient({});
       const run = await act();
       expect(run.code).not.toBe(0);
       expect(run.outputs.result).toBe('failed');
       expect(run.stdout).toContain(a.clientId);
       expect(run.stdout).toContain(b.clientId);
       expect(run.stdout).toMatch(/client-id/);
-      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
       const pinned = await act({ 'client-id': b.clientId });
       expect(pinned.code).toBe(0);
       expect(pinned.outputs.result).toBe('rotated');
-      expect(emu.talendPair()?.clientId).toBe(b.clientId);
+      expect(J().emu.talendPair()?.clientId).toBe(b.clientId);
     });
 
-    it('a client-id that does not exist is an error; nothing is created', async () => {
+    journey('a client-id that does not exist is an error; nothing is created', async () => {
       const run = await act({ 'client-id': 'does-not-exist' });
       expect(run.code).not.toBe(0);
       expect(run.stdout).toMatch(/client-id/);
-      expect(emu.clients()).toEqual([]);
+      expect(J().emu.clients()).toEqual([]);
     });
 
-    it('a second Talend account pointed at the same client is refused before it changes anything', async () => {
+    journey('a second Talend account pointed at the same client is refused before it changes anything', async () => {
       expect((await act()).outputs.result).toBe('created');
-      const mark = emu.log.length;
-      const other = await act({ 'talend-qlik-auth-url': `${emu.talendUrl}/tmc/another-account` });
+      const mark = J().emu.log.length;
+      const other = await act({ 'talend-qlik-auth-url': `${J().emu.talendUrl}/tmc/another-account` });
       expect(other.code).not.toBe(0);
       expect(other.stdout).toMatch(/another Talend target/);
-      expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
       expect((await act()).outputs.result).toBe('unchanged');
     });
 
-    it('warns when Qlik does not say how old the secret Talend holds is (rotate: auto cannot rotate it)', async () => {
+    journey('warns when Qlik does not say how old the secret Talend holds is (rotate: auto cannot rotate it)', async () => {
       await act();
-      const c = only(emu.clients());
+      const c = only(J().emu.clients());
       const item = {
         clientId: c.clientId,
         clientName: c.clientName,
@@ -242,80 +257,80 @@ export function defineJourneys(strictMode: boolean): void {
         clientSecrets: c.clientSecrets.map((x) => ({ hint: x.hint })),
         connectionConfig: { consentMethod: 'trusted' },
       };
-      emu.fault({ service: 'qlik', method: 'GET', path: '/api/v1/oauth-clients', action: { status: 200, body: { data: [item], links: {} } } });
+      J().emu.fault({ service: 'qlik', method: 'GET', path: '/api/v1/oauth-clients', action: { status: 200, body: { data: [item], links: {} } } });
       const run = await act();
       expect(run.outputs.result).toBe('unchanged');
       expect(run.stdout).toMatch(/^::warning title=Secret age unknown::/m);
     });
 
-    it('appType native is refused without changes', async () => {
-      emu.seedClient({ appType: 'native' });
+    journey('appType native is refused without changes', async () => {
+      J().emu.seedClient({ appType: 'native' });
       const run = await act();
       expect(run.code).not.toBe(0);
       expect(run.stdout).toMatch(/appType 'native'/);
-      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
     });
 
-    it('5 secrets and no record: fails naming the input; with reclaim-unrecorded-secrets it rotates', async () => {
-      emu.seedClient({ secrets: [1, 2, 3, 4, 5].map((ageDays) => ({ ageDays })) });
+    journey('5 secrets and no record: fails naming the input; with reclaim-unrecorded-secrets it rotates', async () => {
+      J().emu.seedClient({ secrets: [1, 2, 3, 4, 5].map((ageDays) => ({ ageDays })) });
       const run = await act();
       expect(run.code).not.toBe(0);
       expect(run.stdout).toMatch(/reclaim-unrecorded-secrets/);
-      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
       const reclaim = await act({ 'reclaim-unrecorded-secrets': 'true' });
       expect(reclaim.code).toBe(0);
       expect(reclaim.outputs.result).toBe('rotated');
-      expect(only(emu.clients()).clientSecrets).toHaveLength(1);
+      expect(only(J().emu.clients()).clientSecrets).toHaveLength(1);
     });
 
-    it('task-run check passing, failing (I7), and failing then passing once the task is fixed', async () => {
-      emu.defineTask('smoke', 'execution_successful');
+    journey('task-run check passing, failing (I7), and failing then passing once the task is fixed', async () => {
+      J().emu.defineTask('smoke', 'execution_successful');
       const ok = await act({ 'talend-check-task-id': 'smoke' });
       expect(ok.code).toBe(0);
       expect(ok.outputs.result).toBe('created');
 
-      emu.defineTask('broken', 'execution_failed');
+      J().emu.defineTask('broken', 'execution_failed');
       const bad = await act({ 'talend-check-task-id': 'broken', rotate: 'always' });
       expect(bad.code).not.toBe(0);
       expect(bad.outputs.result).toBe('failed');
       expect(bad.stdout).toMatch(/did not pass/);
-      expectNothingStranded(only(emu.clients()).clientId);
+      expectNothingStranded(only(J().emu.clients()).clientId);
 
-      emu.defineTask('broken', 'execution_successful');
-      const mark = emu.log.length;
+      J().emu.defineTask('broken', 'execution_successful');
+      const mark = J().emu.log.length;
       const fixed = await act({ 'talend-check-task-id': 'broken' });
       expect(fixed.code).toBe(0);
       expect(fixed.outputs.result).toBe('repaired');
-      const changed = emu.log.slice(mark).filter((r) => CHANGING.has(r.method));
+      const changed = J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method));
       expect(changed.some((r) => r.path.includes('client-secrets') && r.method === 'POST')).toBe(false);
       expect(changed.some((r) => r.path.endsWith('/processing/executions'))).toBe(true);
       expect((await act({ 'talend-check-task-id': 'broken' })).outputs.result).toBe('unchanged');
     });
 
-    it('finds the target among 2,500 clients on the last page', async () => {
+    journey('finds the target among 2,500 clients on the last page', async () => {
       // Sparse listing: filtered pages are cut from the whole list, so the target really is on the last page.
-      await emu.close();
-      emu = await startEmulator({ sparsePages: true, strict });
-      emu.seedManyClients(2500, 'Other client');
-      const target = emu.seedClient({ description: '' });
-      emu.setTalendPair(target.clientId, target.clientSecrets[0]!.secret);
-      const mark = emu.log.length;
+      await J().emu.close();
+      J().emu = await startEmulator({ sparsePages: true, strict });
+      J().emu.seedManyClients(2500, 'Other client');
+      const target = J().emu.seedClient({ description: '' });
+      J().emu.setTalendPair(target.clientId, target.clientSecrets[0]!.secret);
+      const mark = J().emu.log.length;
       const run = await act();
       expect(run.code).toBe(0);
       expect(run.outputs.result).toBe('rotated');
-      expect(emu.talendPair()?.clientId).toBe(target.clientId);
-      const pages = emu.log.slice(mark).filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/oauth-clients?'));
+      expect(J().emu.talendPair()?.clientId).toBe(target.clientId);
+      const pages = J().emu.log.slice(mark).filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/oauth-clients?'));
       expect(pages.length).toBeGreaterThan(20);
       expect((await act()).outputs.result).toBe('unchanged');
     });
 
-    it('a delivery without a definite answer keeps the new secret, outputs it, and names no held secret', async () => {
+    journey('a delivery without a definite answer keeps the new secret, outputs it, and names no held secret', async () => {
       await act();
-      emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', times: Infinity, action: { status: 503 } });
+      J().emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', times: Infinity, action: { status: 503 } });
       const run = await act({ rotate: 'always', 'timeout-seconds': '5' });
       expect(run.code).not.toBe(0);
       expect(run.outputs.result).toBe('failed');
-      const c = only(emu.clients());
+      const c = only(J().emu.clients());
       expect(c.clientSecrets).toHaveLength(2);
       expect(c.clientSecrets.map((s) => s.secret)).toContain(run.outputs['client-secret']);
       expect(run.outputs['secret-hint']).toBe('');
@@ -323,41 +338,41 @@ export function defineJourneys(strictMode: boolean): void {
       expectNothingStranded(c.clientId);
     });
 
-    it('writes result=failed and the other outputs on failure', async () => {
+    journey('writes result=failed and the other outputs on failure', async () => {
       await act();
-      emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', action: { status: 400, body: { status: 400, message: 'Qlik Cloud connection failed' } } });
+      J().emu.fault({ service: 'talend', method: 'PUT', path: '/tmc/qlik-cloud-authentication', action: { status: 400, body: { status: 400, message: 'Qlik Cloud connection failed' } } });
       const run = await act({ rotate: 'always' });
       expect(run.code).not.toBe(0);
       expect(run.outputs.result).toBe('failed');
-      expect(run.outputs['client-id']).toBe(only(emu.clients()).clientId);
+      expect(run.outputs['client-id']).toBe(only(J().emu.clients()).clientId);
       // The refused secret was deleted again: nothing to finish by hand with.
       expect(run.outputs['client-secret']).toBe('');
-      expect(run.outputs['secret-hint']).toBe(only(emu.clients()).clientSecrets[0]!.hint);
+      expect(run.outputs['secret-hint']).toBe(only(J().emu.clients()).clientSecrets[0]!.hint);
       expect(run.stdout).toMatch(/^::error title=Rotation stopped::Talend refused the new secret/m);
       // The summary: the state table, then what failed and what to do.
       expect(run.summary).toMatch(/<td>Result<\/td><td>failed<\/td>/);
       expect(run.summary).toMatch(/<td>Talend delivery<\/td><td>refused<\/td>/);
       expect(run.summary).toMatch(/<h3>What failed and what to do<\/h3>[\s\S]*Talend refused the new secret[\s\S]*Next run: Talend still holds its previous secret/);
-      expectNothingStranded(only(emu.clients()).clientId);
+      expectNothingStranded(only(J().emu.clients()).clientId);
     });
 
-    it('two Talend accounts on one client: B is refused with rotate auto and always; retarget moves it, A loses its secret only then (I1)', async () => {
+    journey('two Talend accounts on one client: B is refused with rotate auto and always; retarget moves it, A loses its secret only then (I1)', async () => {
       // Account B is another Talend tenant: its own API, token and TMC setting (a second emulator).
       const talendB = await startEmulator({ strict });
-      talendB.connectTalendTo(emu);
+      talendB.connectTalendTo(J().emu);
       try {
         const asB = (extra: Record<string, string>) =>
           act({ 'talend-token': talendB.talendToken, 'talend-api-url': talendB.talendUrl, 'talend-qlik-auth-url': talendB.talendQlikAuthUrl, ...extra });
         expect((await act()).outputs.result).toBe('created');
-        const c = only(emu.clients());
-        const aSecret = emu.talendPair()!.clientSecret;
-        const aStillExists = () => emu.client(c.clientId)!.clientSecrets.some((s) => s.secret === aSecret);
+        const c = only(J().emu.clients());
+        const aSecret = J().emu.talendPair()!.clientSecret;
+        const aStillExists = () => J().emu.client(c.clientId)!.clientSecrets.some((s) => s.secret === aSecret);
         for (const rotate of ['auto', 'always']) {
-          const mark = emu.log.length;
+          const mark = J().emu.log.length;
           const b = await asB({ rotate });
           expect(b.code, `rotate: ${rotate}`).not.toBe(0);
           expect(b.stdout).toMatch(/another Talend target.*retarget: true/);
-          expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+          expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
           expect(talendB.talendPair()).toBeNull();
           expect(aStillExists(), `A's secret after B with rotate: ${rotate}`).toBe(true);
         }
@@ -366,11 +381,11 @@ export function defineJourneys(strictMode: boolean): void {
         expect(moved.outputs.result).toBe('rotated');
         expect(talendB.talendPair()?.clientSecret).toBe(moved.outputs['client-secret']);
         expect(aStillExists()).toBe(false);
-        expect(parseDescription(emu.client(c.clientId)!.description).record?.talendTarget).toBe(talendB.talendQlikAuthUrl);
+        expect(parseDescription(J().emu.client(c.clientId)!.description).record?.talendTarget).toBe(talendB.talendQlikAuthUrl);
         // Now A is the other account: refused, whatever rotate says; B's secret stays.
         const a = await act({ rotate: 'always' });
         expect(a.code).not.toBe(0);
-        expect(emu.client(c.clientId)!.clientSecrets.map((s) => s.secret)).toContain(talendB.talendPair()!.clientSecret);
+        expect(J().emu.client(c.clientId)!.clientSecrets.map((s) => s.secret)).toContain(talendB.talendPair()!.clientSecret);
         expect((await asB({})).outputs.result).toBe('unchanged');
         expect(talendB.violations).toEqual([]);
       } finally {
@@ -378,70 +393,70 @@ export function defineJourneys(strictMode: boolean): void {
       }
     });
 
-    it('revokes the verification token once it proved the secret', async () => {
+    journey('revokes the verification token once it proved the secret', async () => {
       await act();
       await act({ rotate: 'always' });
-      const tokens = emu.log.filter((r) => r.path === '/oauth/token').length;
+      const tokens = J().emu.log.filter((r) => r.path === '/oauth/token').length;
       expect(tokens).toBe(2);
-      expect(emu.log.filter((r) => r.path === '/oauth/revoke' && r.status === 200)).toHaveLength(2);
-      expect(emu.liveAccessTokens()).toBe(0);
+      expect(J().emu.log.filter((r) => r.path === '/oauth/revoke' && r.status === 200)).toHaveLength(2);
+      expect(J().emu.liveAccessTokens()).toBe(0);
     });
 
-    it('repairs allowedAuthMethods without client_secret and deletes the secret Qlik generates for it', async () => {
+    journey('repairs allowedAuthMethods without client_secret and deletes the secret Qlik generates for it', async () => {
       await act();
-      const c = only(emu.clients());
-      emu.updateClient(c.clientId, { allowedAuthMethods: ['private_key_jwt'] });
+      const c = only(J().emu.clients());
+      J().emu.updateClient(c.clientId, { allowedAuthMethods: ['private_key_jwt'] });
       const run = await act();
       expect(run.code).toBe(0);
       expect(run.outputs.result).toBe('repaired');
-      const after = only(emu.clients());
+      const after = only(J().emu.clients());
       expect(after.allowedAuthMethods).toEqual(['private_key_jwt', 'client_secret']);
       // The 202 answer's secret took a slot and nobody holds it: deleted at once (I2).
       expect(after.clientSecrets).toHaveLength(1);
-      expect(emu.talendPair()?.clientSecret).toBe(after.clientSecrets[0]!.secret);
+      expect(J().emu.talendPair()?.clientSecret).toBe(after.clientSecrets[0]!.secret);
       expect((await act()).outputs.result).toBe('unchanged');
     });
 
-    it('a Talend preflight answered 404 stops the run before anything changes', async () => {
-      const run = await act({ 'talend-api-url': `${emu.talendUrl}/wrong-base`, 'talend-qlik-auth-url': emu.talendQlikAuthUrl });
+    journey('a Talend preflight answered 404 stops the run before anything changes', async () => {
+      const run = await act({ 'talend-api-url': `${J().emu.talendUrl}/wrong-base`, 'talend-qlik-auth-url': J().emu.talendQlikAuthUrl });
       expect(run.code).not.toBe(0);
       expect(run.outputs.result).toBe('failed');
       expect(run.stdout).toMatch(/HTTP 404 at \/account\/subscription.*talend-api-url/);
-      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
-      expect(emu.clients()).toEqual([]);
+      expect(J().emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expect(J().emu.clients()).toEqual([]);
     });
 
-    it('a Talend service account signs in by itself (no token step): created, then unchanged; its credentials are masked', async () => {
-      emu.defineServiceAccount('sa-client-0001', 'sa-secret-value-0123456789');
+    journey('a Talend service account signs in by itself (no token step): created, then unchanged; its credentials are masked', async () => {
+      J().emu.defineServiceAccount('sa-client-0001', 'sa-secret-value-0123456789');
       const asAccount = { 'talend-token': '', 'talend-client-id': 'sa-client-0001', 'talend-client-secret': 'sa-secret-value-0123456789' };
       const first = await act(asAccount);
       expect(first.code, first.stdout).toBe(0);
       expect(first.outputs.result).toBe('created');
-      expect(emu.serviceAccountSignIns()).toBe(1);
+      expect(J().emu.serviceAccountSignIns()).toBe(1);
       expect(first.masks).toEqual(expect.arrayContaining(['sa-client-0001', 'sa-secret-value-0123456789']));
-      const signIn = emu.log.find((r) => r.path.endsWith('/security/oauth/token'))!;
+      const signIn = J().emu.log.find((r) => r.path.endsWith('/security/oauth/token'))!;
       expect(signIn.headers.authorization).toBe(`Basic ${Buffer.from('sa-client-0001:sa-secret-value-0123456789').toString('base64')}`);
-      expect(JSON.parse(signIn.body!)).toEqual({ audience: emu.talendUrl, grant_type: 'client_credentials' });
-      const mark = emu.log.length;
+      expect(JSON.parse(signIn.body!)).toEqual({ audience: J().emu.talendUrl, grant_type: 'client_credentials' });
+      const mark = J().emu.log.length;
       expect((await act(asAccount)).outputs.result).toBe('unchanged');
-      expect(emu.log.slice(mark).filter((r) => CHANGING.has(r.method) && !r.path.endsWith('/security/oauth/token'))).toEqual([]);
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method) && !r.path.endsWith('/security/oauth/token'))).toEqual([]);
     });
 
-    it('a service-account token that expires during the run is asked for again', async () => {
-      emu.defineServiceAccount('sa-client-0002', 'sa-secret-value-abcdefghij', 1);
-      emu.defineTask('smoke', 'execution_successful');
+    journey('a service-account token that expires during the run is asked for again', async () => {
+      J().emu.defineServiceAccount('sa-client-0002', 'sa-secret-value-abcdefghij', 1);
+      J().emu.defineTask('smoke', 'execution_successful');
       // The first poll takes longer than the token lives: the next request needs a new one.
-      emu.fault({ service: 'talend', method: 'GET', path: '/processing/executions/*', action: { latencyMs: 1500 }, when: 'after' });
+      J().emu.fault({ service: 'talend', method: 'GET', path: '/processing/executions/*', action: { latencyMs: 1500 }, when: 'after' });
       const run = await act({ 'talend-token': '', 'talend-client-id': 'sa-client-0002', 'talend-client-secret': 'sa-secret-value-abcdefghij', 'talend-check-task-id': 'smoke' });
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.result).toBe('created');
-      expect(emu.serviceAccountSignIns()).toBeGreaterThanOrEqual(2);
-      expect(emu.log.filter((r) => r.status === 401)).toEqual([]);
+      expect(J().emu.serviceAccountSignIns()).toBeGreaterThanOrEqual(2);
+      expect(J().emu.log.filter((r) => r.status === 401)).toEqual([]);
     });
 
-    it('a shaped request (POST, form body, extra header) stores the pair where TMC takes it that way; the dry run shows it with the secret as ***', async () => {
-      await emu.close();
-      emu = await startEmulator({
+    journey('a shaped request (POST, form body, extra header) stores the pair where TMC takes it that way; the dry run shows it with the secret as ***', async () => {
+      await J().emu.close();
+      J().emu = await startEmulator({
         strict,
         qlikAuthShape: { method: 'POST', contentType: 'form', clientIdField: 'qlik_client_id', clientSecretField: 'qlik_client_secret', header: ['X-Requested-With', 'XMLHttpRequest'] },
       });
@@ -454,19 +469,19 @@ export function defineJourneys(strictMode: boolean): void {
       });
       const dry = await act({ 'talend-qlik-auth-request': request, 'dry-run': 'true' });
       expect(dry.outputs.result).toBe('planned');
-      expect(dry.stdout).toContain(`The delivery would send: POST ${emu.talendQlikAuthUrl}`);
+      expect(dry.stdout).toContain(`The delivery would send: POST ${J().emu.talendQlikAuthUrl}`);
       expect(dry.stdout).toContain('headers: authorization, content-type, talend-version, x-requested-with');
       expect(dry.stdout).toMatch(/body \(form\): qlik_client_id=%28client\+ID%29&qlik_client_secret=\*\*\*&tenant=http/);
       const run = await act({ 'talend-qlik-auth-request': request });
       expect(run.code, run.stdout).toBe(0);
       expect(run.outputs.result).toBe('created');
-      expect(emu.talendPair()).toEqual({ clientId: only(emu.clients()).clientId, clientSecret: run.outputs['client-secret'] });
+      expect(J().emu.talendPair()).toEqual({ clientId: only(J().emu.clients()).clientId, clientSecret: run.outputs['client-secret'] });
       expect((await act({ 'talend-qlik-auth-request': request })).outputs.result).toBe('unchanged');
       // The default request is refused by this TMC (405): the new secret goes again, nothing is stranded.
       const refused = await act({ rotate: 'always' });
       expect(refused.code).not.toBe(0);
       expect(refused.stdout).toMatch(/Talend refused the new secret .*HTTP 405/);
-      expectNothingStranded(only(emu.clients()).clientId);
+      expectNothingStranded(only(J().emu.clients()).clientId);
     });
   });
 }

@@ -1,4 +1,4 @@
-/** The fault matrix (matrix-suite.ts) against the emulator as built. */
+/** The fault matrix (matrix-suite.ts): its cells against the emulator as built (half of the checkerboard). */
 import { defineMatrix } from './matrix-suite.js';
 
 defineMatrix(false);

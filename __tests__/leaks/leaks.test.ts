@@ -283,7 +283,8 @@ describe('I5 when error answers echo credentials and bodies', () => {
       const extra = kind.setup(emu);
       const rule: FaultRule = { ...kind.match, occurrence: kind.occurrence ?? 1, times: Infinity, action: { echo: true, status } };
       emu.fault(rule);
-      const run = await act(emu, extra, DEBUG);
+      // A budget of 10 s: a 5xx from TMC is repeated until the budget runs out.
+      const run = await act(emu, { 'timeout-seconds': '10', ...extra }, DEBUG);
       expectAnswered(emu, kind.match, status);
       if (!kind.mayPass?.includes(status)) expectFailed(run);
     }),
