@@ -108,3 +108,98 @@ describe('TalendApi', () => {
     expect((await api().talend.getExecution('e1')).passed).toBe(passed);
   });
 });
+
+describe('TalendApi: TMC connections and task parameters (Orchestration API)', () => {
+  const NAMES = { clientId: 'client_id', clientSecret: 'client_secret' };
+  const TASK_NAMES = { clientId: 'QLIK_CLIENT_ID', clientSecret: 'QLIK_CLIENT_SECRET' };
+  const PAIR = { clientId: 'new-client', clientSecret: 'new-secret-value-0123456789' };
+  const CONN = '/orchestration/connections/conn-1';
+  const TASK = '/orchestration/executables/tasks/task-1';
+  const connection = (clientId: string, secret = '****') => ({
+    id: 'conn-1',
+    name: 'Qlik tenant',
+    app: 'Qlik Cloud',
+    workspace: { id: 'ws-1' },
+    parameters: [
+      { name: 'tenant', value: 'https://tenant.example', encrypted: false },
+      { name: 'client_id', value: clientId, encrypted: false },
+      { name: 'client_secret', value: secret, encrypted: true },
+    ],
+  });
+  const task = (clientId: string, extra: Record<string, unknown> = {}) => ({
+    id: 'task-1',
+    name: 'Load sales',
+    description: null,
+    version: '3',
+    workspace: { id: 'ws-1', name: 'Data' },
+    artifact: { id: 'art-1', name: 'load', version: '0.3.1' },
+    tags: [],
+    connections: { qlik: 'conn-1' },
+    parameters: { QLIK_CLIENT_ID: clientId, QLIK_CLIENT_SECRET: '****', SPACE: 'Shared' },
+    resources: null,
+    autoUpgradeInfo: { autoUpgradable: false, overrideWithDefaultParameters: false },
+    ...extra,
+  });
+
+  it('a connection: GET, PUT of the whole parameter list with the version header, GET to check', async () => {
+    const scope = nock(TALEND, { reqheaders: { 'talend-version': '2021-03' } })
+      .get(CONN).reply(200, connection('old-client'))
+      .put(CONN, {
+        name: 'Qlik tenant',
+        parameters: [
+          { name: 'tenant', value: 'https://tenant.example', encrypted: false },
+          { name: 'client_id', value: 'new-client', encrypted: false },
+          { name: 'client_secret', value: PAIR.clientSecret, encrypted: true },
+        ],
+      })
+      .reply(200, connection('new-client'))
+      .get(CONN).reply(200, connection('new-client'));
+    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({ stored: true, warnings: [] });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a connection that does not exist is an error naming it; one whose other secret came back masked is refused before any PUT', async () => {
+    nock(TALEND).get(CONN).reply(404, { status: 404, message: 'Not Found' });
+    await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/no TMC connection with the ID conn-1/);
+    const masked = connection('old-client');
+    masked.parameters.push({ name: 'proxy_password', value: '****', encrypted: true });
+    nock(TALEND).get(CONN).reply(200, masked);
+    await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/proxy_password/);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('a connection PUT answered 409 is a refusal; a read-back without the new client ID too', async () => {
+    nock(TALEND).get(CONN).reply(200, connection('old')).put(CONN).reply(409, { status: 409, message: 'Connection name already exists' });
+    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({ stored: false, status: 409, message: 'Connection name already exists' });
+    nock(TALEND).get(CONN).reply(200, connection('old')).put(CONN).reply(200, {}).get(CONN).reply(200, connection('old'));
+    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toMatchObject({ stored: false, message: expect.stringMatching(/reading it back/) });
+  });
+
+  it('an answer about another connection or task is an error', async () => {
+    nock(TALEND).get(CONN).reply(200, { ...connection('old'), id: 'conn-2' });
+    await expect(api().talend.getConnection('conn-1')).rejects.toThrow(/another connection/);
+    nock(TALEND).get(TASK).reply(200, { ...task('old'), id: 'task-2' });
+    await expect(api().talend.getTask('task-1')).rejects.toThrow(/another task/);
+  });
+
+  it('a task: the whole task goes back with the two parameters set; auto-upgrade that overrides parameters is warned about', async () => {
+    const upgrading = { autoUpgradeInfo: { autoUpgradable: true, overrideWithDefaultParameters: true } };
+    const scope = nock(TALEND)
+      .get(TASK).reply(200, task('old', upgrading))
+      .put(TASK, {
+        name: 'Load sales',
+        description: '',
+        workspaceId: 'ws-1',
+        artifact: { id: 'art-1', version: '0.3.1' },
+        tags: [],
+        connections: { qlik: 'conn-1' },
+        parameters: { QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: PAIR.clientSecret, SPACE: 'Shared' },
+        autoUpgradeInfo: upgrading.autoUpgradeInfo,
+      })
+      .reply(200, task('new-client', upgrading))
+      .get(TASK).reply(200, task('new-client', upgrading));
+    const out = await api().talend.deliverToTask('task-1', TASK_NAMES, PAIR);
+    expect(scope.isDone()).toBe(true);
+    expect(out).toMatchObject({ stored: true, warnings: [expect.stringMatching(/overrideWithDefaultParameters/)] });
+  });
+});

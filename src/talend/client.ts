@@ -1,12 +1,23 @@
 /**
  * Talend Cloud: the token preflight, TMC's Qlik Cloud Authentication setting (through the
- * action's own documented PUT contract, since Talend publishes no API for it) and the Processing
- * API's task runs. Knows wire formats, nothing about rotation.
+ * action's own documented PUT contract, since Talend publishes no API for it), TMC connections and
+ * task definitions (the published Orchestration API) and the Processing API's task runs. Knows
+ * wire formats, nothing about rotation.
  */
 import { ApiError, type ApiClient } from '../http/api-client.js';
 import { lazySchema, loadZod } from '../lazy.js';
 import { redact } from '../secrets.js';
 import { isUsableSegment } from '../untrusted-text.js';
+import {
+  type Pair,
+  type ParameterNames,
+  type TalendConnection,
+  type TalendTask,
+  connectionHolds,
+  connectionUpdate,
+  taskHolds,
+  taskUpdate,
+} from './orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, renderQlikAuthRequest } from './qlik-auth-request.js';
 
 export const TALEND_API_VERSION = '2021-03';
@@ -24,6 +35,29 @@ const executionSchema = lazySchema((z) =>
   }),
 );
 const talendErrorSchema = lazySchema((z) => z.looseObject({ message: z.optional(z.string()) }));
+// Only what an update needs is checked; everything else of the answer is kept as it came, since a
+// PUT must send it back.
+const connectionSchema = lazySchema((z) =>
+  z.looseObject({
+    id: z.string(),
+    name: z.string().check(z.minLength(1)),
+    parameters: z.array(z.looseObject({ name: z.string().check(z.minLength(1)), value: z.nullish(z.string()), encrypted: z.nullish(z.boolean()) })),
+  }),
+);
+const taskSchema = lazySchema((z) =>
+  z.looseObject({
+    id: z.string(),
+    name: z.string().check(z.minLength(1)),
+    description: z.nullish(z.string()),
+    workspace: z.nullish(z.looseObject({ id: z.nullish(z.string()) })),
+    artifact: z.nullish(z.looseObject({ id: z.nullish(z.string()), version: z.nullish(z.string()) })),
+    tags: z.nullish(z.array(z.string())),
+    connections: z.nullish(z.record(z.string(), z.string())),
+    parameters: z.nullish(z.record(z.string(), z.string())),
+    resources: z.nullish(z.record(z.string(), z.string())),
+    autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
+  }),
+);
 
 export const FINAL_EXECUTION_STATUSES = {
   execution_successful: true,
@@ -36,6 +70,11 @@ export const FINAL_EXECUTION_STATUSES = {
 } as const satisfies Record<string, boolean>;
 
 export type DeliveryOutcome = { stored: true } | { stored: false; status: number; message: string | undefined };
+
+/** What a PUT to a connection or a task changed, as far as the read-back shows. */
+export type TargetDelivery =
+  | { stored: true; warnings: string[] }
+  | { stored: false; status: number; message: string | undefined };
 
 export interface ExecutionState {
   status: string;
@@ -110,9 +149,95 @@ export class TalendApi {
     });
     const success = this.qlikAuthRequest.success;
     if (res.status < 300 && (success === null || success.includes(res.status))) return { stored: true };
-    const parsed = (await loadZod()).safeParse(await talendErrorSchema(), res.body);
-    const message = parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
-    return { stored: false, status: res.status, message };
+    return { stored: false, status: res.status, message: await errorMessage(res.body) };
+  }
+
+  /** A TMC connection as Talend shows it; null when there is none with this ID. */
+  async getConnection(connectionId: string): Promise<TalendConnection | null> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: `${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`,
+      repeat: 'repeatable',
+      accept: [404],
+      schema: connectionSchema,
+      maxBodyBytes: 256 * 1024,
+      doing: `reading the TMC connection ${connectionId}`,
+    });
+    if (res.status === 404) return null;
+    if (!res.body || res.body.id !== connectionId) throw new Error(`Talend: reading the TMC connection ${connectionId}: the answer is about another connection.`);
+    return res.body as TalendConnection;
+  }
+
+  /** A task definition as Talend shows it (TaskV21); null when there is none with this ID. */
+  async getTask(taskId: string): Promise<TalendTask | null> {
+    const res = await this.http.request({
+      method: 'GET',
+      url: `${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`,
+      repeat: 'repeatable',
+      accept: [404],
+      schema: taskSchema,
+      maxBodyBytes: 1024 * 1024,
+      doing: `reading the Talend task ${taskId}`,
+    });
+    if (res.status === 404) return null;
+    if (!res.body || res.body.id !== taskId) throw new Error(`Talend: reading the Talend task ${taskId}: the answer is about another task.`);
+    return res.body as TalendTask;
+  }
+
+  /**
+   * Sets the pair in a TMC connection: read it, send it back whole with the two parameters set,
+   * read it again and check it holds the client ID. The PUT is a full replacement of what was just
+   * read, so repeating it is safe; a 4xx is a refusal.
+   */
+  async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
+    const before = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
+    const res = await this.putTarget(`${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`, connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
+    if (res) return res;
+    const after = await this.getConnection(connectionId);
+    return after && connectionHolds(after, names, pair) ? { stored: true, warnings: [] } : readBackRefusal(`connection ${connectionId}`);
+  }
+
+  /**
+   * Sets the pair in a task's parameters: read the task, send all of it back (the PUT replaces the
+   * whole task) with the two parameters set, read it again and check. Warns when the task's
+   * auto-upgrade would put the artifact's default parameters back.
+   */
+  async deliverToTask(taskId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
+    const before = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
+    const update = taskUpdate(before, names, pair);
+    const res = await this.putTarget(`${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`, update.body, `updating the parameters of the Talend task ${taskId}`);
+    if (res) return res;
+    const after = await this.getTask(taskId);
+    if (!after || !taskHolds(after, names, pair)) return readBackRefusal(`task ${taskId}`);
+    const warnings = update.autoUpgradeOverrides
+      ? [
+          `Task ${taskId} has auto-upgrade with 'overrideWithDefaultParameters' on: publishing a new version of its artifact puts the artifact's default parameters back, ` +
+            'the Qlik client secret among them. Turn that setting off, or keep the secret in a TMC connection (talend-connection-ids).',
+        ]
+      : [];
+    return { stored: true, warnings };
+  }
+
+  private requireTarget<T>(found: T | null, what: string, id: string): T {
+    if (found === null) throw new Error(`Talend: there is no ${what} with the ID ${id} (HTTP 404). Check the ID and that the Talend token may read it.`);
+    return found;
+  }
+
+  /** The PUT of a whole connection or task: undefined when stored, the refusal otherwise. */
+  private async putTarget(url: string, body: unknown, doing: string): Promise<TargetDelivery | undefined> {
+    const res = await this.http.request({
+      method: 'PUT',
+      url,
+      json: body,
+      repeat: 'repeatable',
+      accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
+      retryStatuses: [...range(500, 599), 408],
+      maxAttempts: Number.POSITIVE_INFINITY,
+      maxBodyBytes: 1024 * 1024,
+      doing,
+    });
+    if (res.status < 300) return undefined;
+    return { stored: false, status: res.status, message: await errorMessage(res.body) };
   }
 
   /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
@@ -147,6 +272,17 @@ export class TalendApi {
     // Job output: it may quote anything, so it is scrubbed before anyone prints it.
     return { status: redact(status, 64), passed, errorMessage: errorMessage ? redact(errorMessage) : undefined };
   }
+}
+
+/** Talend's `message`, scrubbed: an error body may quote anything. */
+async function errorMessage(body: unknown): Promise<string | undefined> {
+  const parsed = (await loadZod()).safeParse(await talendErrorSchema(), body);
+  return parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
+}
+
+/** The PUT was answered 2xx, but reading the target back does not show the client ID it was given. */
+function readBackRefusal(what: string): TargetDelivery {
+  return { stored: false, status: 200, message: `Talend accepted the update of ${what}, but reading it back does not show the new client ID.` };
 }
 
 function range(from: number, to: number): number[] {
