@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6119);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2779);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6119:
+/***/ 2779:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31196,12 +31196,117 @@ function describeReason(reason) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/talend/orchestration.ts
+/**
+ * The two places Talend's published Orchestration API (2021-03) keeps values a Job reads: a TMC
+ * connection's parameters and a task's parameters. Pure: what to send so that exactly the client
+ * ID and secret change and nothing else is lost, and whether what came back holds the client ID.
+ *
+ * Both PUTs replace what they are given (a task PUT replaces the whole task; a connection PUT its
+ * parameter list, assumed, see docs/talend-targets.md), so an update is the whole object read just
+ * before, with two values changed. Whether Talend reads encrypted values back in clear, masked or
+ * not at all is not documented: a value that did not come back readable cannot be written back,
+ * so an update that would have to write one is refused instead of destroying it.
+ */
+/** Why a target cannot be updated without losing something: said to the user as is. */
+class UnsafeUpdate extends Error {
+    name = 'UnsafeUpdate';
+}
+/** A value as Talend might show one it keeps secret: gone, empty, or only mask characters. */
+function looksMasked(value) {
+    return value === undefined || value === null || value === '' || /^[*•●]{3,}$/.test(value);
+}
+/**
+ * The connection with the two parameters set (the secret encrypted) and every other one kept, in
+ * its order. Refused if another encrypted parameter did not come back readable.
+ */
+function connectionUpdate(connection, names, pair) {
+    const ours = new Set([names.clientId, names.clientSecret]);
+    const unreadable = connection.parameters.filter((p) => !ours.has(p.name) && p.encrypted === true && looksMasked(p.value)).map((p) => p.name);
+    if (unreadable.length > 0) {
+        throw new UnsafeUpdate(`Talend did not return the value of the encrypted parameter${unreadable.length > 1 ? 's' : ''} ${unreadable.map((n) => `'${n}'`).join(', ')} ` +
+            `of connection ${connection.id}, and an update must send every parameter back: writing the mask would destroy it. ` +
+            `Use a connection that holds only this client's '${names.clientId}' and '${names.clientSecret}'.`);
+    }
+    const idWasEncrypted = connection.parameters.find((p) => p.name === names.clientId)?.encrypted === true;
+    const ownValues = new Map([
+        [names.clientId, { name: names.clientId, value: pair.clientId, encrypted: idWasEncrypted }],
+        [names.clientSecret, { name: names.clientSecret, value: pair.clientSecret, encrypted: true }],
+    ]);
+    // Every other parameter exactly as read (fields this code does not know included), in its order.
+    const parameters = connection.parameters.map((p) => ownValues.get(p.name) ?? { ...p });
+    for (const [name, own] of ownValues)
+        if (!parameters.some((p) => p.name === name))
+            parameters.push(own);
+    return { name: connection.name, parameters };
+}
+/** Does a connection read back hold this client ID (and, if its secret reads back in clear, this secret)? */
+function connectionHolds(connection, names, pair) {
+    const value = (name) => connection.parameters.find((p) => p.name === name)?.value;
+    if (value(names.clientId) !== pair.clientId)
+        return false;
+    const secret = value(names.clientSecret);
+    return looksMasked(secret) || secret === pair.clientSecret;
+}
+/**
+ * The whole task as read, with the two parameters set: the PUT replaces the task, so whatever is
+ * left out is lost. Refused when the task lacks what the PUT requires (workspace, artifact), or
+ * another parameter came back masked.
+ */
+function taskUpdate(task, names, pair) {
+    const workspaceId = task.workspace?.id;
+    const artifactId = task.artifact?.id;
+    const artifactVersion = task.artifact?.version;
+    const missing = [!workspaceId && 'workspace.id', !artifactId && 'artifact.id', !artifactVersion && 'artifact.version'].filter(Boolean);
+    if (missing.length > 0) {
+        throw new UnsafeUpdate(`Talend's answer for task ${task.id} has no ${missing.join(', ')}; the update replaces the whole task and needs them, so the task was left as it is.`);
+    }
+    const params = { ...(task.parameters ?? {}) };
+    const ours = new Set([names.clientId, names.clientSecret]);
+    const masked = Object.entries(params)
+        .filter(([name, value]) => !ours.has(name) && value !== '' && looksMasked(value))
+        .map(([name]) => name);
+    if (masked.length > 0) {
+        throw new UnsafeUpdate(`Talend returned the parameter${masked.length > 1 ? 's' : ''} ${masked.map((n) => `'${n}'`).join(', ')} of task ${task.id} masked, and an update ` +
+            'must send every parameter back: writing the mask would destroy it. Keep the Qlik client in a TMC connection instead (talend-connection-ids).');
+    }
+    params[names.clientId] = pair.clientId;
+    params[names.clientSecret] = pair.clientSecret;
+    const body = {
+        name: task.name,
+        description: task.description ?? '',
+        workspaceId: workspaceId,
+        artifact: { id: artifactId, version: artifactVersion },
+        parameters: params,
+    };
+    if (task.tags)
+        body.tags = task.tags;
+    if (task.connections)
+        body.connections = task.connections;
+    if (task.resources)
+        body.resources = task.resources;
+    if (task.autoUpgradeInfo)
+        body.autoUpgradeInfo = task.autoUpgradeInfo;
+    const upgrade = task.autoUpgradeInfo ?? {};
+    return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
+}
+/** Does a task read back hold this client ID (and this secret, when it reads back in clear)? */
+function taskHolds(task, names, pair) {
+    const params = task.parameters ?? {};
+    if (params[names.clientId] !== pair.clientId)
+        return false;
+    const secret = params[names.clientSecret];
+    return looksMasked(secret) || secret === pair.clientSecret;
+}
+
 ;// CONCATENATED MODULE: ./src/talend/client.ts
 /**
  * Talend Cloud: the token preflight, TMC's Qlik Cloud Authentication setting (through the
- * action's own documented PUT contract, since Talend publishes no API for it) and the Processing
- * API's task runs. Knows wire formats, nothing about rotation.
+ * action's own documented PUT contract, since Talend publishes no API for it), TMC connections and
+ * task definitions (the published Orchestration API) and the Processing API's task runs. Knows
+ * wire formats, nothing about rotation.
  */
+
 
 
 
@@ -31217,6 +31322,25 @@ const executionSchema = lazySchema((z) => z.looseObject({
     errorMessage: z.nullish(z.string()),
 }));
 const talendErrorSchema = lazySchema((z) => z.looseObject({ message: z.optional(z.string()) }));
+// Only what an update needs is checked; everything else of the answer is kept as it came, since a
+// PUT must send it back.
+const connectionSchema = lazySchema((z) => z.looseObject({
+    id: z.string(),
+    name: z.string().check(z.minLength(1)),
+    parameters: z.array(z.looseObject({ name: z.string().check(z.minLength(1)), value: z.nullish(z.string()), encrypted: z.nullish(z.boolean()) })),
+}));
+const taskSchema = lazySchema((z) => z.looseObject({
+    id: z.string(),
+    name: z.string().check(z.minLength(1)),
+    description: z.nullish(z.string()),
+    workspace: z.nullish(z.looseObject({ id: z.nullish(z.string()) })),
+    artifact: z.nullish(z.looseObject({ id: z.nullish(z.string()), version: z.nullish(z.string()) })),
+    tags: z.nullish(z.array(z.string())),
+    connections: z.nullish(z.record(z.string(), z.string())),
+    parameters: z.nullish(z.record(z.string(), z.string())),
+    resources: z.nullish(z.record(z.string(), z.string())),
+    autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
+}));
 const FINAL_EXECUTION_STATUSES = {
     execution_successful: true,
     execution_failed: false,
@@ -31297,9 +31421,98 @@ class TalendApi {
         const success = this.qlikAuthRequest.success;
         if (res.status < 300 && (success === null || success.includes(res.status)))
             return { stored: true };
-        const parsed = (await loadZod()).safeParse(await talendErrorSchema(), res.body);
-        const message = parsed.success && parsed.data.message ? (0,secrets/* redact */.E$)(parsed.data.message) : undefined;
-        return { stored: false, status: res.status, message };
+        return { stored: false, status: res.status, message: await errorMessage(res.body) };
+    }
+    /** A TMC connection as Talend shows it; null when there is none with this ID. */
+    async getConnection(connectionId) {
+        const res = await this.http.request({
+            method: 'GET',
+            url: `${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`,
+            repeat: 'repeatable',
+            accept: [404],
+            schema: connectionSchema,
+            maxBodyBytes: 256 * 1024,
+            doing: `reading the TMC connection ${connectionId}`,
+        });
+        if (res.status === 404)
+            return null;
+        if (!res.body || res.body.id !== connectionId)
+            throw new Error(`Talend: reading the TMC connection ${connectionId}: the answer is about another connection.`);
+        return res.body;
+    }
+    /** A task definition as Talend shows it (TaskV21); null when there is none with this ID. */
+    async getTask(taskId) {
+        const res = await this.http.request({
+            method: 'GET',
+            url: `${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`,
+            repeat: 'repeatable',
+            accept: [404],
+            schema: taskSchema,
+            maxBodyBytes: 1024 * 1024,
+            doing: `reading the Talend task ${taskId}`,
+        });
+        if (res.status === 404)
+            return null;
+        if (!res.body || res.body.id !== taskId)
+            throw new Error(`Talend: reading the Talend task ${taskId}: the answer is about another task.`);
+        return res.body;
+    }
+    /**
+     * Sets the pair in a TMC connection: read it, send it back whole with the two parameters set,
+     * read it again and check it holds the client ID. The PUT is a full replacement of what was just
+     * read, so repeating it is safe; a 4xx is a refusal.
+     */
+    async deliverToConnection(connectionId, names, pair) {
+        const before = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
+        const res = await this.putTarget(`${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`, connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
+        if (res)
+            return res;
+        const after = await this.getConnection(connectionId);
+        return after && connectionHolds(after, names, pair) ? { stored: true, warnings: [] } : readBackRefusal(`connection ${connectionId}`);
+    }
+    /**
+     * Sets the pair in a task's parameters: read the task, send all of it back (the PUT replaces the
+     * whole task) with the two parameters set, read it again and check. Warns when the task's
+     * auto-upgrade would put the artifact's default parameters back.
+     */
+    async deliverToTask(taskId, names, pair) {
+        const before = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
+        const update = taskUpdate(before, names, pair);
+        const res = await this.putTarget(`${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`, update.body, `updating the parameters of the Talend task ${taskId}`);
+        if (res)
+            return res;
+        const after = await this.getTask(taskId);
+        if (!after || !taskHolds(after, names, pair))
+            return readBackRefusal(`task ${taskId}`);
+        const warnings = update.autoUpgradeOverrides
+            ? [
+                `Task ${taskId} has auto-upgrade with 'overrideWithDefaultParameters' on: publishing a new version of its artifact puts the artifact's default parameters back, ` +
+                    'the Qlik client secret among them. Turn that setting off, or keep the secret in a TMC connection (talend-connection-ids).',
+            ]
+            : [];
+        return { stored: true, warnings };
+    }
+    requireTarget(found, what, id) {
+        if (found === null)
+            throw new Error(`Talend: there is no ${what} with the ID ${id} (HTTP 404). Check the ID and that the Talend token may read it.`);
+        return found;
+    }
+    /** The PUT of a whole connection or task: undefined when stored, the refusal otherwise. */
+    async putTarget(url, body, doing) {
+        const res = await this.http.request({
+            method: 'PUT',
+            url,
+            json: body,
+            repeat: 'repeatable',
+            accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
+            retryStatuses: [...range(500, 599), 408],
+            maxAttempts: Number.POSITIVE_INFINITY,
+            maxBodyBytes: 1024 * 1024,
+            doing,
+        });
+        if (res.status < 300)
+            return undefined;
+        return { stored: false, status: res.status, message: await errorMessage(res.body) };
     }
     /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
     async startExecution(taskId) {
@@ -31334,6 +31547,15 @@ class TalendApi {
         // Job output: it may quote anything, so it is scrubbed before anyone prints it.
         return { status: (0,secrets/* redact */.E$)(status, 64), passed, errorMessage: errorMessage ? (0,secrets/* redact */.E$)(errorMessage) : undefined };
     }
+}
+/** Talend's `message`, scrubbed: an error body may quote anything. */
+async function errorMessage(body) {
+    const parsed = (await loadZod()).safeParse(await talendErrorSchema(), body);
+    return parsed.success && parsed.data.message ? (0,secrets/* redact */.E$)(parsed.data.message) : undefined;
+}
+/** The PUT was answered 2xx, but reading the target back does not show the client ID it was given. */
+function readBackRefusal(what) {
+    return { stored: false, status: 200, message: `Talend accepted the update of ${what}, but reading it back does not show the new client ID.` };
 }
 function range(from, to) {
     return Array.from({ length: to - from + 1 }, (_, i) => from + i);
