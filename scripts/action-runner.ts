@@ -101,11 +101,18 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   writeFileSync(summaryFile, '');
   const env = runnerEnvironment(dir, inputs, opts.env);
   const kind: RunnerKind = opts.node ? 'process' : (opts.as ?? (process.env.QTO_RUNNER === 'process' ? 'process' : 'thread'));
-  const run = kind === 'process' ? inChildProcess(env, opts) : inThread(env, dir);
-  opts.onSpawn?.(run.handle);
-  const timer = opts.killAfterMs ? setTimeout(() => run.handle.kill('SIGKILL'), opts.killAfterMs) : undefined;
-  const { code, signal, stdout, stderr, startedAt } = await run.ended;
-  if (timer) clearTimeout(timer);
+  await takeSlot();
+  let ended: Ended;
+  try {
+    const run = kind === 'process' ? inChildProcess(env, opts) : inThread(env, dir);
+    opts.onSpawn?.(run.handle);
+    const timer = opts.killAfterMs ? setTimeout(() => run.handle.kill('SIGKILL'), opts.killAfterMs) : undefined;
+    ended = await run.ended;
+    if (timer) clearTimeout(timer);
+  } finally {
+    releaseSlot();
+  }
+  const { code, signal, stdout, stderr, startedAt } = ended;
   const outputText = readFileSync(outputFile, 'utf8');
   const summary = readFileSync(summaryFile, 'utf8');
   rmSync(dir, { recursive: true, force: true });
@@ -139,16 +146,17 @@ function inChildProcess(env: Record<string, string>, opts: RunOptions): Started 
   };
 }
 
-// ---- the thread pool ---------------------------------------------------------------------------
+// ---- how many runs at once, and the thread pool --------------------------------------------------
 
 const THREAD = new URL('./action-thread.mjs', import.meta.url);
 const BUNDLE_URL = pathToFileURL(BUNDLE).href;
-/** Every run keeps its copy of the bundle in memory (ES modules cannot be unloaded): start afresh now and then. */
+/** A thread is replaced after this many runs, so that nothing one run left behind in it can pile up. */
 const RUNS_PER_THREAD = 20;
 /**
- * Runs executing at once in this test process; more wait for a slot. Many cells of a suite are
- * waiting (for a lease to expire) rather than running, but a burst of runs all starting together
- * on two cores would starve each other past their one-second request timeouts.
+ * Runs (threads or processes) executing at once in this test process; more wait for a slot. Many
+ * cells of a suite are waiting (for a lease to expire) rather than running, but a burst of runs
+ * all starting together on two cores would starve each other past their one-second request
+ * timeouts.
  */
 const RUNNING_LIMIT = 6;
 /** How long a finished run may keep a timer or socket alive (a process would wait as long) before it is reported. */
@@ -192,62 +200,54 @@ function inThread(env: Record<string, string>, dir: string): Started {
   writeFileSync(stdoutFile, '');
   writeFileSync(stderrFile, '');
   const printed = () => ({ stdout: readFileSync(stdoutFile, 'utf8'), stderr: readFileSync(stderrFile, 'utf8') });
+  const thread = takeThread();
+  const { worker } = thread;
+  worker.ref();
   let killed = false;
-  let kill = () => {};
-  const handle: RunHandle = {
-    kill: () => {
-      killed = true;
-      kill();
+  const ended = new Promise<Ended>((res) => {
+    let startedAt = Date.now();
+    let crash = '';
+    const finish = (end: Omit<Ended, 'startedAt'>, reusable: boolean) => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // An idle thread must not keep the test process alive.
+      worker.unref();
+      thread.runs += 1;
+      if (reusable && thread.runs < RUNS_PER_THREAD) idle.push(thread);
+      else void worker.terminate();
+      res({ ...end, startedAt });
+    };
+    const onMessage = (m: { startedAt: number } | { code: number; lingering: string[] }) => {
+      if ('startedAt' in m) {
+        startedAt = m.startedAt;
+        return;
+      }
+      const { stdout, stderr } = printed();
+      const note = m.lingering.length > 0 ? `[thread runner] the run ended with resources still open after ${LINGER_LIMIT_MS} ms: ${m.lingering.join(', ')}\n` : '';
+      finish({ code: m.code, signal: null, stdout, stderr: stderr + note }, m.lingering.length === 0);
+    };
+    // An error thrown outside the top-level await (a callback, an unhandled rejection) ends a
+    // process with code 1 and the stack on stderr; here it ends the thread.
+    const onError = (err: Error) => (crash += `${err.stack ?? String(err)}\n`);
+    const onExit = (code: number) => {
+      const { stdout, stderr } = printed();
+      finish(killed ? { code: null, signal: 'SIGKILL', stdout, stderr } : { code: crash ? 1 : code, signal: null, stdout, stderr: stderr + crash }, false);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage({ bundle: BUNDLE_URL, env, stdoutFile, stderrFile, lingerLimitMs: LINGER_LIMIT_MS });
+  });
+  return {
+    handle: {
+      kill: () => {
+        killed = true;
+        void worker.terminate();
+      },
     },
+    ended,
   };
-  const ended = (async (): Promise<Ended> => {
-    await takeSlot();
-    try {
-      if (killed) return { code: null, signal: 'SIGKILL', startedAt: Date.now(), ...printed() };
-      const thread = takeThread();
-      const { worker } = thread;
-      worker.ref();
-      kill = () => void worker.terminate();
-      return await new Promise<Ended>((res) => {
-        let startedAt = Date.now();
-        let crash = '';
-        const finish = (ended: Omit<Ended, 'startedAt'>, reusable: boolean) => {
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-          // An idle thread must not keep the test process alive.
-          worker.unref();
-          thread.runs += 1;
-          if (reusable && thread.runs < RUNS_PER_THREAD) idle.push(thread);
-          else void worker.terminate();
-          res({ ...ended, startedAt });
-        };
-        const onMessage = (m: { startedAt: number } | { code: number; lingering: string[] }) => {
-          if ('startedAt' in m) {
-            startedAt = m.startedAt;
-            return;
-          }
-          const { stdout, stderr } = printed();
-          const note = m.lingering.length > 0 ? `[thread runner] the run ended with resources still open after ${LINGER_LIMIT_MS} ms: ${m.lingering.join(', ')}\n` : '';
-          finish({ code: m.code, signal: null, stdout, stderr: stderr + note }, m.lingering.length === 0);
-        };
-        // An error thrown outside the top-level await (a callback, an unhandled rejection) ends a
-        // process with code 1 and the stack on stderr; here it ends the thread.
-        const onError = (err: Error) => (crash += `${err.stack ?? String(err)}\n`);
-        const onExit = (code: number) => {
-          const { stdout, stderr } = printed();
-          finish(killed ? { code: null, signal: 'SIGKILL', stdout, stderr } : { code: crash ? 1 : code, signal: null, stdout, stderr: stderr + crash }, false);
-        };
-        worker.on('message', onMessage);
-        worker.on('error', onError);
-        worker.on('exit', onExit);
-        worker.postMessage({ bundle: BUNDLE_URL, env, stdoutFile, stderrFile, lingerLimitMs: LINGER_LIMIT_MS });
-      });
-    } finally {
-      releaseSlot();
-    }
-  })();
-  return { handle, ended };
 }
 
 /** Parses the `name<<delimiter` blocks that @actions/core writes to GITHUB_OUTPUT. */

@@ -15,6 +15,8 @@ import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/ac
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** What one journey works on; journeys run concurrently, each with its own. */
 interface Journey {
+  /** The emulator mode, fixed when the journey was defined. */
+  strict: boolean;
   emu: Emulator;
   runs: ActionRun[];
   /** The emulated Qlik's clock runs this far behind, so a secret can be created "days ago". */
@@ -24,18 +26,19 @@ const journeys = new AsyncLocalStorage<Journey>();
 /** The journey the calling code belongs to. */
 const J = (): Journey => journeys.getStore()!;
 const DAY = 86_400_000;
-/** The emulator mode of this file's journeys. */
-let strict = false;
+/** The emulator mode of the journeys being defined (each journey keeps its own copy). */
+let definingStrict = false;
 
 /**
  * A journey: its own emulator (in this file's mode), concurrent with the others; afterwards I5 on
  * every run it made and no credential-handling violation on the wire.
  */
 function journey(name: string, body: () => Promise<void>, timeoutMs?: number): void {
+  const strict = definingStrict;
   it.concurrent(
     name,
     async () => {
-      const j: Journey = { emu: undefined as unknown as Emulator, runs: [], clockOffsetMs: 0 };
+      const j: Journey = { strict, emu: undefined as unknown as Emulator, runs: [], clockOffsetMs: 0 };
       j.emu = await startEmulator({ strict, now: () => Date.now() - j.clockOffsetMs });
       try {
         await journeys.run(j, body);
@@ -71,7 +74,7 @@ function expectNothingStranded(clientId: string) {
 }
 
 export function defineJourneys(strictMode: boolean): void {
-  strict = strictMode;
+  definingStrict = strictMode;
   describe(`journeys against a ${strictMode ? 'strict' : 'lenient'} Qlik`, () => {
     journey('fresh tenant → created; immediate rerun → unchanged with no changing request (I3)', async () => {
       const first = await act();
@@ -310,7 +313,7 @@ export function defineJourneys(strictMode: boolean): void {
     journey('finds the target among 2,500 clients on the last page', async () => {
       // Sparse listing: filtered pages are cut from the whole list, so the target really is on the last page.
       await J().emu.close();
-      J().emu = await startEmulator({ sparsePages: true, strict });
+      J().emu = await startEmulator({ sparsePages: true, strict: J().strict });
       J().emu.seedManyClients(2500, 'Other client');
       const target = J().emu.seedClient({ description: '' });
       J().emu.setTalendPair(target.clientId, target.clientSecrets[0]!.secret);
@@ -358,7 +361,7 @@ export function defineJourneys(strictMode: boolean): void {
 
     journey('two Talend accounts on one client: B is refused with rotate auto and always; retarget moves it, A loses its secret only then (I1)', async () => {
       // Account B is another Talend tenant: its own API, token and TMC setting (a second emulator).
-      const talendB = await startEmulator({ strict });
+      const talendB = await startEmulator({ strict: J().strict });
       talendB.connectTalendTo(J().emu);
       try {
         const asB = (extra: Record<string, string>) =>
@@ -457,7 +460,7 @@ export function defineJourneys(strictMode: boolean): void {
     journey('a shaped request (POST, form body, extra header) stores the pair where TMC takes it that way; the dry run shows it with the secret as ***', async () => {
       await J().emu.close();
       J().emu = await startEmulator({
-        strict,
+        strict: J().strict,
         qlikAuthShape: { method: 'POST', contentType: 'form', clientIdField: 'qlik_client_id', clientSecretField: 'qlik_client_secret', header: ['X-Requested-With', 'XMLHttpRequest'] },
       });
       const request = JSON.stringify({
