@@ -364,7 +364,8 @@ export function errorLines(run: ActionRun): string {
 /**
  * Convergence: with the fault cleared, ONE clean rerun (rotate auto, default inputs, timeout 20)
  * exits 0 and leaves a healthy state (I1, at most 1 + keep-previous-secrets (0) = 1 secret, Talend
- * holds a secret that exists); a further run reports `unchanged`.
+ * holds a secret that exists); a further run reports `unchanged` (or the rerun itself did, without
+ * a changing request).
  */
 export async function expectConvergence(cell: Cell, faultedStartedAt: number): Promise<void> {
   const { emu } = cell;
@@ -390,6 +391,13 @@ export async function expectConvergence(cell: Cell, faultedStartedAt: number): P
       recordOf(emu, client.clientId)?.check?.result,
       `convergence with talend-check-task-id: the record shows no passed task-run check for the delivered secret, so the end-to-end check of that delivery never completed and no later run will repeat it. State: ${describeState(emu)}`,
     ).toBe('passed');
+  }
+  // The run after a healing rerun must be `unchanged` (I3). A rerun that already found nothing to
+  // heal is that run: it must have sent no changing request.
+  if (rerun.outputs.result === 'unchanged') {
+    const changing = emu.log.filter((r) => r.at >= rerun.startedAt && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method));
+    expect(changing.map((r) => `${r.method} ${r.path}`), 'I3: an unchanged rerun sent a changing request').toEqual([]);
+    return;
   }
   const again = await act(cell, cleanInputs(cell));
   expect(again.code, `convergence: the run after the rerun failed:\n${errorLines(again)}`).toBe(0);
