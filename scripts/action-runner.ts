@@ -28,6 +28,8 @@ export interface ActionRun {
   signal: NodeJS.Signals | null;
   /** When the action began to run (ms since the epoch): the spawn, or the thread starting the bundle. */
   startedAt: number;
+  /** The worker thread's ID, for a run in a thread. */
+  thread?: number;
   stdout: string;
   stderr: string;
   /** GITHUB_OUTPUT parsed into name → value. */
@@ -56,6 +58,11 @@ export interface RunOptions {
   /** Called once the run exists, e.g. to kill it when the emulator sees a given request. */
   onSpawn?: (run: RunHandle) => void;
   killAfterMs?: number;
+  /** A thread of its own, not one a previous run used (the next runs then reuse it, last in, first out). */
+  freshThread?: boolean;
+  /** Another module instead of dist/index.js, and a shorter linger limit: for the runner's own tests. */
+  bundle?: string;
+  lingerLimitMs?: number;
 }
 
 export function baseInputs(emu: Emulator): Record<string, string> {
@@ -104,7 +111,7 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   await takeSlot();
   let ended: Ended;
   try {
-    const run = kind === 'process' ? inChildProcess(env, opts) : inThread(env, dir);
+    const run = kind === 'process' ? inChildProcess(env, opts) : inThread(env, dir, opts);
     opts.onSpawn?.(run.handle);
     const timer = opts.killAfterMs ? setTimeout(() => run.handle.kill('SIGKILL'), opts.killAfterMs) : undefined;
     ended = await run.ended;
@@ -112,18 +119,19 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   } finally {
     releaseSlot();
   }
-  const { code, signal, stdout, stderr, startedAt } = ended;
+  const { code, signal, stdout, stderr, startedAt, thread } = ended;
   const outputText = readFileSync(outputFile, 'utf8');
   const summary = readFileSync(summaryFile, 'utf8');
   rmSync(dir, { recursive: true, force: true });
   const masks = [...stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => unescapeCommand(m[1]!));
-  return { code, signal, startedAt, stdout, stderr, outputs: parseOutputFile(outputText), outputFile: outputText, summary, masks, maskedLog: applyMasks(stdout, masks) };
+  return { code, signal, startedAt, ...(thread === undefined ? {} : { thread }), stdout, stderr, outputs: parseOutputFile(outputText), outputFile: outputText, summary, masks, maskedLog: applyMasks(stdout, masks) };
 }
 
 interface Ended {
   code: number | null;
   signal: NodeJS.Signals | null;
   startedAt: number;
+  thread?: number;
   stdout: string;
   stderr: string;
 }
@@ -135,7 +143,7 @@ interface Started {
 
 function inChildProcess(env: Record<string, string>, opts: RunOptions): Started {
   const startedAt = Date.now();
-  const child: ChildProcess = spawn(opts.node ?? process.execPath, [BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(opts.node ?? process.execPath, [opts.bundle ?? BUNDLE], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -159,8 +167,11 @@ const RUNS_PER_THREAD = 20;
  * timeouts.
  */
 const RUNNING_LIMIT = 6;
-/** How long a finished run may keep a timer or socket alive (a process would wait as long) before it is reported. */
-const LINGER_LIMIT_MS = 30_000;
+/**
+ * How long a finished run may keep a timer or socket alive. A process would not exit while it
+ * does; a run in a thread that still has one open after this long fails its test (runAction throws).
+ */
+const LINGER_LIMIT_MS = 10_000;
 
 interface PooledThread {
   worker: Worker;
@@ -184,8 +195,8 @@ function releaseSlot(): void {
   else running -= 1;
 }
 
-function takeThread(): PooledThread {
-  const pooled = idle.pop();
+function takeThread(fresh: boolean): PooledThread {
+  const pooled = fresh ? undefined : idle.pop();
   if (pooled) return pooled;
   // No inherited flags (a test runner's loaders, --enable-source-maps): the runner starts plain
   // `node`. The thread evaluates the bundle as a vm module (action-thread.mjs), which Node still
@@ -194,38 +205,46 @@ function takeThread(): PooledThread {
   return { worker, runs: 0 };
 }
 
-function inThread(env: Record<string, string>, dir: string): Started {
+function inThread(env: Record<string, string>, dir: string, opts: RunOptions): Started {
+  const lingerLimitMs = opts.lingerLimitMs ?? LINGER_LIMIT_MS;
   const stdoutFile = join(dir, 'stdout');
   const stderrFile = join(dir, 'stderr');
   writeFileSync(stdoutFile, '');
   writeFileSync(stderrFile, '');
   const printed = () => ({ stdout: readFileSync(stdoutFile, 'utf8'), stderr: readFileSync(stderrFile, 'utf8') });
-  const thread = takeThread();
+  const thread = takeThread(opts.freshThread === true);
   const { worker } = thread;
   worker.ref();
   let killed = false;
-  const ended = new Promise<Ended>((res) => {
+  let finished = false;
+  const ended = new Promise<Ended>((res, rej) => {
     let startedAt = Date.now();
     let crash = '';
-    const finish = (end: Omit<Ended, 'startedAt'>, reusable: boolean) => {
+    const finish = (end: Omit<Ended, 'startedAt' | 'thread'> | Error, reusable: boolean) => {
+      finished = true;
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
       // An idle thread must not keep the test process alive.
       worker.unref();
       thread.runs += 1;
-      if (reusable && thread.runs < RUNS_PER_THREAD) idle.push(thread);
+      if (reusable && !killed && thread.runs < RUNS_PER_THREAD) idle.push(thread);
       else void worker.terminate();
-      res({ ...end, startedAt });
+      if (end instanceof Error) rej(end);
+      else res({ ...end, startedAt, thread: worker.threadId });
     };
-    const onMessage = (m: { startedAt: number } | { code: number; lingering: string[] }) => {
+    const onMessage = (m: { startedAt: number } | { code: number; lingering: string[]; unsettled?: true }) => {
       if ('startedAt' in m) {
         startedAt = m.startedAt;
         return;
       }
       const { stdout, stderr } = printed();
-      const note = m.lingering.length > 0 ? `[thread runner] the run ended with resources still open after ${LINGER_LIMIT_MS} ms: ${m.lingering.join(', ')}\n` : '';
-      finish({ code: m.code, signal: null, stdout, stderr: stderr + note }, m.lingering.length === 0);
+      if (m.lingering.length > 0) {
+        // A process would still be running: the test must not pass as if it had ended.
+        finish(new Error(`the action's run ended with ${m.lingering.join(', ')} still open after ${lingerLimitMs} ms: as a process it would not exit. Its stdout:\n${stdout.slice(-2000)}`), false);
+        return;
+      }
+      finish({ code: m.code, signal: null, stdout, stderr }, !m.unsettled);
     };
     // An error thrown outside the top-level await (a callback, an unhandled rejection) ends a
     // process with code 1 and the stack on stderr; here it ends the thread.
@@ -237,11 +256,13 @@ function inThread(env: Record<string, string>, dir: string): Started {
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
-    worker.postMessage({ bundle: BUNDLE_URL, env, stdoutFile, stderrFile, lingerLimitMs: LINGER_LIMIT_MS });
+    worker.postMessage({ bundle: opts.bundle ? pathToFileURL(opts.bundle).href : BUNDLE_URL, env, stdoutFile, stderrFile, lingerLimitMs });
   });
   return {
     handle: {
+      // After the run has ended the thread may serve another run: a late kill must not reach it.
       kill: () => {
+        if (finished) return;
         killed = true;
         void worker.terminate();
       },

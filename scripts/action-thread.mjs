@@ -24,21 +24,24 @@ import { parentPort } from 'node:worker_threads';
 // turned them on, and then every fresh copy of the bundle would parse its 1.4 MB source map.
 process.setSourceMapsEnabled(false);
 
-/** Resources a finished run may leave that would not keep a process alive. */
-const IDLE = new Set(['MessagePort', 'TTYWrap', 'PipeWrap', 'FSReqCallback', 'FileHandle', 'CloseReq']);
+/** The thread's own channel to the test process: the only resource that is not the run's. */
+const IDLE = new Set(['MessagePort']);
+const busy = () => process.getActiveResourcesInfo().filter((r) => !IDLE.has(r));
+const tick = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-let source;
-let cachedData;
+/** Per module URL: its text, read once, and V8's code cache for it. */
+const compiled = new Map();
 
 /** What `import` would give the bundle for a specifier, resolved next to the bundle. */
 const load = (specifier, bundle) => import(specifier.startsWith('.') ? new URL(specifier, bundle).href : specifier);
 
 /** One fresh instance of the bundle, evaluated: settles when its top-level await does. */
 async function evaluateBundle(bundle) {
-  source ??= readFileSync(new URL(bundle), 'utf8');
-  const instance = new vm.SourceTextModule(source, {
+  let entry = compiled.get(bundle);
+  if (!entry) compiled.set(bundle, (entry = { source: readFileSync(new URL(bundle), 'utf8'), cachedData: undefined }));
+  const instance = new vm.SourceTextModule(entry.source, {
     identifier: bundle,
-    cachedData,
+    cachedData: entry.cachedData,
     initializeImportMeta: (meta) => {
       meta.url = bundle;
     },
@@ -51,7 +54,7 @@ async function evaluateBundle(bundle) {
       for (const name of names) this.setExport(name, namespace[name]);
     });
   });
-  cachedData ??= instance.createCachedData();
+  entry.cachedData ??= instance.createCachedData();
   await instance.evaluate();
 }
 
@@ -68,11 +71,30 @@ function capture(stream, file) {
 async function settled(limitMs) {
   const until = Date.now() + limitMs;
   for (;;) {
-    const busy = process.getActiveResourcesInfo().filter((r) => !IDLE.has(r));
-    if (busy.length === 0) return [];
-    if (Date.now() > until) return busy;
+    const open = busy();
+    if (open.length === 0) return [];
+    if (Date.now() > until) return open;
     await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 5).unref());
+    await tick(5);
+  }
+}
+
+/**
+ * The evaluation, or 'unsettled' when its top-level await can never settle: nothing of the run is
+ * left that could settle it. A process exits with code 13 then; here the thread's channel would
+ * keep it waiting forever.
+ */
+async function evaluation(bundle) {
+  const evaluated = evaluateBundle(bundle).then(
+    () => 'settled',
+    (err) => err,
+  );
+  let quiet = 0;
+  for (;;) {
+    const outcome = await Promise.race([evaluated, tick(20).then(() => undefined)]);
+    if (outcome !== undefined) return outcome;
+    quiet = busy().length === 0 ? quiet + 1 : 0;
+    if (quiet >= 5) return 'unsettled';
   }
 }
 
@@ -83,11 +105,15 @@ parentPort.on('message', async ({ bundle, env, stdoutFile, stderrFile, lingerLim
   capture(process.stderr, stderrFile);
   process.exitCode = undefined;
   parentPort.postMessage({ startedAt: Date.now() });
-  try {
-    await evaluateBundle(bundle);
-  } catch (err) {
+  const outcome = await evaluation(bundle);
+  if (outcome === 'unsettled') {
+    appendFileSync(stderrFile, 'Warning: Detected unsettled top-level await\n');
+    parentPort.postMessage({ code: 13, lingering: [], unsettled: true });
+    return;
+  }
+  if (outcome !== 'settled') {
     // What Node prints for an uncaught error at the top level of a module, and its exit code.
-    appendFileSync(stderrFile, `${err instanceof Error ? err.stack : String(err)}\n`);
+    appendFileSync(stderrFile, `${outcome instanceof Error ? outcome.stack : String(outcome)}\n`);
     process.exitCode = 1;
   }
   const lingering = await settled(lingerLimitMs);

@@ -5,7 +5,10 @@
  * summary and log (with random IDs, hints, secrets and timings made equal), the same answer to a
  * kill in the middle of a run, and the same failure when an input is wrong.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { type ActionRun, type RunHandle, type RunnerKind, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
@@ -85,15 +88,43 @@ describe('a run in a thread is what the runner sees of a process', () => {
 
   it('a thread keeps nothing of the run before it: inputs, exit code, outputs', async () => {
     const emu = await emulator();
-    const planned = await runAction({ ...baseInputs(emu), 'dry-run': 'true', 'timeout-seconds': 'soon' }, { as: 'thread' });
-    expect(planned.code).toBe(1);
-    // The next run in the same thread has neither input, and exits 0 with its own outputs only.
+    const refused = await runAction({ ...baseInputs(emu), 'client-name': 'Left over', 'dry-run': 'true', 'timeout-seconds': 'soon' }, { as: 'thread', freshThread: true });
+    expect(refused.code).toBe(1);
+    // The next runs in the same thread have none of those inputs, and exit 0 with their own outputs.
     const created = await runAction(baseInputs(emu), { as: 'thread' });
+    const again = await runAction(baseInputs(emu), { as: 'thread' });
+    expect([created.thread, again.thread]).toEqual([refused.thread, refused.thread]);
     expect(created.code).toBe(0);
     expect(created.outputs.result).toBe('created');
-    const again = await runAction(baseInputs(emu), { as: 'thread' });
+    expect(emu.clients().map((c) => c.clientName)).toEqual(['Talend Management Console']);
     expect(again.outputs.result).toBe('unchanged');
     expect(again.outputs['client-secret']).toBe('');
+  });
+
+  describe('a run that does not end by itself', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qto-parity-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const module = (name: string, text: string) => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+
+    it('a top-level await that can never settle: exit 13 both ways', async () => {
+      const bundle = module('unsettled.mjs', 'await new Promise(() => {});\n');
+      for (const as of KINDS) {
+        const run = await runAction({}, { as, bundle });
+        expect(run.code, as).toBe(13);
+        expect(run.stderr, as).toMatch(/unsettled top-level await/);
+      }
+    });
+
+    it('a timer left running: the process never exits, and the thread run fails its test', async () => {
+      const bundle = module('lingering.mjs', "setInterval(() => {}, 1000);\nconsole.log('done');\n");
+      const asProcess = await runAction({}, { as: 'process', bundle, killAfterMs: 2000 });
+      expect(asProcess.signal).toBe('SIGKILL');
+      await expect(runAction({}, { as: 'thread', bundle, lingerLimitMs: 500 })).rejects.toThrow(/Timeout still open after 500 ms/);
+    });
   });
 
   it('a kill mid-run stops it on the spot both ways: no more requests, the lease stays', async () => {
