@@ -17,20 +17,37 @@ class PlainTotals implements Reporter {
   }
 }
 
+/** Unit test files that mock a module (vi.mock), patch http (nock) or stub the environment (vi.stubEnv). */
+const MOCKING_UNIT_FILES = [
+  '__tests__/inputs.test.ts',
+  '__tests__/untrusted-text.test.ts',
+  '__tests__/core/apply.test.ts',
+  '__tests__/core/report.test.ts',
+  '__tests__/clients/qlik-client.test.ts',
+  '__tests__/clients/talend-client.test.ts',
+  '__tests__/http/api-client.test.ts',
+];
+
 export default defineConfig({
   test: {
     setupFiles: ['__tests__/setup/no-workflow-commands.ts'],
-    // `npm run test:unit` runs the first project alone: the modules, with nock and fakes, in
-    // seconds. `npm test` runs all three; the others have the emulator, the bundle and real sockets.
+    // `npm run test:unit` runs the first two projects: the modules, with nock and fakes, in
+    // seconds. `npm test` runs all four; the others have the emulator, the bundle and real sockets.
     projects: [
       {
         extends: true,
-        // Real-socket timeouts wait whole seconds: they run with the end-to-end suites.
+        // Files that mock nothing share their worker's modules instead of loading them again.
         test: {
           name: 'unit',
           include: ['__tests__/*.test.ts', '__tests__/{core,clients,http}/**/*.test.ts'],
-          exclude: ['__tests__/http/api-client-timeouts.test.ts'],
+          exclude: [...MOCKING_UNIT_FILES, '__tests__/http/api-client-timeouts.test.ts'],
+          isolate: false,
         },
+      },
+      {
+        extends: true,
+        // vi.mock and nock patch modules: each of these files gets its own.
+        test: { name: 'unit-mocked', include: MOCKING_UNIT_FILES },
       },
       {
         extends: true,
