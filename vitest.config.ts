@@ -65,8 +65,10 @@ export default defineConfig({
         test: { name: 'e2e-mocked', include: ['__tests__/http/api-client-timeouts.test.ts'] },
       },
     ],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // QTO_RUNNER=process runs every action as a child process (scripts/action-runner.ts): six times
+    // the CPU, so tests wait longer for a free slot.
+    testTimeout: process.env.QTO_RUNNER === 'process' ? 600_000 : 30_000,
+    hookTimeout: process.env.QTO_RUNNER === 'process' ? 600_000 : 30_000,
     // Three test files at a time on two cores: the end-to-end files mostly wait (a lease to expire,
     // a request to time out, a retry's backoff), and a run in a thread costs little CPU. Within a
     // file, `describe.concurrent` cells run many at once. (Measured with 1,197 tests: 2 workers
