@@ -74,7 +74,7 @@ export default defineConfig({
     // file, `describe.concurrent` cells run many at once. (Measured with 1,197 tests: 2 workers
     // 64 s, 3 workers 54-56 s, 4 workers 59-60 s.)
     maxWorkers: 3,
-    // Worker threads start faster than forked processes, and each test file still gets its own.
+    // Worker threads start faster than forked processes (the isolated projects start one per file).
     pool: 'threads',
     maxConcurrency: 64,
     reporters: ['default', new PlainTotals()],
