@@ -63,6 +63,13 @@ describe('connectionUpdate', () => {
     expect(() => connectionUpdate(read, CONNECTION_NAMES, PAIR)).toThrow(/'proxy_password' of connection conn-1.*dedicated|holds only this client's/);
   });
 
+  it('a parameter name from Talend reaches the message as one harmless line', () => {
+    const read = connection([{ name: 'pw\n::stop-commands::x', value: '****', encrypted: true }]);
+    expect(() => connectionUpdate(read, CONNECTION_NAMES, PAIR)).toThrow(/'pw ::stop-commands::x'/);
+    const task1 = task({ parameters: { 'DB\n::error::x': '****' } });
+    expect(() => taskUpdate(task1, TASK_NAMES, PAIR)).toThrow(/'DB ::error::x' of task/);
+  });
+
   it('writes back another encrypted parameter that came back in clear', () => {
     const read = connection([{ name: 'proxy_password', value: 'clear-text', encrypted: true }]);
     expect(connectionUpdate(read, CONNECTION_NAMES, PAIR).parameters[0]).toEqual({ name: 'proxy_password', value: 'clear-text', encrypted: true });

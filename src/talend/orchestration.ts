@@ -9,6 +9,7 @@
  * not at all is not documented: a value that did not come back readable cannot be written back,
  * so an update that would have to write one is refused instead of destroying it.
  */
+import { plainText } from '../untrusted-text.js';
 
 export interface ConnectionParameter {
   name: string;
@@ -72,6 +73,11 @@ export class UnsafeUpdate extends Error {
   override readonly name = 'UnsafeUpdate';
 }
 
+/** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
+function quoted(names: string[]): string {
+  return names.map((n) => `'${plainText(n, 100)}'`).join(', ');
+}
+
 /** A value as Talend might show one it keeps secret: gone, empty, or only mask characters. */
 export function looksMasked(value: string | null | undefined): boolean {
   return value === undefined || value === null || value === '' || /^[*•●]{3,}$/.test(value);
@@ -86,8 +92,8 @@ export function connectionUpdate(connection: TalendConnection, names: ParameterN
   const unreadable = connection.parameters.filter((p) => !ours.has(p.name) && p.encrypted === true && looksMasked(p.value)).map((p) => p.name);
   if (unreadable.length > 0) {
     throw new UnsafeUpdate(
-      `Talend did not return the value of the encrypted parameter${unreadable.length > 1 ? 's' : ''} ${unreadable.map((n) => `'${n}'`).join(', ')} ` +
-        `of connection ${connection.id}, and an update must send every parameter back: writing the mask would destroy it. ` +
+      `Talend did not return the value of the encrypted parameter${unreadable.length > 1 ? 's' : ''} ${quoted(unreadable)} ` +
+        `of connection ${plainText(connection.id, 100)}, and an update must send every parameter back: writing the mask would destroy it. ` +
         `Use a connection that holds only this client's '${names.clientId}' and '${names.clientSecret}'.`,
     );
   }
@@ -127,7 +133,7 @@ export function taskUpdate(task: TalendTask, names: ParameterNames, pair: Pair):
   const artifactVersion = task.artifact?.version;
   const missing = [!workspaceId && 'workspace.id', !artifactId && 'artifact.id', !artifactVersion && 'artifact.version'].filter(Boolean);
   if (missing.length > 0) {
-    throw new UnsafeUpdate(`Talend's answer for task ${task.id} has no ${missing.join(', ')}; the update replaces the whole task and needs them, so the task was left as it is.`);
+    throw new UnsafeUpdate(`Talend's answer for task ${plainText(task.id, 100)} has no ${missing.join(', ')}; the update replaces the whole task and needs them, so the task was left as it is.`);
   }
   const params = { ...(task.parameters ?? {}) };
   const ours = new Set([names.clientId, names.clientSecret]);
@@ -136,7 +142,7 @@ export function taskUpdate(task: TalendTask, names: ParameterNames, pair: Pair):
     .map(([name]) => name);
   if (masked.length > 0) {
     throw new UnsafeUpdate(
-      `Talend returned the parameter${masked.length > 1 ? 's' : ''} ${masked.map((n) => `'${n}'`).join(', ')} of task ${task.id} masked, and an update ` +
+      `Talend returned the parameter${masked.length > 1 ? 's' : ''} ${quoted(masked)} of task ${plainText(task.id, 100)} masked, and an update ` +
         'must send every parameter back: writing the mask would destroy it. Keep the Qlik client in a TMC connection instead (talend-connection-ids).',
     );
   }
