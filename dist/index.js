@@ -31208,9 +31208,14 @@ function describeReason(reason) {
  * not at all is not documented: a value that did not come back readable cannot be written back,
  * so an update that would have to write one is refused instead of destroying it.
  */
+
 /** Why a target cannot be updated without losing something: said to the user as is. */
 class UnsafeUpdate extends Error {
     name = 'UnsafeUpdate';
+}
+/** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
+function quoted(names) {
+    return names.map((n) => `'${(0,untrusted_text/* plainText */.wh)(n, 100)}'`).join(', ');
 }
 /** A value as Talend might show one it keeps secret: gone, empty, or only mask characters. */
 function looksMasked(value) {
@@ -31224,8 +31229,8 @@ function connectionUpdate(connection, names, pair) {
     const ours = new Set([names.clientId, names.clientSecret]);
     const unreadable = connection.parameters.filter((p) => !ours.has(p.name) && p.encrypted === true && looksMasked(p.value)).map((p) => p.name);
     if (unreadable.length > 0) {
-        throw new UnsafeUpdate(`Talend did not return the value of the encrypted parameter${unreadable.length > 1 ? 's' : ''} ${unreadable.map((n) => `'${n}'`).join(', ')} ` +
-            `of connection ${connection.id}, and an update must send every parameter back: writing the mask would destroy it. ` +
+        throw new UnsafeUpdate(`Talend did not return the value of the encrypted parameter${unreadable.length > 1 ? 's' : ''} ${quoted(unreadable)} ` +
+            `of connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}, and an update must send every parameter back: writing the mask would destroy it. ` +
             `Use a connection that holds only this client's '${names.clientId}' and '${names.clientSecret}'.`);
     }
     const idWasEncrypted = connection.parameters.find((p) => p.name === names.clientId)?.encrypted === true;
@@ -31259,7 +31264,7 @@ function taskUpdate(task, names, pair) {
     const artifactVersion = task.artifact?.version;
     const missing = [!workspaceId && 'workspace.id', !artifactId && 'artifact.id', !artifactVersion && 'artifact.version'].filter(Boolean);
     if (missing.length > 0) {
-        throw new UnsafeUpdate(`Talend's answer for task ${task.id} has no ${missing.join(', ')}; the update replaces the whole task and needs them, so the task was left as it is.`);
+        throw new UnsafeUpdate(`Talend's answer for task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)} has no ${missing.join(', ')}; the update replaces the whole task and needs them, so the task was left as it is.`);
     }
     const params = { ...(task.parameters ?? {}) };
     const ours = new Set([names.clientId, names.clientSecret]);
@@ -31267,7 +31272,7 @@ function taskUpdate(task, names, pair) {
         .filter(([name, value]) => !ours.has(name) && value !== '' && looksMasked(value))
         .map(([name]) => name);
     if (masked.length > 0) {
-        throw new UnsafeUpdate(`Talend returned the parameter${masked.length > 1 ? 's' : ''} ${masked.map((n) => `'${n}'`).join(', ')} of task ${task.id} masked, and an update ` +
+        throw new UnsafeUpdate(`Talend returned the parameter${masked.length > 1 ? 's' : ''} ${quoted(masked)} of task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)} masked, and an update ` +
             'must send every parameter back: writing the mask would destroy it. Keep the Qlik client in a TMC connection instead (talend-connection-ids).');
     }
     params[names.clientId] = pair.clientId;
@@ -31424,37 +31429,26 @@ class TalendApi {
         return { stored: false, status: res.status, message: await errorMessage(res.body) };
     }
     /** A TMC connection as Talend shows it; null when there is none with this ID. */
-    async getConnection(connectionId) {
-        const res = await this.http.request({
-            method: 'GET',
-            url: `${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`,
-            repeat: 'repeatable',
-            accept: [404],
-            schema: connectionSchema,
-            maxBodyBytes: 256 * 1024,
-            doing: `reading the TMC connection ${connectionId}`,
-        });
-        if (res.status === 404)
-            return null;
-        if (!res.body || res.body.id !== connectionId)
-            throw new Error(`Talend: reading the TMC connection ${connectionId}: the answer is about another connection.`);
-        return res.body;
+    getConnection(connectionId) {
+        return this.readTarget(this.connectionUrl(connectionId), connectionId, connectionSchema, 256 * 1024, 'TMC connection', 'connection');
     }
     /** A task definition as Talend shows it (TaskV21); null when there is none with this ID. */
-    async getTask(taskId) {
-        const res = await this.http.request({
-            method: 'GET',
-            url: `${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`,
-            repeat: 'repeatable',
-            accept: [404],
-            schema: taskSchema,
-            maxBodyBytes: 1024 * 1024,
-            doing: `reading the Talend task ${taskId}`,
-        });
+    getTask(taskId) {
+        return this.readTarget(this.taskUrl(taskId), taskId, taskSchema, 1024 * 1024, 'Talend task', 'task');
+    }
+    connectionUrl(connectionId) {
+        return `${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`;
+    }
+    taskUrl(taskId) {
+        return `${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`;
+    }
+    /** GET of a connection or task: null on 404; an answer about another ID is an error. */
+    async readTarget(url, id, schema, maxBodyBytes, what, kind) {
+        const res = await this.http.request({ method: 'GET', url, repeat: 'repeatable', accept: [404], schema, maxBodyBytes, doing: `reading the ${what} ${id}` });
         if (res.status === 404)
             return null;
-        if (!res.body || res.body.id !== taskId)
-            throw new Error(`Talend: reading the Talend task ${taskId}: the answer is about another task.`);
+        if (!res.body || res.body.id !== id)
+            throw new Error(`Talend: reading the ${what} ${id}: the answer is about another ${kind}.`);
         return res.body;
     }
     /**
@@ -31464,7 +31458,7 @@ class TalendApi {
      */
     async deliverToConnection(connectionId, names, pair) {
         const before = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
-        const res = await this.putTarget(`${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`, connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
+        const res = await this.putTarget(this.connectionUrl(connectionId), connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
         if (res)
             return res;
         const after = await this.getConnection(connectionId);
@@ -31478,7 +31472,7 @@ class TalendApi {
     async deliverToTask(taskId, names, pair) {
         const before = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
         const update = taskUpdate(before, names, pair);
-        const res = await this.putTarget(`${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`, update.body, `updating the parameters of the Talend task ${taskId}`);
+        const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
         if (res)
             return res;
         const after = await this.getTask(taskId);

@@ -127,14 +127,8 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   return { code, signal, startedAt, ...(thread === undefined ? {} : { thread }), stdout, stderr, outputs: parseOutputFile(outputText), outputFile: outputText, summary, masks, maskedLog: applyMasks(stdout, masks) };
 }
 
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  startedAt: number;
-  thread?: number;
-  stdout: string;
-  stderr: string;
-}
+/** What a run leaves before its files are read: the part of ActionRun the two ways produce. */
+type Ended = Pick<ActionRun, 'code' | 'signal' | 'startedAt' | 'thread' | 'stdout' | 'stderr'>;
 
 interface Started {
   handle: RunHandle;

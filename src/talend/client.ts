@@ -5,6 +5,7 @@
  * wire formats, nothing about rotation.
  */
 import { ApiError, type ApiClient } from '../http/api-client.js';
+import type { RequestSpec } from '../http/types.js';
 import { lazySchema, loadZod } from '../lazy.js';
 import { redact } from '../secrets.js';
 import { isUsableSegment } from '../untrusted-text.js';
@@ -21,6 +22,9 @@ import {
 import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, renderQlikAuthRequest } from './qlik-auth-request.js';
 
 export const TALEND_API_VERSION = '2021-03';
+
+/** A schema as the HTTP layer takes it, built now or on first use. */
+type SchemaOf<T> = NonNullable<RequestSpec<T>['schema']>;
 
 // Built on first use (lazy.ts): a run builds only the schemas of the requests it makes.
 // The ID goes into the polling path: `..` would walk it.
@@ -153,35 +157,29 @@ export class TalendApi {
   }
 
   /** A TMC connection as Talend shows it; null when there is none with this ID. */
-  async getConnection(connectionId: string): Promise<TalendConnection | null> {
-    const res = await this.http.request({
-      method: 'GET',
-      url: `${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`,
-      repeat: 'repeatable',
-      accept: [404],
-      schema: connectionSchema,
-      maxBodyBytes: 256 * 1024,
-      doing: `reading the TMC connection ${connectionId}`,
-    });
-    if (res.status === 404) return null;
-    if (!res.body || res.body.id !== connectionId) throw new Error(`Talend: reading the TMC connection ${connectionId}: the answer is about another connection.`);
-    return res.body as TalendConnection;
+  getConnection(connectionId: string): Promise<TalendConnection | null> {
+    return this.readTarget<TalendConnection>(this.connectionUrl(connectionId), connectionId, connectionSchema, 256 * 1024, 'TMC connection', 'connection');
   }
 
   /** A task definition as Talend shows it (TaskV21); null when there is none with this ID. */
-  async getTask(taskId: string): Promise<TalendTask | null> {
-    const res = await this.http.request({
-      method: 'GET',
-      url: `${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`,
-      repeat: 'repeatable',
-      accept: [404],
-      schema: taskSchema,
-      maxBodyBytes: 1024 * 1024,
-      doing: `reading the Talend task ${taskId}`,
-    });
+  getTask(taskId: string): Promise<TalendTask | null> {
+    return this.readTarget<TalendTask>(this.taskUrl(taskId), taskId, taskSchema, 1024 * 1024, 'Talend task', 'task');
+  }
+
+  private connectionUrl(connectionId: string): string {
+    return `${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`;
+  }
+
+  private taskUrl(taskId: string): string {
+    return `${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`;
+  }
+
+  /** GET of a connection or task: null on 404; an answer about another ID is an error. */
+  private async readTarget<T extends { id: string }>(url: string, id: string, schema: SchemaOf<T>, maxBodyBytes: number, what: string, kind: string): Promise<T | null> {
+    const res = await this.http.request({ method: 'GET', url, repeat: 'repeatable', accept: [404], schema, maxBodyBytes, doing: `reading the ${what} ${id}` });
     if (res.status === 404) return null;
-    if (!res.body || res.body.id !== taskId) throw new Error(`Talend: reading the Talend task ${taskId}: the answer is about another task.`);
-    return res.body as TalendTask;
+    if (!res.body || res.body.id !== id) throw new Error(`Talend: reading the ${what} ${id}: the answer is about another ${kind}.`);
+    return res.body;
   }
 
   /**
@@ -191,7 +189,7 @@ export class TalendApi {
    */
   async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
     const before = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
-    const res = await this.putTarget(`${this.apiBase}/orchestration/connections/${encodeURIComponent(connectionId)}`, connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
+    const res = await this.putTarget(this.connectionUrl(connectionId), connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
     if (res) return res;
     const after = await this.getConnection(connectionId);
     return after && connectionHolds(after, names, pair) ? { stored: true, warnings: [] } : readBackRefusal(`connection ${connectionId}`);
@@ -205,7 +203,7 @@ export class TalendApi {
   async deliverToTask(taskId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
     const before = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
     const update = taskUpdate(before, names, pair);
-    const res = await this.putTarget(`${this.apiBase}/orchestration/executables/tasks/${encodeURIComponent(taskId)}`, update.body, `updating the parameters of the Talend task ${taskId}`);
+    const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
     if (res) return res;
     const after = await this.getTask(taskId);
     if (!after || !taskHolds(after, names, pair)) return readBackRefusal(`task ${taskId}`);
