@@ -51,11 +51,18 @@ const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?
   // "one of these two": neither is required on its own; the input schema enforces exactly one.
   { name: 'talend-region', required: false },
   { name: 'talend-api-url', required: false },
-  { name: 'talend-qlik-auth-url', required: true },
+  // At least one of the three targets: none is required on its own.
+  { name: 'talend-qlik-auth-url', required: false },
   { name: 'talend-check-task-id', required: false },
   { name: 'talend-qlik-auth-request', required: false },
   { name: 'talend-client-id', required: false },
   { name: 'talend-client-secret', required: false },
+  // Their defaults are in the code, not in action.yml: a runner-filled default would make the
+  // parameter names look given without the IDs they apply to.
+  { name: 'talend-connection-ids', required: false },
+  { name: 'talend-connection-parameters', required: false },
+  { name: 'talend-task-ids', required: false },
+  { name: 'talend-task-parameters', required: false },
   { name: 'retarget', required: false, default: 'false' },
   { name: 'dry-run', required: false, default: 'false' },
   { name: 'timeout-seconds', required: false, default: '300' },
@@ -70,6 +77,7 @@ const CONTRACT_OUTPUTS: ReadonlyArray<{ name: string; masked: boolean }> = [
   { name: 'secret-created-at', masked: false },
   { name: 'next-rotation-due', masked: false },
   { name: 'plan', masked: false },
+  { name: 'targets', masked: false },
 ];
 
 /**

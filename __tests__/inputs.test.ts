@@ -43,6 +43,9 @@ function companions(name: InputName): RawInputs {
   // A service account signs in instead of the token, with both of its inputs.
   if (name === 'talend-client-id') return { 'talend-token': undefined, 'talend-client-secret': 'sa-secret-value-0001' };
   if (name === 'talend-client-secret') return { 'talend-token': undefined, 'talend-client-id': 'sa-client-id-0001' };
+  // Parameter names come with the targets they name parameters of.
+  if (name === 'talend-connection-parameters') return { 'talend-connection-ids': 'conn-1' };
+  if (name === 'talend-task-parameters') return { 'talend-task-ids': 'task-1' };
   return {};
 }
 
@@ -71,6 +74,10 @@ describe('parseInputs: defaults and required inputs', () => {
         talendAuth: { kind: 'token', token: 'talend-token-value' },
         talendApiBase: 'https://api.eu.cloud.talend.com',
         talendQlikAuthUrl: 'https://api.eu.cloud.talend.com/tmc/qlik-auth',
+        talendConnectionIds: [],
+        talendConnectionParameters: { clientId: 'client_id', clientSecret: 'client_secret' },
+        talendTaskIds: [],
+        talendTaskParameters: { clientId: 'QLIK_CLIENT_ID', clientSecret: 'QLIK_CLIENT_SECRET' },
         talendCheckTaskId: undefined,
         talendQlikAuthRequest: DEFAULT_QLIK_AUTH_REQUEST,
         retarget: false,
@@ -130,7 +137,7 @@ describe('parseInputs: defaults and required inputs', () => {
     });
   });
 
-  const required: InputName[] = ['qlik-tenant-url', 'qlik-api-key', 'talend-qlik-auth-url'];
+  const required: InputName[] = ['qlik-tenant-url', 'qlik-api-key'];
   describe.each([undefined, '', '  \n'])('a required input that is %j', (value) => {
     it.each(required)('%s is reported as required', (name) => {
       expect(problemWith(name, value)).toBe(`Input '${name}' is required.`);
@@ -667,18 +674,20 @@ describe('parseInputs: huge values and error shape', () => {
       'qlik-tenant-url',
       'qlik-api-key',
       'rotate',
-      'talend-qlik-auth-url',
       'dry-run',
       'talend-region',
       'talend-api-url',
+      'talend-qlik-auth-url',
+      'talend-connection-ids',
+      'talend-task-ids',
     ]);
     expect(error.message.split('\n')).toEqual([
       "Input 'qlik-tenant-url' must use https:// (http:// is allowed only for loopback hosts).",
       "Input 'qlik-api-key' must be a single line without control characters (after trimming surrounding whitespace).",
       "Input 'rotate' must be one of: auto, always, never.",
-      "Input 'talend-qlik-auth-url' is required.",
       "Input 'dry-run' must be 'true' or 'false'.",
       "Inputs 'talend-region' and 'talend-api-url': set exactly one (neither is set).",
+      "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
     ]);
   });
 
@@ -713,6 +722,10 @@ describe('parseInputs: huge values and error shape', () => {
       'talend-qlik-auth-request': `{"body": "${marker}"`,
       'talend-client-id': `${marker}\n${marker}`,
       'talend-client-secret': `${marker}\u0000${marker}`,
+      'talend-connection-ids': `${marker}/..`,
+      'talend-connection-parameters': `${marker}`,
+      'talend-task-ids': `x ${marker}\u0000`,
+      'talend-task-parameters': `${marker}$ b`,
       retarget: marker,
       'dry-run': marker,
       'timeout-seconds': marker,
@@ -772,3 +785,48 @@ describe('readRawInputs', () => {
 });
 
 
+
+describe('parseInputs: where the secret goes (talend targets)', () => {
+  const noTmc: RawInputs = { 'talend-qlik-auth-url': undefined };
+
+  it('takes connections and tasks without the TMC setting: IDs split on spaces, commas and new lines, duplicates dropped, order kept', () => {
+    const c = config({ ...noTmc, 'talend-connection-ids': ' c2, c1\nc2 ', 'talend-task-ids': 't-1' });
+    expect(c.talendQlikAuthUrl).toBeUndefined();
+    expect(c.talendConnectionIds).toEqual(['c2', 'c1']);
+    expect(c.talendTaskIds).toEqual(['t-1']);
+    const named = config({ 'talend-task-ids': 't-1', 'talend-task-parameters': 'MY_ID,MY_SECRET' });
+    expect(named.talendTaskParameters).toEqual({ clientId: 'MY_ID', clientSecret: 'MY_SECRET' });
+  });
+
+  it('needs at least one target, and at most 10 in all', () => {
+    expect(inputError(noTmc).message).toBe(
+      "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
+    );
+    const ids = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`).join(' ');
+    expect(config({ 'talend-connection-ids': ids(5, 'c'), 'talend-task-ids': ids(4, 't') }).talendTaskIds).toHaveLength(4);
+    expect(inputError({ 'talend-connection-ids': ids(5, 'c'), 'talend-task-ids': ids(5, 't') }).message).toMatch(/name at most 10 targets together/);
+    expect(problemWith('talend-task-ids', ids(11, 't'))).toMatch(/must list at most 10 IDs/);
+  });
+
+  it.each([
+    ['talend-connection-ids', 'c1 ../x', /entry 2 is not an ID/],
+    ['talend-connection-ids', '..', /entry 1 is not an ID/],
+    ['talend-task-ids', 't1/t2', /entry 1 is not an ID/],
+    ['talend-task-ids', 'tâche', /entry 1 is not an ID/],
+    ['talend-connection-parameters', 'client_id', /exactly two parameters/],
+    ['talend-connection-parameters', 'a b c', /exactly two parameters/],
+    ['talend-task-parameters', 'SAME SAME', /two different parameters/],
+    ['talend-task-parameters', 'ID "SECRET"', /letters, digits/],
+  ] as const)('%s %j is refused with one message naming the input', (name, value, problem) => {
+    expect(problemWith(name, value)).toMatch(problem);
+  });
+
+  it.each([
+    ['talend-qlik-auth-request', '{"method":"POST"}', 'talend-qlik-auth-url'],
+    ['talend-connection-parameters', 'a b', 'talend-connection-ids'],
+    ['talend-task-parameters', 'a b', 'talend-task-ids'],
+  ] as const)('%s without its target is refused', (name, value, target) => {
+    const error = inputError({ 'talend-connection-ids': name === 'talend-connection-parameters' ? undefined : 'c1', [name]: value, ...(name === 'talend-qlik-auth-request' ? noTmc : {}) });
+    expect(error.message).toBe(`Input '${name}' is given without '${target}', the target it applies to.`);
+  });
+});

@@ -34,7 +34,7 @@ export function seedHealthy(emu: Emulator, opts: { checkTask?: boolean } = {}): 
   const secret = client.clientSecrets[0]!;
   const record = {
     ...EMPTY_RECORD,
-    delivered: { hint: secret.hint, createdAt: secret.createdAt },
+    targets: [{ key: `qlik-auth:${emu.talendQlikAuthUrl}`, delivered: { hint: secret.hint, createdAt: secret.createdAt }, pending: [] }],
     check: opts.checkTask ? { result: 'passed' as const, at: secret.createdAt } : null,
     changedAt: secret.createdAt,
     changedBy: 'https://github.example/acme/data-platform/actions/runs/1',

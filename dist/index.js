@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2779);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5335);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2779:
+/***/ 5335:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28439,6 +28439,10 @@ const INPUT_NAMES = [
     'talend-qlik-auth-request',
     'talend-client-id',
     'talend-client-secret',
+    'talend-connection-ids',
+    'talend-connection-parameters',
+    'talend-task-ids',
+    'talend-task-parameters',
     'retarget',
     'dry-run',
     'timeout-seconds',
@@ -28453,6 +28457,7 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'secret-created-at',
     'next-rotation-due',
     'plan',
+    'targets',
 ]));
 const TALEND_REGIONS = {
     eu: 'https://api.eu.cloud.talend.com',
@@ -28469,16 +28474,27 @@ const TALEND_REGIONS = {
  * last-used date for secrets. The user's own description text around the block is preserved.
  */
 const EMPTY_RECORD = {
-    delivered: null,
-    pending: [],
+    targets: [],
     check: null,
     lease: null,
     changedAt: null,
     changedBy: null,
     scopes: null,
     unknownHolder: false,
-    talendTarget: null,
 };
+/** The target's holding in the record, or undefined when the record does not know the target. */
+function holdingOf(record, key) {
+    return record?.targets.find((t) => t.key === key);
+}
+/** Every secret some target may hold: the union of what each holds and may hold. */
+function secretsAnyTargetMayHold(holdings) {
+    return holdings.flatMap((t) => [...(t.delivered ? [t.delivered] : []), ...t.pending]);
+}
+/** The record with these holdings in place of those with the same key (sorted, so equal records render equal). */
+function withHoldings(record, holdings) {
+    const others = record.targets.filter((t) => !holdings.some((h) => h.key === t.key));
+    return { ...record, targets: [...others, ...holdings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
+}
 const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
 const END = '--- end of qlik-talend-oauth record ---';
 /** Qlik's limit on `description`. */
@@ -28489,10 +28505,9 @@ const DESCRIPTION_MAX = 4096;
  * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
  */
 function toRecord(json) {
-    if (!isObject(json) || json.v !== 1)
+    if (!isObject(json) || (json.v !== 1 && json.v !== 2))
         return null;
-    const delivered = orNull(json.delivered, secretRef);
-    const pending = json.pending === undefined ? [] : Array.isArray(json.pending) && json.pending.length <= 20 ? json.pending.map(secretRef) : null;
+    const targets = json.v === 2 ? holdings(json.targets) : fromVersion1(json);
     const check = orNull(json.check, (c) => isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
         ? { result: c.result, at: c.at }
         : undefined);
@@ -28506,19 +28521,55 @@ function toRecord(json) {
     });
     const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
     const record = {
-        delivered,
-        pending,
+        targets,
         check,
         lease,
         changedAt: orNull(json.changedAt, text),
         changedBy: orNull(json.changedBy, text),
         scopes,
         unknownHolder,
-        talendTarget: orNull(json.talendTarget, text),
     };
-    if (pending === null || pending.includes(undefined) || Object.values(record).includes(undefined))
+    if (Object.values(record).includes(undefined))
         return null;
     return record;
+}
+/** More than any run writes (MAX_TARGETS); a longer list was not written by the action. */
+const MAX_RECORDED_TARGETS = 50;
+const MAX_PENDING = 20;
+function holdings(v) {
+    if (v === undefined)
+        return [];
+    if (!Array.isArray(v) || v.length > MAX_RECORDED_TARGETS)
+        return undefined;
+    const list = v.map((t) => (isObject(t) ? holding(t.key, t.delivered, t.pending) : undefined));
+    if (list.includes(undefined))
+        return undefined;
+    const keys = new Set(list.map((t) => t?.key));
+    return keys.size === list.length ? list : undefined;
+}
+function holding(key, delivered, pending) {
+    // A key names a target kind and something after the colon; the rest is checked where it is used.
+    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > 2048)
+        return undefined;
+    const d = orNull(delivered, secretRef);
+    const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
+    if (d === undefined || p === undefined || p.includes(undefined))
+        return undefined;
+    return { key, delivered: d, pending: p };
+}
+/**
+ * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
+ * action delivered to several targets: its secrets belong to that one target. Without
+ * `talendTarget` nobody knows which target held them: unreadable, so Talend may hold any secret.
+ */
+function fromVersion1(json) {
+    const nothing = (json.delivered === undefined || json.delivered === null) && (json.pending === undefined || (Array.isArray(json.pending) && json.pending.length === 0));
+    if (nothing)
+        return [];
+    if (typeof json.talendTarget !== 'string' || json.talendTarget === '')
+        return undefined;
+    const one = holding(`qlik-auth:${json.talendTarget}`, json.delivered, json.pending);
+    return one ? [one] : undefined;
 }
 function isObject(v) {
     return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28601,10 +28652,14 @@ function sameSecret(a, b) {
     // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
     return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
-const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'talendTarget'];
-/** Canonical text of a record: fixed field order, so equal records render equal. */
+const FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'];
+/**
+ * Canonical text of a record: fixed field order, so equal records render equal. One line per
+ * target, for people reading it in Qlik.
+ */
 function renderRecord(record) {
-    const lines = [`"v":1`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
+    const targets = record.targets.map((t) => JSON.stringify({ key: t.key, delivered: t.delivered, pending: t.pending }));
+    const lines = [`"v":2`, `"targets":[${targets.length === 0 ? '' : `\n${targets.join(',\n')}\n`}]`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
     return `{${lines.join(',\n')}}`;
 }
 function recordsEqual(a, b) {
@@ -28614,22 +28669,34 @@ function recordsEqual(a, b) {
 ;// CONCATENATED MODULE: ./src/core/outcome.ts
 
 /** Before the plan is made (a plan that stops the run still reports what was found). */
-const NO_PLAN = { result: 'unchanged', steps: [], talendMayHold: 'any', foreignLease: null, ignoredLease: null };
-/** The outcome of a run that has not changed anything (yet): a dry run, or before apply. */
-function initialOutcome(observed, plan = NO_PLAN) {
-    // Only a recorded secret that still exists, with no delivery pending, is known to be in Talend.
-    const record = observed.record;
-    const delivered = record && !record.unknownHolder && record.pending.length === 0 ? record.delivered : null;
+const NO_PLAN = { result: 'unchanged', steps: [], talendMayHold: 'any', notInInputs: [], foreignLease: null, ignoredLease: null };
+/**
+ * The outcome of a run that has not changed anything (yet): a dry run, or before apply. `keys`:
+ * the configured targets' keys, in input order.
+ */
+function initialOutcome(observed, keys, plan = NO_PLAN) {
+    const record = observed.record && !observed.record.unknownHolder ? observed.record : null;
+    const secrets = observed.client?.secrets ?? [];
+    // Only a recorded secret that still exists, with no delivery pending, is known to be held.
+    const known = (key) => {
+        const holding = holdingOf(record, key);
+        const held = holding && holding.pending.length === 0 && holding.delivered ? secrets.find((s) => sameSecret(s, holding.delivered)) : undefined;
+        return { key, status: held ? 'holds' : 'unknown', holds: held ?? null };
+    };
+    const outside = (observed.record?.targets ?? []).filter((t) => !keys.includes(t.key));
+    const targets = [...keys.map(known), ...outside.map((t) => ({ ...known(t.key), status: 'not-in-inputs' }))];
     return {
         plan,
         clientId: observed.client?.clientId,
         found: describeFound(observed),
         newSecret: undefined,
-        talendHolds: delivered ? observed.client?.secrets.find((s) => sameSecret(s, delivered)) : undefined,
+        talendHolds: commonHolding(targets),
         delivery: 'not-needed',
+        targets,
         check: 'not-run',
         checkDetail: undefined,
         lastCheck: record?.check ?? undefined,
+        warnings: [],
         done: [],
         secrets: observed.client?.secrets ?? [],
     };
@@ -28645,18 +28712,77 @@ class ApplyFailure extends Error {
         this.name = 'ApplyFailure';
     }
 }
+/** The secret every configured target holds, when they all hold the same known one. */
+function commonHolding(targets) {
+    const configured = targets.filter((t) => t.status !== 'not-in-inputs' && t.status !== 'dropped');
+    const [first] = configured;
+    // A target that refused a delivery still holds what it held.
+    if (!first?.holds || !configured.every((t) => t.holds && t.status !== 'unknown' && sameSecret(t.holds, first.holds))) {
+        return undefined;
+    }
+    return first.holds;
+}
 function describeFound(observed) {
     const { client, record, recordState } = observed;
     if (!client)
         return 'no OAuth client with that name';
     const recordText = recordState === 'unreadable' ? 'an unreadable record' : !record || record.unknownHolder ? 'no record of what Talend holds' : 'a record';
-    const pending = record && record.pending.length > 0 ? `, ${record.pending.length} delivery(ies) with an unknown outcome` : '';
+    const unknown = record ? record.targets.reduce((n, t) => n + t.pending.length, 0) : 0;
+    const pending = unknown > 0 ? `, ${unknown} delivery(ies) with an unknown outcome` : '';
     return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
 }
 
 // EXTERNAL MODULE: ./src/untrusted-text.ts
 var untrusted_text = __nccwpck_require__(8521);
+;// CONCATENATED MODULE: ./src/core/targets.ts
+
+/** At most this many targets in one rotation: the record of each has to fit in the client's description. */
+const MAX_TARGETS = 10;
+/** The targets this run delivers to, in input order: the TMC setting, connections, tasks. */
+function configuredTargets(config) {
+    const targets = [];
+    if (config.talendQlikAuthUrl)
+        targets.push({ kind: 'qlik-auth', key: `qlik-auth:${config.talendQlikAuthUrl}`, url: config.talendQlikAuthUrl });
+    for (const id of config.talendConnectionIds) {
+        targets.push({ kind: 'connection', key: `connection:${id}`, id, names: config.talendConnectionParameters });
+    }
+    for (const id of config.talendTaskIds)
+        targets.push({ kind: 'task', key: `task:${id}`, id, names: config.talendTaskParameters });
+    return targets;
+}
+/** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */
+function kindOfKey(key) {
+    const kind = key.slice(0, key.indexOf(':'));
+    return kind === 'qlik-auth' || kind === 'connection' || kind === 'task' ? kind : undefined;
+}
+/**
+ * A target as people read it. Keys from the record are text someone could have edited in Qlik,
+ * so the ID goes through plainText.
+ */
+function describeTarget(key) {
+    const id = (0,untrusted_text/* plainText */.wh)(key.slice(key.indexOf(':') + 1), 300);
+    switch (kindOfKey(key)) {
+        case 'qlik-auth':
+            return `TMC's Qlik Cloud Authentication (${id})`;
+        case 'connection':
+            return `TMC connection ${id}`;
+        case 'task':
+            return `task ${id}`;
+        default:
+            return `target ${(0,untrusted_text/* plainText */.wh)(key, 300)}`;
+    }
+}
+/**
+ * A key fit for the `targets` output, which a later `run:` step may paste into a shell: the keys
+ * of this run's inputs always are (IDs are path-safe, URLs checked); a recorded key that holds
+ * anything else shows as null.
+ */
+function isOutputSafeKey(key) {
+    return /^[a-z-]+:[A-Za-z0-9._~:/%-]{1,1000}$/.test(key);
+}
+
 ;// CONCATENATED MODULE: ./src/core/plan.ts
+
 
 
 /** Qlik allows this many secrets per client; the next create answers 409. */
@@ -28683,56 +28809,71 @@ class PlanError extends Error {
 function planRotation(config, observed, now, runId) {
     const { client } = observed;
     const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
+    const targets = configuredTargets(config);
+    const keys = targets.map((t) => t.key);
     const steps = [];
     const check = (after) => {
         if (config.talendCheckTaskId)
             steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
     };
     if (client === null) {
-        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
         check('delivery');
         steps.push({ step: 'write-record' });
-        return { result: 'created', steps, talendMayHold: [], foreignLease, ignoredLease };
+        return { result: 'created', steps, talendMayHold: [], notInInputs: [], foreignLease, ignoredLease };
     }
     if (client.appType !== 'web') {
         throw new PlanError(`The OAuth client has appType '${(0,untrusted_text/* plainText */.wh)(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
             `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
             `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
     }
-    // `rotate` only says when to make a new secret; taking the client from another Talend target is
-    // a separate decision (`retarget`), because that target loses its secret.
-    const target = observed.record?.talendTarget;
-    const moved = Boolean(target) && target !== config.talendQlikAuthUrl;
-    if (moved && !config.retarget) {
-        throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${(0,untrusted_text/* plainText */.wh)(target ?? '', 300)}). ` +
-            "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
-            "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.", 'talend-target');
-    }
+    const recorded = observed.record?.targets ?? [];
+    const outside = recorded.filter((t) => !keys.includes(t.key));
+    refuseAnotherTmc(config, outside, keys);
+    // `rotate` only says when to make a new secret; taking the client from targets the inputs no
+    // longer name is a separate decision (`retarget`), because those targets lose their secrets.
+    const drop = config.retarget ? outside.map((t) => t.key) : [];
+    const kept = outside.filter((t) => !drop.includes(t.key));
     // A record started on a client whose holder nobody knew says nothing about what Talend holds.
     const record = observed.record?.unknownHolder ? null : observed.record;
-    const talendMayHold = secretsTalendMayHold(client.secrets, record);
-    const reason = moved ? { why: 'retarget' } : newSecretDue(config, client, record, now);
+    const talendMayHold = secretsTalendMayHold(client.secrets, record, keys);
+    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, now);
+    const base = { talendMayHold, notInInputs: kept.map((t) => t.key), foreignLease, ignoredLease };
+    const protect = secretsAnyTargetMayHold(kept);
     steps.push(...planRepairs(config, client, observed.record));
     if (reason !== null) {
         const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
         if (makeRoom.length > 0)
             steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
-        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
         check('delivery');
-        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets });
-        return { result: 'rotated', steps, talendMayHold, foreignLease, ignoredLease };
+        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
+        return { result: 'rotated', steps, ...base };
     }
-    // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
+    // No new secret is due, so every configured target holds the same recorded secret (no pending).
     const lastCheck = record?.check?.result;
     if (lastCheck === 'failed' || lastCheck === 'pending')
         check('unfinished-check');
-    const delivered = findSecret(client.secrets, record?.delivered ?? null);
-    const retire = delivered ? secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }) : [];
+    const delivered = findSecret(client.secrets, holdingOf(record, keys[0] ?? '')?.delivered ?? null);
+    const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
     if (steps.length > 0 || retire.length > 0)
         steps.push({ step: 'write-record' });
     if (retire.length > 0)
         steps.push({ step: 'retire-secrets', secrets: retire });
-    return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, talendMayHold, foreignLease, ignoredLease };
+    return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, ...base };
+}
+/**
+ * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
+ * another URL than this run's means another TMC account shares the client (they would retire each
+ * other's secrets) or TMC moved: only `retarget` says which.
+ */
+function refuseAnotherTmc(config, outside, keys) {
+    const other = outside.find((t) => kindOfKey(t.key) === 'qlik-auth');
+    if (!other || config.retarget || !keys.some((k) => kindOfKey(k) === 'qlik-auth'))
+        return;
+    throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${describeTarget(other.key)}). ` +
+        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
+        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's targets; the old target loses its secret.", 'talend-target');
 }
 function planRepairs(config, client, record) {
     const steps = [];
@@ -28758,14 +28899,24 @@ function planRepairs(config, client, record) {
     return steps;
 }
 /** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config, client, record, now) {
+function newSecretDue(config, client, record, keys, now) {
     if (record === null)
         return { why: 'no-record' };
-    if (record.pending.length > 0)
+    const held = [];
+    for (const key of keys) {
+        const holding = holdingOf(record, key);
+        if (!holding)
+            return { why: 'new-target', target: key };
+        held.push(holding);
+    }
+    if (held.some((t) => t.pending.length > 0))
         return { why: 'pending-delivery' };
-    if (record.delivered === null)
+    const [first] = held;
+    if (!first?.delivered || held.some((t) => t.delivered === null))
         return { why: 'nothing-delivered' };
-    const delivered = findSecret(client.secrets, record.delivered);
+    if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
+        return { why: 'targets-differ' };
+    const delivered = findSecret(client.secrets, first.delivered);
     if (!delivered)
         return { why: 'delivered-gone' };
     if (config.rotate === 'always')
@@ -28777,14 +28928,17 @@ function newSecretDue(config, client, record, now) {
     }
     return null;
 }
-function secretsTalendMayHold(secrets, record) {
+function secretsTalendMayHold(secrets, record, keys) {
     if (record === null)
         return 'any';
-    // The delivered secret is gone: someone changed things by hand (perhaps pasting another secret
-    // into TMC), so the record no longer proves which secrets Talend does not hold.
-    if (record.delivered && !findSecret(secrets, record.delivered))
+    // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand).
+    if (keys.some((key) => !holdingOf(record, key)))
         return 'any';
-    const refs = [...(record.delivered ? [record.delivered] : []), ...record.pending];
+    // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
+    // into TMC), so the record no longer proves which secrets Talend does not hold.
+    if (record.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered)))
+        return 'any';
+    const refs = secretsAnyTargetMayHold(record.targets);
     return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
 }
 /** The Make room step: free one slot for the new secret without touching anything Talend may hold. */
@@ -28930,9 +29084,10 @@ class RunFailure extends Error {
 
 
 
+
 /** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
 async function applyPlan(plan, observed, ctx) {
-    const run = new Run(ctx, initialOutcome(observed, plan));
+    const run = new Run(ctx, initialOutcome(observed, configuredTargets(ctx.config).map((t) => t.key), plan));
     if (plan.result === 'unchanged')
         return run.snapshot();
     try {
@@ -28971,7 +29126,7 @@ class Run {
         this.outcome = outcome;
     }
     snapshot() {
-        return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets] };
+        return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets], targets: [...this.outcome.targets], warnings: [...this.outcome.warnings] };
     }
     /** Logs a completed change as it happens, and keeps it for the report. */
     done(change) {
@@ -29037,7 +29192,7 @@ class Run {
             case 'verify-secret':
                 return this.verify(this.requireNewSecret());
             case 'deliver-to-talend':
-                return this.deliver(this.requireNewSecret());
+                return this.deliver(step, this.requireNewSecret());
             case 'check-talend-task':
                 return this.check(step);
             case 'write-record':
@@ -29046,7 +29201,7 @@ class Run {
             case 'retire-secrets':
                 return this.retire(step.secrets);
             case 'retire-older-secrets':
-                return this.retire(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }));
+                return this.retire(withoutHintsOf(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }), step.protect));
             case 'repair-grant-types':
             case 'repair-auth-methods':
             case 'repair-scopes':
@@ -29330,38 +29485,97 @@ class Run {
             nextRun: 'Talend was not touched. The next run creates and verifies a new secret if one is still due, and retires any left-over one.',
         });
     }
-    /** The Record pending and Deliver steps: record the new secret as pending, then deliver it. */
-    async deliver(newSecret) {
-        this.record = { ...this.record, pending: [...this.record.pending, newSecret.meta] };
+    /**
+     * The Record pending and Deliver steps: record the new secret as pending at every target, then
+     * deliver it to all of them at once. Each outcome is recorded on its own target.
+     */
+    async deliver(step, newSecret) {
+        const meta = newSecret.meta;
+        const holding = (t) => holdingOf(this.record, t.key) ?? { key: t.key, delivered: null, pending: [] };
+        this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending, meta] })));
         await Promise.all([this.writeRecord({ release: false }), this.revocation]);
-        let outcome;
-        try {
-            outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
+        const pair = { clientId: this.clientId, clientSecret: newSecret.value };
+        const results = await Promise.all(step.targets.map(async (target) => {
+            try {
+                return { target, delivery: await this.ctx.talend.deliver(target, pair) };
+            }
+            catch (err) {
+                return { target, delivery: undefined, error: err.message };
+            }
+        }));
+        const stored = results.filter((r) => r.delivery?.stored);
+        const refused = results.filter((r) => r.delivery && !r.delivery.stored);
+        const unknown = results.filter((r) => !r.delivery);
+        // What each target holds now: the new secret; what it held (a refusal); or any of them (no answer).
+        this.record = withHoldings(this.record, [
+            ...stored.map((r) => ({ key: r.target.key, delivered: meta, pending: [] })),
+            ...refused.map((r) => ({ ...holding(r.target), pending: holding(r.target).pending.filter((p) => !sameSecret(p, meta)) })),
+        ]);
+        for (const r of results) {
+            const before = this.outcome.targets.find((t) => t.key === r.target.key);
+            const state = r.delivery?.stored
+                ? { key: r.target.key, status: 'delivered', holds: meta }
+                : r.delivery
+                    ? { key: r.target.key, status: 'refused', holds: before?.holds ?? null, detail: refusalText(r.delivery) }
+                    : { key: r.target.key, status: 'unknown', holds: null, detail: r.error };
+            this.setTarget(state);
+            if (r.delivery?.stored) {
+                this.done(`delivered secret ${meta.hint} to ${describeTarget(r.target.key)}`);
+                for (const warning of r.delivery.warnings)
+                    this.outcome.warnings.push(warning);
+            }
         }
-        catch (err) {
-            this.outcome.delivery = 'unknown';
-            throw new RunFailure(`Delivering the new secret ${newSecret.meta.hint} to Talend had no definite answer: ${err.message}`, {
+        this.outcome.talendHolds = commonHolding(this.outcome.targets);
+        if (stored.length === results.length)
+            return this.allDelivered(step);
+        this.outcome.delivery = stored.length > 0 ? 'partial' : unknown.length > 0 ? 'unknown' : 'refused';
+        // With one target, its name would only repeat "Talend"; with several, each failure names its target.
+        const failures = [...refused, ...unknown].map((r) => {
+            const what = r.delivery ? refusalText(r.delivery) : results.length > 1 ? `no definite answer (${r.error})` : (r.error ?? '');
+            return results.length > 1 ? `${describeTarget(r.target.key)}: ${what}` : what;
+        });
+        if (stored.length === 0 && unknown.length === 0) {
+            // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
+            const deleted = await this.deleteUndelivered(newSecret);
+            await this.writeRecord({ release: true, until: 'final' });
+            throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures.join('; ')}); ${deleted}.`, {
+                nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
+            });
+        }
+        await this.writeRecord({ release: true, until: 'final' });
+        if (stored.length === 0) {
+            throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures.join('; ')}`, {
                 nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
             });
         }
-        if (!outcome.stored) {
-            this.outcome.delivery = 'refused';
-            // A definite refusal: Talend still holds what it held, so the new secret is safe to delete.
-            const deleted = await this.deleteUndelivered(newSecret);
-            await this.writeRecord({ release: true, until: 'final' });
-            throw new RunFailure(`Talend refused the new secret ${newSecret.meta.hint} (HTTP ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); ${deleted}.`, { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' });
-        }
+        // Some targets hold the new secret: it stays, and so does whatever the others may hold.
+        throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures.join('; ')}.`, {
+            nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
+        });
+    }
+    /** Every target holds the new secret: record it (and drop what `retarget` drops). */
+    async allDelivered(step) {
         this.outcome.delivery = 'stored';
-        this.outcome.talendHolds = newSecret.meta;
-        this.done(`delivered secret ${newSecret.meta.hint} to Talend`);
+        for (const key of step.drop)
+            this.setTarget({ key, status: 'dropped', holds: null });
         // With a check configured, the record says "check pending" until it passes: a run killed
         // during the check leaves it to be repeated, and no old secret is retired before it passes.
         const check = this.ctx.config.talendCheckTaskId ? { result: 'pending', at: new Date(this.ctx.budget.now()).toISOString() } : null;
-        this.record = { ...this.record, delivered: newSecret.meta, pending: [], check, unknownHolder: false };
+        const targets = this.record.targets.filter((t) => !step.drop.includes(t.key));
+        this.record = { ...this.record, targets, check, unknownHolder: false };
+        if (step.drop.length > 0)
+            this.ctx.log(`Dropped from the record (retarget): ${step.drop.map(describeTarget).join(', ')}; they lose their secrets.`);
         if (this.ctx.config.talendCheckTaskId) {
             // The task-run check can take minutes: make the delivery durable first.
             await this.writeRecord({ release: false });
         }
+    }
+    setTarget(state) {
+        const i = this.outcome.targets.findIndex((t) => t.key === state.key);
+        if (i >= 0)
+            this.outcome.targets[i] = state;
+        else
+            this.outcome.targets.push(state);
     }
     /**
      * Deletes a secret Talend provably does not hold (Qlik rejected it, or TMC refused it) and takes
@@ -29369,7 +29583,7 @@ class Run {
      * hold it. Says what happened, for the failure message.
      */
     async deleteUndelivered(newSecret) {
-        this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
+        this.record = { ...this.record, targets: this.record.targets.map((t) => ({ ...t, pending: t.pending.filter((p) => !sameSecret(p, newSecret.meta)) })) };
         const others = this.outcome.secrets.filter((s) => s !== newSecret.meta);
         if (others.some((s) => s.hint === newSecret.meta.hint)) {
             // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
@@ -29449,11 +29663,7 @@ class Run {
     }
     // ---- record ------------------------------------------------------------------------------
     audit() {
-        return {
-            changedAt: new Date(this.ctx.budget.now()).toISOString(),
-            changedBy: this.ctx.runUrl ?? null,
-            talendTarget: this.ctx.config.talendQlikAuthUrl,
-        };
+        return { changedAt: new Date(this.ctx.budget.now()).toISOString(), changedBy: this.ctx.runUrl ?? null };
     }
     async writeRecord(opts) {
         const next = { ...this.record, ...this.audit(), lease: opts.release ? null : this.record.lease };
@@ -29476,6 +29686,10 @@ class Run {
         await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
         this.stored = this.record;
     }
+}
+function refusalText(delivery) {
+    const status = delivery.status === undefined ? 'refused' : `HTTP ${delivery.status}`;
+    return delivery.message ? `${status}: ${delivery.message}` : status;
 }
 
 // EXTERNAL MODULE: external "node:http"
@@ -30188,6 +30402,7 @@ function mapStrings(v, f) {
 
 
 
+
 /**
  * The only place that turns the raw `INPUT_*` strings into a `Config`.
  *
@@ -30252,6 +30467,35 @@ function pathSafeId(text, report) {
         report("must be 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')");
     }
     return text;
+}
+/** A list of Talend IDs (connections, tasks): each path-safe, duplicates dropped, input order kept. */
+function idList(text, report) {
+    const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+    entries.forEach((entry, index) => {
+        if (!(0,untrusted_text/* isPathSafeId */.WN)(entry)) {
+            report(`entry ${index + 1} is not an ID: 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')`);
+        }
+    });
+    const unique = [...new Set(entries)];
+    if (unique.length > MAX_TARGETS)
+        report(`must list at most ${MAX_TARGETS} IDs`);
+    return unique;
+}
+/** A parameter name as Talend keeps it in a connection or a task; it is sent as JSON, never in a path. */
+const PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Two parameter names: the client ID's, then the client secret's. */
+function parameterNames(text, report) {
+    const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+    if (entries.length !== 2) {
+        report("must name exactly two parameters, the client ID's and then the client secret's, separated by a space");
+    }
+    else if (!entries.every((entry) => PARAMETER_NAME.test(entry))) {
+        report("must name parameters of 1 to 128 letters, digits, '_', '.' and '-'");
+    }
+    else if (entries[0] === entries[1]) {
+        report('must name two different parameters');
+    }
+    return { clientId: entries[0] ?? '', clientSecret: entries[1] ?? '' };
 }
 function scopes(text, report) {
     const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
@@ -30417,11 +30661,15 @@ const INPUTS = {
     'talend-token': optional(secret),
     'talend-region': optional(talendRegion),
     'talend-api-url': optional(talendApiUrl),
-    'talend-qlik-auth-url': required(talendQlikAuthUrl),
+    'talend-qlik-auth-url': optional(talendQlikAuthUrl),
     'talend-check-task-id': optional(pathSafeId),
     'talend-qlik-auth-request': optional(parseQlikAuthRequest),
     'talend-client-id': optional(secret),
     'talend-client-secret': optional(secret),
+    'talend-connection-ids': withDefault(idList, ''),
+    'talend-connection-parameters': withDefault(parameterNames, 'client_id client_secret'),
+    'talend-task-ids': withDefault(idList, ''),
+    'talend-task-parameters': withDefault(parameterNames, 'QLIK_CLIENT_ID QLIK_CLIENT_SECRET'),
     retarget: withDefault(inputs_boolean, 'false'),
     'dry-run': withDefault(inputs_boolean, 'false'),
     'timeout-seconds': withDefault(integer(5, 3600), '300'),
@@ -30486,12 +30734,47 @@ function crossInputProblems(raw) {
         const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
         problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
     }
+    problems.push(...targetProblems(raw, given));
+    return problems;
+}
+/** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
+function targetProblems(raw, given) {
+    const problems = [];
+    const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'];
+    if (!kinds.some((name) => given(raw[name]))) {
+        problems.push({
+            inputs: [...kinds],
+            line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
+        });
+    }
+    const ids = (name) => new Set((typeof raw[name] === 'string' ? raw[name] : '').split(/[\s,]+/).filter((e) => e !== '')).size;
+    const count = (given(raw['talend-qlik-auth-url']) ? 1 : 0) + ids('talend-connection-ids') + ids('talend-task-ids');
+    // A list that is too long on its own is reported by its input.
+    const alone = Math.max(ids('talend-connection-ids'), ids('talend-task-ids'));
+    if (count > MAX_TARGETS && alone <= MAX_TARGETS) {
+        problems.push({
+            inputs: [...kinds],
+            line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
+        });
+    }
+    const shapes = [
+        ['talend-qlik-auth-request', 'talend-qlik-auth-url'],
+        ['talend-connection-parameters', 'talend-connection-ids'],
+        ['talend-task-parameters', 'talend-task-ids'],
+    ];
+    for (const [setting, target] of shapes) {
+        if (given(raw[setting]) && !given(raw[target])) {
+            problems.push({ inputs: [setting], line: `Input '${setting}' is given without '${target}', the target it applies to.` });
+        }
+    }
     return problems;
 }
 /** The checked inputs → the configuration; runs only when every input passed. */
 function toParsedInputs(inputs) {
     const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
     const auth = inputs['talend-qlik-auth-url'];
+    // The base never ends in '/', the path always starts with one: the base's own path is kept.
+    const qlikAuthUrl = auth === undefined ? undefined : auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`;
     const config = {
         qlikTenantUrl: inputs['qlik-tenant-url'],
         qlikApiKey: inputs['qlik-api-key'],
@@ -30506,8 +30789,11 @@ function toParsedInputs(inputs) {
             ? { kind: 'token', token: inputs['talend-token'] }
             : { kind: 'service-account', clientId: inputs['talend-client-id'] ?? '', clientSecret: inputs['talend-client-secret'] ?? '' },
         talendApiBase,
-        // The base never ends in '/', the path always starts with one: the base's own path is kept.
-        talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
+        talendQlikAuthUrl: qlikAuthUrl,
+        talendConnectionIds: inputs['talend-connection-ids'],
+        talendConnectionParameters: inputs['talend-connection-parameters'],
+        talendTaskIds: inputs['talend-task-ids'],
+        talendTaskParameters: inputs['talend-task-parameters'],
         talendCheckTaskId: inputs['talend-check-task-id'],
         talendQlikAuthRequest: inputs['talend-qlik-auth-request'] ?? DEFAULT_QLIK_AUTH_REQUEST,
         retarget: inputs.retarget,
@@ -30929,6 +31215,7 @@ function logInfo(line) {
 
 
 
+
 function reportPlan(plan, config) {
     core/* startGroup */.Oh(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
     for (const step of plan.steps)
@@ -30937,28 +31224,36 @@ function reportPlan(plan, config) {
         logInfo('The client, its secrets and Talend are as they should be.');
     if (config.dryRun) {
         logInfo('dry-run is true: nothing will be changed.');
-        if (plan.steps.some((s) => s.step === 'deliver-to-talend'))
-            describeTalendRequest(config).forEach((line) => logInfo(line));
+        const deliver = plan.steps.find((s) => s.step === 'deliver-to-talend');
+        if (deliver)
+            describeDeliveries(deliver.targets, config).forEach((line) => logInfo(line));
     }
     core/* endGroup */.N4();
 }
-/** The request a delivery would send to TMC, as a dry run shows it: the secret as ***. */
-function describeTalendRequest(config) {
-    const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
-        clientId: '(client ID)',
-        clientSecret: '***',
-        qlikTenantUrl: config.qlikTenantUrl,
+/** What a delivery would send to each target, as a dry run shows it: the secret as ***. */
+function describeDeliveries(targets, config) {
+    return targets.flatMap((target) => {
+        if (target.kind !== 'qlik-auth') {
+            const what = target.kind === 'connection' ? `TMC connection ${target.id}` : `the parameters of task ${target.id}`;
+            return [`The delivery would update ${what}: ${target.names.clientId} = (client ID), ${target.names.clientSecret} = *** (read first, everything else sent back as read, read back after).`];
+        }
+        const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
+            clientId: '(client ID)',
+            clientSecret: '***',
+            qlikTenantUrl: config.qlikTenantUrl,
+        });
+        const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
+        const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
+        return [
+            `The delivery would send: ${rendered.method} ${target.url}`,
+            `  headers: ${headers.join(', ')}`,
+            `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
+        ];
     });
-    const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
-    const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
-    return [
-        `The delivery would send: ${rendered.method} ${config.talendQlikAuthUrl}`,
-        `  headers: ${headers.join(', ')}`,
-        `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
-    ];
 }
 async function reportSuccess(result, config, progress, now) {
     writeOutputs(result, config, progress);
+    reportWarnings(progress);
     // Each change was logged as it happened (apply.ts); here only the verdict.
     logInfo(`Result: ${result}`);
     await writeSummary(result, config, progress, now, undefined);
@@ -30995,8 +31290,19 @@ async function reportFailure(err, config, progress, now) {
     catch {
         // The annotation below still says what failed.
     }
+    try {
+        if (progress)
+            reportWarnings(progress);
+    }
+    catch {
+        // The error below matters more.
+    }
     // One annotation with a title that says which system gave up.
     core/* error */.z3(message, { title: failureTitle(err) });
+}
+function reportWarnings(progress) {
+    for (const warning of progress.warnings)
+        core/* warning */.$e((0,secrets/* scrubKnownSecrets */.wz)(warning), { title: 'Talend target' });
 }
 function writeOutputs(result, config, progress) {
     const set = (name, value) => core/* setOutput */.uH(name, value);
@@ -31014,6 +31320,15 @@ function writeOutputs(result, config, progress) {
     set('secret-created-at', createdAtLabel(holds) ?? '');
     set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
     set('plan', JSON.stringify(planOutput(progress.plan.steps)));
+    set('targets', JSON.stringify(targetsOutput(progress.targets)));
+}
+/** The `targets` output: each target's key, status and the hint it holds; no values, no server text. */
+function targetsOutput(targets) {
+    return targets.map((t) => ({
+        target: isOutputSafeKey(t.key) ? t.key : null,
+        status: t.status,
+        hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
+    }));
 }
 /**
  * The `plan` output: each step as data, no prose and no server text (the shape is in the README).
@@ -31036,6 +31351,13 @@ function planOutput(steps) {
                 return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
             case 'retire-secrets':
                 return { step: step.step, hints: hints(step.secrets) };
+            case 'deliver-to-talend':
+                return { step: step.step, targets: step.targets.map((t) => t.key), drop: step.drop.map((k) => (isOutputSafeKey(k) ? k : null)) };
+            case 'retire-older-secrets':
+                return { step: step.step, keep: step.keep, protect: hints(step.protect) };
+            case 'create-secret':
+                // A new target's key comes from this run's inputs; nothing else in a reason is server text.
+                return { step: step.step, reason: step.reason };
             default:
                 return { ...step };
         }
@@ -31084,13 +31406,33 @@ function talendState(progress) {
     const newHint = progress.newSecret?.meta?.hint;
     switch (progress.delivery) {
         case 'stored':
-            return `holds the new secret ${newHint}.`;
+            return `holds the new secret ${newHint}${progress.targets.length > 1 ? ' at every target' : ''}.`;
         case 'refused':
             return `refused the new secret and still holds its previous one${progress.talendHolds ? ` (${progress.talendHolds.hint})` : ''}.`;
         case 'unknown':
             return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
+        case 'partial':
+            return `not every target took the new secret ${newHint}: ${progress.targets.map((t) => `${describeTarget(t.key)} ${describeHolding(t)}`).join('; ')}. Every secret a target holds or may hold is kept in Qlik.`;
         default:
             return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged; which secret it holds is not known.';
+    }
+}
+/** What one target holds, in words. */
+function describeHolding(t) {
+    const held = t.holds ? `holds ${t.holds.hint}` : 'holds an unknown secret';
+    switch (t.status) {
+        case 'delivered':
+            return `took ${t.holds?.hint ?? 'the new secret'}`;
+        case 'refused':
+            return `refused it (${t.detail ?? 'no reason given'}) and ${held}`;
+        case 'unknown':
+            return t.detail ? `gave no definite answer (${t.detail}): it may hold the new secret or its previous one` : 'holds an unknown secret';
+        case 'not-in-inputs':
+            return `is not in this run's inputs; ${held} (kept)`;
+        case 'dropped':
+            return 'was dropped from the record (retarget)';
+        case 'holds':
+            return held;
     }
 }
 function nextRunAfter(progress) {
@@ -31113,6 +31455,7 @@ async function writeSummary(result, config, progress, now, failure) {
         ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
         ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
         ['Talend delivery', progress?.delivery ?? 'not-needed'],
+        ...(progress?.targets ?? []).map((t) => [`Target: ${describeTarget(t.key)}`, `${t.status}: ${describeHolding(t)}`]),
         ['Task-run check', describeCheck(config, progress)],
     ];
     const summary = core/* summary */.z
@@ -31123,7 +31466,7 @@ async function writeSummary(result, config, progress, now, failure) {
             { data: 'State', header: true },
         ],
         // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
-        ...rows.map(([k, v]) => [k, (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(v))]),
+        ...rows.map(([k, v]) => [(0,untrusted_text/* escapeHtml */.ZD)(k), (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(v))]),
     ]);
     const changes = progress?.done ?? [];
     summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(c))) : ['none']);
@@ -31166,7 +31509,7 @@ function describeStep(step) {
         case 'verify-secret':
             return 'verify the new secret at Qlik /oauth/token';
         case 'deliver-to-talend':
-            return "deliver it to TMC's Qlik Cloud Authentication";
+            return `deliver it to ${step.targets.map((t) => describeTarget(t.key)).join(', ')}${step.drop.length > 0 ? `; then drop ${step.drop.map(describeTarget).join(', ')} from the record` : ''}`;
         case 'check-talend-task':
             return `run the Talend check task (${step.after === 'unfinished-check' ? 'the last check did not pass' : 'after delivery'})`;
         case 'write-record':
@@ -31174,13 +31517,17 @@ function describeStep(step) {
         case 'retire-secrets':
             return `retire secrets: ${list(step.secrets)}`;
         case 'retire-older-secrets':
-            return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})`;
+            return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})${step.protect.length > 0 ? `, but not ${list(step.protect)} (held by targets not in the inputs)` : ''}`;
     }
 }
 function describeReason(reason) {
     switch (reason.why) {
         case 'no-record':
             return 'there is no record of which secret Talend holds';
+        case 'new-target':
+            return `${describeTarget(reason.target)} is new to the record`;
+        case 'targets-differ':
+            return 'the Talend targets hold different secrets (an earlier delivery reached only some)';
         case 'pending-delivery':
             return 'an earlier delivery to Talend has an unknown outcome';
         case 'nothing-delivered':
@@ -31188,7 +31535,7 @@ function describeReason(reason) {
         case 'delivered-gone':
             return 'the secret Talend holds no longer exists in Qlik';
         case 'retarget':
-            return "the Talend target moved to this run's target ('retarget' is true)";
+            return "recorded Talend targets are not in this run's inputs and 'retarget' is true";
         case 'rotate-always':
             return "'rotate' is 'always'";
         case 'age':
@@ -31361,7 +31708,9 @@ class TalendApi {
     qlikAuthUrl;
     qlikAuthRequest;
     qlikTenantUrl;
-    constructor(http, apiBase, qlikAuthUrl, 
+    constructor(http, apiBase, 
+    /** TMC's Qlik Cloud Authentication setting, when it is a target. */
+    qlikAuthUrl, 
     /** The shape of the request to the TMC setting (`talend-qlik-auth-request`). */
     qlikAuthRequest = DEFAULT_QLIK_AUTH_REQUEST, 
     /** For the `{{qlikTenantUrl}}` placeholder. */
@@ -31407,6 +31756,8 @@ class TalendApi {
      */
     async deliverQlikCredentials(clientId, clientSecret) {
         const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
+        if (!this.qlikAuthUrl)
+            throw new Error("Talend: 'talend-qlik-auth-url' is not set, so there is no TMC setting to deliver to.");
         const res = await this.http.request({
             method: rendered.method,
             url: this.qlikAuthUrl,
@@ -31451,14 +31802,43 @@ class TalendApi {
             throw new Error(`Talend: reading the ${what} ${id}: the answer is about another ${kind}.`);
         return res.body;
     }
+    /** Delivers the pair to one target (the Deliver step); an unknown outcome throws. */
+    async deliver(target, pair) {
+        switch (target.kind) {
+            case 'qlik-auth': {
+                const outcome = await this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
+                return outcome.stored ? { stored: true, warnings: [] } : outcome;
+            }
+            case 'connection':
+                return this.deliverToConnection(target.id, target.names, pair);
+            case 'task':
+                return this.deliverToTask(target.id, target.names, pair);
+        }
+    }
+    /**
+     * Reads a connection or task target during Read state: it must exist, and an update must be
+     * possible without losing anything (UnsafeUpdate otherwise). The TMC setting cannot be read.
+     */
+    async inspect(target) {
+        // Any values do: only whether an update could be built matters.
+        const probe = { clientId: 'probe', clientSecret: 'probe' };
+        if (target.kind === 'connection') {
+            connectionUpdate(this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id), target.names, probe);
+        }
+        else if (target.kind === 'task') {
+            taskUpdate(this.requireTarget(await this.getTask(target.id), 'Talend task', target.id), target.names, probe);
+        }
+    }
     /**
      * Sets the pair in a TMC connection: read it, send it back whole with the two parameters set,
      * read it again and check it holds the client ID. The PUT is a full replacement of what was just
      * read, so repeating it is safe; a 4xx is a refusal.
      */
     async deliverToConnection(connectionId, names, pair) {
-        const before = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
-        const res = await this.putTarget(this.connectionUrl(connectionId), connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
+        const update = await beforeSending(async () => connectionUpdate(this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId), names, pair));
+        if ('refused' in update)
+            return update.refused;
+        const res = await this.putTarget(this.connectionUrl(connectionId), update.value, `updating the TMC connection ${connectionId}`);
         if (res)
             return res;
         const after = await this.getConnection(connectionId);
@@ -31470,8 +31850,10 @@ class TalendApi {
      * auto-upgrade would put the artifact's default parameters back.
      */
     async deliverToTask(taskId, names, pair) {
-        const before = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
-        const update = taskUpdate(before, names, pair);
+        const prepared = await beforeSending(async () => taskUpdate(this.requireTarget(await this.getTask(taskId), 'Talend task', taskId), names, pair));
+        if ('refused' in prepared)
+            return prepared.refused;
+        const update = prepared.value;
         const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
         if (res)
             return res;
@@ -31546,6 +31928,19 @@ class TalendApi {
 async function errorMessage(body) {
     const parsed = (await loadZod()).safeParse(await talendErrorSchema(), body);
     return parsed.success && parsed.data.message ? (0,secrets/* redact */.E$)(parsed.data.message) : undefined;
+}
+/**
+ * The read and the building of an update, before anything is sent: whatever fails here (no such
+ * target, no answer, an update that would lose a value) leaves the target as it was, a definite
+ * "not stored".
+ */
+async function beforeSending(prepare) {
+    try {
+        return { value: await prepare() };
+    }
+    catch (err) {
+        return { refused: { stored: false, status: undefined, message: `nothing was sent: ${err.message}` } };
+    }
 }
 /** The PUT was answered 2xx, but reading the target back does not show the client ID it was given. */
 function readBackRefusal(what) {
@@ -31645,6 +32040,7 @@ class ServiceAccountToken {
 
 
 
+
 /** An error lists at most this many client IDs: the rest is a count. */
 const MAX_LISTED_IDS = 10;
 async function run(env = process.env) {
@@ -31682,7 +32078,7 @@ async function run(env = process.env) {
     const talendHttp = new ApiClient({
         service: 'Talend',
         token: auth.kind === 'token' ? auth.token : () => serviceAccount.token(),
-        allowedOrigins: [...new Set([origin(config.talendApiBase), origin(config.talendQlikAuthUrl)])],
+        allowedOrigins: [...new Set([origin(config.talendApiBase), ...(config.talendQlikAuthUrl ? [origin(config.talendQlikAuthUrl)] : [])])],
         defaultHeaders: { 'talend-version': TALEND_API_VERSION },
         budget,
     });
@@ -31695,10 +32091,15 @@ async function run(env = process.env) {
     try {
         const observed = await core/* group */.Os('Read Qlik and Talend', () => readState(config, qlik, talend));
         // What was found is reported also when planning stops the run.
-        outcome = initialOutcome(observed);
+        const keys = configuredTargets(config).map((t) => t.key);
+        outcome = initialOutcome(observed, keys);
         const plan = planRotation(config, observed, budget.now(), runId);
         outcome = { ...outcome, plan };
         reportPlan(plan, config);
+        if (plan.notInInputs.length > 0) {
+            core/* warning */.$e(`The record on the OAuth client names Talend targets this run's inputs do not: ${plan.notInInputs.map(describeTarget).join(', ')}. ` +
+                "Their secrets are kept. If they no longer use this client, run once with 'retarget: true' to drop them (they lose their secrets).", { title: 'Talend targets' });
+        }
         if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
             core/* warning */.$e("Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", { title: 'Secret age unknown' });
         }
@@ -31740,8 +32141,8 @@ async function run(env = process.env) {
     }
 }
 async function readState(config, qlik, talend) {
-    // Independent reads overlap: the Qlik lookup and the Talend token preflight.
-    const [client] = await Promise.all([findClient(config, qlik), talend.checkToken()]);
+    // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
+    const [client] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
     if (!client) {
         logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
         return { client: null, record: null, recordState: 'absent' };
@@ -31756,6 +32157,22 @@ async function readState(config, qlik, talend) {
     }
     logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
     return { client, record: parsed.record, recordState: parsed.state };
+}
+/**
+ * The token first (a wrong token would fail every read after it with less to say), then every
+ * connection and task target: each must exist and take an update without losing a value, or the
+ * run stops before anything changes.
+ */
+async function checkTalend(config, talend) {
+    await talend.checkToken();
+    const problems = await Promise.all(configuredTargets(config).map((target) => talend.inspect(target).then(() => undefined, (err) => `${describeTarget(target.key)}: ${err.message}`)));
+    const found = problems.filter((p) => p !== undefined);
+    if (found.length > 0) {
+        throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
+            changedNothing: true,
+            nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
+        });
+    }
 }
 async function findClient(config, qlik) {
     if (config.clientId) {

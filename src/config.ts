@@ -3,6 +3,7 @@
  * from the raw `INPUT_*` strings; every later stage reads this and nothing else.
  */
 
+import type { ParameterNames } from './talend/orchestration.js';
 import type { QlikAuthRequest } from './talend/qlik-auth-request.js';
 
 export type RotateMode = 'auto' | 'always' | 'never';
@@ -29,14 +30,21 @@ export interface Config {
   talendAuth: TalendAuth;
   /** Talend API base URL without a trailing slash; may carry a path. */
   talendApiBase: string;
-  /** Absolute URL of TMC's Qlik Cloud Authentication setting. */
-  talendQlikAuthUrl: string;
+  /** Absolute URL of TMC's Qlik Cloud Authentication setting; undefined: not a target of this run. */
+  talendQlikAuthUrl: string | undefined;
   /** How to shape the request to that setting (`talend-qlik-auth-request`). */
   talendQlikAuthRequest: QlikAuthRequest;
+  /** TMC connections that receive the pair (unique, in input order), and the names of its two parameters there. */
+  talendConnectionIds: string[];
+  talendConnectionParameters: ParameterNames;
+  /** Tasks whose parameters receive the pair (unique, in input order), and the two parameter names. */
+  talendTaskIds: string[];
+  talendTaskParameters: ParameterNames;
   talendCheckTaskId: string | undefined;
   /**
-   * The Talend target recorded on the client moved to this run's target: the old target loses its
-   * secret. Without it, a run for another target changes nothing, whatever `rotate` says.
+   * Talend targets recorded on the client that this run does not configure are dropped from the
+   * record once every configured target holds the new secret (they lose theirs). Without it they
+   * keep their secrets, and a TMC setting at another URL stops the run, whatever `rotate` says.
    */
   retarget: boolean;
   dryRun: boolean;
@@ -65,6 +73,10 @@ export const INPUT_NAMES = [
   'talend-qlik-auth-request',
   'talend-client-id',
   'talend-client-secret',
+  'talend-connection-ids',
+  'talend-connection-parameters',
+  'talend-task-ids',
+  'talend-task-parameters',
   'retarget',
   'dry-run',
   'timeout-seconds',
@@ -83,6 +95,7 @@ export const OUTPUT_NAMES = [
   'secret-created-at',
   'next-rotation-due',
   'plan',
+  'targets',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];

@@ -6,7 +6,9 @@ import {
   type RawInputs,
   type RotateMode,
 } from './config.js';
+import { MAX_TARGETS } from './core/targets.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
+import type { ParameterNames } from './talend/orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
 import { isPathSafeId } from './untrusted-text.js';
 
@@ -105,6 +107,35 @@ function pathSafeId(text: string, report: Report): string {
     report("must be 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')");
   }
   return text;
+}
+
+/** A list of Talend IDs (connections, tasks): each path-safe, duplicates dropped, input order kept. */
+function idList(text: string, report: Report): string[] {
+  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  entries.forEach((entry, index) => {
+    if (!isPathSafeId(entry)) {
+      report(`entry ${index + 1} is not an ID: 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')`);
+    }
+  });
+  const unique = [...new Set(entries)];
+  if (unique.length > MAX_TARGETS) report(`must list at most ${MAX_TARGETS} IDs`);
+  return unique;
+}
+
+/** A parameter name as Talend keeps it in a connection or a task; it is sent as JSON, never in a path. */
+const PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** Two parameter names: the client ID's, then the client secret's. */
+function parameterNames(text: string, report: Report): ParameterNames {
+  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  if (entries.length !== 2) {
+    report("must name exactly two parameters, the client ID's and then the client secret's, separated by a space");
+  } else if (!entries.every((entry) => PARAMETER_NAME.test(entry))) {
+    report("must name parameters of 1 to 128 letters, digits, '_', '.' and '-'");
+  } else if (entries[0] === entries[1]) {
+    report('must name two different parameters');
+  }
+  return { clientId: entries[0] ?? '', clientSecret: entries[1] ?? '' };
 }
 
 function scopes(text: string, report: Report): string[] {
@@ -267,11 +298,15 @@ const INPUTS = {
   'talend-token': optional(secret),
   'talend-region': optional(talendRegion),
   'talend-api-url': optional(talendApiUrl),
-  'talend-qlik-auth-url': required(talendQlikAuthUrl),
+  'talend-qlik-auth-url': optional(talendQlikAuthUrl),
   'talend-check-task-id': optional(pathSafeId),
   'talend-qlik-auth-request': optional(parseQlikAuthRequest),
   'talend-client-id': optional(secret),
   'talend-client-secret': optional(secret),
+  'talend-connection-ids': withDefault(idList, ''),
+  'talend-connection-parameters': withDefault(parameterNames, 'client_id client_secret'),
+  'talend-task-ids': withDefault(idList, ''),
+  'talend-task-parameters': withDefault(parameterNames, 'QLIK_CLIENT_ID QLIK_CLIENT_SECRET'),
   retarget: withDefault(boolean, 'false'),
   'dry-run': withDefault(boolean, 'false'),
   'timeout-seconds': withDefault(integer(5, 3600), '300'),
@@ -343,6 +378,41 @@ function crossInputProblems(raw: RawInputs): Problem[] {
     const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
     problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
   }
+  problems.push(...targetProblems(raw, given));
+  return problems;
+}
+
+/** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
+function targetProblems(raw: RawInputs, given: (value: unknown) => boolean): Problem[] {
+  const problems: Problem[] = [];
+  const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'] as const;
+  if (!kinds.some((name) => given(raw[name]))) {
+    problems.push({
+      inputs: [...kinds],
+      line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
+    });
+  }
+  const ids = (name: 'talend-connection-ids' | 'talend-task-ids') =>
+    new Set((typeof raw[name] === 'string' ? raw[name] : '').split(/[\s,]+/).filter((e) => e !== '')).size;
+  const count = (given(raw['talend-qlik-auth-url']) ? 1 : 0) + ids('talend-connection-ids') + ids('talend-task-ids');
+  // A list that is too long on its own is reported by its input.
+  const alone = Math.max(ids('talend-connection-ids'), ids('talend-task-ids'));
+  if (count > MAX_TARGETS && alone <= MAX_TARGETS) {
+    problems.push({
+      inputs: [...kinds],
+      line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
+    });
+  }
+  const shapes = [
+    ['talend-qlik-auth-request', 'talend-qlik-auth-url'],
+    ['talend-connection-parameters', 'talend-connection-ids'],
+    ['talend-task-parameters', 'talend-task-ids'],
+  ] as const;
+  for (const [setting, target] of shapes) {
+    if (given(raw[setting]) && !given(raw[target])) {
+      problems.push({ inputs: [setting], line: `Input '${setting}' is given without '${target}', the target it applies to.` });
+    }
+  }
   return problems;
 }
 
@@ -350,6 +420,8 @@ function crossInputProblems(raw: RawInputs): Problem[] {
 function toParsedInputs(inputs: InputValues): ParsedInputs {
   const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
   const auth = inputs['talend-qlik-auth-url'];
+  // The base never ends in '/', the path always starts with one: the base's own path is kept.
+  const qlikAuthUrl = auth === undefined ? undefined : auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`;
   const config: Config = {
     qlikTenantUrl: inputs['qlik-tenant-url'],
     qlikApiKey: inputs['qlik-api-key'],
@@ -364,8 +436,11 @@ function toParsedInputs(inputs: InputValues): ParsedInputs {
       ? { kind: 'token', token: inputs['talend-token'] }
       : { kind: 'service-account', clientId: inputs['talend-client-id'] ?? '', clientSecret: inputs['talend-client-secret'] ?? '' },
     talendApiBase,
-    // The base never ends in '/', the path always starts with one: the base's own path is kept.
-    talendQlikAuthUrl: auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`,
+    talendQlikAuthUrl: qlikAuthUrl,
+    talendConnectionIds: inputs['talend-connection-ids'],
+    talendConnectionParameters: inputs['talend-connection-parameters'],
+    talendTaskIds: inputs['talend-task-ids'],
+    talendTaskParameters: inputs['talend-task-parameters'],
     talendCheckTaskId: inputs['talend-check-task-id'],
     talendQlikAuthRequest: inputs['talend-qlik-auth-request'] ?? DEFAULT_QLIK_AUTH_REQUEST,
     retarget: inputs.retarget,

@@ -9,6 +9,7 @@ import { ApplyFailure, type Outcome, initialOutcome } from './core/outcome.js';
 import { RunFailure } from './core/failure.js';
 import { type ObservedState, planRotation, secretAgeDays } from './core/plan.js';
 import { parseDescription } from './core/record.js';
+import { configuredTargets, describeTarget } from './core/targets.js';
 import { ApiClient } from './http/api-client.js';
 import { createBudget } from './http/budget.js';
 import { InputError, parseInputs, readRawInputs } from './inputs.js';
@@ -63,7 +64,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const talendHttp = new ApiClient({
     service: 'Talend',
     token: auth.kind === 'token' ? auth.token : () => (serviceAccount as ServiceAccountToken).token(),
-    allowedOrigins: [...new Set([origin(config.talendApiBase), origin(config.talendQlikAuthUrl)])],
+    allowedOrigins: [...new Set([origin(config.talendApiBase), ...(config.talendQlikAuthUrl ? [origin(config.talendQlikAuthUrl)] : [])])],
     defaultHeaders: { 'talend-version': TALEND_API_VERSION },
     budget,
   });
@@ -77,10 +78,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const observed = await core.group('Read Qlik and Talend', () => readState(config, qlik, talend));
     // What was found is reported also when planning stops the run.
-    outcome = initialOutcome(observed);
+    const keys = configuredTargets(config).map((t) => t.key);
+    outcome = initialOutcome(observed, keys);
     const plan = planRotation(config, observed, budget.now(), runId);
     outcome = { ...outcome, plan };
     reportPlan(plan, config);
+    if (plan.notInInputs.length > 0) {
+      core.warning(
+        `The record on the OAuth client names Talend targets this run's inputs do not: ${plan.notInInputs.map(describeTarget).join(', ')}. ` +
+          "Their secrets are kept. If they no longer use this client, run once with 'retarget: true' to drop them (they lose their secrets).",
+        { title: 'Talend targets' },
+      );
+    }
     if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
       core.warning(
         "Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.",
@@ -129,8 +138,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 }
 
 async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Promise<ObservedState> {
-  // Independent reads overlap: the Qlik lookup and the Talend token preflight.
-  const [client] = await Promise.all([findClient(config, qlik), talend.checkToken()]);
+  // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
+  const [client] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
   if (!client) {
     logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
     return { client: null, record: null, recordState: 'absent' };
@@ -151,6 +160,30 @@ async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Prom
   }
   logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
   return { client, record: parsed.record, recordState: parsed.state };
+}
+
+/**
+ * The token first (a wrong token would fail every read after it with less to say), then every
+ * connection and task target: each must exist and take an update without losing a value, or the
+ * run stops before anything changes.
+ */
+async function checkTalend(config: Config, talend: TalendApi): Promise<void> {
+  await talend.checkToken();
+  const problems = await Promise.all(
+    configuredTargets(config).map((target) =>
+      talend.inspect(target).then(
+        () => undefined,
+        (err: Error) => `${describeTarget(target.key)}: ${err.message}`,
+      ),
+    ),
+  );
+  const found = problems.filter((p) => p !== undefined);
+  if (found.length > 0) {
+    throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
+      changedNothing: true,
+      nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
+    });
+  }
 }
 
 async function findClient(config: Config, qlik: QlikApi): Promise<OAuthClient | null> {

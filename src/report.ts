@@ -5,7 +5,8 @@
  */
 import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
-import type { Outcome } from './core/outcome.js';
+import type { Outcome, TargetState } from './core/outcome.js';
+import { type Target, describeTarget, isOutputSafeKey } from './core/targets.js';
 import { RunFailure } from './core/failure.js';
 import { type NewSecretReason, type PlanStep, type RotationPlan, createdAtLabel, describeAge, formatDays, nextRotationDue } from './core/plan.js';
 import type { SecretRef } from './core/record.js';
@@ -24,29 +25,37 @@ export function reportPlan(plan: RotationPlan, config: Config): void {
   if (plan.steps.length === 0) logInfo('The client, its secrets and Talend are as they should be.');
   if (config.dryRun) {
     logInfo('dry-run is true: nothing will be changed.');
-    if (plan.steps.some((s) => s.step === 'deliver-to-talend')) describeTalendRequest(config).forEach((line) => logInfo(line));
+    const deliver = plan.steps.find((s) => s.step === 'deliver-to-talend');
+    if (deliver) describeDeliveries(deliver.targets, config).forEach((line) => logInfo(line));
   }
   core.endGroup();
 }
 
-/** The request a delivery would send to TMC, as a dry run shows it: the secret as ***. */
-function describeTalendRequest(config: Config): string[] {
-  const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
-    clientId: '(client ID)',
-    clientSecret: '***',
-    qlikTenantUrl: config.qlikTenantUrl,
+/** What a delivery would send to each target, as a dry run shows it: the secret as ***. */
+function describeDeliveries(targets: Target[], config: Config): string[] {
+  return targets.flatMap((target) => {
+    if (target.kind !== 'qlik-auth') {
+      const what = target.kind === 'connection' ? `TMC connection ${target.id}` : `the parameters of task ${target.id}`;
+      return [`The delivery would update ${what}: ${target.names.clientId} = (client ID), ${target.names.clientSecret} = *** (read first, everything else sent back as read, read back after).`];
+    }
+    const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
+      clientId: '(client ID)',
+      clientSecret: '***',
+      qlikTenantUrl: config.qlikTenantUrl,
+    });
+    const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
+    const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
+    return [
+      `The delivery would send: ${rendered.method} ${target.url}`,
+      `  headers: ${headers.join(', ')}`,
+      `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
+    ];
   });
-  const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
-  const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
-  return [
-    `The delivery would send: ${rendered.method} ${config.talendQlikAuthUrl}`,
-    `  headers: ${headers.join(', ')}`,
-    `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
-  ];
 }
 
 export async function reportSuccess(result: RunResult, config: Config, progress: Outcome, now: number): Promise<void> {
   writeOutputs(result, config, progress);
+  reportWarnings(progress);
   // Each change was logged as it happened (apply.ts); here only the verdict.
   logInfo(`Result: ${result}`);
   await writeSummary(result, config, progress, now, undefined);
@@ -80,8 +89,17 @@ export async function reportFailure(err: unknown, config: Config, progress: Outc
   } catch {
     // The annotation below still says what failed.
   }
+  try {
+    if (progress) reportWarnings(progress);
+  } catch {
+    // The error below matters more.
+  }
   // One annotation with a title that says which system gave up.
   core.error(message, { title: failureTitle(err) });
+}
+
+function reportWarnings(progress: Outcome): void {
+  for (const warning of progress.warnings) core.warning(scrubKnownSecrets(warning), { title: 'Talend target' });
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Outcome): void {
@@ -100,6 +118,16 @@ function writeOutputs(result: RunResult, config: Config, progress: Outcome): voi
   set('secret-created-at', createdAtLabel(holds) ?? '');
   set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
   set('plan', JSON.stringify(planOutput(progress.plan.steps)));
+  set('targets', JSON.stringify(targetsOutput(progress.targets)));
+}
+
+/** The `targets` output: each target's key, status and the hint it holds; no values, no server text. */
+export function targetsOutput(targets: TargetState[]): Record<string, unknown>[] {
+  return targets.map((t) => ({
+    target: isOutputSafeKey(t.key) ? t.key : null,
+    status: t.status,
+    hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
+  }));
 }
 
 /**
@@ -123,6 +151,13 @@ export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
         return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
       case 'retire-secrets':
         return { step: step.step, hints: hints(step.secrets) };
+      case 'deliver-to-talend':
+        return { step: step.step, targets: step.targets.map((t) => t.key), drop: step.drop.map((k) => (isOutputSafeKey(k) ? k : null)) };
+      case 'retire-older-secrets':
+        return { step: step.step, keep: step.keep, protect: hints(step.protect) };
+      case 'create-secret':
+        // A new target's key comes from this run's inputs; nothing else in a reason is server text.
+        return { step: step.step, reason: step.reason };
       default:
         return { ...step };
     }
@@ -171,13 +206,34 @@ function talendState(progress: Outcome): string {
   const newHint = progress.newSecret?.meta?.hint;
   switch (progress.delivery) {
     case 'stored':
-      return `holds the new secret ${newHint}.`;
+      return `holds the new secret ${newHint}${progress.targets.length > 1 ? ' at every target' : ''}.`;
     case 'refused':
       return `refused the new secret and still holds its previous one${progress.talendHolds ? ` (${progress.talendHolds.hint})` : ''}.`;
     case 'unknown':
       return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
+    case 'partial':
+      return `not every target took the new secret ${newHint}: ${progress.targets.map((t) => `${describeTarget(t.key)} ${describeHolding(t)}`).join('; ')}. Every secret a target holds or may hold is kept in Qlik.`;
     default:
       return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged; which secret it holds is not known.';
+  }
+}
+
+/** What one target holds, in words. */
+function describeHolding(t: TargetState): string {
+  const held = t.holds ? `holds ${t.holds.hint}` : 'holds an unknown secret';
+  switch (t.status) {
+    case 'delivered':
+      return `took ${t.holds?.hint ?? 'the new secret'}`;
+    case 'refused':
+      return `refused it (${t.detail ?? 'no reason given'}) and ${held}`;
+    case 'unknown':
+      return t.detail ? `gave no definite answer (${t.detail}): it may hold the new secret or its previous one` : 'holds an unknown secret';
+    case 'not-in-inputs':
+      return `is not in this run's inputs; ${held} (kept)`;
+    case 'dropped':
+      return 'was dropped from the record (retarget)';
+    case 'holds':
+      return held;
   }
 }
 
@@ -206,6 +262,7 @@ async function writeSummary(
     ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
     ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
     ['Talend delivery', progress?.delivery ?? 'not-needed'],
+    ...(progress?.targets ?? []).map((t): [string, string] => [`Target: ${describeTarget(t.key)}`, `${t.status}: ${describeHolding(t)}`]),
     ['Task-run check', describeCheck(config, progress)],
   ];
   const summary = core.summary
@@ -216,7 +273,7 @@ async function writeSummary(
         { data: 'State', header: true },
       ],
       // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
-      ...rows.map(([k, v]) => [k, escapeHtml(scrubKnownSecrets(v))]),
+      ...rows.map(([k, v]) => [escapeHtml(k), escapeHtml(scrubKnownSecrets(v))]),
     ]);
   const changes = progress?.done ?? [];
   summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
@@ -257,7 +314,7 @@ function describeStep(step: PlanStep): string {
     case 'verify-secret':
       return 'verify the new secret at Qlik /oauth/token';
     case 'deliver-to-talend':
-      return "deliver it to TMC's Qlik Cloud Authentication";
+      return `deliver it to ${step.targets.map((t) => describeTarget(t.key)).join(', ')}${step.drop.length > 0 ? `; then drop ${step.drop.map(describeTarget).join(', ')} from the record` : ''}`;
     case 'check-talend-task':
       return `run the Talend check task (${step.after === 'unfinished-check' ? 'the last check did not pass' : 'after delivery'})`;
     case 'write-record':
@@ -265,7 +322,7 @@ function describeStep(step: PlanStep): string {
     case 'retire-secrets':
       return `retire secrets: ${list(step.secrets)}`;
     case 'retire-older-secrets':
-      return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})`;
+      return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})${step.protect.length > 0 ? `, but not ${list(step.protect)} (held by targets not in the inputs)` : ''}`;
   }
 }
 
@@ -273,6 +330,10 @@ export function describeReason(reason: NewSecretReason): string {
   switch (reason.why) {
     case 'no-record':
       return 'there is no record of which secret Talend holds';
+    case 'new-target':
+      return `${describeTarget(reason.target)} is new to the record`;
+    case 'targets-differ':
+      return 'the Talend targets hold different secrets (an earlier delivery reached only some)';
     case 'pending-delivery':
       return 'an earlier delivery to Talend has an unknown outcome';
     case 'nothing-delivered':
@@ -280,7 +341,7 @@ export function describeReason(reason: NewSecretReason): string {
     case 'delivered-gone':
       return 'the secret Talend holds no longer exists in Qlik';
     case 'retarget':
-      return "the Talend target moved to this run's target ('retarget' is true)";
+      return "recorded Talend targets are not in this run's inputs and 'retarget' is true";
     case 'rotate-always':
       return "'rotate' is 'always'";
     case 'age':

@@ -158,13 +158,22 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     expect(scope.isDone()).toBe(true);
   });
 
-  it('a connection that does not exist is an error naming it; one whose other secret came back masked is refused before any PUT', async () => {
+  it('a connection that does not exist, or whose other secret came back masked, is a refusal naming why, before any PUT; inspect throws the same', async () => {
+    const target = { kind: 'connection' as const, key: 'connection:conn-1', id: 'conn-1', names: NAMES };
     nock(TALEND).get(CONN).reply(404, { status: 404, message: 'Not Found' });
-    await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/no TMC connection with the ID conn-1/);
+    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({
+      stored: false,
+      status: undefined,
+      message: expect.stringMatching(/^nothing was sent: .*no TMC connection with the ID conn-1/),
+    });
+    nock(TALEND).get(CONN).reply(404, { status: 404, message: 'Not Found' });
+    await expect(api().talend.inspect(target)).rejects.toThrow(/no TMC connection with the ID conn-1/);
     const masked = connection('old-client');
     masked.parameters.push({ name: 'proxy_password', value: '****', encrypted: true });
     nock(TALEND).get(CONN).reply(200, masked);
-    await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/proxy_password/);
+    expect(await api().talend.deliver(target, PAIR)).toMatchObject({ stored: false, message: expect.stringMatching(/proxy_password/) });
+    nock(TALEND).get(CONN).reply(200, masked);
+    await expect(api().talend.inspect(target)).rejects.toThrow(/proxy_password/);
     expect(nock.pendingMocks()).toEqual([]);
   });
 

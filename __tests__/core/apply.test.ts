@@ -4,10 +4,10 @@ import { ApplyFailure, type Outcome } from '../../src/core/outcome.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { type ObservedState, planRotation, stepOf } from '../../src/core/plan.js';
 import { describeReason } from '../../src/report.js';
-import { parseDescription, renderDescription } from '../../src/core/record.js';
+import { parseDescription, renderDescription, secretsAnyTargetMayHold } from '../../src/core/record.js';
 import type { Config } from '../../src/config.js';
 import { FakeQlik, FakeTalend, asQlik, asTalend, fakeBudget } from './fakes.js';
-import { NOW, client, config, daysAgo, record, secret } from './fixtures.js';
+import { NOW, TMC_KEY, client, config, daysAgo, record, secret } from './fixtures.js';
 
 // Masking goes through core.setSecret; printed for real it would be a live `::add-mask::` in CI.
 vi.mock('@actions/core');
@@ -51,17 +51,20 @@ async function runOnce(cfg: Config, id: string | null) {
   return { plan, progress, error };
 }
 
+/** The stored record, with what the default config's one target (TMC's setting) holds. */
 function storedRecord(id: string) {
-  return parseDescription(qlik.get(id).description).record!;
+  const r = parseDescription(qlik.get(id).description).record!;
+  const tmc = r.targets.find((t) => t.key === TMC_KEY);
+  return { ...r, delivered: tmc?.delivered ?? null, pending: tmc?.pending ?? [] };
 }
 
 /** I1: every secret Talend may hold still exists in Qlik. */
 function assertNothingStranded(id: string) {
   const c = qlik.get(id);
   const r = parseDescription(c.description).record;
-  const mayHold = r ? [r.delivered, ...r.pending].filter(Boolean).map((s) => s!.hint) : [];
+  const mayHold = r ? secretsAnyTargetMayHold(r.targets).map((s) => s.hint) : [];
   for (const hint of mayHold) expect(c.secrets.map((s) => s.hint)).toContain(hint);
-  if (talend.held) expect([...c.values.values()]).toContain(talend.held.clientSecret);
+  for (const held of [talend.held, ...talend.heldBy.values()]) if (held) expect([...c.values.values()]).toContain(held.clientSecret);
 }
 
 function seedHealthy(cfg = config()) {
@@ -112,8 +115,8 @@ describe('applyPlan', () => {
   it('rotates: new secret verified before delivery, recorded pending before the PUT, old one retired after', async () => {
     const cfg = seedHealthy(config({ rotate: 'always' }));
     const order: string[] = [];
-    qlik.afterDescriptionPatch = (c) => order.push(`record pending=${parseDescription(c.description).record?.pending.length}`);
-    talend.deliver = () => (order.push('PUT'), 'store');
+    qlik.afterDescriptionPatch = (c) => order.push(`record pending=${parseDescription(c.description).record?.targets[0]?.pending.length}`);
+    talend.answer = () => (order.push('PUT'), 'store');
     const { progress, error } = await runOnce(cfg, 'client-1');
     expect(error).toBeUndefined();
     const newHint = progress.newSecret!.meta!.hint;
@@ -133,7 +136,7 @@ describe('applyPlan', () => {
 
   it('a refused delivery deletes the new secret, keeps the old one and fails', async () => {
     const cfg = seedHealthy(config({ rotate: 'always' }));
-    talend.deliver = 'refuse';
+    talend.answer = 'refuse';
     const { progress, error } = await runOnce(cfg, 'client-1');
     expect(error).toBeInstanceOf(RunFailure);
     expect((error as Error).message).toMatch(/Talend refused the new secret .* \(HTTP 400: Qlik Cloud connection failed\)/);
@@ -148,7 +151,7 @@ describe('applyPlan', () => {
 
   it('an unknown delivery outcome deletes nothing and leaves the new secret pending', async () => {
     const cfg = seedHealthy(config({ rotate: 'always' }));
-    talend.deliver = 'unknown';
+    talend.answer = 'unknown';
     const { progress, error } = await runOnce(cfg, 'client-1');
     expect(error).toBeInstanceOf(RunFailure);
     const newHint = progress.newSecret!.meta!.hint;
@@ -162,19 +165,19 @@ describe('applyPlan', () => {
   it('an unknown outcome, then a refusal, then a clean run never deletes what Talend may hold', async () => {
     const cfg = seedHealthy(config({ rotate: 'always' }));
     // Run 1: Talend stores the pair but the answer is lost.
-    talend.deliver = (secret) => ((talend.held = { clientId: 'client-1', clientSecret: secret }), 'unknown');
+    talend.answer = (secret) => ((talend.held = { clientId: 'client-1', clientSecret: secret }), 'unknown');
     await runOnce(cfg, 'client-1');
     assertNothingStranded('client-1');
     const pendingHint = storedRecord('client-1').pending[0]!.hint;
     // Run 2: refused.
-    talend.deliver = 'refuse';
+    talend.answer = 'refuse';
     const second = await runOnce(config(), 'client-1');
     expect(describeReason(stepOf(second.plan, 'create-secret')!.reason)).toMatch(/unknown outcome/);
     expect(qlik.hints('client-1')).toContain(pendingHint);
     expect(qlik.hints('client-1')).toContain('aaaaa');
     assertNothingStranded('client-1');
     // Run 3: clean; converges to one secret.
-    talend.deliver = 'store';
+    talend.answer = 'store';
     const third = await runOnce(config(), 'client-1');
     expect(third.error).toBeUndefined();
     expect(qlik.hints('client-1')).toEqual([third.progress.newSecret!.meta!.hint]);
@@ -220,13 +223,13 @@ describe('applyPlan', () => {
 
   it('a refusal whose cleanup delete fails still clears pending and says the secret was not deleted', async () => {
     const cfg = seedHealthy(config({ rotate: 'always' }));
-    talend.deliver = 'refuse';
+    talend.answer = 'refuse';
     qlik.failures.deleteSecret = () => new Error('Qlik: deleting: HTTP 500');
     const { error, progress } = await runOnce(cfg, 'client-1');
     expect((error as Error).message).toMatch(/deleting it from Qlik failed too \(Talend does not hold it; the next run retires it\)/);
     expect(storedRecord('client-1').pending).toEqual([]);
     qlik.failures.deleteSecret = undefined;
-    talend.deliver = 'store';
+    talend.answer = 'store';
     const next = await runOnce(config(), 'client-1');
     expect(next.plan.result).toBe('repaired');
     expect(qlik.hints('client-1')).not.toContain(progress.newSecret!.meta!.hint);
@@ -342,5 +345,114 @@ describe('applyPlan', () => {
     expect(plan.result).toBe('unchanged');
     expect(qlik.calls).toEqual([]);
     expect(talend.calls).toEqual([]);
+  });
+});
+
+describe('applyPlan with several Talend targets', () => {
+  const CONN = 'connection:c0ffee';
+  const TASK = 'task:7a5k';
+  const three = () => config({ rotate: 'always', talendConnectionIds: ['c0ffee'], talendTaskIds: ['7a5k'] });
+  const OLD = 'old-secret-value-aaaaaaaaaaaaaaaaaaaa';
+  const holds = (key: string, hint = 'aaaaa') => ({ key, delivered: { hint, createdAt: daysAgo(10) }, pending: [] });
+
+  function seedThree(extra: ReturnType<typeof holds>[] = [], secrets = [secret('aaaaa', 10)], values: Record<string, string> = { aaaaa: OLD }) {
+    qlik.add(client({ secrets, description: renderDescription('', record({ targets: [holds(TMC_KEY), holds(CONN), holds(TASK), ...extra] })) }), values);
+    for (const key of [TMC_KEY, CONN, TASK]) talend.heldBy.set(key, { clientId: 'client-1', clientSecret: OLD });
+  }
+  const stored = () => parseDescription(qlik.get('client-1').description).record!;
+  const hintAt = (key: string) => stored().targets.find((t) => t.key === key)?.delivered?.hint;
+
+  it('delivers one new secret to every target at once, records each, then retires the old one', async () => {
+    seedThree();
+    let inFlight = 0;
+    let most = 0;
+    talend.answer = () => {
+      most = Math.max(most, ++inFlight);
+      queueMicrotask(() => inFlight--);
+      return 'store';
+    };
+    const { progress, error } = await runOnce(three(), 'client-1');
+    expect(error).toBeUndefined();
+    const hint = progress.newSecret!.meta.hint;
+    expect([TMC_KEY, CONN, TASK].map(hintAt)).toEqual([hint, hint, hint]);
+    expect(stored().targets.every((t) => t.pending.length === 0)).toBe(true);
+    expect(qlik.hints('client-1')).toEqual([hint]);
+    expect(progress.targets.map((t) => [t.key, t.status])).toEqual([[TMC_KEY, 'delivered'], [CONN, 'delivered'], [TASK, 'delivered']]);
+    expect(progress.talendHolds?.hint).toBe(hint);
+    expect(most).toBe(3);
+    expect(logs.filter((l) => l.startsWith(`Done: delivered secret ${hint} to `))).toHaveLength(3);
+    assertNothingStranded('client-1');
+  });
+
+  it('one target refusing after others took the secret: the new secret stays, the refusing one keeps its old secret, the run fails naming both; the next run converges', async () => {
+    seedThree();
+    talend.byTarget = { [TASK]: 'refuse' };
+    const first = await runOnce(three(), 'client-1');
+    const hint = first.progress.newSecret!.meta.hint;
+    expect((first.error as Error).message).toMatch(new RegExp(`Not every Talend target took the new secret ${hint}: task 7a5k: HTTP 400: Qlik Cloud connection failed`));
+    expect(first.progress.delivery).toBe('partial');
+    expect(qlik.hints('client-1')).toEqual(['aaaaa', hint]);
+    expect([TMC_KEY, CONN, TASK].map(hintAt)).toEqual([hint, hint, 'aaaaa']);
+    expect(first.progress.targets.find((t) => t.key === TASK)).toMatchObject({ status: 'refused', holds: { hint: 'aaaaa' } });
+    expect(stored().lease).toBeNull();
+    assertNothingStranded('client-1');
+
+    talend.byTarget = {};
+    const second = await runOnce(config({ ...three(), rotate: 'auto' }), 'client-1');
+    expect(second.error).toBeUndefined();
+    expect(describeReason(stepOf(second.plan, 'create-secret')!.reason)).toMatch(/hold different secrets/);
+    const next = second.progress.newSecret!.meta.hint;
+    expect([TMC_KEY, CONN, TASK].map(hintAt)).toEqual([next, next, next]);
+    expect(qlik.hints('client-1')).toEqual([next]);
+  });
+
+  it('one target without a definite answer: its delivery stays pending, nothing is deleted, and the next run settles it', async () => {
+    seedThree();
+    talend.byTarget = { [CONN]: 'unknown' };
+    const first = await runOnce(three(), 'client-1');
+    const hint = first.progress.newSecret!.meta.hint;
+    expect((first.error as Error).message).toMatch(/TMC connection c0ffee: no definite answer/);
+    const conn = stored().targets.find((t) => t.key === CONN)!;
+    expect(conn.delivered?.hint).toBe('aaaaa');
+    expect(conn.pending.map((p) => p.hint)).toEqual([hint]);
+    expect(qlik.hints('client-1')).toEqual(['aaaaa', hint]);
+    // Whatever the connection holds now, it is still in Qlik.
+    talend.heldBy.set(CONN, { clientId: 'client-1', clientSecret: first.progress.newSecret!.value });
+    assertNothingStranded('client-1');
+    talend.byTarget = {};
+    const second = await runOnce(config({ ...three(), rotate: 'auto' }), 'client-1');
+    expect(second.error).toBeUndefined();
+    expect(qlik.hints('client-1')).toEqual([second.progress.newSecret!.meta.hint]);
+  });
+
+  it('every target refusing deletes the new secret again, as with one target', async () => {
+    seedThree();
+    talend.answer = 'refuse';
+    const { error, progress } = await runOnce(three(), 'client-1');
+    expect((error as Error).message).toMatch(/^Talend refused the new secret \w+ \(TMC's Qlik Cloud Authentication .*; TMC connection c0ffee: HTTP 400.*; task 7a5k: HTTP 400.*\); it was deleted from Qlik again\.$/);
+    expect(progress.delivery).toBe('refused');
+    expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+    expect([TMC_KEY, CONN, TASK].map(hintAt)).toEqual(['aaaaa', 'aaaaa', 'aaaaa']);
+  });
+
+  it("a recorded target outside the inputs keeps its secret after a rotation; with 'retarget: true' it is dropped and its secret retired", async () => {
+    const gone = 'connection:gone';
+    seedThree([holds(gone, 'ooooo')], [secret('ooooo', 50), secret('aaaaa', 10)], { ooooo: 'gone-secret-value-oooooooooooooooooo', aaaaa: OLD });
+    talend.heldBy.set(gone, { clientId: 'client-1', clientSecret: 'gone-secret-value-oooooooooooooooooo' });
+    const kept = await runOnce(three(), 'client-1');
+    expect(kept.error).toBeUndefined();
+    const hint = kept.progress.newSecret!.meta.hint;
+    expect(qlik.hints('client-1')).toEqual(['ooooo', hint]);
+    expect(hintAt(gone)).toBe('ooooo');
+    expect(kept.progress.targets.find((t) => t.key === gone)?.status).toBe('not-in-inputs');
+    assertNothingStranded('client-1');
+
+    talend.heldBy.delete(gone);
+    const dropped = await runOnce(config({ ...three(), rotate: 'auto', retarget: true }), 'client-1');
+    expect(dropped.error).toBeUndefined();
+    const next = dropped.progress.newSecret!.meta.hint;
+    expect(stored().targets.map((t) => t.key)).toEqual([CONN, TMC_KEY, TASK].sort());
+    expect(qlik.hints('client-1')).toEqual([next]);
+    expect(dropped.progress.targets.find((t) => t.key === gone)?.status).toBe('dropped');
   });
 });

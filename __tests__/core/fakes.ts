@@ -3,7 +3,11 @@ import type { RunBudget } from '../../src/http/budget.js';
 import { createBudget } from '../../src/http/budget.js';
 import type { JsonPatchOp, QlikApi } from '../../src/qlik/client.js';
 import type { OAuthClient } from '../../src/qlik/model.js';
-import type { DeliveryOutcome, TalendApi } from '../../src/talend/client.js';
+import type { TalendApi, TargetDelivery } from '../../src/talend/client.js';
+import type { Target } from '../../src/core/targets.js';
+import type { Pair } from '../../src/talend/orchestration.js';
+
+type DeliveryMode = 'store' | 'refuse' | 'unknown';
 import { NOW } from './fixtures.js';
 
 type Fail = () => Error | undefined;
@@ -127,8 +131,12 @@ export class FakeQlik {
 
 export class FakeTalend {
   held: { clientId: string; clientSecret: string } | null = null;
+  /** What each target holds, by key. */
+  heldBy = new Map<string, { clientId: string; clientSecret: string }>();
   calls: string[] = [];
-  deliver: 'store' | 'refuse' | 'unknown' | ((secret: string) => 'store' | 'refuse' | 'unknown') = 'store';
+  /** How every target answers a delivery, unless `byTarget` says otherwise for its key. */
+  answer: DeliveryMode | ((secret: string) => DeliveryMode) = 'store';
+  byTarget: Record<string, DeliveryMode> = {};
   checkStatuses: string[] = ['dispatching', 'executing', 'execution_successful'];
   startFails = false;
 
@@ -136,13 +144,18 @@ export class FakeTalend {
     this.calls.push('PREFLIGHT');
   }
 
-  async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryOutcome> {
-    this.calls.push('PUT');
-    const mode = typeof this.deliver === 'function' ? this.deliver(clientSecret) : this.deliver;
+  async inspect(target: Target): Promise<void> {
+    this.calls.push(`INSPECT ${target.key}`);
+  }
+
+  async deliver(target: Target, pair: Pair): Promise<TargetDelivery> {
+    this.calls.push(target.kind === 'qlik-auth' ? 'PUT' : `PUT ${target.key}`);
+    const mode = this.byTarget[target.key] ?? (typeof this.answer === 'function' ? this.answer(pair.clientSecret) : this.answer);
     if (mode === 'unknown') throw new Error('Talend: storing the pair: no answer after 3 attempts (timeout); the outcome is unknown');
     if (mode === 'refuse') return { stored: false, status: 400, message: 'Qlik Cloud connection failed' };
-    this.held = { clientId, clientSecret };
-    return { stored: true };
+    this.heldBy.set(target.key, { ...pair });
+    if (target.kind === 'qlik-auth') this.held = { ...pair };
+    return { stored: true, warnings: [] };
   }
 
   async startExecution(_taskId: string) {

@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config.js';
 import { DEFAULT_QLIK_AUTH_REQUEST } from '../../src/talend/qlik-auth-request.js';
 import type { ObservedState } from '../../src/core/plan.js';
-import { EMPTY_RECORD, type RotationRecord } from '../../src/core/record.js';
+import { EMPTY_RECORD, type RotationRecord, type SecretRef } from '../../src/core/record.js';
 import type { ClientSecretMeta, OAuthClient } from '../../src/qlik/model.js';
 
 export const NOW = Date.parse('2026-11-27T12:00:00.000Z');
@@ -29,6 +29,10 @@ export function config(overrides: Partial<Config> = {}): Config {
     talendAuth: { kind: 'token', token: 'talend-token-test-000000000000000000' },
     talendApiBase: 'https://api.eu.cloud.talend.example',
     talendQlikAuthUrl: 'https://api.eu.cloud.talend.example/tmc/qlik',
+    talendConnectionIds: [],
+    talendConnectionParameters: { clientId: 'client_id', clientSecret: 'client_secret' },
+    talendTaskIds: [],
+    talendTaskParameters: { clientId: 'QLIK_CLIENT_ID', clientSecret: 'QLIK_CLIENT_SECRET' },
     talendCheckTaskId: undefined,
     talendQlikAuthRequest: DEFAULT_QLIK_AUTH_REQUEST,
     retarget: false,
@@ -54,8 +58,17 @@ export function client(overrides: Partial<OAuthClient> = {}): OAuthClient {
   };
 }
 
-export function record(overrides: Partial<RotationRecord> = {}): RotationRecord {
-  return { ...EMPTY_RECORD, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, ...overrides };
+/** The key of the default config's one target (TMC's setting). */
+export const TMC_KEY = 'qlik-auth:https://api.eu.cloud.talend.example/tmc/qlik';
+
+/**
+ * A record. `delivered` and `pending` describe the default config's one target (TMC's setting);
+ * `targets`, when given, replaces them.
+ */
+export function record(overrides: Partial<RotationRecord> & { delivered?: SecretRef | null; pending?: SecretRef[] } = {}): RotationRecord {
+  const { delivered = { hint: 'aaaaa', createdAt: daysAgo(10) }, pending = [], ...rest } = overrides;
+  const targets = delivered === null && pending.length === 0 ? [] : [{ key: TMC_KEY, delivered, pending }];
+  return { ...EMPTY_RECORD, targets, ...rest };
 }
 
 export function observed(c: OAuthClient | null, r: RotationRecord | null): ObservedState {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlanError, type RotationPlan, createdAtLabel, deletableByHint, describeAge, isoTime, nextRotationDue, planRotation, secretAgeDays, secretsToRetire, stepOf } from '../../src/core/plan.js';
 import { describeReason } from '../../src/report.js';
-import { NOW, client, config, daysAgo, observed, record, secret } from './fixtures.js';
+import { NOW, TMC_KEY, client, config, daysAgo, observed, record, secret } from './fixtures.js';
 
 const RUN = 'run-1';
 const hints = (xs: { hint: string }[]) => xs.map((x) => x.hint);
@@ -62,7 +62,8 @@ describe('planRotation', () => {
     ['there is no record', null, /no record/],
     ['the delivered secret was deleted', record({ delivered: { hint: 'gone1', createdAt: daysAgo(3) } }), /no longer exists/],
     ['a delivery is pending', record({ pending: [{ hint: 'bbbbb', createdAt: daysAgo(1) }] }), /unknown outcome/],
-    ['nothing was ever delivered', record({ delivered: null }), /no secret has been delivered/],
+    ['nothing was ever delivered', record({ targets: [{ key: TMC_KEY, delivered: null, pending: [] }] }), /no secret has been delivered/],
+    ['the record knows no target yet', record({ delivered: null }), /is new to the record/],
   ])('rotate never still makes a new secret when %s', (_label, r, reason) => {
     const c = client({ secrets: [secret('aaaaa', 10), secret('bbbbb', 1)] });
     const plan = planRotation(config({ rotate: 'never' }), observed(c, r), NOW, RUN);
@@ -189,12 +190,14 @@ describe('planRotation', () => {
   it.each(['auto', 'always', 'never'] as const)(
     "refuses to touch a client whose record names another Talend target with rotate: %s; only 'retarget' takes it over",
     (rotate) => {
-      const r = record({ talendTarget: 'https://api.us.cloud.talend.example/tmc/qlik' });
+      const other = 'qlik-auth:https://api.us.cloud.talend.example/tmc/qlik';
+      const r = record({ targets: [{ key: other, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] }] });
       expect(() => planRotation(config({ rotate }), observed(client(), r), NOW, RUN)).toThrow(/another Talend target .*'retarget: true'/);
       const moved = planRotation(config({ rotate, retarget: true }), observed(client(), r), NOW, RUN);
       expect(moved.result).toBe('rotated');
-      expect(reasonOf(moved)).toMatch(/target moved/);
-      const same = record({ talendTarget: config().talendQlikAuthUrl });
+      expect(reasonOf(moved)).toMatch(/not in this run's inputs and 'retarget' is true/);
+      expect(stepOf(moved, 'deliver-to-talend')?.drop).toEqual([other]);
+      const same = record();
       expect(planRotation(config({ rotate: rotate === 'always' ? 'auto' : rotate }), observed(client(), same), NOW, RUN).result).toBe('unchanged');
       expect(planRotation(config({ rotate: rotate === 'always' ? 'auto' : rotate, retarget: true }), observed(client(), same), NOW, RUN).result).toBe('unchanged');
     },
@@ -294,5 +297,70 @@ describe('secretsToRetire', () => {
     expect(hints(secretsToRetire(withHandAdded, delivered, 3, { retireNewer: true }))).toEqual([]);
     expect(hints(secretsToRetire(withHandAdded, delivered, 1, { retireNewer: true }))).toEqual(['old01']);
     expect(hints(secretsToRetire(withHandAdded, delivered, 0, { retireNewer: true }))).toEqual(['old01', 'hand1']);
+  });
+});
+
+describe('planRotation with several Talend targets', () => {
+  const CONN = 'connection:c0ffee';
+  const TASK = 'task:7a5k';
+  const three = config({ talendConnectionIds: ['c0ffee'], talendTaskIds: ['7a5k'] });
+  const held = (key: string, hint = 'aaaaa', ageDays = 10, pending: { hint: string; createdAt: string }[] = []) => ({
+    key,
+    delivered: { hint, createdAt: daysAgo(ageDays) },
+    pending,
+  });
+  const all = (...extra: ReturnType<typeof held>[]) => record({ targets: [held(TMC_KEY), held(CONN), held(TASK), ...extra] });
+
+  it('changes nothing while every target holds the recorded secret, and delivers to all three when one is due', () => {
+    expect(planRotation(three, observed(client(), all()), NOW, RUN).result).toBe('unchanged');
+    const due = planRotation(config({ ...three, rotate: 'always' }), observed(client(), all()), NOW, RUN);
+    expect(due.result).toBe('rotated');
+    expect(stepOf(due, 'deliver-to-talend')?.targets.map((t) => t.key)).toEqual([TMC_KEY, CONN, TASK]);
+  });
+
+  it('a target new to the record gets a new secret, and until then Talend may hold any secret', () => {
+    const plan = planRotation(three, observed(client(), record({ targets: [held(TMC_KEY), held(TASK)] })), NOW, RUN);
+    expect(stepOf(plan, 'create-secret')?.reason).toEqual({ why: 'new-target', target: CONN });
+    expect(plan.talendMayHold).toBe('any');
+  });
+
+  it('targets holding different secrets, or one with a delivery of unknown outcome, get a new secret; both secrets stay protected', () => {
+    const c = client({ secrets: [secret('aaaaa', 10), secret('bbbbb', 5)] });
+    const differ = planRotation(three, observed(c, record({ targets: [held(TMC_KEY), held(CONN, 'bbbbb', 5), held(TASK)] })), NOW, RUN);
+    expect(stepOf(differ, 'create-secret')?.reason).toEqual({ why: 'targets-differ' });
+    expect(differ.talendMayHold).toEqual(c.secrets);
+    const pending = planRotation(three, observed(c, record({ targets: [held(TMC_KEY), held(CONN, 'aaaaa', 10, [{ hint: 'bbbbb', createdAt: daysAgo(5) }]), held(TASK)] })), NOW, RUN);
+    expect(stepOf(pending, 'create-secret')?.reason).toEqual({ why: 'pending-delivery' });
+    expect(pending.talendMayHold).toEqual(c.secrets);
+  });
+
+  it('a recorded target the inputs no longer name keeps its secret: never retired, never deleted to make room, named in notInInputs', () => {
+    const old = 'connection:gone';
+    const c = client({ secrets: [secret('ooooo', 50), secret('xxxxx', 40), secret('aaaaa', 10)] });
+    const r = record({ targets: [held(TMC_KEY), held(CONN), held(TASK), held(old, 'ooooo', 50)] });
+    const repair = planRotation(three, observed(c, r), NOW, RUN);
+    expect(repair.notInInputs).toEqual([old]);
+    expect(retireOf(repair).map((s) => s.hint)).toEqual(['xxxxx']);
+    const rotation = planRotation(config({ ...three, rotate: 'always' }), observed(c, r), NOW, RUN);
+    expect(stepOf(rotation, 'retire-older-secrets')?.protect.map((s) => s.hint)).toEqual(['ooooo']);
+    expect(stepOf(rotation, 'deliver-to-talend')?.drop).toEqual([]);
+    const full = client({ secrets: [secret('ooooo', 50), secret('x1', 40), secret('x2', 30), secret('x3', 20), secret('aaaaa', 10)] });
+    expect(makeRoomOf(planRotation(config({ ...three, rotate: 'always' }), observed(full, r), NOW, RUN)).map((s) => s.hint)).toEqual(['x1']);
+  });
+
+  it("with 'retarget: true' a recorded target outside the inputs is dropped once every named target holds a new secret", () => {
+    const r = record({ targets: [held(TMC_KEY), held(CONN), held(TASK), held('task:old', 'aaaaa')] });
+    const plan = planRotation(config({ ...three, retarget: true }), observed(client(), r), NOW, RUN);
+    expect(stepOf(plan, 'create-secret')?.reason).toEqual({ why: 'retarget' });
+    expect(stepOf(plan, 'deliver-to-talend')?.drop).toEqual(['task:old']);
+    expect(stepOf(plan, 'retire-older-secrets')?.protect).toEqual([]);
+    expect(plan.notInInputs).toEqual([]);
+  });
+
+  it("a recorded TMC setting is not 'another TMC' when this run names no TMC setting: its secret is kept", () => {
+    const onlyConnections = config({ talendQlikAuthUrl: undefined, talendConnectionIds: ['c0ffee'] });
+    const plan = planRotation(onlyConnections, observed(client(), record({ targets: [held(TMC_KEY), held(CONN)] })), NOW, RUN);
+    expect(plan.result).toBe('unchanged');
+    expect(plan.notInInputs).toEqual([TMC_KEY]);
   });
 });

@@ -5,7 +5,7 @@ import { RunFailure } from '../../src/core/failure.js';
 import { planRotation } from '../../src/core/plan.js';
 import { reportFailure, reportSuccess } from '../../src/report.js';
 import { registerSecret, resetSecretsForTest } from '../../src/secrets.js';
-import { NOW, client, config, observed, record } from './fixtures.js';
+import { NOW, TMC_KEY, client, config, observed, record } from './fixtures.js';
 
 vi.mock('@actions/core', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@actions/core')>();
@@ -18,7 +18,7 @@ const NEW_SECRET = 'the-new-client-secret-0123456789abcdef';
 
 function progressWithNewSecret() {
   const obs = observed(client(), record());
-  const progress = initialOutcome(obs, planRotation(config({ rotate: 'always' }), obs, NOW, 'run'));
+  const progress = initialOutcome(obs, [TMC_KEY], planRotation(config({ rotate: 'always' }), obs, NOW, 'run'));
   progress.newSecret = { value: NEW_SECRET, meta: { hint: 'nnnnn', createdAt: new Date(NOW).toISOString() } };
   return progress;
 }

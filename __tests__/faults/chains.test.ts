@@ -81,7 +81,7 @@ async function expectLinkOutcome(
     });
   }
   const meta = newSecret ? client.clientSecrets.find((s) => s.secret === newSecret) : undefined;
-  const pending = recordOf(emu, cell.clientId)?.pending.map((p) => p.hint) ?? [];
+  const pending = recordOf(emu, cell.clientId)?.targets.flatMap((t) => t.pending.map((p) => p.hint)) ?? [];
   const errors = errorText(run);
   await problems.check(`I7 ${where}`, () => expect(run.code, `a ${link} run must fail (I7). State: ${state}`).not.toBe(0));
   if (link === 'unknown(stored)' || link === 'unknown(not stored)') {

@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { type Emulator, type EmulatorSnapshot, type FaultAction, type FaultRule, type LoggedRequest, type ServiceKind, startEmulator } from '../../emulator/index.js';
-import { type RotationRecord, parseDescription } from '../../src/core/record.js';
+import { type RotationRecord, parseDescription, secretsAnyTargetMayHold } from '../../src/core/record.js';
 import { type ActionRun, type RunHandle, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 /** The smallest timeout-seconds: per-request timeout 1 s, reserve 1 s, backoff 100–500 ms. */
@@ -232,7 +232,7 @@ export function describeState(emu: Emulator): string {
     const holds = pair && pair.clientId === c.clientId ? c.clientSecrets.find((s) => s.secret === pair.clientSecret)?.hint ?? '(gone!)' : '-';
     return (
       `client ${c.clientId.slice(0, 6)}: secrets [${c.clientSecrets.map((s) => s.hint).join(', ')}]` +
-      ` record delivered=${rec?.delivered?.hint ?? 'null'} pending=[${rec?.pending.map((p) => p.hint).join(', ') ?? ''}]` +
+      ` record ${rec?.targets.map((t) => `${t.key.split(':')[0]}: delivered=${t.delivered?.hint ?? 'null'} pending=[${t.pending.map((p) => p.hint).join(', ')}]`).join(', ') ?? 'none'}` +
       ` check=${rec?.check?.result ?? 'null'} lease=${rec?.lease ? rec.lease.expiresAt : 'none'}; Talend holds ${holds}`
     );
   });
@@ -254,8 +254,8 @@ export function expectNothingStranded(emu: Emulator, when: string): void {
     const hints = c.clientSecrets.map((s) => s.hint);
     const rec = parsed.record;
     if (rec) {
-      for (const ref of [rec.delivered, ...rec.pending]) {
-        if (ref) expect(hints, `I1 ${when}: the record names secret ${ref.hint} as possibly held by Talend, but Qlik no longer has it. State: ${state}`).toContain(ref.hint);
+      for (const ref of secretsAnyTargetMayHold(rec.targets)) {
+        expect(hints, `I1 ${when}: the record names secret ${ref.hint} as possibly held by Talend, but Qlik no longer has it. State: ${state}`).toContain(ref.hint);
       }
     }
   }
@@ -266,7 +266,7 @@ export function expectNothingStranded(emu: Emulator, when: string): void {
     expect(held, `I1 ${when}: the secret Talend holds was deleted from Qlik (Talend is disconnected). State: ${state}`).toBeDefined();
     const rec = parseDescription(client!.description);
     if (rec.state === 'ok' && rec.record) {
-      const listed = [rec.record.delivered, ...rec.record.pending].some((r) => r?.hint === held!.hint);
+      const listed = secretsAnyTargetMayHold(rec.record.targets).some((r) => r.hint === held!.hint);
       expect(listed, `I1 ${when}: Talend holds secret ${held!.hint}, but the record lists neither it as delivered nor as pending, so a later run may delete it. State: ${state}`).toBe(true);
     }
   }
@@ -292,7 +292,8 @@ export function expectHonestExit(cell: Cell, run: ActionRun, expectedSuccess: 'r
     const meta = client?.clientSecrets.find((s) => s.secret === secret);
     expect(meta, `I7: exit 0 but the new secret does not exist in Qlik. State: ${state}`).toBeDefined();
     const rec = parseDescription(client!.description).record;
-    expect(rec?.delivered?.hint, `I7: exit 0 but the record does not say the new secret was delivered. State: ${state}`).toBe(meta!.hint);
+    expect(rec?.targets.map((t) => t.delivered?.hint), `I7: exit 0 but the record does not say the new secret was delivered. State: ${state}`).toEqual(rec?.targets.map(() => meta!.hint));
+    expect(rec?.targets.length, `I7: exit 0 but the record names no target. State: ${state}`).toBeGreaterThan(0);
     expect(run.outputs['secret-hint'], 'I7: secret-hint output names the delivered secret').toBe(meta!.hint);
     if (cell.scenario === 'check') {
       expect(rec?.check?.result, `I7: exit 0 with a check task but the record's check is not 'passed'. State: ${state}`).toBe('passed');

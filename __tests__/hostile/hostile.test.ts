@@ -341,7 +341,7 @@ describe.concurrent('a hostile server', () => {
       const farFuture = '+275760-09-13T00:00:00.000Z';
       // The server says the held secret was made at the end of time, and the record agrees.
       const parsed = parseDescription(c.description);
-      const record = { ...parsed.record!, delivered: { ...parsed.record!.delivered!, createdAt: farFuture } };
+      const record = { ...parsed.record!, targets: parsed.record!.targets.map((t) => ({ ...t, delivered: { ...t.delivered!, createdAt: farFuture } })) };
       emu.updateClient(c.clientId, { description: renderDescription(parsed.userText, record) });
       const rewrite = (a: { status: number; body?: unknown }) => {
         const body = structuredClone(a.body) as { data?: { clientSecrets?: { createdAt?: string }[] }[]; clientSecrets?: { createdAt?: string }[] };

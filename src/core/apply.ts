@@ -9,7 +9,7 @@ import type { RunBudget } from '../http/budget.js';
 import type { JsonPatchOp, QlikApi } from '../qlik/client.js';
 import type { ClientSecretMeta, OAuthClient } from '../qlik/model.js';
 import type { TalendApi } from '../talend/client.js';
-import { ApplyFailure, type NewSecretValue, type Outcome, initialOutcome } from './outcome.js';
+import { ApplyFailure, type NewSecretValue, type Outcome, type TargetState, commonHolding, initialOutcome } from './outcome.js';
 import {
   type ObservedState,
   type PlanStep,
@@ -20,11 +20,26 @@ import {
   secretsToRetire,
   sortedSet,
   stepOf,
+  withoutHintsOf,
 } from './plan.js';
+import { type Target, configuredTargets, describeTarget } from './targets.js';
+import type { TargetDelivery } from '../talend/client.js';
 import { registerSecret } from '../secrets.js';
 import { plainText } from '../untrusted-text.js';
 import { RunFailure } from './failure.js';
-import { DESCRIPTION_MAX, EMPTY_RECORD, type RotationRecord, type SecretRef, parseDescription, recordsEqual, renderDescription, sameSecret } from './record.js';
+import {
+  DESCRIPTION_MAX,
+  EMPTY_RECORD,
+  type RotationRecord,
+  type SecretRef,
+  type TargetHolding,
+  holdingOf,
+  parseDescription,
+  recordsEqual,
+  renderDescription,
+  sameSecret,
+  withHoldings,
+} from './record.js';
 
 export interface ApplyContext {
   config: Config;
@@ -39,7 +54,7 @@ export interface ApplyContext {
 
 /** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
 export async function applyPlan(plan: RotationPlan, observed: ObservedState, ctx: ApplyContext): Promise<Outcome> {
-  const run = new Run(ctx, initialOutcome(observed, plan));
+  const run = new Run(ctx, initialOutcome(observed, configuredTargets(ctx.config).map((t) => t.key), plan));
   if (plan.result === 'unchanged') return run.snapshot();
   try {
     await run.execute(plan, observed);
@@ -79,7 +94,7 @@ class Run {
   ) {}
 
   snapshot(): Outcome {
-    return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets] };
+    return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets], targets: [...this.outcome.targets], warnings: [...this.outcome.warnings] };
   }
 
   /** Logs a completed change as it happens, and keeps it for the report. */
@@ -148,7 +163,7 @@ class Run {
       case 'verify-secret':
         return this.verify(this.requireNewSecret());
       case 'deliver-to-talend':
-        return this.deliver(this.requireNewSecret());
+        return this.deliver(step, this.requireNewSecret());
       case 'check-talend-task':
         return this.check(step);
       case 'write-record':
@@ -157,7 +172,7 @@ class Run {
       case 'retire-secrets':
         return this.retire(step.secrets);
       case 'retire-older-secrets':
-        return this.retire(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }));
+        return this.retire(withoutHintsOf(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }), step.protect));
       case 'repair-grant-types':
       case 'repair-auth-methods':
       case 'repair-scopes':
@@ -447,44 +462,95 @@ class Run {
     });
   }
 
-  /** The Record pending and Deliver steps: record the new secret as pending, then deliver it. */
-  private async deliver(newSecret: { value: string; meta: SecretRef }): Promise<void> {
-    this.record = { ...this.record, pending: [...this.record.pending, newSecret.meta] };
+  /**
+   * The Record pending and Deliver steps: record the new secret as pending at every target, then
+   * deliver it to all of them at once. Each outcome is recorded on its own target.
+   */
+  private async deliver(step: StepOf<'deliver-to-talend'>, newSecret: { value: string; meta: SecretRef }): Promise<void> {
+    const meta = newSecret.meta;
+    const holding = (t: Target): TargetHolding => holdingOf(this.record, t.key) ?? { key: t.key, delivered: null, pending: [] };
+    this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending, meta] })));
     await Promise.all([this.writeRecord({ release: false }), this.revocation]);
-    let outcome;
-    try {
-      outcome = await this.ctx.talend.deliverQlikCredentials(this.clientId, newSecret.value);
-    } catch (err) {
-      this.outcome.delivery = 'unknown';
-      throw new RunFailure(
-        `Delivering the new secret ${newSecret.meta.hint} to Talend had no definite answer: ${(err as Error).message}`,
-        {
-          nextRun:
-            'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
-        },
-      );
+    const pair = { clientId: this.clientId, clientSecret: newSecret.value };
+    const results = await Promise.all(
+      step.targets.map(async (target) => {
+        try {
+          return { target, delivery: await this.ctx.talend.deliver(target, pair) };
+        } catch (err) {
+          return { target, delivery: undefined, error: (err as Error).message };
+        }
+      }),
+    );
+    const stored = results.filter((r) => r.delivery?.stored);
+    const refused = results.filter((r) => r.delivery && !r.delivery.stored);
+    const unknown = results.filter((r) => !r.delivery);
+    // What each target holds now: the new secret; what it held (a refusal); or any of them (no answer).
+    this.record = withHoldings(this.record, [
+      ...stored.map((r) => ({ key: r.target.key, delivered: meta, pending: [] })),
+      ...refused.map((r) => ({ ...holding(r.target), pending: holding(r.target).pending.filter((p) => !sameSecret(p, meta)) })),
+    ]);
+    for (const r of results) {
+      const before = this.outcome.targets.find((t) => t.key === r.target.key);
+      const state: TargetState = r.delivery?.stored
+        ? { key: r.target.key, status: 'delivered', holds: meta }
+        : r.delivery
+          ? { key: r.target.key, status: 'refused', holds: before?.holds ?? null, detail: refusalText(r.delivery as Refusal) }
+          : { key: r.target.key, status: 'unknown', holds: null, detail: r.error };
+      this.setTarget(state);
+      if (r.delivery?.stored) {
+        this.done(`delivered secret ${meta.hint} to ${describeTarget(r.target.key)}`);
+        for (const warning of r.delivery.warnings) this.outcome.warnings.push(warning);
+      }
     }
-    if (!outcome.stored) {
-      this.outcome.delivery = 'refused';
-      // A definite refusal: Talend still holds what it held, so the new secret is safe to delete.
+    this.outcome.talendHolds = commonHolding(this.outcome.targets);
+    if (stored.length === results.length) return this.allDelivered(step);
+    this.outcome.delivery = stored.length > 0 ? 'partial' : unknown.length > 0 ? 'unknown' : 'refused';
+    // With one target, its name would only repeat "Talend"; with several, each failure names its target.
+    const failures = [...refused, ...unknown].map((r) => {
+      const what = r.delivery ? refusalText(r.delivery as Refusal) : results.length > 1 ? `no definite answer (${r.error})` : (r.error ?? '');
+      return results.length > 1 ? `${describeTarget(r.target.key)}: ${what}` : what;
+    });
+    if (stored.length === 0 && unknown.length === 0) {
+      // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
       const deleted = await this.deleteUndelivered(newSecret);
       await this.writeRecord({ release: true, until: 'final' });
-      throw new RunFailure(
-        `Talend refused the new secret ${newSecret.meta.hint} (HTTP ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}); ${deleted}.`,
-        { nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.' },
-      );
+      throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures.join('; ')}); ${deleted}.`, {
+        nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
+      });
     }
+    await this.writeRecord({ release: true, until: 'final' });
+    if (stored.length === 0) {
+      throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures.join('; ')}`, {
+        nextRun:
+          'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
+      });
+    }
+    // Some targets hold the new secret: it stays, and so does whatever the others may hold.
+    throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures.join('; ')}.`, {
+      nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
+    });
+  }
+
+  /** Every target holds the new secret: record it (and drop what `retarget` drops). */
+  private async allDelivered(step: StepOf<'deliver-to-talend'>): Promise<void> {
     this.outcome.delivery = 'stored';
-    this.outcome.talendHolds = newSecret.meta;
-    this.done(`delivered secret ${newSecret.meta.hint} to Talend`);
+    for (const key of step.drop) this.setTarget({ key, status: 'dropped', holds: null });
     // With a check configured, the record says "check pending" until it passes: a run killed
     // during the check leaves it to be repeated, and no old secret is retired before it passes.
     const check = this.ctx.config.talendCheckTaskId ? { result: 'pending' as const, at: new Date(this.ctx.budget.now()).toISOString() } : null;
-    this.record = { ...this.record, delivered: newSecret.meta, pending: [], check, unknownHolder: false };
+    const targets = this.record.targets.filter((t) => !step.drop.includes(t.key));
+    this.record = { ...this.record, targets, check, unknownHolder: false };
+    if (step.drop.length > 0) this.ctx.log(`Dropped from the record (retarget): ${step.drop.map(describeTarget).join(', ')}; they lose their secrets.`);
     if (this.ctx.config.talendCheckTaskId) {
       // The task-run check can take minutes: make the delivery durable first.
       await this.writeRecord({ release: false });
     }
+  }
+
+  private setTarget(state: TargetState): void {
+    const i = this.outcome.targets.findIndex((t) => t.key === state.key);
+    if (i >= 0) this.outcome.targets[i] = state;
+    else this.outcome.targets.push(state);
   }
 
   /**
@@ -493,7 +559,7 @@ class Run {
    * hold it. Says what happened, for the failure message.
    */
   private async deleteUndelivered(newSecret: { value: string; meta: SecretRef }): Promise<string> {
-    this.record = { ...this.record, pending: this.record.pending.filter((p) => !sameSecret(p, newSecret.meta)) };
+    this.record = { ...this.record, targets: this.record.targets.map((t) => ({ ...t, pending: t.pending.filter((p) => !sameSecret(p, newSecret.meta)) })) };
     const others = this.outcome.secrets.filter((s) => s !== newSecret.meta);
     if (others.some((s) => s.hint === newSecret.meta.hint)) {
       // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
@@ -572,12 +638,8 @@ class Run {
 
   // ---- record ------------------------------------------------------------------------------
 
-  private audit(): Pick<RotationRecord, 'changedAt' | 'changedBy' | 'talendTarget'> {
-    return {
-      changedAt: new Date(this.ctx.budget.now()).toISOString(),
-      changedBy: this.ctx.runUrl ?? null,
-      talendTarget: this.ctx.config.talendQlikAuthUrl,
-    };
+  private audit(): Pick<RotationRecord, 'changedAt' | 'changedBy'> {
+    return { changedAt: new Date(this.ctx.budget.now()).toISOString(), changedBy: this.ctx.runUrl ?? null };
   }
 
   private async writeRecord(opts: { release: boolean; until?: 'work' | 'final' }): Promise<void> {
@@ -603,4 +665,12 @@ class Run {
     await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
     this.stored = this.record;
   }
+}
+
+/** A target's refusal in words: its status and Talend's message (already scrubbed). */
+type Refusal = Extract<TargetDelivery, { stored: false }>;
+
+function refusalText(delivery: Refusal): string {
+  const status = delivery.status === undefined ? 'refused' : `HTTP ${delivery.status}`;
+  return delivery.message ? `${status}: ${delivery.message}` : status;
 }

@@ -5,7 +5,8 @@
 import type { Config } from '../config.js';
 import { plainText } from '../untrusted-text.js';
 import type { ClientSecretMeta, ConsentMethod, OAuthClient } from '../qlik/model.js';
-import { type Lease, type RecordState, type RotationRecord, type SecretRef, sameSecret } from './record.js';
+import { type Lease, type RecordState, type RotationRecord, type SecretRef, type TargetHolding, holdingOf, sameSecret, secretsAnyTargetMayHold } from './record.js';
+import { type Target, configuredTargets, describeTarget, kindOfKey } from './targets.js';
 
 /** Qlik allows this many secrets per client; the next create answers 409. */
 export const MAX_SECRETS_PER_CLIENT = 5;
@@ -26,8 +27,12 @@ export interface ObservedState {
 /** Why a new secret is due: data, so the report words it and the `plan` output carries it as is. */
 export type NewSecretReason =
   | { why: 'no-record' }
+  /** A configured target the record does not know: it holds something unknown. */
+  | { why: 'new-target'; target: string }
   | { why: 'pending-delivery' }
   | { why: 'nothing-delivered' }
+  /** The configured targets hold different secrets (an earlier delivery reached only some). */
+  | { why: 'targets-differ' }
   | { why: 'delivered-gone' }
   | { why: 'retarget' }
   | { why: 'rotate-always' }
@@ -49,13 +54,20 @@ export type PlanStep =
   | { step: 'make-room'; secrets: ClientSecretMeta[]; reclaim: boolean }
   | { step: 'create-secret'; reason: NewSecretReason }
   | { step: 'verify-secret' }
-  | { step: 'deliver-to-talend' }
+  /**
+   * Deliver the new secret to every target at once. `drop`: recorded targets the inputs no longer
+   * name, dropped from the record once all of `targets` hold it (`retarget`).
+   */
+  | { step: 'deliver-to-talend'; targets: Target[]; drop: string[] }
   | { step: 'check-talend-task'; taskId: string; after: 'delivery' | 'unfinished-check' }
   | { step: 'write-record' }
   /** A run without a new secret: these, which the record proves Talend does not hold. */
   | { step: 'retire-secrets'; secrets: ClientSecretMeta[] }
-  /** After a delivery: older than the new secret, beyond this many (known only once it exists). */
-  | { step: 'retire-older-secrets'; keep: number };
+  /**
+   * After a delivery: older than the new secret, beyond this many (known only once it exists),
+   * never one that `protect` names (what recorded targets outside the inputs may hold).
+   */
+  | { step: 'retire-older-secrets'; keep: number; protect: SecretRef[] };
 
 export type StepName = PlanStep['step'];
 export type StepOf<K extends StepName> = Extract<PlanStep, { step: K }>;
@@ -67,6 +79,8 @@ export interface RotationPlan {
   steps: PlanStep[];
   /** What Talend may hold right now: a list, or every existing secret when there is no record. */
   talendMayHold: ClientSecretMeta[] | 'any';
+  /** Recorded targets the inputs do not name: their secrets stay protected (without `retarget`). */
+  notInInputs: string[];
   /** Another run's live lease on the client, if any. */
   foreignLease: Lease | null;
   /** A lease that expires implausibly far in the future: ignored, and worth a warning. */
@@ -91,16 +105,18 @@ export class PlanError extends Error {
 export function planRotation(config: Config, observed: ObservedState, now: number, runId: string): RotationPlan {
   const { client } = observed;
   const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
+  const targets = configuredTargets(config);
+  const keys = targets.map((t) => t.key);
   const steps: PlanStep[] = [];
   const check = (after: StepOf<'check-talend-task'>['after']) => {
     if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
   };
 
   if (client === null) {
-    steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+    steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
     check('delivery');
     steps.push({ step: 'write-record' });
-    return { result: 'created', steps, talendMayHold: [], foreignLease, ignoredLease };
+    return { result: 'created', steps, talendMayHold: [], notInInputs: [], foreignLease, ignoredLease };
   }
 
   if (client.appType !== 'web') {
@@ -112,41 +128,54 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     );
   }
 
-  // `rotate` only says when to make a new secret; taking the client from another Talend target is
-  // a separate decision (`retarget`), because that target loses its secret.
-  const target = observed.record?.talendTarget;
-  const moved = Boolean(target) && target !== config.talendQlikAuthUrl;
-  if (moved && !config.retarget) {
-    throw new PlanError(
-      `This OAuth client's record says its secret is delivered to another Talend target (${plainText(target ?? '', 300)}). ` +
-        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
-        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's target; the old target loses its secret.",
-      'talend-target',
-    );
-  }
+  const recorded = observed.record?.targets ?? [];
+  const outside = recorded.filter((t) => !keys.includes(t.key));
+  refuseAnotherTmc(config, outside, keys);
+  // `rotate` only says when to make a new secret; taking the client from targets the inputs no
+  // longer name is a separate decision (`retarget`), because those targets lose their secrets.
+  const drop = config.retarget ? outside.map((t) => t.key) : [];
+  const kept = outside.filter((t) => !drop.includes(t.key));
   // A record started on a client whose holder nobody knew says nothing about what Talend holds.
   const record = observed.record?.unknownHolder ? null : observed.record;
-  const talendMayHold = secretsTalendMayHold(client.secrets, record);
-  const reason: NewSecretReason | null = moved ? { why: 'retarget' } : newSecretDue(config, client, record, now);
+  const talendMayHold = secretsTalendMayHold(client.secrets, record, keys);
+  const reason: NewSecretReason | null = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, now);
+  const base = { talendMayHold, notInInputs: kept.map((t) => t.key), foreignLease, ignoredLease };
+  const protect = secretsAnyTargetMayHold(kept);
 
   steps.push(...planRepairs(config, client, observed.record));
   if (reason !== null) {
     const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
     if (makeRoom.length > 0) steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
-    steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend' });
+    steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
     check('delivery');
-    steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets });
-    return { result: 'rotated', steps, talendMayHold, foreignLease, ignoredLease };
+    steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
+    return { result: 'rotated', steps, ...base };
   }
 
-  // No new secret is due, so the record names exactly one secret Talend holds (pending is empty).
+  // No new secret is due, so every configured target holds the same recorded secret (no pending).
   const lastCheck = record?.check?.result;
   if (lastCheck === 'failed' || lastCheck === 'pending') check('unfinished-check');
-  const delivered = findSecret(client.secrets, record?.delivered ?? null);
-  const retire = delivered ? secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }) : [];
+  const delivered = findSecret(client.secrets, holdingOf(record, keys[0] ?? '')?.delivered ?? null);
+  const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
   if (steps.length > 0 || retire.length > 0) steps.push({ step: 'write-record' });
   if (retire.length > 0) steps.push({ step: 'retire-secrets', secrets: retire });
-  return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, talendMayHold, foreignLease, ignoredLease };
+  return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, ...base };
+}
+
+/**
+ * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
+ * another URL than this run's means another TMC account shares the client (they would retire each
+ * other's secrets) or TMC moved: only `retarget` says which.
+ */
+function refuseAnotherTmc(config: Config, outside: TargetHolding[], keys: string[]): void {
+  const other = outside.find((t) => kindOfKey(t.key) === 'qlik-auth');
+  if (!other || config.retarget || !keys.some((k) => kindOfKey(k) === 'qlik-auth')) return;
+  throw new PlanError(
+    `This OAuth client's record says its secret is delivered to another Talend target (${describeTarget(other.key)}). ` +
+      "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
+      "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's targets; the old target loses its secret.",
+    'talend-target',
+  );
 }
 
 function planRepairs(config: Config, client: OAuthClient, record: RotationRecord | null): PlanStep[] {
@@ -172,11 +201,19 @@ function planRepairs(config: Config, client: OAuthClient, record: RotationRecord
 }
 
 /** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, now: number): NewSecretReason | null {
+function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, keys: string[], now: number): NewSecretReason | null {
   if (record === null) return { why: 'no-record' };
-  if (record.pending.length > 0) return { why: 'pending-delivery' };
-  if (record.delivered === null) return { why: 'nothing-delivered' };
-  const delivered = findSecret(client.secrets, record.delivered);
+  const held: TargetHolding[] = [];
+  for (const key of keys) {
+    const holding = holdingOf(record, key);
+    if (!holding) return { why: 'new-target', target: key };
+    held.push(holding);
+  }
+  if (held.some((t) => t.pending.length > 0)) return { why: 'pending-delivery' };
+  const [first] = held;
+  if (!first?.delivered || held.some((t) => t.delivered === null)) return { why: 'nothing-delivered' };
+  if (held.some((t) => !sameSecret(t.delivered as SecretRef, first.delivered as SecretRef))) return { why: 'targets-differ' };
+  const delivered = findSecret(client.secrets, first.delivered);
   if (!delivered) return { why: 'delivered-gone' };
   if (config.rotate === 'always') return { why: 'rotate-always' };
   if (config.rotate === 'auto') {
@@ -186,12 +223,14 @@ function newSecretDue(config: Config, client: OAuthClient, record: RotationRecor
   return null;
 }
 
-function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecord | null): ClientSecretMeta[] | 'any' {
+function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecord | null, keys: string[]): ClientSecretMeta[] | 'any' {
   if (record === null) return 'any';
-  // The delivered secret is gone: someone changed things by hand (perhaps pasting another secret
+  // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand).
+  if (keys.some((key) => !holdingOf(record, key))) return 'any';
+  // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
   // into TMC), so the record no longer proves which secrets Talend does not hold.
-  if (record.delivered && !findSecret(secrets, record.delivered)) return 'any';
-  const refs = [...(record.delivered ? [record.delivered] : []), ...record.pending];
+  if (record.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered))) return 'any';
+  const refs = secretsAnyTargetMayHold(record.targets);
   return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
 }
 
@@ -244,7 +283,7 @@ export function secretsToRetire(
 }
 
 /** Drops secrets whose hint is also the hint of a protected one. */
-function withoutHintsOf<T extends SecretRef>(secrets: T[], protectedOnes: SecretRef[]): T[] {
+export function withoutHintsOf<T extends SecretRef>(secrets: T[], protectedOnes: SecretRef[]): T[] {
   return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
 }
 

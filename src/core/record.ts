@@ -21,11 +21,23 @@ export interface Lease {
   expiresAt: string;
 }
 
-export interface RotationRecord {
-  /** The secret Talend is known to hold. */
+/** What one Talend target holds, as far as the record knows. */
+export interface TargetHolding {
+  /** The target's key (src/core/targets.ts): `qlik-auth:<url>`, `connection:<id>`, `task:<id>`. */
+  key: string;
+  /** The secret the target is known to hold. */
   delivered: SecretRef | null;
-  /** Secrets whose delivery outcome is unknown: Talend may hold any of them. */
+  /** Secrets whose delivery to this target has an unknown outcome: it may hold any of them. */
   pending: SecretRef[];
+}
+
+export interface RotationRecord {
+  /**
+   * Per Talend target, what it holds, sorted by key. Talend may hold any secret in the union; a
+   * target the inputs no longer name stays here (and its secrets stay protected) until a run with
+   * `retarget: true` drops it.
+   */
+  targets: TargetHolding[];
   check: CheckResult | null;
   lease: Lease | null;
   /** Audit trail: when and by which workflow run the client was last changed. */
@@ -38,24 +50,33 @@ export interface RotationRecord {
    * record): until a delivery succeeds, Talend may hold any of its secrets.
    */
   unknownHolder: boolean;
-  /**
-   * The TMC setting the secrets are delivered to (`talend-qlik-auth-url`). Two Talend accounts
-   * sharing one client would retire each other's secrets; this lets a run notice.
-   */
-  talendTarget: string | null;
 }
 
 export const EMPTY_RECORD: RotationRecord = {
-  delivered: null,
-  pending: [],
+  targets: [],
   check: null,
   lease: null,
   changedAt: null,
   changedBy: null,
   scopes: null,
   unknownHolder: false,
-  talendTarget: null,
 };
+
+/** The target's holding in the record, or undefined when the record does not know the target. */
+export function holdingOf(record: RotationRecord | null, key: string): TargetHolding | undefined {
+  return record?.targets.find((t) => t.key === key);
+}
+
+/** Every secret some target may hold: the union of what each holds and may hold. */
+export function secretsAnyTargetMayHold(holdings: TargetHolding[]): SecretRef[] {
+  return holdings.flatMap((t) => [...(t.delivered ? [t.delivered] : []), ...t.pending]);
+}
+
+/** The record with these holdings in place of those with the same key (sorted, so equal records render equal). */
+export function withHoldings(record: RotationRecord, holdings: TargetHolding[]): RotationRecord {
+  const others = record.targets.filter((t) => !holdings.some((h) => h.key === t.key));
+  return { ...record, targets: [...others, ...holdings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
+}
 
 /**
  * `unreadable`: a block is there but cannot be read (it is kept verbatim as the user's text);
@@ -81,9 +102,8 @@ export const DESCRIPTION_MAX = 4096;
  * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
  */
 function toRecord(json: unknown): RotationRecord | null {
-  if (!isObject(json) || json.v !== 1) return null;
-  const delivered = orNull(json.delivered, secretRef);
-  const pending = json.pending === undefined ? [] : Array.isArray(json.pending) && json.pending.length <= 20 ? json.pending.map(secretRef) : null;
+  if (!isObject(json) || (json.v !== 1 && json.v !== 2)) return null;
+  const targets = json.v === 2 ? holdings(json.targets) : fromVersion1(json);
   const check = orNull(json.check, (c) =>
     isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
       ? { result: c.result, at: c.at }
@@ -101,18 +121,51 @@ function toRecord(json: unknown): RotationRecord | null {
   });
   const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
   const record = {
-    delivered,
-    pending,
+    targets,
     check,
     lease,
     changedAt: orNull(json.changedAt, text),
     changedBy: orNull(json.changedBy, text),
     scopes,
     unknownHolder,
-    talendTarget: orNull(json.talendTarget, text),
   };
-  if (pending === null || pending.includes(undefined) || Object.values(record).includes(undefined)) return null;
+  if (Object.values(record).includes(undefined)) return null;
   return record as RotationRecord;
+}
+
+/** More than any run writes (MAX_TARGETS); a longer list was not written by the action. */
+const MAX_RECORDED_TARGETS = 50;
+const MAX_PENDING = 20;
+
+function holdings(v: unknown): TargetHolding[] | undefined {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.length > MAX_RECORDED_TARGETS) return undefined;
+  const list = v.map((t) => (isObject(t) ? holding(t.key, t.delivered, t.pending) : undefined));
+  if (list.includes(undefined)) return undefined;
+  const keys = new Set(list.map((t) => t?.key));
+  return keys.size === list.length ? (list as TargetHolding[]) : undefined;
+}
+
+function holding(key: unknown, delivered: unknown, pending: unknown): TargetHolding | undefined {
+  // A key names a target kind and something after the colon; the rest is checked where it is used.
+  if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > 2048) return undefined;
+  const d = orNull(delivered, secretRef);
+  const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
+  if (d === undefined || p === undefined || p.includes(undefined)) return undefined;
+  return { key, delivered: d, pending: p as SecretRef[] };
+}
+
+/**
+ * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
+ * action delivered to several targets: its secrets belong to that one target. Without
+ * `talendTarget` nobody knows which target held them: unreadable, so Talend may hold any secret.
+ */
+function fromVersion1(json: Record<string, unknown>): TargetHolding[] | undefined {
+  const nothing = (json.delivered === undefined || json.delivered === null) && (json.pending === undefined || (Array.isArray(json.pending) && json.pending.length === 0));
+  if (nothing) return [];
+  if (typeof json.talendTarget !== 'string' || json.talendTarget === '') return undefined;
+  const one = holding(`qlik-auth:${json.talendTarget}`, json.delivered, json.pending);
+  return one ? [one] : undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -194,11 +247,15 @@ export function sameSecret(a: SecretRef, b: SecretRef): boolean {
   return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
 
-const FIELDS = ['delivered', 'pending', 'check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'talendTarget'] as const;
+const FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'] as const;
 
-/** Canonical text of a record: fixed field order, so equal records render equal. */
+/**
+ * Canonical text of a record: fixed field order, so equal records render equal. One line per
+ * target, for people reading it in Qlik.
+ */
 function renderRecord(record: RotationRecord): string {
-  const lines = [`"v":1`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
+  const targets = record.targets.map((t) => JSON.stringify({ key: t.key, delivered: t.delivered, pending: t.pending }));
+  const lines = [`"v":2`, `"targets":[${targets.length === 0 ? '' : `\n${targets.join(',\n')}\n`}]`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
   return `{${lines.join(',\n')}}`;
 }
 

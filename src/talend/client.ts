@@ -20,6 +20,7 @@ import {
   taskUpdate,
 } from './orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, renderQlikAuthRequest } from './qlik-auth-request.js';
+import type { Target } from '../core/targets.js';
 
 export const TALEND_API_VERSION = '2021-03';
 
@@ -75,10 +76,14 @@ export const FINAL_EXECUTION_STATUSES = {
 
 export type DeliveryOutcome = { stored: true } | { stored: false; status: number; message: string | undefined };
 
-/** What a PUT to a connection or a task changed, as far as the read-back shows. */
+/**
+ * What a delivery to one target changed, as far as its answer and read-back show. Not stored is a
+ * definite "the target holds what it held": nothing was sent, or the target refused it. A delivery
+ * whose outcome is unknown throws instead.
+ */
 export type TargetDelivery =
   | { stored: true; warnings: string[] }
-  | { stored: false; status: number; message: string | undefined };
+  | { stored: false; status: number | undefined; message: string | undefined };
 
 export interface ExecutionState {
   status: string;
@@ -91,7 +96,8 @@ export class TalendApi {
   constructor(
     private readonly http: ApiClient,
     private readonly apiBase: string,
-    private readonly qlikAuthUrl: string,
+    /** TMC's Qlik Cloud Authentication setting, when it is a target. */
+    private readonly qlikAuthUrl: string | undefined,
     /** The shape of the request to the TMC setting (`talend-qlik-auth-request`). */
     private readonly qlikAuthRequest: QlikAuthRequest = DEFAULT_QLIK_AUTH_REQUEST,
     /** For the `{{qlikTenantUrl}}` placeholder. */
@@ -135,6 +141,7 @@ export class TalendApi {
    */
   async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryOutcome> {
     const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
+    if (!this.qlikAuthUrl) throw new Error("Talend: 'talend-qlik-auth-url' is not set, so there is no TMC setting to deliver to.");
     const res = await this.http.request({
       method: rendered.method,
       url: this.qlikAuthUrl,
@@ -182,14 +189,43 @@ export class TalendApi {
     return res.body;
   }
 
+  /** Delivers the pair to one target (the Deliver step); an unknown outcome throws. */
+  async deliver(target: Target, pair: Pair): Promise<TargetDelivery> {
+    switch (target.kind) {
+      case 'qlik-auth': {
+        const outcome = await this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
+        return outcome.stored ? { stored: true, warnings: [] } : outcome;
+      }
+      case 'connection':
+        return this.deliverToConnection(target.id, target.names, pair);
+      case 'task':
+        return this.deliverToTask(target.id, target.names, pair);
+    }
+  }
+
+  /**
+   * Reads a connection or task target during Read state: it must exist, and an update must be
+   * possible without losing anything (UnsafeUpdate otherwise). The TMC setting cannot be read.
+   */
+  async inspect(target: Target): Promise<void> {
+    // Any values do: only whether an update could be built matters.
+    const probe = { clientId: 'probe', clientSecret: 'probe' };
+    if (target.kind === 'connection') {
+      connectionUpdate(this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id), target.names, probe);
+    } else if (target.kind === 'task') {
+      taskUpdate(this.requireTarget(await this.getTask(target.id), 'Talend task', target.id), target.names, probe);
+    }
+  }
+
   /**
    * Sets the pair in a TMC connection: read it, send it back whole with the two parameters set,
    * read it again and check it holds the client ID. The PUT is a full replacement of what was just
    * read, so repeating it is safe; a 4xx is a refusal.
    */
   async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
-    const before = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
-    const res = await this.putTarget(this.connectionUrl(connectionId), connectionUpdate(before, names, pair), `updating the TMC connection ${connectionId}`);
+    const update = await beforeSending(async () => connectionUpdate(this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId), names, pair));
+    if ('refused' in update) return update.refused;
+    const res = await this.putTarget(this.connectionUrl(connectionId), update.value, `updating the TMC connection ${connectionId}`);
     if (res) return res;
     const after = await this.getConnection(connectionId);
     return after && connectionHolds(after, names, pair) ? { stored: true, warnings: [] } : readBackRefusal(`connection ${connectionId}`);
@@ -201,8 +237,9 @@ export class TalendApi {
    * auto-upgrade would put the artifact's default parameters back.
    */
   async deliverToTask(taskId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
-    const before = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
-    const update = taskUpdate(before, names, pair);
+    const prepared = await beforeSending(async () => taskUpdate(this.requireTarget(await this.getTask(taskId), 'Talend task', taskId), names, pair));
+    if ('refused' in prepared) return prepared.refused;
+    const update = prepared.value;
     const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
     if (res) return res;
     const after = await this.getTask(taskId);
@@ -276,6 +313,19 @@ export class TalendApi {
 async function errorMessage(body: unknown): Promise<string | undefined> {
   const parsed = (await loadZod()).safeParse(await talendErrorSchema(), body);
   return parsed.success && parsed.data.message ? redact(parsed.data.message) : undefined;
+}
+
+/**
+ * The read and the building of an update, before anything is sent: whatever fails here (no such
+ * target, no answer, an update that would lose a value) leaves the target as it was, a definite
+ * "not stored".
+ */
+async function beforeSending<T>(prepare: () => Promise<T>): Promise<{ value: T } | { refused: TargetDelivery }> {
+  try {
+    return { value: await prepare() };
+  } catch (err) {
+    return { refused: { stored: false, status: undefined, message: `nothing was sent: ${(err as Error).message}` } };
+  }
 }
 
 /** The PUT was answered 2xx, but reading the target back does not show the client ID it was given. */

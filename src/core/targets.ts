@@ -1,0 +1,62 @@
+/**
+ * The places in Talend that receive the credential pair (docs/talend-targets.md): TMC's Qlik Cloud
+ * Authentication setting, TMC connections and task parameters. Each has a stable key, which is how
+ * the record names it: `qlik-auth:<url>`, `connection:<id>`, `task:<id>`. Pure.
+ */
+import type { Config } from '../config.js';
+import type { ParameterNames } from '../talend/orchestration.js';
+import { plainText } from '../untrusted-text.js';
+
+export type Target =
+  | { kind: 'qlik-auth'; key: string; url: string }
+  | { kind: 'connection'; key: string; id: string; names: ParameterNames }
+  | { kind: 'task'; key: string; id: string; names: ParameterNames };
+
+export type TargetKind = Target['kind'];
+
+/** At most this many targets in one rotation: the record of each has to fit in the client's description. */
+export const MAX_TARGETS = 10;
+
+/** The targets this run delivers to, in input order: the TMC setting, connections, tasks. */
+export function configuredTargets(config: Config): Target[] {
+  const targets: Target[] = [];
+  if (config.talendQlikAuthUrl) targets.push({ kind: 'qlik-auth', key: `qlik-auth:${config.talendQlikAuthUrl}`, url: config.talendQlikAuthUrl });
+  for (const id of config.talendConnectionIds) {
+    targets.push({ kind: 'connection', key: `connection:${id}`, id, names: config.talendConnectionParameters });
+  }
+  for (const id of config.talendTaskIds) targets.push({ kind: 'task', key: `task:${id}`, id, names: config.talendTaskParameters });
+  return targets;
+}
+
+/** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */
+export function kindOfKey(key: string): TargetKind | undefined {
+  const kind = key.slice(0, key.indexOf(':'));
+  return kind === 'qlik-auth' || kind === 'connection' || kind === 'task' ? kind : undefined;
+}
+
+/**
+ * A target as people read it. Keys from the record are text someone could have edited in Qlik,
+ * so the ID goes through plainText.
+ */
+export function describeTarget(key: string): string {
+  const id = plainText(key.slice(key.indexOf(':') + 1), 300);
+  switch (kindOfKey(key)) {
+    case 'qlik-auth':
+      return `TMC's Qlik Cloud Authentication (${id})`;
+    case 'connection':
+      return `TMC connection ${id}`;
+    case 'task':
+      return `task ${id}`;
+    default:
+      return `target ${plainText(key, 300)}`;
+  }
+}
+
+/**
+ * A key fit for the `targets` output, which a later `run:` step may paste into a shell: the keys
+ * of this run's inputs always are (IDs are path-safe, URLs checked); a recorded key that holds
+ * anything else shows as null.
+ */
+export function isOutputSafeKey(key: string): boolean {
+  return /^[a-z-]+:[A-Za-z0-9._~:/%-]{1,1000}$/.test(key);
+}
