@@ -486,5 +486,175 @@ export function defineJourneys(strictMode: boolean): void {
       expect(refused.stdout).toMatch(/Talend refused the new secret .*HTTP 405/);
       expectNothingStranded(only(J().emu.clients()).clientId);
     });
+
+    // ---- where the secret goes: TMC connections and task parameters (Orchestration API) ----
+
+    for (const readBack of ['clear', 'masked', 'omitted'] as const)
+      journey(`a TMC connection alone (encrypted values read back ${readBack}): created with the pair set, the secret encrypted, the other parameters kept; rotate; rerun unchanged (I3)`, async () => {
+        J().emu.setSecretReadBack(readBack);
+        J().emu.defineConnection({
+          id: 'conn-1',
+          parameters: [
+            { name: 'tenant', value: 'https://tenant.example' },
+            { name: 'client_id', value: 'hand-made' },
+            { name: 'client_secret', value: 'hand-made-secret-value-000000000000', encrypted: true },
+          ],
+        });
+        const only_connection = { 'talend-qlik-auth-url': '', 'talend-connection-ids': 'conn-1' };
+        const first = await act(only_connection);
+        expect(first.code, first.stdout).toBe(0);
+        expect(first.outputs.result).toBe('created');
+        const c = only(J().emu.clients());
+        const params = () => J().emu.connection('conn-1')!.parameters;
+        expect(params()).toEqual([
+          { name: 'tenant', value: 'https://tenant.example', encrypted: false },
+          { name: 'client_id', value: c.clientId, encrypted: false },
+          { name: 'client_secret', value: first.outputs['client-secret'], encrypted: true },
+        ]);
+        // The TMC setting was not a target: nothing was sent there.
+        expect(J().emu.talendPair()).toBeNull();
+        expect(JSON.parse(first.outputs.targets!)).toEqual([{ target: 'connection:conn-1', status: 'delivered', hint: only(c.clientSecrets).hint }]);
+        expect(first.summary).toContain(`<td>Target: TMC connection conn-1</td><td>delivered: took ${only(c.clientSecrets).hint}</td>`);
+
+        const rotated = await act({ ...only_connection, rotate: 'always' });
+        expect(rotated.outputs.result).toBe('rotated');
+        expect(params()[2]!.value).toBe(rotated.outputs['client-secret']);
+        expect(only(J().emu.clients()).clientSecrets.map((s) => s.secret)).toEqual([rotated.outputs['client-secret']]);
+
+        const mark = J().emu.log.length;
+        const rerun = await act(only_connection);
+        expect(rerun.outputs.result).toBe('unchanged');
+        expect(JSON.parse(rerun.outputs.targets!)[0].status).toBe('holds');
+        expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      });
+
+    journey("a task's parameters alone: the whole task goes back with the two values set; an overriding auto-upgrade is warned about; rerun unchanged", async () => {
+      J().emu.defineTaskDefinition({
+        id: 'task-1',
+        description: 'Loads the sales app',
+        tags: ['qlik'],
+        connections: { QLIK: 'conn-9' },
+        parameters: { QLIK_CLIENT_ID: '', QLIK_CLIENT_SECRET: '', BATCH_SIZE: '500' },
+        autoUpgradeInfo: { autoUpgradable: true, overrideWithDefaultParameters: true },
+        sensitive: ['QLIK_CLIENT_SECRET'],
+      });
+      const first = await act({ 'talend-qlik-auth-url': '', 'talend-task-ids': 'task-1' });
+      expect(first.code, first.stdout).toBe(0);
+      const c = only(J().emu.clients());
+      const task = J().emu.taskDefinition('task-1')!;
+      expect(task.parameters).toEqual({ QLIK_CLIENT_ID: c.clientId, QLIK_CLIENT_SECRET: first.outputs['client-secret'], BATCH_SIZE: '500' });
+      expect(task).toMatchObject({ description: 'Loads the sales app', tags: ['qlik'], connections: { QLIK: 'conn-9' } });
+      expect(first.stdout).toMatch(/^::warning title=Talend target::Task task-1 has auto-upgrade with 'overrideWithDefaultParameters' on/m);
+      const mark = J().emu.log.length;
+      expect((await act({ 'talend-qlik-auth-url': '', 'talend-task-ids': 'task-1' })).outputs.result).toBe('unchanged');
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    });
+
+    journey('all three kinds at once: one new secret reaches each, the targets output and summary name each; rerun unchanged (I3)', async () => {
+      J().emu.defineConnection({ id: 'conn-1', parameters: [{ name: 'client_id', value: '' }, { name: 'client_secret', value: '', encrypted: true }] });
+      J().emu.defineTaskDefinition({ id: 'task-1', parameters: { QLIK_CLIENT_ID: '', QLIK_CLIENT_SECRET: '' } });
+      const all = { 'talend-connection-ids': 'conn-1', 'talend-task-ids': 'task-1' };
+      expect((await act(all)).outputs.result).toBe('created');
+      const run = await act({ ...all, rotate: 'always' });
+      expect(run.code, run.stdout).toBe(0);
+      const secret = run.outputs['client-secret'];
+      expect(J().emu.talendPair()?.clientSecret).toBe(secret);
+      expect(J().emu.connection('conn-1')!.parameters[1]!.value).toBe(secret);
+      expect(J().emu.taskDefinition('task-1')!.parameters!.QLIK_CLIENT_SECRET).toBe(secret);
+      const hint = run.outputs['secret-hint'];
+      expect(JSON.parse(run.outputs.targets!)).toEqual([
+        { target: `qlik-auth:${J().emu.talendQlikAuthUrl}`, status: 'delivered', hint },
+        { target: 'connection:conn-1', status: 'delivered', hint },
+        { target: 'task:task-1', status: 'delivered', hint },
+      ]);
+      expect(run.summary.match(/<td>Target: /g)).toHaveLength(3);
+      expectNothingStranded(only(J().emu.clients()).clientId);
+      const mark = J().emu.log.length;
+      expect((await act(all)).outputs.result).toBe('unchanged');
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    });
+
+    journey('mixed outcome: the task refuses after the others took the secret; the new secret stays, the task keeps its old one, the run fails naming each; the next run converges, then unchanged', async () => {
+      J().emu.defineConnection({ id: 'conn-1', parameters: [{ name: 'client_id', value: '' }, { name: 'client_secret', value: '', encrypted: true }] });
+      J().emu.defineTaskDefinition({ id: 'task-1', parameters: { QLIK_CLIENT_ID: '', QLIK_CLIENT_SECRET: '' } });
+      const all = { 'talend-connection-ids': 'conn-1', 'talend-task-ids': 'task-1' };
+      const created = await act(all);
+      const old = created.outputs['client-secret'];
+      J().emu.fault({ service: 'talend', method: 'PUT', path: '/orchestration/executables/tasks/task-1', action: { status: 409, body: { status: 409, message: 'Task is being edited\n::stop-commands::x' } } });
+      const mixed = await act({ ...all, rotate: 'always' });
+      expect(mixed.code).not.toBe(0);
+      const fresh = mixed.outputs['client-secret'];
+      expect(fresh).not.toBe('');
+      expect(J().emu.talendPair()?.clientSecret).toBe(fresh);
+      expect(J().emu.taskDefinition('task-1')!.parameters!.QLIK_CLIENT_SECRET).toBe(old);
+      expect(only(J().emu.clients()).clientSecrets.map((s) => s.secret).sort()).toEqual([old, fresh].sort());
+      expect(mixed.stdout).toMatch(/^::error title=Rotation stopped::Not every Talend target took the new secret \S+: task task-1: HTTP 409: Task is being edited ::stop-commands::x/m);
+      expect(mixed.stdout).not.toMatch(/^::stop-commands::/m);
+      expect(JSON.parse(mixed.outputs.targets!).map((t: { status: string }) => t.status)).toEqual(['delivered', 'delivered', 'refused']);
+      expect(mixed.outputs['secret-hint']).toBe('');
+      expectNothingStranded(only(J().emu.clients()).clientId);
+
+      const next = await act(all);
+      expect(next.code, next.stdout).toBe(0);
+      expect(next.outputs.result).toBe('rotated');
+      expect(J().emu.taskDefinition('task-1')!.parameters!.QLIK_CLIENT_SECRET).toBe(next.outputs['client-secret']);
+      expect(only(J().emu.clients()).clientSecrets.map((s) => s.secret)).toEqual([next.outputs['client-secret']]);
+      const mark = J().emu.log.length;
+      expect((await act(all)).outputs.result).toBe('unchanged');
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    });
+
+    journey('a wrong connection ID, or a connection whose other secret reads back masked, stops the run in Read state: no changing request', async () => {
+      J().emu.setSecretReadBack('masked');
+      J().emu.defineConnection({
+        id: 'shared',
+        parameters: [
+          { name: 'client_id', value: '' },
+          { name: 'client_secret', value: '', encrypted: true },
+          { name: 'proxy_password', value: 'proxy-password-value-000000000000', encrypted: true },
+        ],
+      });
+      for (const [ids, problem] of [
+        ['missing', /TMC connection missing: Talend: there is no TMC connection with the ID missing/],
+        ['shared', /TMC connection shared: .*'proxy_password'/],
+      ] as const) {
+        const mark = J().emu.log.length;
+        const run = await act({ 'talend-connection-ids': ids });
+        expect(run.code).not.toBe(0);
+        expect(run.stdout).toMatch(problem);
+        expect(run.stdout).toMatch(/Nothing was changed in Qlik or Talend/);
+        expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+      }
+      expect(J().emu.clients()).toEqual([]);
+      expect(J().emu.connection('shared')!.parameters[2]!.value).toBe('proxy-password-value-000000000000');
+    });
+
+    journey("a target added later gets a new secret at once; one left out of the inputs keeps its secret (warned) until 'retarget: true' drops it", async () => {
+      J().emu.defineConnection({ id: 'conn-1', parameters: [{ name: 'client_id', value: '' }, { name: 'client_secret', value: '', encrypted: true }] });
+      expect((await act()).outputs.result).toBe('created');
+      const added = await act({ 'talend-connection-ids': 'conn-1' });
+      expect(added.outputs.result).toBe('rotated');
+      expect(JSON.parse(added.outputs.plan!).find((s: { step: string }) => s.step === 'create-secret').reason).toEqual({ why: 'new-target', target: 'connection:conn-1' });
+      const held = J().emu.connection('conn-1')!.parameters[1]!.value;
+      expect(held).toBe(added.outputs['client-secret']);
+
+      // The TMC setting no longer named: its secret (the same one) stays; a rotation keeps it too.
+      const left = await act({ 'talend-qlik-auth-url': '', 'talend-connection-ids': 'conn-1', rotate: 'always' });
+      expect(left.code, left.stdout).toBe(0);
+      expect(left.stdout).toMatch(/^::warning title=Talend targets::The record on the OAuth client names Talend targets this run's inputs do not: TMC's Qlik Cloud Authentication/m);
+      const secrets = () => only(J().emu.clients()).clientSecrets.map((s) => s.secret);
+      expect(secrets()).toContain(J().emu.talendPair()!.clientSecret);
+      expect(JSON.parse(left.outputs.targets!).map((t: { status: string }) => t.status)).toEqual(['delivered', 'not-in-inputs']);
+      expectNothingStranded(only(J().emu.clients()).clientId);
+
+      const dropped = await act({ 'talend-qlik-auth-url': '', 'talend-connection-ids': 'conn-1', retarget: 'true' });
+      expect(dropped.code, dropped.stdout).toBe(0);
+      expect(dropped.outputs.result).toBe('rotated');
+      expect(secrets()).toEqual([dropped.outputs['client-secret']]);
+      expect(parseDescription(only(J().emu.clients()).description).record?.targets.map((t) => t.key)).toEqual(['connection:conn-1']);
+      const mark = J().emu.log.length;
+      expect((await act({ 'talend-qlik-auth-url': '', 'talend-connection-ids': 'conn-1' })).outputs.result).toBe('unchanged');
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    });
   });
 }
