@@ -15,6 +15,28 @@ import { type ActionRun, type RunHandle, baseInputs, leaksIn, runAction } from '
 /** The smallest timeout-seconds: per-request timeout 1 s, reserve 1 s, backoff 100–500 ms. */
 export const FAULT_TIMEOUT_SECONDS = 5;
 export const CHECK_TASK = 'smoke';
+/**
+ * Every cell delivers to two targets: TMC's setting and this TMC connection, so every step and
+ * fault meets a rotation whose deliveries run side by side (docs/talend-targets.md).
+ */
+export const CONNECTION = 'conn-1';
+const connectionPath = () => `/orchestration/connections/${CONNECTION}`;
+
+/** Defines the second target in a fresh emulator: a connection holding only the client's pair. */
+function defineConnection(emu: Emulator): void {
+  emu.defineConnection({ id: CONNECTION, parameters: [{ name: 'client_id', value: '' }, { name: 'client_secret', value: '', encrypted: true }] });
+}
+
+/** The pair each target holds now (null: none yet). */
+export function heldPairs(emu: Emulator): { target: string; pair: { clientId: string; clientSecret: string } | null }[] {
+  const params = emu.connection(CONNECTION)?.parameters ?? [];
+  const value = (name: string) => params.find((p) => p.name === name)?.value ?? '';
+  const connection = value('client_id') && value('client_secret') ? { clientId: value('client_id'), clientSecret: value('client_secret') } : null;
+  return [
+    { target: "TMC's setting", pair: emu.talendPair() },
+    { target: `connection ${CONNECTION}`, pair: connection },
+  ];
+}
 
 // ---- steps -------------------------------------------------------------------------------------
 
@@ -45,6 +67,11 @@ export const STEPS: Step[] = [
   { id: 'verify', label: 'verify (POST /oauth/token)', scenario: 'rotate', service: 'qlik', method: 'POST', path: () => '/oauth/token', occurrence: 1 },
   { id: 'pending-write', label: 'pending record (PATCH #2)', scenario: 'rotate', service: 'qlik', method: 'PATCH', path: clientPath, occurrence: 2 },
   { id: 'deliver', label: 'Talend delivery (PUT)', scenario: 'rotate', service: 'talend', method: 'PUT', path: () => '/tmc/qlik-cloud-authentication', occurrence: 1 },
+  // The connection's requests: the Read-state GET, the PUT, the read-back GET (its 3rd GET); they run
+  // side by side with the TMC setting's PUT.
+  { id: 'conn-read', label: 'connection read in Read state (GET)', scenario: 'rotate', service: 'talend', method: 'GET', path: connectionPath, occurrence: 1 },
+  { id: 'conn-put', label: 'connection delivery (PUT)', scenario: 'rotate', service: 'talend', method: 'PUT', path: connectionPath, occurrence: 1 },
+  { id: 'conn-readback', label: 'connection read-back (GET #3)', scenario: 'rotate', service: 'talend', method: 'GET', path: connectionPath, occurrence: 3 },
   { id: 'final-write', label: 'final record (PATCH #3)', scenario: 'rotate', service: 'qlik', method: 'PATCH', path: clientPath, occurrence: 3 },
   { id: 'retire', label: 'retire (DELETE client-secrets/{hint})', scenario: 'rotate', service: 'qlik', method: 'DELETE', path: (id) => `${clientPath(id)}/client-secrets/*`, occurrence: 1 },
   { id: 'exec-start', label: 'check: start task run (POST executions)', scenario: 'check', service: 'talend', method: 'POST', path: () => '/processing/executions', occurrence: 1 },
@@ -109,7 +136,7 @@ export interface Cell {
 }
 
 export function scenarioInputs(scenario: Scenario): Record<string, string> {
-  return scenario === 'check' ? { 'talend-check-task-id': CHECK_TASK } : {};
+  return { 'talend-connection-ids': CONNECTION, ...(scenario === 'check' ? { 'talend-check-task-id': CHECK_TASK } : {}) };
 }
 
 export function faultedInputs(cell: Cell, extra: Record<string, string> = {}): Record<string, string> {
@@ -147,6 +174,7 @@ function cleanSetup(scenario: Scenario, strict: boolean): Promise<CleanSetup> {
     setup = (async () => {
       const emu = await startEmulator({ strict });
       emu.defineTask(CHECK_TASK, 'execution_successful');
+      defineConnection(emu);
       try {
         const first = await runAction({ ...baseInputs(emu), ...scenarioInputs(scenario) });
         expect(first.code, `setup run failed:\n${errorLines(first)}`).toBe(0);
@@ -167,6 +195,7 @@ export async function newCell(scenario: Scenario, strict = false): Promise<Cell>
   const setup = scenario === 'create' ? undefined : await cleanSetup(scenario, strict);
   const emu = await startEmulator(setup ? { strict, restore: setup.snapshot } : { strict });
   emu.defineTask(CHECK_TASK, 'execution_successful');
+  if (!setup) defineConnection(emu);
   if (setup) {
     // The record names the TMC it delivered to; this cell's TMC is the same one on another port.
     const client = emu.client(setup.clientId)!;
@@ -226,17 +255,19 @@ export function recordOf(emu: Emulator, clientId: string): RotationRecord | null
 
 /** A one-line picture of both systems, for failure messages. */
 export function describeState(emu: Emulator): string {
-  const pair = emu.talendPair();
+  const held = heldPairs(emu);
   const parts = emu.clients().map((c) => {
     const rec = parseDescription(c.description).record;
-    const holds = pair && pair.clientId === c.clientId ? c.clientSecrets.find((s) => s.secret === pair.clientSecret)?.hint ?? '(gone!)' : '-';
+    const holds = held
+      .map(({ target, pair }) => `${target}: ${pair && pair.clientId === c.clientId ? c.clientSecrets.find((s) => s.secret === pair.clientSecret)?.hint ?? '(gone!)' : '-'}`)
+      .join(', ');
     return (
       `client ${c.clientId.slice(0, 6)}: secrets [${c.clientSecrets.map((s) => s.hint).join(', ')}]` +
       ` record ${rec?.targets.map((t) => `${t.key.split(':')[0]}: delivered=${t.delivered?.hint ?? 'null'} pending=[${t.pending.map((p) => p.hint).join(', ')}]`).join(', ') ?? 'none'}` +
       ` check=${rec?.check?.result ?? 'null'} lease=${rec?.lease ? rec.lease.expiresAt : 'none'}; Talend holds ${holds}`
     );
   });
-  if (parts.length === 0) parts.push(`no client; Talend pair ${pair ? 'set' : 'none'}`);
+  if (parts.length === 0) parts.push(`no client; Talend pairs ${held.map((h) => (h.pair ? 'set' : 'none')).join('/')}`);
   return parts.join(' | ');
 }
 
@@ -246,7 +277,6 @@ export function describeState(emu: Emulator): string {
  * record is what tells later runs which secrets they must not delete.
  */
 export function expectNothingStranded(emu: Emulator, when: string): void {
-  const pair = emu.talendPair();
   const clients = emu.clients();
   const state = describeState(emu);
   for (const c of clients) {
@@ -259,15 +289,16 @@ export function expectNothingStranded(emu: Emulator, when: string): void {
       }
     }
   }
-  if (pair) {
+  for (const { target, pair } of heldPairs(emu)) {
+    if (!pair) continue;
     const client = clients.find((c) => c.clientId === pair.clientId);
-    expect(client, `I1 ${when}: Talend holds a pair for a client that no longer exists. State: ${state}`).toBeDefined();
+    expect(client, `I1 ${when}: ${target} holds a pair for a client that no longer exists. State: ${state}`).toBeDefined();
     const held = client!.clientSecrets.find((s) => s.secret === pair.clientSecret);
-    expect(held, `I1 ${when}: the secret Talend holds was deleted from Qlik (Talend is disconnected). State: ${state}`).toBeDefined();
+    expect(held, `I1 ${when}: the secret ${target} holds was deleted from Qlik (it is disconnected). State: ${state}`).toBeDefined();
     const rec = parseDescription(client!.description);
     if (rec.state === 'ok' && rec.record) {
       const listed = secretsAnyTargetMayHold(rec.record.targets).some((r) => r.hint === held!.hint);
-      expect(listed, `I1 ${when}: Talend holds secret ${held!.hint}, but the record lists neither it as delivered nor as pending, so a later run may delete it. State: ${state}`).toBe(true);
+      expect(listed, `I1 ${when}: ${target} holds secret ${held!.hint}, but the record lists it neither as delivered nor as pending, so a later run may delete it. State: ${state}`).toBe(true);
     }
   }
 }
@@ -285,8 +316,10 @@ export function expectHonestExit(cell: Cell, run: ActionRun, expectedSuccess: 'r
     expect(run.outputs.result, `I7: exit 0 must mean '${expectedSuccess}'. State: ${state}`).toBe(expectedSuccess);
     const secret = run.outputs['client-secret'];
     expect(secret, 'I7: exit 0 without the new secret in the outputs').toBeTruthy();
+    for (const held of heldPairs(emu)) {
+      expect(held.pair?.clientSecret === secret, `I7: exit 0 but ${held.target} does not hold the new secret. State: ${state}`).toBe(true);
+    }
     const pair = emu.talendPair();
-    expect(pair?.clientSecret === secret, `I7: exit 0 but Talend does not hold the new secret. State: ${state}`).toBe(true);
     const client = emu.client(pair!.clientId);
     expect(run.outputs['client-id'], 'I7: client-id output').toBe(pair!.clientId);
     const meta = client?.clientSecrets.find((s) => s.secret === secret);
@@ -381,10 +414,11 @@ export async function expectConvergence(cell: Cell, faultedStartedAt: number): P
   const client = only(emu.clients());
   cell.clientId = client.clientId;
   expect(client.clientSecrets.length, `I2 after the convergence rerun: at most 1 + keep-previous-secrets (0) secrets. State: ${state}`).toBeLessThanOrEqual(1);
-  const pair = emu.talendPair();
-  expect(pair, `convergence: Talend holds no pair. State: ${state}`).not.toBeNull();
-  expect(pair!.clientId).toBe(client.clientId);
-  expect(client.clientSecrets.map((s) => s.secret), `convergence: the secret Talend holds does not exist. State: ${state}`).toContain(pair!.clientSecret);
+  for (const { target, pair } of heldPairs(emu)) {
+    expect(pair, `convergence: ${target} holds no pair. State: ${state}`).not.toBeNull();
+    expect(pair!.clientId).toBe(client.clientId);
+    expect(client.clientSecrets.map((s) => s.secret), `convergence: the secret ${target} holds does not exist. State: ${state}`).toContain(pair!.clientSecret);
+  }
   if (cell.scenario === 'check') {
     // With a check task configured, healthy means the delivered secret's task-run check passed
     // (the Check step runs it after a delivery and repeats it while it is not known to have passed).

@@ -2,6 +2,8 @@
  * The fault matrix: every request of a rotation × {500, 503-then-success, 429 Retry-After 1, connection
  * reset, hang past the request timeout, SIGKILL before it takes effect, SIGKILL after it took effect}.
  *
+ * Every run delivers to two targets, TMC's setting and a TMC connection (harness.ts), side by
+ * side; the connection's own requests (its Read-state GET, its PUT, its read-back) are rows too.
  * Each cell: its own emulator; a clean run creates the client; a `rotate: always` run with
  * timeout-seconds 5 meets the fault; then I1, I7, I5 and convergence (one clean rerun heals, the next
  * run is `unchanged`). The check steps use a task-run check (talend-check-task-id); the create
