@@ -26,6 +26,10 @@ export const R = {
   token: 'qlik POST /oauth/token',
   revoke: 'qlik POST /oauth/revoke',
   deliver: 'talend PUT /tmc/qlik-cloud-authentication',
+  getConnection: 'talend GET /orchestration/connections/{id}',
+  putConnection: 'talend PUT /orchestration/connections/{id}',
+  getTask: 'talend GET /orchestration/executables/tasks/{id}',
+  putTask: 'talend PUT /orchestration/executables/tasks/{id}',
   deleteSecret: 'qlik DELETE /api/v1/oauth-clients/{id}/client-secrets/{hint}',
   startExecution: 'talend POST /processing/executions',
   pollExecution: 'talend GET /processing/executions/{id}',
@@ -68,23 +72,49 @@ export const POLL_WAITS_MS: number[] = (() => {
   return waits;
 })();
 
-const reads = (): RequiredRequest[] => [
+/** Which Talend targets a scenario delivers to. */
+type Targets = { tmc: boolean; connection: boolean; task: boolean };
+const TMC_ONLY: Targets = { tmc: true, connection: false, task: false };
+
+const reads = (t: Targets = TMC_ONLY): RequiredRequest[] => [
   { label: R.lookup, stage: 1, why: 'find the client by exact name (filter, one page); the item carries its secrets, consent and the record', listing: 'before' },
   { label: R.preflight, stage: 1, why: 'Talend token preflight; independent of the Qlik read, so concurrent with it' },
+  ...(t.connection ? [{ label: R.getConnection, stage: 1, why: 'Read state: the connection exists and takes an update without losing a value; concurrent with the other reads' }] : []),
+  ...(t.task ? [{ label: R.getTask, stage: 1, why: 'Read state: the task exists and takes an update without losing a value; concurrent with the other reads' }] : []),
 ];
 
-function rotation(withCheck: boolean): ScenarioModel {
+/**
+ * The Deliver step from `stage` on: every target at once. The TMC setting is one PUT; a connection
+ * or a task is GET (read right before the update), PUT (the whole object), GET (read back).
+ * Returns the requests and the next free stage.
+ */
+function deliveries(t: Targets, stage: number): { requests: RequiredRequest[]; next: number } {
+  const requests: RequiredRequest[] = [];
+  if (t.tmc) requests.push({ label: R.deliver, stage, why: 'deliver the pair to TMC\'s setting (2xx at the first attempt); overlaps the other deliveries' });
+  const object = (get: RequestLabel, put: RequestLabel, what: string) =>
+    requests.push(
+      { label: get, stage, why: `read the ${what} right before its update (verification can take a minute; the overwrite window is one round trip)` },
+      { label: put, stage: stage + 1, why: `send the whole ${what} back with the two values set` },
+      { label: get, stage: stage + 2, why: `read the ${what} back: it must show the new client ID` },
+    );
+  if (t.connection) object(R.getConnection, R.putConnection, 'connection');
+  if (t.task) object(R.getTask, R.putTask, 'task');
+  return { requests, next: t.connection || t.task ? stage + 3 : stage + 1 };
+}
+
+function rotation(withCheck: boolean, t: Targets = TMC_ONLY): ScenarioModel {
+  const delivery = deliveries(t, 7);
   const requests: RequiredRequest[] = [
-    ...reads(),
+    ...reads(t),
     { label: R.patchClient, stage: 2, why: 'write the lease into the record (a run that changes something)' },
     { label: R.getClient, stage: 3, why: 'read the lease back after the settle wait; also the fresh secrets and record to plan on' },
     { label: R.createSecret, stage: 4, why: 'create the new secret (the client has room: 1 secret)' },
     { label: R.token, stage: 5, why: 'verify the new secret with Qlik (accepted at the first attempt)' },
-    { label: R.patchClient, stage: 6, why: 'record the new hint as pending before delivering it' },
+    { label: R.patchClient, stage: 6, why: 'record the new hint as pending (at every target) before delivering it' },
     { label: R.revoke, stage: 6, why: 'revoke the verification token (a tenant-admin credential for 6 hours); overlaps the pending write' },
-    { label: R.deliver, stage: 7, why: 'deliver the pair to Talend (2xx at the first attempt)' },
+    ...delivery.requests,
   ];
-  let stage = 8;
+  let stage = delivery.next;
   if (withCheck) {
     requests.push({
       label: R.patchClient,
@@ -135,6 +165,8 @@ export const MODELS: Record<ScenarioId, ScenarioModel> = {
   },
   rotate: rotation(false),
   'rotate-check': rotation(true),
+  'rotate-connection': rotation(false, { tmc: false, connection: true, task: false }),
+  'rotate-3': rotation(false, { tmc: true, connection: true, task: true }),
 };
 
 export interface ModelFigures {
@@ -178,7 +210,9 @@ export function normalise(r: Pick<LoggedRequest, 'service' | 'method' | 'path'>,
   path = path
     .replace(/^\/api\/v1\/oauth-clients\/[^/]+/, '/api/v1/oauth-clients/{id}')
     .replace(/\/client-secrets\/[^/]+$/, '/client-secrets/{hint}')
-    .replace(/^\/processing\/executions\/[^/]+$/, '/processing/executions/{id}');
+    .replace(/^\/processing\/executions\/[^/]+$/, '/processing/executions/{id}')
+    .replace(/^\/orchestration\/connections\/[^/]+$/, '/orchestration/connections/{id}')
+    .replace(/^\/orchestration\/executables\/tasks\/[^/]+$/, '/orchestration/executables/tasks/{id}');
   const q = new URLSearchParams(query).has('filter') ? '?filter' : '';
   return `${r.service} ${r.method} ${path}${q}`;
 }

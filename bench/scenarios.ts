@@ -12,7 +12,11 @@ export const TIMEOUT_SECONDS = 300;
 /** Clients in the large tenant, seeded before the target so it is not on the first unfiltered page. */
 export const MANY_CLIENTS = 10_000;
 
-export type ScenarioId = 'noop' | 'create' | 'rotate' | 'rotate-check' | 'dry-run' | 'noop-10k';
+export type ScenarioId = 'noop' | 'create' | 'rotate' | 'rotate-check' | 'rotate-connection' | 'rotate-3' | 'dry-run' | 'noop-10k';
+
+/** The connection and the task of the target scenarios, each holding only the client's pair. */
+export const CONNECTION_ID = 'bench-connection';
+export const TASK_ID = 'bench-task';
 
 export interface Scenario {
   id: ScenarioId;
@@ -29,18 +33,25 @@ export interface Scenario {
  * A healthy setup: the client exists with all settings right, one young secret, a record that says
  * Talend holds it (and, with a check task, that the last check passed), and Talend holds the pair.
  */
-export function seedHealthy(emu: Emulator, opts: { checkTask?: boolean } = {}): void {
+export function seedHealthy(emu: Emulator, opts: { checkTask?: boolean; targets?: ('tmc' | 'connection' | 'task')[] } = {}): void {
   const client = emu.seedClient({ clientName: 'Talend Management Console', secrets: [{ ageDays: 1 }] });
   const secret = client.clientSecrets[0]!;
+  const targets = opts.targets ?? ['tmc'];
+  const delivered = { hint: secret.hint, createdAt: secret.createdAt };
+  const keys = { tmc: `qlik-auth:${emu.talendQlikAuthUrl}`, connection: `connection:${CONNECTION_ID}`, task: `task:${TASK_ID}` };
+  if (targets.includes('connection')) {
+    emu.defineConnection({ id: CONNECTION_ID, parameters: [{ name: 'client_id', value: client.clientId }, { name: 'client_secret', value: secret.secret, encrypted: true }] });
+  }
+  if (targets.includes('task')) emu.defineTaskDefinition({ id: TASK_ID, parameters: { QLIK_CLIENT_ID: client.clientId, QLIK_CLIENT_SECRET: secret.secret } });
   const record = {
     ...EMPTY_RECORD,
-    targets: [{ key: `qlik-auth:${emu.talendQlikAuthUrl}`, delivered: { hint: secret.hint, createdAt: secret.createdAt }, pending: [] }],
+    targets: targets.map((t) => ({ key: keys[t], delivered, pending: [] })).sort((a, b) => (a.key < b.key ? -1 : 1)),
     check: opts.checkTask ? { result: 'passed' as const, at: secret.createdAt } : null,
     changedAt: secret.createdAt,
     changedBy: 'https://github.example/acme/data-platform/actions/runs/1',
   };
   emu.updateClient(client.clientId, { description: renderDescription('', record) });
-  emu.setTalendPair(client.clientId, secret.secret);
+  if (targets.includes('tmc')) emu.setTalendPair(client.clientId, secret.secret);
   if (opts.checkTask) emu.defineTask(CHECK_TASK_ID, 'execution_successful');
 }
 
@@ -71,6 +82,20 @@ export const SCENARIOS: Scenario[] = [
     title: 'Rotation + task-run check',
     setup: (emu) => seedHealthy(emu, { checkTask: true }),
     inputs: { rotate: 'always', 'talend-check-task-id': CHECK_TASK_ID },
+    expectResult: 'rotated',
+  },
+  {
+    id: 'rotate-connection',
+    title: 'Rotation to one TMC connection',
+    setup: (emu) => seedHealthy(emu, { targets: ['connection'] }),
+    inputs: { rotate: 'always', 'talend-qlik-auth-url': '', 'talend-connection-ids': CONNECTION_ID },
+    expectResult: 'rotated',
+  },
+  {
+    id: 'rotate-3',
+    title: 'Rotation to three targets (TMC setting, connection, task)',
+    setup: (emu) => seedHealthy(emu, { targets: ['tmc', 'connection', 'task'] }),
+    inputs: { rotate: 'always', 'talend-connection-ids': CONNECTION_ID, 'talend-task-ids': TASK_ID },
     expectResult: 'rotated',
   },
   {

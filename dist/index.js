@@ -32159,14 +32159,16 @@ async function readState(config, qlik, talend) {
     return { client, record: parsed.record, recordState: parsed.state };
 }
 /**
- * The token first (a wrong token would fail every read after it with less to say), then every
- * connection and task target: each must exist and take an update without losing a value, or the
- * run stops before anything changes.
+ * The token preflight and every connection and task target, side by side: each target must exist
+ * and take an update without losing a value, or the run stops before anything changes. A refused
+ * token makes every read fail; its own error says the most, so it wins.
  */
 async function checkTalend(config, talend) {
-    await talend.checkToken();
-    const problems = await Promise.all(configuredTargets(config).map((target) => talend.inspect(target).then(() => undefined, (err) => `${describeTarget(target.key)}: ${err.message}`)));
-    const found = problems.filter((p) => p !== undefined);
+    const targets = configuredTargets(config);
+    const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
+    if (token?.status === 'rejected')
+        throw token.reason;
+    const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
     if (found.length > 0) {
         throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
             changedNothing: true,
