@@ -811,6 +811,7 @@ describe('parseInputs: where the secret goes (talend targets)', () => {
   it.each([
     ['talend-connection-ids', 'c1 ../x', /entry 2 is not an ID/],
     ['talend-connection-ids', '..', /entry 1 is not an ID/],
+    ['talend-connection-ids', ' , ,\n', /must list at least one ID/],
     ['talend-task-ids', 't1/t2', /entry 1 is not an ID/],
     ['talend-task-ids', 'tâche', /entry 1 is not an ID/],
     ['talend-connection-parameters', 'client_id', /exactly two parameters/],

@@ -28811,6 +28811,9 @@ function planRotation(config, observed, now, runId) {
     const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
     const targets = configuredTargets(config);
     const keys = targets.map((t) => t.key);
+    // The inputs require one; without any, a rotation would retire what every target holds.
+    if (keys.length === 0)
+        throw new Error('No Talend target is configured.');
     const steps = [];
     const check = (after) => {
         if (config.talendCheckTaskId)
@@ -30477,6 +30480,9 @@ function idList(text, report) {
         }
     });
     const unique = [...new Set(entries)];
+    // Only separators is not "not given": it would leave a run without the target it asked for.
+    if (unique.length === 0 && text !== '')
+        report('must list at least one ID');
     if (unique.length > MAX_TARGETS)
         report(`must list at most ${MAX_TARGETS} IDs`);
     return unique;

@@ -118,6 +118,8 @@ function idList(text: string, report: Report): string[] {
     }
   });
   const unique = [...new Set(entries)];
+  // Only separators is not "not given": it would leave a run without the target it asked for.
+  if (unique.length === 0 && text !== '') report('must list at least one ID');
   if (unique.length > MAX_TARGETS) report(`must list at most ${MAX_TARGETS} IDs`);
   return unique;
 }

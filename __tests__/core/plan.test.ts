@@ -364,3 +364,9 @@ describe('planRotation with several Talend targets', () => {
     expect(plan.notInInputs).toEqual([TMC_KEY]);
   });
 });
+
+describe('planRotation without any Talend target', () => {
+  it('refuses to plan: a rotation would retire what every target holds', () => {
+    expect(() => planRotation(config({ talendQlikAuthUrl: undefined }), observed(client(), record()), NOW, RUN)).toThrow(/No Talend target/);
+  });
+});

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { initialOutcome } from '../../src/core/outcome.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { planRotation } from '../../src/core/plan.js';
-import { reportFailure, reportSuccess } from '../../src/report.js';
+import { reportFailure, reportPlan, reportSuccess, targetsOutput } from '../../src/report.js';
 import { registerSecret, resetSecretsForTest } from '../../src/secrets.js';
 import { NOW, TMC_KEY, client, config, observed, record } from './fixtures.js';
 
@@ -11,7 +11,7 @@ vi.mock('@actions/core', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@actions/core')>();
   const summary = { addHeading: vi.fn(), addTable: vi.fn(), addList: vi.fn(), addCodeBlock: vi.fn(), addRaw: vi.fn(), write: vi.fn(async () => undefined) };
   for (const fn of ['addHeading', 'addTable', 'addList', 'addCodeBlock', 'addRaw'] as const) summary[fn].mockImplementation(() => summary);
-  return { ...actual, setSecret: vi.fn(), setOutput: vi.fn(), setFailed: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn(), warning: vi.fn(), summary };
+  return { ...actual, setSecret: vi.fn(), setOutput: vi.fn(), setFailed: vi.fn(), error: vi.fn(), info: vi.fn(), debug: vi.fn(), warning: vi.fn(), startGroup: vi.fn(), endGroup: vi.fn(), summary };
 });
 
 const NEW_SECRET = 'the-new-client-secret-0123456789abcdef';
@@ -99,5 +99,43 @@ describe('report', () => {
     expect(vi.mocked(core.summary.addCodeBlock)).not.toHaveBeenCalled();
     process.exitCode = undefined;
     vi.unstubAllEnvs();
+  });
+
+  it('targets output: keys and hints a server (or a hand-edited record) chose reach it only when shell-safe', () => {
+    const output = targetsOutput([
+      { key: 'connection:conn-1', status: 'delivered', holds: { hint: 'ab12c' } },
+      { key: 'task:$(touch /tmp/x)', status: 'not-in-inputs', holds: { hint: 'a`b`' } },
+      { key: 'qlik-auth:https://api.eu.cloud.talend.example/tmc/qlik', status: 'refused', holds: null },
+    ]);
+    expect(output).toEqual([
+      { target: 'connection:conn-1', status: 'delivered', hint: 'ab12c' },
+      { target: null, status: 'not-in-inputs', hint: null },
+      { target: 'qlik-auth:https://api.eu.cloud.talend.example/tmc/qlik', status: 'refused', hint: null },
+    ]);
+  });
+
+  it('a summary row per target, its name escaped like every other cell', async () => {
+    vi.stubEnv('GITHUB_STEP_SUMMARY', '/dev/null');
+    const progress = progressWithNewSecret();
+    progress.targets = [...progress.targets, { key: 'task:<img src=x onerror=alert(1)>', status: 'not-in-inputs', holds: { hint: 'aaaaa' } }];
+    await reportSuccess('rotated', config(), progress, NOW);
+    const rows = vi.mocked(core.summary.addTable).mock.calls[0]![0] as unknown as string[][];
+    const targetRows = rows.filter((r) => String(r[0]).startsWith('Target: '));
+    expect(targetRows.map((r) => r[0])).toEqual([
+      'Target: TMC&#39;s Qlik Cloud Authentication (https://api.eu.cloud.talend.example/tmc/qlik)',
+      'Target: task &lt;img src=x onerror=alert(1)&gt;',
+    ]);
+    expect(targetRows[1]![1]).toBe('not-in-inputs: is not in this run&#39;s inputs; holds aaaaa (kept)');
+    vi.unstubAllEnvs();
+  });
+
+  it('a dry run shows what each connection and task would get, the secret as ***', () => {
+    const cfg = config({ dryRun: true, rotate: 'always', talendConnectionIds: ['conn-1'], talendTaskIds: ['task-1'] });
+    const obs = observed(client(), record());
+    reportPlan(planRotation(cfg, obs, NOW, 'run'), cfg);
+    const lines = vi.mocked(core.info).mock.calls.map((c) => String(c[0]));
+    expect(lines).toContain('The delivery would update TMC connection conn-1: client_id = (client ID), client_secret = *** (read first, everything else sent back as read, read back after).');
+    expect(lines).toContain('The delivery would update the parameters of task task-1: QLIK_CLIENT_ID = (client ID), QLIK_CLIENT_SECRET = *** (read first, everything else sent back as read, read back after).');
+    expect(lines).toContain('The delivery would send: PUT https://api.eu.cloud.talend.example/tmc/qlik');
   });
 });

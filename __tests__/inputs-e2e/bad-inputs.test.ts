@@ -95,6 +95,24 @@ const CASES: BadCase[] = [
     names: ['talend-qlik-auth-request'],
     forbidden: ['COOKIE-VALUE-4711'],
   },
+  // ---- where the secret goes ---------------------------------------------------------------------
+  {
+    label: 'no target at all (no TMC setting, connection or task)',
+    inputs: () => ({ 'talend-qlik-auth-url': undefined }),
+    names: ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'],
+  },
+  { label: 'talend-connection-ids empty of IDs', inputs: () => ({ 'talend-qlik-auth-url': undefined, 'talend-connection-ids': ' , ,\n' }), names: ['talend-connection-ids'] },
+  { label: "talend-connection-ids with '..'", inputs: () => ({ 'talend-connection-ids': 'conn-1 ../admin-distinct' }), names: ['talend-connection-ids'], forbidden: ['admin-distinct'] },
+  { label: "talend-task-ids with '/'", inputs: () => ({ 'talend-task-ids': 'task/other-distinct' }), names: ['talend-task-ids'], forbidden: ['other-distinct'] },
+  { label: 'eleven targets', inputs: () => ({ 'talend-task-ids': Array.from({ length: 10 }, (_, i) => `t${i}`).join(' ') }), names: ['talend-task-ids'] },
+  { label: 'talend-connection-parameters with one name', inputs: () => ({ 'talend-connection-ids': 'conn-1', 'talend-connection-parameters': 'only_one' }), names: ['talend-connection-parameters'] },
+  { label: 'talend-task-parameters naming one parameter twice', inputs: () => ({ 'talend-task-ids': 'task-1', 'talend-task-parameters': 'SAME SAME' }), names: ['talend-task-parameters'] },
+  { label: 'talend-task-parameters without talend-task-ids', inputs: () => ({ 'talend-task-parameters': 'ID SECRET' }), names: ['talend-task-parameters'] },
+  {
+    label: 'talend-qlik-auth-request without talend-qlik-auth-url',
+    inputs: () => ({ 'talend-qlik-auth-url': undefined, 'talend-connection-ids': 'conn-1', 'talend-qlik-auth-request': '{"method": "POST"}' }),
+    names: ['talend-qlik-auth-request'],
+  },
   {
     label: 'neither talend-token nor a service account',
     inputs: () => ({ 'talend-token': undefined }),

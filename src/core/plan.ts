@@ -107,6 +107,8 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
   const targets = configuredTargets(config);
   const keys = targets.map((t) => t.key);
+  // The inputs require one; without any, a rotation would retire what every target holds.
+  if (keys.length === 0) throw new Error('No Talend target is configured.');
   const steps: PlanStep[] = [];
   const check = (after: StepOf<'check-talend-task'>['after']) => {
     if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
