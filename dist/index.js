@@ -31848,7 +31848,9 @@ class TalendApi {
         if (res)
             return res;
         const after = await this.getConnection(connectionId);
-        return after && connectionHolds(after, names, pair) ? { stored: true, warnings: [] } : readBackRefusal(`connection ${connectionId}`);
+        if (!after || !connectionHolds(after, names, pair))
+            throw readBackMismatch(`connection ${connectionId}`);
+        return { stored: true, warnings: [] };
     }
     /**
      * Sets the pair in a task's parameters: read the task, send all of it back (the PUT replaces the
@@ -31865,7 +31867,7 @@ class TalendApi {
             return res;
         const after = await this.getTask(taskId);
         if (!after || !taskHolds(after, names, pair))
-            return readBackRefusal(`task ${taskId}`);
+            throw readBackMismatch(`task ${taskId}`);
         const warnings = update.autoUpgradeOverrides
             ? [
                 `Task ${taskId} has auto-upgrade with 'overrideWithDefaultParameters' on: publishing a new version of its artifact puts the artifact's default parameters back, ` +
@@ -31948,9 +31950,13 @@ async function beforeSending(prepare) {
         return { refused: { stored: false, status: undefined, message: `nothing was sent: ${err.message}` } };
     }
 }
-/** The PUT was answered 2xx, but reading the target back does not show the client ID it was given. */
-function readBackRefusal(what) {
-    return { stored: false, status: 200, message: `Talend accepted the update of ${what}, but reading it back does not show the new client ID.` };
+/**
+ * The PUT was answered 2xx, but reading the target back does not show the pair it was given. What
+ * the target holds now is unknown (it may have stored the secret and not the ID, or store it
+ * later), so this is not a refusal: the caller keeps the new secret as pending.
+ */
+function readBackMismatch(what) {
+    return new Error(`Talend accepted the update of ${what}, but reading it back does not show the new pair: what it holds now is unknown.`);
 }
 function range(from, to) {
     return Array.from({ length: to - from + 1 }, (_, i) => from + i);

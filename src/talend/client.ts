@@ -228,7 +228,8 @@ export class TalendApi {
     const res = await this.putTarget(this.connectionUrl(connectionId), update.value, `updating the TMC connection ${connectionId}`);
     if (res) return res;
     const after = await this.getConnection(connectionId);
-    return after && connectionHolds(after, names, pair) ? { stored: true, warnings: [] } : readBackRefusal(`connection ${connectionId}`);
+    if (!after || !connectionHolds(after, names, pair)) throw readBackMismatch(`connection ${connectionId}`);
+    return { stored: true, warnings: [] };
   }
 
   /**
@@ -243,7 +244,7 @@ export class TalendApi {
     const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
     if (res) return res;
     const after = await this.getTask(taskId);
-    if (!after || !taskHolds(after, names, pair)) return readBackRefusal(`task ${taskId}`);
+    if (!after || !taskHolds(after, names, pair)) throw readBackMismatch(`task ${taskId}`);
     const warnings = update.autoUpgradeOverrides
       ? [
           `Task ${taskId} has auto-upgrade with 'overrideWithDefaultParameters' on: publishing a new version of its artifact puts the artifact's default parameters back, ` +
@@ -328,9 +329,13 @@ async function beforeSending<T>(prepare: () => Promise<T>): Promise<{ value: T }
   }
 }
 
-/** The PUT was answered 2xx, but reading the target back does not show the client ID it was given. */
-function readBackRefusal(what: string): TargetDelivery {
-  return { stored: false, status: 200, message: `Talend accepted the update of ${what}, but reading it back does not show the new client ID.` };
+/**
+ * The PUT was answered 2xx, but reading the target back does not show the pair it was given. What
+ * the target holds now is unknown (it may have stored the secret and not the ID, or store it
+ * later), so this is not a refusal: the caller keeps the new secret as pending.
+ */
+function readBackMismatch(what: string): Error {
+  return new Error(`Talend accepted the update of ${what}, but reading it back does not show the new pair: what it holds now is unknown.`);
 }
 
 function range(from: number, to: number): number[] {
