@@ -358,4 +358,64 @@ describe.concurrent('a hostile server', () => {
       expectSafe(run, emu);
     });
   });
+
+  describe('Talend connections and tasks', () => {
+    const CONN = '/orchestration/connections/conn-1';
+    const defineConnection = (emu: Emulator) =>
+      emu.defineConnection({ id: 'conn-1', parameters: [{ name: 'client_id', value: '' }, { name: 'client_secret', value: '', encrypted: true }] });
+
+    it('a connection answer about another connection, or one 8 MB long, stops the run in Read state with nothing changed', async (ctx) => {
+      const emu = await emulator(ctx);
+      defineConnection(emu);
+      for (const action of [
+        { rewrite: (a: { status: number; body?: unknown }) => ({ ...a, body: { ...(a.body as object), id: `conn-2\n${COMMANDS}` } }) },
+        { status: 200, body: { id: 'conn-1', name: 'x', parameters: [{ name: 'pad', value: 'p'.repeat(8 * 1024 * 1024) }] } },
+      ]) {
+        emu.clearFaults();
+        emu.fault({ service: 'talend', method: 'GET', path: CONN, times: Infinity, action });
+        const run = await act(emu, { 'talend-connection-ids': 'conn-1' });
+        expect(run.code).not.toBe(0);
+        expect(run.stdout).toMatch(/TMC connection conn-1: /);
+        expect(run.stdout).toMatch(/Nothing was changed in Qlik or Talend/);
+        expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+        expectSafe(run, emu);
+      }
+    });
+
+    it('a parameter name with a newline and ::stop-commands:: that reads back masked is refused in one harmless line; its value is never written back', async (ctx) => {
+      const emu = await emulator(ctx);
+      emu.setSecretReadBack('masked');
+      emu.defineConnection({
+        id: 'conn-1',
+        parameters: [
+          { name: 'client_id', value: '' },
+          { name: 'client_secret', value: '', encrypted: true },
+          { name: `proxy${COMMANDS}`, value: 'proxy-password-value-0000000000000', encrypted: true },
+        ],
+      });
+      const run = await act(emu, { 'talend-connection-ids': 'conn-1' });
+      expect(run.code).not.toBe(0);
+      expect(run.stdout).toMatch(/proxyx ::stop-commands::PWNED/);
+      expect(emu.connection('conn-1')!.parameters[2]!.value).toBe('proxy-password-value-0000000000000');
+      expect(emu.log.filter((r) => CHANGING.has(r.method))).toEqual([]);
+      expectSafe(run, emu);
+    });
+
+    it('a refusal message with workflow commands and HTML, and a recorded target key a person edited into the record, reach the log, summary and outputs harmlessly', async (ctx) => {
+      const emu = await emulator(ctx);
+      defineConnection(emu);
+      expect((await act(emu, { 'talend-connection-ids': 'conn-1' })).code).toBe(0);
+      const c = only(emu.clients());
+      const parsed = parseDescription(c.description);
+      const forged = { key: `task:$(curl evil)${HTML}${COMMANDS}`, delivered: parsed.record!.targets[0]!.delivered, pending: [] };
+      emu.updateClient(c.clientId, { description: renderDescription(parsed.userText, { ...parsed.record!, targets: [...parsed.record!.targets, forged] }) });
+      emu.fault({ service: 'talend', method: 'PUT', path: CONN, times: Infinity, action: { status: 409, body: { status: 409, message: `${HTML}${COMMANDS}` } } });
+      const run = await act(emu, { 'talend-connection-ids': 'conn-1', rotate: 'always' });
+      expect(run.code).not.toBe(0);
+      expect(JSON.parse(run.outputs.targets!).map((t: { target: string | null }) => t.target)).toContain(null);
+      expect(run.summary).toContain('&lt;script&gt;');
+      expectSafe(run, emu);
+      expectNothingStranded(emu, 'after a refused delivery with a forged target');
+    });
+  });
 });
