@@ -28773,9 +28773,10 @@ function describeTarget(key) {
     }
 }
 /**
- * A key fit for the `targets` output, which a later `run:` step may paste into a shell: the keys
- * of this run's inputs always are (IDs are path-safe, URLs checked); a recorded key that holds
- * anything else shows as null.
+ * A key fit for the `targets` and `plan` outputs, which a later `run:` step may paste into a shell.
+ * Connection and task IDs from the inputs always are (path-safe); a TMC URL whose path holds
+ * characters like `$&'()*` is not, nor is anything else a person edited into the record: those
+ * show as null.
  */
 function isOutputSafeKey(key) {
     return /^[a-z-]+:[A-Za-z0-9._~:/%-]{1,1000}$/.test(key);
@@ -28845,7 +28846,9 @@ function planRotation(config, observed, now, runId) {
     const protect = secretsAnyTargetMayHold(kept);
     steps.push(...planRepairs(config, client, observed.record));
     if (reason !== null) {
-        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
+        // Even where the record cannot say everything a target holds, what it does say stays protected.
+        const recorded = secretsAnyTargetMayHold(observed.record?.targets ?? []);
+        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, recorded, now);
         if (makeRoom.length > 0)
             steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
         steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
@@ -28934,8 +28937,12 @@ function newSecretDue(config, client, record, keys, now) {
 function secretsTalendMayHold(secrets, record, keys) {
     if (record === null)
         return 'any';
-    // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand).
-    if (keys.some((key) => !holdingOf(record, key)))
+    // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand);
+    // so does one whose deliveries so far were all refused or unanswered (nothing `delivered`), until
+    // one of them is stored.
+    if (keys.some((key) => !holdingOf(record, key)?.delivered))
+        return 'any';
+    if (record.targets.some((t) => t.delivered === null))
         return 'any';
     // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
     // into TMC), so the record no longer proves which secrets Talend does not hold.
@@ -28944,8 +28951,12 @@ function secretsTalendMayHold(secrets, record, keys) {
     const refs = secretsAnyTargetMayHold(record.targets);
     return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
 }
-/** The Make room step: free one slot for the new secret without touching anything Talend may hold. */
-function planMakeRoom(config, secrets, mayHold, now) {
+/**
+ * The Make room step: free one slot for the new secret without touching anything Talend may hold.
+ * `recorded`: what the record says some target holds or may hold; never deleted, not even when
+ * `reclaim-unrecorded-secrets` lets the action delete secrets nobody recorded.
+ */
+function planMakeRoom(config, secrets, mayHold, recorded, now) {
     const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
     if (excess <= 0)
         return [];
@@ -28955,14 +28966,18 @@ function planMakeRoom(config, secrets, mayHold, now) {
     if (freed.length >= excess)
         return freed;
     if (mayHold === 'any' && config.reclaimUnrecordedSecrets) {
-        const reclaimed = deletableByHint(byAge.slice(0, excess), secrets);
+        const unrecorded = withoutHintsOf(byAge.filter((s) => !recorded.some((r) => sameSecret(s, r))), recorded);
+        const reclaimed = deletableByHint(unrecorded.slice(0, excess), secrets);
         if (reclaimed.length >= excess)
             return reclaimed;
     }
     const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
     const advice = mayHold === 'any'
-        ? "There is no record of which one Talend holds. Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest (Talend may be disconnected until the new secret is delivered)."
-        : 'Talend may hold every one of them (the delivered secret and deliveries with an unknown outcome). Check which secret TMC holds and delete another one by hand.';
+        ? (recorded.length === 0
+            ? 'There is no record of which one Talend holds.'
+            : 'The record does not say what every Talend target holds (a target new to it, one that never took a delivery, or a recorded secret that is gone); the ones it names are never deleted.') +
+            " Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest secret no target is recorded to hold (a target may be disconnected until the new secret is delivered)."
+        : 'Talend may hold every one of them (the delivered secrets and deliveries with an unknown outcome). Check which secret each target holds and delete another one by hand.';
     throw new PlanError(`The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`, 'slots-full');
 }
 /**
@@ -29495,7 +29510,9 @@ class Run {
     async deliver(step, newSecret) {
         const meta = newSecret.meta;
         const holding = (t) => holdingOf(this.record, t.key) ?? { key: t.key, delivered: null, pending: [] };
-        this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending, meta] })));
+        // A pending secret that no longer exists in Qlik protects nothing: dropped, so the record stays small.
+        const exists = (p) => this.outcome.secrets.some((s) => sameSecret(s, p));
+        this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending.filter(exists), meta] })));
         await Promise.all([this.writeRecord({ release: false }), this.revocation]);
         const pair = { clientId: this.clientId, clientSecret: newSecret.value };
         const results = await Promise.all(step.targets.map(async (target) => {
@@ -29684,7 +29701,9 @@ class Run {
     async patchDescription(doing, until) {
         const description = renderDescription(this.userText, this.record);
         if (description.length > DESCRIPTION_MAX) {
-            throw new RunFailure(`The OAuth client's description is too long to hold the action's record (Qlik allows ${DESCRIPTION_MAX} characters). Shorten the description in Qlik.`, {});
+            const own = this.userText.trimEnd().length;
+            throw new RunFailure(`The OAuth client's description is too long to hold the action's record: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${description.length - own} ` +
+                `and the description's own text has ${own}. Shorten the description's own text in Qlik, or name fewer Talend targets.`, {});
         }
         await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
         this.stored = this.record;
@@ -31328,10 +31347,14 @@ function writeOutputs(result, config, progress) {
     set('plan', JSON.stringify(planOutput(progress.plan.steps)));
     set('targets', JSON.stringify(targetsOutput(progress.targets)));
 }
+/** A target key as outputs show it: null unless shell-safe (targets.ts). */
+function safeKey(key) {
+    return isOutputSafeKey(key) ? key : null;
+}
 /** The `targets` output: each target's key, status and the hint it holds; no values, no server text. */
 function targetsOutput(targets) {
     return targets.map((t) => ({
-        target: isOutputSafeKey(t.key) ? t.key : null,
+        target: safeKey(t.key),
         status: t.status,
         hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
     }));
@@ -31358,12 +31381,11 @@ function planOutput(steps) {
             case 'retire-secrets':
                 return { step: step.step, hints: hints(step.secrets) };
             case 'deliver-to-talend':
-                return { step: step.step, targets: step.targets.map((t) => t.key), drop: step.drop.map((k) => (isOutputSafeKey(k) ? k : null)) };
+                return { step: step.step, targets: step.targets.map((t) => safeKey(t.key)), drop: step.drop.map(safeKey) };
             case 'retire-older-secrets':
                 return { step: step.step, keep: step.keep, protect: hints(step.protect) };
             case 'create-secret':
-                // A new target's key comes from this run's inputs; nothing else in a reason is server text.
-                return { step: step.step, reason: step.reason };
+                return { step: step.step, reason: step.reason.why === 'new-target' ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
             default:
                 return { ...step };
         }

@@ -121,10 +121,15 @@ function writeOutputs(result: RunResult, config: Config, progress: Outcome): voi
   set('targets', JSON.stringify(targetsOutput(progress.targets)));
 }
 
+/** A target key as outputs show it: null unless shell-safe (targets.ts). */
+function safeKey(key: string): string | null {
+  return isOutputSafeKey(key) ? key : null;
+}
+
 /** The `targets` output: each target's key, status and the hint it holds; no values, no server text. */
 export function targetsOutput(targets: TargetState[]): Record<string, unknown>[] {
   return targets.map((t) => ({
-    target: isOutputSafeKey(t.key) ? t.key : null,
+    target: safeKey(t.key),
     status: t.status,
     hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
   }));
@@ -152,12 +157,11 @@ export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
       case 'retire-secrets':
         return { step: step.step, hints: hints(step.secrets) };
       case 'deliver-to-talend':
-        return { step: step.step, targets: step.targets.map((t) => t.key), drop: step.drop.map((k) => (isOutputSafeKey(k) ? k : null)) };
+        return { step: step.step, targets: step.targets.map((t) => safeKey(t.key)), drop: step.drop.map(safeKey) };
       case 'retire-older-secrets':
         return { step: step.step, keep: step.keep, protect: hints(step.protect) };
       case 'create-secret':
-        // A new target's key comes from this run's inputs; nothing else in a reason is server text.
-        return { step: step.step, reason: step.reason };
+        return { step: step.step, reason: step.reason.why === 'new-target' ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
       default:
         return { ...step };
     }

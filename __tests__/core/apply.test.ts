@@ -456,3 +456,25 @@ describe('applyPlan with several Talend targets', () => {
     expect(dropped.progress.targets.find((t) => t.key === gone)?.status).toBe('dropped');
   });
 });
+
+describe('applyPlan keeps the record small', () => {
+  it('a pending secret that no longer exists in Qlik is dropped when the next delivery is recorded pending', async () => {
+    const gone = { hint: 'ggggg', createdAt: daysAgo(3) };
+    qlik.add(client({ description: renderDescription('', record({ pending: [gone] })) }), { aaaaa: 'old-secret-value-aaaaaaaaaaaaaaaaaaaa' });
+    let pendingAtDelivery: string[] = [];
+    talend.answer = () => {
+      pendingAtDelivery = storedRecord('client-1').pending.map((p) => p.hint);
+      return 'store';
+    };
+    const { progress, error } = await runOnce(config(), 'client-1');
+    expect(error).toBeUndefined();
+    expect(pendingAtDelivery).toEqual([progress.newSecret!.meta.hint]);
+  });
+
+  it('a record that does not fit in the description fails before anything changes, saying how long each part is', async () => {
+    qlik.add(client({ description: renderDescription('x'.repeat(4000), record()) }), { aaaaa: 'old-secret-value-aaaaaaaaaaaaaaaaaaaa' });
+    const { error } = await runOnce(config({ rotate: 'always' }), 'client-1');
+    expect((error as Error).message).toMatch(/Qlik allows 4096 characters, the record needs \d+ and the description's own text has 4000/);
+    expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+  });
+});

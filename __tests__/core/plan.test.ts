@@ -370,3 +370,30 @@ describe('planRotation without any Talend target', () => {
     expect(() => planRotation(config({ talendQlikAuthUrl: undefined }), observed(client(), record()), NOW, RUN)).toThrow(/No Talend target/);
   });
 });
+
+describe('make room with several targets: what the record names is never deleted', () => {
+  const full = client({ secrets: [secret('s1111', 50), secret('s2222', 40), secret('s3333', 30), secret('s4444', 20), secret('s5555', 10)] });
+  const held = (key: string, hint: string, ageDays: number) => ({ key, delivered: { hint, createdAt: daysAgo(ageDays) }, pending: [] });
+
+  it("reclaim-unrecorded-secrets deletes the oldest secret no target is recorded to hold, never one a target outside the inputs holds", () => {
+    // A target is new (so Talend may hold anything), and the connection the inputs no longer name holds the oldest secret.
+    const r = record({ targets: [held(TMC_KEY, 's5555', 10), held('connection:c0ffee', 's1111', 50)] });
+    const cfg = config({ talendConnectionIds: ['beef'], reclaimUnrecordedSecrets: true });
+    const plan = planRotation(cfg, observed(full, r), NOW, RUN);
+    expect(plan.talendMayHold).toBe('any');
+    expect(makeRoomOf(plan).map((s) => s.hint)).toEqual(['s2222']);
+    expect(() => planRotation(config({ talendConnectionIds: ['beef'] }), observed(full, r), NOW, RUN)).toThrow(
+      /The record does not say what every Talend target holds .* the ones it names are never deleted/,
+    );
+  });
+
+  it('a target whose first delivery was refused still holds something unknown: nothing is deleted to make room', () => {
+    // Run 1 added connection c0ffee (a secret pasted by hand in it) and it refused: the record knows the key, not what it holds.
+    const r = record({ targets: [held(TMC_KEY, 's4444', 20), { key: 'connection:c0ffee', delivered: null, pending: [] }] });
+    const cfg = config({ talendConnectionIds: ['c0ffee'] });
+    const plan = () => planRotation(cfg, observed(full, r), NOW, RUN);
+    expect(plan).toThrow(/none can be deleted safely/);
+    const reclaim = planRotation(config({ ...cfg, reclaimUnrecordedSecrets: true }), observed(full, r), NOW, RUN);
+    expect(makeRoomOf(reclaim).map((s) => s.hint)).toEqual(['s1111']);
+  });
+});

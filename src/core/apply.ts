@@ -469,7 +469,9 @@ class Run {
   private async deliver(step: StepOf<'deliver-to-talend'>, newSecret: { value: string; meta: SecretRef }): Promise<void> {
     const meta = newSecret.meta;
     const holding = (t: Target): TargetHolding => holdingOf(this.record, t.key) ?? { key: t.key, delivered: null, pending: [] };
-    this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending, meta] })));
+    // A pending secret that no longer exists in Qlik protects nothing: dropped, so the record stays small.
+    const exists = (p: SecretRef) => this.outcome.secrets.some((s) => sameSecret(s, p));
+    this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending.filter(exists), meta] })));
     await Promise.all([this.writeRecord({ release: false }), this.revocation]);
     const pair = { clientId: this.clientId, clientSecret: newSecret.value };
     const results = await Promise.all(
@@ -657,8 +659,10 @@ class Run {
   private async patchDescription(doing: string, until?: 'work' | 'final'): Promise<void> {
     const description = renderDescription(this.userText, this.record);
     if (description.length > DESCRIPTION_MAX) {
+      const own = this.userText.trimEnd().length;
       throw new RunFailure(
-        `The OAuth client's description is too long to hold the action's record (Qlik allows ${DESCRIPTION_MAX} characters). Shorten the description in Qlik.`,
+        `The OAuth client's description is too long to hold the action's record: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${description.length - own} ` +
+          `and the description's own text has ${own}. Shorten the description's own text in Qlik, or name fewer Talend targets.`,
         {},
       );
     }

@@ -146,7 +146,9 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
 
   steps.push(...planRepairs(config, client, observed.record));
   if (reason !== null) {
-    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, now);
+    // Even where the record cannot say everything a target holds, what it does say stays protected.
+    const recorded = secretsAnyTargetMayHold(observed.record?.targets ?? []);
+    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, recorded, now);
     if (makeRoom.length > 0) steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
     steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
     check('delivery');
@@ -227,8 +229,11 @@ function newSecretDue(config: Config, client: OAuthClient, record: RotationRecor
 
 function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecord | null, keys: string[]): ClientSecretMeta[] | 'any' {
   if (record === null) return 'any';
-  // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand).
-  if (keys.some((key) => !holdingOf(record, key))) return 'any';
+  // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand);
+  // so does one whose deliveries so far were all refused or unanswered (nothing `delivered`), until
+  // one of them is stored.
+  if (keys.some((key) => !holdingOf(record, key)?.delivered)) return 'any';
+  if (record.targets.some((t) => t.delivered === null)) return 'any';
   // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
   // into TMC), so the record no longer proves which secrets Talend does not hold.
   if (record.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered))) return 'any';
@@ -236,11 +241,16 @@ function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecor
   return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
 }
 
-/** The Make room step: free one slot for the new secret without touching anything Talend may hold. */
+/**
+ * The Make room step: free one slot for the new secret without touching anything Talend may hold.
+ * `recorded`: what the record says some target holds or may hold; never deleted, not even when
+ * `reclaim-unrecorded-secrets` lets the action delete secrets nobody recorded.
+ */
 function planMakeRoom(
   config: Config,
   secrets: ClientSecretMeta[],
   mayHold: ClientSecretMeta[] | 'any',
+  recorded: SecretRef[],
   now: number,
 ): ClientSecretMeta[] {
   const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
@@ -250,14 +260,18 @@ function planMakeRoom(
   const freed = deletableByHint(unheld.slice(0, excess), secrets);
   if (freed.length >= excess) return freed;
   if (mayHold === 'any' && config.reclaimUnrecordedSecrets) {
-    const reclaimed = deletableByHint(byAge.slice(0, excess), secrets);
+    const unrecorded = withoutHintsOf(byAge.filter((s) => !recorded.some((r) => sameSecret(s, r))), recorded);
+    const reclaimed = deletableByHint(unrecorded.slice(0, excess), secrets);
     if (reclaimed.length >= excess) return reclaimed;
   }
   const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
   const advice =
     mayHold === 'any'
-      ? "There is no record of which one Talend holds. Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest (Talend may be disconnected until the new secret is delivered)."
-      : 'Talend may hold every one of them (the delivered secret and deliveries with an unknown outcome). Check which secret TMC holds and delete another one by hand.';
+      ? (recorded.length === 0
+          ? 'There is no record of which one Talend holds.'
+          : 'The record does not say what every Talend target holds (a target new to it, one that never took a delivery, or a recorded secret that is gone); the ones it names are never deleted.') +
+        " Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest secret no target is recorded to hold (a target may be disconnected until the new secret is delivered)."
+      : 'Talend may hold every one of them (the delivered secrets and deliveries with an unknown outcome). Check which secret each target holds and delete another one by hand.';
   throw new PlanError(
     `The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`,
     'slots-full',

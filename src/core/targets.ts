@@ -53,9 +53,10 @@ export function describeTarget(key: string): string {
 }
 
 /**
- * A key fit for the `targets` output, which a later `run:` step may paste into a shell: the keys
- * of this run's inputs always are (IDs are path-safe, URLs checked); a recorded key that holds
- * anything else shows as null.
+ * A key fit for the `targets` and `plan` outputs, which a later `run:` step may paste into a shell.
+ * Connection and task IDs from the inputs always are (path-safe); a TMC URL whose path holds
+ * characters like `$&'()*` is not, nor is anything else a person edited into the record: those
+ * show as null.
  */
 export function isOutputSafeKey(key: string): boolean {
   return /^[a-z-]+:[A-Za-z0-9._~:/%-]{1,1000}$/.test(key);
