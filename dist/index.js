@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5335);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2074);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5335:
+/***/ 2074:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29079,6 +29079,61 @@ function sameSet(a, b) {
     return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
 }
 
+;// CONCATENATED MODULE: ./src/core/deliveries.ts
+
+
+function deliveries_holding(record, target) {
+    return holdingOf(record, target.key) ?? { key: target.key, delivered: null, pending: [] };
+}
+/**
+ * The Record pending step: the new secret pending at every target. A pending secret that no
+ * longer exists in Qlik (`existing`) protects nothing and is dropped, so the record stays small.
+ */
+function withNewPending(record, targets, meta, existing) {
+    const exists = (p) => existing.some((s) => sameSecret(s, p));
+    return withHoldings(record, targets.map((t) => ({ ...deliveries_holding(record, t), pending: [...deliveries_holding(record, t).pending.filter(exists), meta] })));
+}
+/**
+ * The Deliver step's bookkeeping once every target answered. `before`: the targets' states before
+ * the deliveries, for what a refusing target still holds.
+ */
+function settleDeliveries(record, answers, meta, before) {
+    const states = [];
+    const holdings = [];
+    const failures = [];
+    const warnings = [];
+    const named = (target, what) => (answers.length > 1 ? `${describeTarget(target.key)}: ${what}` : what);
+    for (const answer of answers) {
+        const { key } = answer.target;
+        if (!('delivery' in answer)) {
+            // No definite answer: the new secret stays pending at this target.
+            states.push({ key, status: 'unknown', holds: null, detail: answer.error });
+            failures.push(named(answer.target, answers.length > 1 ? `no definite answer (${answer.error})` : answer.error));
+        }
+        else if (answer.delivery.stored) {
+            holdings.push({ key, delivered: meta, pending: [] });
+            states.push({ key, status: 'delivered', holds: meta });
+            warnings.push(...answer.delivery.warnings);
+        }
+        else {
+            // A definite refusal: the target holds what it held; the new secret is not pending there.
+            const was = deliveries_holding(record, answer.target);
+            holdings.push({ ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) });
+            const detail = refusalText(answer.delivery);
+            states.push({ key, status: 'refused', holds: before.find((t) => t.key === key)?.holds ?? null, detail });
+            failures.push(named(answer.target, detail));
+        }
+    }
+    const count = (status) => states.filter((s) => s.status === status).length;
+    const delivery = count('delivered') === answers.length ? 'stored' : count('delivered') > 0 ? 'partial' : count('unknown') > 0 ? 'unknown' : 'refused';
+    return { record: withHoldings(record, holdings), states, delivery, failures, warnings };
+}
+/** A target's refusal in words: its status and Talend's message (already scrubbed). */
+function refusalText(delivery) {
+    const status = delivery.status === undefined ? 'refused' : `HTTP ${delivery.status}`;
+    return delivery.message ? `${status}: ${delivery.message}` : status;
+}
+
 // EXTERNAL MODULE: ./src/secrets.ts
 var secrets = __nccwpck_require__(7194);
 ;// CONCATENATED MODULE: ./src/core/failure.ts
@@ -29096,6 +29151,7 @@ class RunFailure extends Error {
 }
 
 ;// CONCATENATED MODULE: ./src/core/apply.ts
+
 
 
 
@@ -29509,69 +29565,51 @@ class Run {
      */
     async deliver(step, newSecret) {
         const meta = newSecret.meta;
-        const holding = (t) => holdingOf(this.record, t.key) ?? { key: t.key, delivered: null, pending: [] };
-        // A pending secret that no longer exists in Qlik protects nothing: dropped, so the record stays small.
-        const exists = (p) => this.outcome.secrets.some((s) => sameSecret(s, p));
-        this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending.filter(exists), meta] })));
+        this.record = withNewPending(this.record, step.targets, meta, this.outcome.secrets);
         await Promise.all([this.writeRecord({ release: false }), this.revocation]);
         const pair = { clientId: this.clientId, clientSecret: newSecret.value };
-        const results = await Promise.all(step.targets.map(async (target) => {
+        const answers = await Promise.all(step.targets.map(async (target) => {
             try {
                 return { target, delivery: await this.ctx.talend.deliver(target, pair) };
             }
             catch (err) {
-                return { target, delivery: undefined, error: err.message };
+                return { target, error: err.message };
             }
         }));
-        const stored = results.filter((r) => r.delivery?.stored);
-        const refused = results.filter((r) => r.delivery && !r.delivery.stored);
-        const unknown = results.filter((r) => !r.delivery);
-        // What each target holds now: the new secret; what it held (a refusal); or any of them (no answer).
-        this.record = withHoldings(this.record, [
-            ...stored.map((r) => ({ key: r.target.key, delivered: meta, pending: [] })),
-            ...refused.map((r) => ({ ...holding(r.target), pending: holding(r.target).pending.filter((p) => !sameSecret(p, meta)) })),
-        ]);
-        for (const r of results) {
-            const before = this.outcome.targets.find((t) => t.key === r.target.key);
-            const state = r.delivery?.stored
-                ? { key: r.target.key, status: 'delivered', holds: meta }
-                : r.delivery
-                    ? { key: r.target.key, status: 'refused', holds: before?.holds ?? null, detail: refusalText(r.delivery) }
-                    : { key: r.target.key, status: 'unknown', holds: null, detail: r.error };
+        const settled = settleDeliveries(this.record, answers, meta, this.outcome.targets);
+        this.record = settled.record;
+        for (const state of settled.states) {
             this.setTarget(state);
-            if (r.delivery?.stored) {
-                this.done(`delivered secret ${meta.hint} to ${describeTarget(r.target.key)}`);
-                for (const warning of r.delivery.warnings)
-                    this.outcome.warnings.push(warning);
-            }
+            if (state.status === 'delivered')
+                this.done(`delivered secret ${meta.hint} to ${describeTarget(state.key)}`);
         }
+        this.outcome.warnings.push(...settled.warnings);
         this.outcome.talendHolds = commonHolding(this.outcome.targets);
-        if (stored.length === results.length)
-            return this.allDelivered(step);
-        this.outcome.delivery = stored.length > 0 ? 'partial' : unknown.length > 0 ? 'unknown' : 'refused';
-        // With one target, its name would only repeat "Talend"; with several, each failure names its target.
-        const failures = [...refused, ...unknown].map((r) => {
-            const what = r.delivery ? refusalText(r.delivery) : results.length > 1 ? `no definite answer (${r.error})` : (r.error ?? '');
-            return results.length > 1 ? `${describeTarget(r.target.key)}: ${what}` : what;
-        });
-        if (stored.length === 0 && unknown.length === 0) {
-            // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
-            const deleted = await this.deleteUndelivered(newSecret);
-            await this.writeRecord({ release: true, until: 'final' });
-            throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures.join('; ')}); ${deleted}.`, {
-                nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
-            });
+        this.outcome.delivery = settled.delivery;
+        const failures = settled.failures.join('; ');
+        switch (settled.delivery) {
+            case 'stored':
+                return this.allDelivered(step);
+            case 'refused': {
+                // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
+                const deleted = await this.deleteUndelivered(newSecret);
+                await this.writeRecord({ release: true, until: 'final' });
+                throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures}); ${deleted}.`, {
+                    nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
+                });
+            }
+            case 'unknown':
+                await this.writeRecord({ release: true, until: 'final' });
+                throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures}`, {
+                    nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
+                });
+            case 'partial':
+                // Some targets hold the new secret: it stays, and so does whatever the others may hold.
+                await this.writeRecord({ release: true, until: 'final' });
+                throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures}.`, {
+                    nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
+                });
         }
-        await this.writeRecord({ release: true, until: 'final' });
-        if (stored.length === 0) {
-            throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures.join('; ')}`, {
-                nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
-            });
-        }
-        // Some targets hold the new secret: it stays, and so does whatever the others may hold.
-        throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures.join('; ')}.`, {
-            nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
-        });
     }
     /** Every target holds the new secret: record it (and drop what `retarget` drops). */
     async allDelivered(step) {
@@ -29708,10 +29746,6 @@ class Run {
         await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
         this.stored = this.record;
     }
-}
-function refusalText(delivery) {
-    const status = delivery.status === undefined ? 'refused' : `HTTP ${delivery.status}`;
-    return delivery.message ? `${status}: ${delivery.message}` : status;
 }
 
 // EXTERNAL MODULE: external "node:http"

@@ -22,8 +22,8 @@ import {
   stepOf,
   withoutHintsOf,
 } from './plan.js';
-import { type Target, configuredTargets, describeTarget } from './targets.js';
-import type { TargetDelivery } from '../talend/client.js';
+import { configuredTargets, describeTarget } from './targets.js';
+import { type DeliveryAnswer, settleDeliveries, withNewPending } from './deliveries.js';
 import { registerSecret } from '../secrets.js';
 import { plainText } from '../untrusted-text.js';
 import { RunFailure } from './failure.js';
@@ -32,13 +32,10 @@ import {
   EMPTY_RECORD,
   type RotationRecord,
   type SecretRef,
-  type TargetHolding,
-  holdingOf,
   parseDescription,
   recordsEqual,
   renderDescription,
   sameSecret,
-  withHoldings,
 } from './record.js';
 
 export interface ApplyContext {
@@ -468,69 +465,52 @@ class Run {
    */
   private async deliver(step: StepOf<'deliver-to-talend'>, newSecret: { value: string; meta: SecretRef }): Promise<void> {
     const meta = newSecret.meta;
-    const holding = (t: Target): TargetHolding => holdingOf(this.record, t.key) ?? { key: t.key, delivered: null, pending: [] };
-    // A pending secret that no longer exists in Qlik protects nothing: dropped, so the record stays small.
-    const exists = (p: SecretRef) => this.outcome.secrets.some((s) => sameSecret(s, p));
-    this.record = withHoldings(this.record, step.targets.map((t) => ({ ...holding(t), pending: [...holding(t).pending.filter(exists), meta] })));
+    this.record = withNewPending(this.record, step.targets, meta, this.outcome.secrets);
     await Promise.all([this.writeRecord({ release: false }), this.revocation]);
     const pair = { clientId: this.clientId, clientSecret: newSecret.value };
-    const results = await Promise.all(
-      step.targets.map(async (target) => {
+    const answers = await Promise.all(
+      step.targets.map(async (target): Promise<DeliveryAnswer> => {
         try {
           return { target, delivery: await this.ctx.talend.deliver(target, pair) };
         } catch (err) {
-          return { target, delivery: undefined, error: (err as Error).message };
+          return { target, error: (err as Error).message };
         }
       }),
     );
-    const stored = results.filter((r) => r.delivery?.stored);
-    const refused = results.filter((r) => r.delivery && !r.delivery.stored);
-    const unknown = results.filter((r) => !r.delivery);
-    // What each target holds now: the new secret; what it held (a refusal); or any of them (no answer).
-    this.record = withHoldings(this.record, [
-      ...stored.map((r) => ({ key: r.target.key, delivered: meta, pending: [] })),
-      ...refused.map((r) => ({ ...holding(r.target), pending: holding(r.target).pending.filter((p) => !sameSecret(p, meta)) })),
-    ]);
-    for (const r of results) {
-      const before = this.outcome.targets.find((t) => t.key === r.target.key);
-      const state: TargetState = r.delivery?.stored
-        ? { key: r.target.key, status: 'delivered', holds: meta }
-        : r.delivery
-          ? { key: r.target.key, status: 'refused', holds: before?.holds ?? null, detail: refusalText(r.delivery as Refusal) }
-          : { key: r.target.key, status: 'unknown', holds: null, detail: r.error };
+    const settled = settleDeliveries(this.record, answers, meta, this.outcome.targets);
+    this.record = settled.record;
+    for (const state of settled.states) {
       this.setTarget(state);
-      if (r.delivery?.stored) {
-        this.done(`delivered secret ${meta.hint} to ${describeTarget(r.target.key)}`);
-        for (const warning of r.delivery.warnings) this.outcome.warnings.push(warning);
-      }
+      if (state.status === 'delivered') this.done(`delivered secret ${meta.hint} to ${describeTarget(state.key)}`);
     }
+    this.outcome.warnings.push(...settled.warnings);
     this.outcome.talendHolds = commonHolding(this.outcome.targets);
-    if (stored.length === results.length) return this.allDelivered(step);
-    this.outcome.delivery = stored.length > 0 ? 'partial' : unknown.length > 0 ? 'unknown' : 'refused';
-    // With one target, its name would only repeat "Talend"; with several, each failure names its target.
-    const failures = [...refused, ...unknown].map((r) => {
-      const what = r.delivery ? refusalText(r.delivery as Refusal) : results.length > 1 ? `no definite answer (${r.error})` : (r.error ?? '');
-      return results.length > 1 ? `${describeTarget(r.target.key)}: ${what}` : what;
-    });
-    if (stored.length === 0 && unknown.length === 0) {
-      // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
-      const deleted = await this.deleteUndelivered(newSecret);
-      await this.writeRecord({ release: true, until: 'final' });
-      throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures.join('; ')}); ${deleted}.`, {
-        nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
-      });
+    this.outcome.delivery = settled.delivery;
+    const failures = settled.failures.join('; ');
+    switch (settled.delivery) {
+      case 'stored':
+        return this.allDelivered(step);
+      case 'refused': {
+        // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
+        const deleted = await this.deleteUndelivered(newSecret);
+        await this.writeRecord({ release: true, until: 'final' });
+        throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures}); ${deleted}.`, {
+          nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
+        });
+      }
+      case 'unknown':
+        await this.writeRecord({ release: true, until: 'final' });
+        throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures}`, {
+          nextRun:
+            'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
+        });
+      case 'partial':
+        // Some targets hold the new secret: it stays, and so does whatever the others may hold.
+        await this.writeRecord({ release: true, until: 'final' });
+        throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures}.`, {
+          nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
+        });
     }
-    await this.writeRecord({ release: true, until: 'final' });
-    if (stored.length === 0) {
-      throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures.join('; ')}`, {
-        nextRun:
-          'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
-      });
-    }
-    // Some targets hold the new secret: it stays, and so does whatever the others may hold.
-    throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures.join('; ')}.`, {
-      nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
-    });
   }
 
   /** Every target holds the new secret: record it (and drop what `retarget` drops). */
@@ -669,12 +649,4 @@ class Run {
     await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
     this.stored = this.record;
   }
-}
-
-/** A target's refusal in words: its status and Talend's message (already scrubbed). */
-type Refusal = Extract<TargetDelivery, { stored: false }>;
-
-function refusalText(delivery: Refusal): string {
-  const status = delivery.status === undefined ? 'refused' : `HTTP ${delivery.status}`;
-  return delivery.message ? `${status}: ${delivery.message}` : status;
 }
