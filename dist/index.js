@@ -28695,7 +28695,7 @@ function initialOutcome(observed, keys, plan = NO_PLAN) {
         targets,
         check: 'not-run',
         checkDetail: undefined,
-        lastCheck: record?.check ?? undefined,
+        lastCheck: observed.record?.check ?? undefined,
         warnings: [],
         done: [],
         secrets: observed.client?.secrets ?? [],

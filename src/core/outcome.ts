@@ -90,7 +90,7 @@ export function initialOutcome(observed: ObservedState, keys: string[], plan: Ro
     targets,
     check: 'not-run',
     checkDetail: undefined,
-    lastCheck: record?.check ?? undefined,
+    lastCheck: observed.record?.check ?? undefined,
     warnings: [],
     done: [],
     secrets: observed.client?.secrets ?? [],
