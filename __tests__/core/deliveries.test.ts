@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { settleDeliveries, withNewPending } from '../../src/core/deliveries.js';
+import { type DeliveryAnswer, settleDeliveries, withNewPending } from '../../src/core/deliveries.js';
+import type { TargetDelivery } from '../../src/talend/client.js';
 import type { Target } from '../../src/core/targets.js';
 import { TMC_KEY, daysAgo, record } from './fixtures.js';
 
@@ -57,12 +58,16 @@ describe('settleDeliveries (the Deliver step, several targets)', () => {
     expect(settled.warnings).toEqual(['w']);
   });
 
-  it.each([
+  const cases: [string, (TargetDelivery | undefined)[]][] = [
     ['stored', [{ stored: true, warnings: [] }, { stored: true, warnings: [] }]],
     ['refused', [{ stored: false, status: 409, message: undefined }, { stored: false, status: undefined, message: 'nothing was sent' }]],
     ['unknown', [{ stored: false, status: 409, message: undefined }, undefined]],
-  ] as const)('every answer alike, or refusals with no answer: %s', (kind, deliveries) => {
-    const answers = [tmc, conn].map((target, i) => (deliveries[i] ? { target, delivery: deliveries[i]! } : { target, error: 'reset' }));
+  ];
+  it.each(cases)('every answer alike, or refusals with no answer: %s', (kind, deliveries) => {
+    const answers = [tmc, conn].map((target, i): DeliveryAnswer => {
+      const delivery = deliveries[i];
+      return delivery ? { target, delivery } : { target, error: 'reset' };
+    });
     expect(settleDeliveries(pending, answers, NEW, before).delivery).toBe(kind);
   });
 
