@@ -28841,7 +28841,7 @@ function planRotation(config, observed, now, runId) {
     // A record started on a client whose holder nobody knew says nothing about what Talend holds.
     const record = observed.record?.unknownHolder ? null : observed.record;
     const talendMayHold = secretsTalendMayHold(client.secrets, record, keys);
-    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, now);
+    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
     const base = { talendMayHold, notInInputs: kept.map((t) => t.key), foreignLease, ignoredLease };
     const protect = secretsAnyTargetMayHold(kept);
     steps.push(...planRepairs(config, client, observed.record));
@@ -28905,7 +28905,7 @@ function planRepairs(config, client, record) {
     return steps;
 }
 /** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config, client, record, keys, now) {
+function newSecretDue(config, client, record, keys, clientIds, now) {
     if (record === null)
         return { why: 'no-record' };
     const held = [];
@@ -28920,6 +28920,11 @@ function newSecretDue(config, client, record, keys, now) {
     const [first] = held;
     if (!first?.delivered || held.some((t) => t.delivered === null))
         return { why: 'nothing-delivered' };
+    // The record says it holds this client's secret, but it names another client now: whatever
+    // it holds, it is not what the record says, and only a delivery puts it right.
+    const drifted = keys.find((key) => Object.hasOwn(clientIds, key) && clientIds[key] !== client.clientId);
+    if (drifted)
+        return { why: 'target-drifted', target: drifted };
     if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
         return { why: 'targets-differ' };
     const delivered = findSecret(client.secrets, first.delivered);
@@ -29232,7 +29237,8 @@ class Run {
         if (!stepOf(plan, 'create-client')) {
             // An existing client: lease it, then plan again on what the read-back shows.
             const client = await this.acquireLease(observed);
-            plan = planRotation(this.ctx.config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
+            // What Talend showed in Read state still counts: the lease read-back is of Qlik only.
+            plan = planRotation(this.ctx.config, { ...this.observed(client), targetClientIds: observed.targetClientIds }, this.ctx.budget.now(), this.ctx.runId);
             this.outcome.plan = plan;
             if (plan.result === 'unchanged') {
                 this.ctx.log('After taking the lease the client needs no change any more.');
@@ -31419,7 +31425,7 @@ function planOutput(steps) {
             case 'retire-older-secrets':
                 return { step: step.step, keep: step.keep, protect: hints(step.protect) };
             case 'create-secret':
-                return { step: step.step, reason: step.reason.why === 'new-target' ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
+                return { step: step.step, reason: 'target' in step.reason ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
             default:
                 return { ...step };
         }
@@ -31588,6 +31594,8 @@ function describeReason(reason) {
             return 'there is no record of which secret Talend holds';
         case 'new-target':
             return `${describeTarget(reason.target)} is new to the record`;
+        case 'target-drifted':
+            return `${describeTarget(reason.target)} names another client ID than this client's (changed by hand?)`;
         case 'targets-differ':
             return 'the Talend targets hold different secrets (an earlier delivery reached only some)';
         case 'pending-delivery':
@@ -31653,6 +31661,19 @@ function connectionUpdate(connection, names, pair) {
         if (!parameters.some((p) => p.name === name))
             parameters.push(own);
     return { name: connection.name, parameters };
+}
+/**
+ * The client ID a connection names in its client ID parameter, when Talend shows it readable; a
+ * person may have pasted another client's pair there by hand.
+ */
+function connectionClientId(connection, names) {
+    const value = connection.parameters.find((p) => p.name === names.clientId)?.value;
+    return looksMasked(value) ? undefined : value;
+}
+/** The client ID a task names in its client ID parameter, when readable. */
+function taskClientId(task, names) {
+    const value = task.parameters?.[names.clientId];
+    return looksMasked(value) ? undefined : value;
 }
 /** Does a connection read back hold this client ID (and, if its secret reads back in clear, this secret)? */
 function connectionHolds(connection, names, pair) {
@@ -31879,17 +31900,23 @@ class TalendApi {
     }
     /**
      * Reads a connection or task target during Read state: it must exist, and an update must be
-     * possible without losing anything (UnsafeUpdate otherwise). The TMC setting cannot be read.
+     * possible without losing anything (UnsafeUpdate otherwise). Resolves to the client ID it names,
+     * when readable (server text: compared, never printed). The TMC setting cannot be read.
      */
     async inspect(target) {
         // Any values do: only whether an update could be built matters.
         const probe = { clientId: 'probe', clientSecret: 'probe' };
         if (target.kind === 'connection') {
-            connectionUpdate(this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id), target.names, probe);
+            const connection = this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id);
+            connectionUpdate(connection, target.names, probe);
+            return connectionClientId(connection, target.names);
         }
-        else if (target.kind === 'task') {
-            taskUpdate(this.requireTarget(await this.getTask(target.id), 'Talend task', target.id), target.names, probe);
+        if (target.kind === 'task') {
+            const task = this.requireTarget(await this.getTask(target.id), 'Talend task', target.id);
+            taskUpdate(task, target.names, probe);
+            return taskClientId(task, target.names);
         }
+        return undefined;
     }
     /**
      * Sets the pair in a TMC connection: read it, send it back whole with the two parameters set,
@@ -32210,7 +32237,7 @@ async function run(env = process.env) {
 }
 async function readState(config, qlik, talend) {
     // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-    const [client] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+    const [client, targetClientIds] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
     if (!client) {
         logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
         return { client: null, record: null, recordState: 'absent' };
@@ -32224,7 +32251,7 @@ async function readState(config, qlik, talend) {
         core/* warning */.$e("The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.", { title: 'Record' });
     }
     logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-    return { client, record: parsed.record, recordState: parsed.state };
+    return { client, record: parsed.record, recordState: parsed.state, targetClientIds };
 }
 /**
  * The token preflight and every connection and task target, side by side: each target must exist
@@ -32237,12 +32264,18 @@ async function checkTalend(config, talend) {
     if (token?.status === 'rejected')
         throw token.reason;
     const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
+    const clientIds = {};
+    reads.forEach((r, i) => {
+        if (r.status === 'fulfilled' && r.value !== undefined)
+            clientIds[targets[i].key] = r.value;
+    });
     if (found.length > 0) {
         throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
             changedNothing: true,
             nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
         });
     }
+    return clientIds;
 }
 async function findClient(config, qlik) {
     if (config.clientId) {

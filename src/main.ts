@@ -139,7 +139,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
 async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Promise<ObservedState> {
   // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-  const [client] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+  const [client, targetClientIds] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
   if (!client) {
     logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
     return { client: null, record: null, recordState: 'absent' };
@@ -159,7 +159,7 @@ async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Prom
     );
   }
   logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-  return { client, record: parsed.record, recordState: parsed.state };
+  return { client, record: parsed.record, recordState: parsed.state, targetClientIds };
 }
 
 /**
@@ -167,17 +167,22 @@ async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Prom
  * and take an update without losing a value, or the run stops before anything changes. A refused
  * token makes every read fail; its own error says the most, so it wins.
  */
-async function checkTalend(config: Config, talend: TalendApi): Promise<void> {
+async function checkTalend(config: Config, talend: TalendApi): Promise<Record<string, string>> {
   const targets = configuredTargets(config);
   const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
   if (token?.status === 'rejected') throw token.reason;
   const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i]!.key)}: ${(r.reason as Error).message}`] : []));
+  const clientIds: Record<string, string> = {};
+  reads.forEach((r, i) => {
+    if (r.status === 'fulfilled' && r.value !== undefined) clientIds[targets[i]!.key] = r.value;
+  });
   if (found.length > 0) {
     throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
       changedNothing: true,
       nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
     });
   }
+  return clientIds;
 }
 
 async function findClient(config: Config, qlik: QlikApi): Promise<OAuthClient | null> {

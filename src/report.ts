@@ -161,7 +161,7 @@ export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
       case 'retire-older-secrets':
         return { step: step.step, keep: step.keep, protect: hints(step.protect) };
       case 'create-secret':
-        return { step: step.step, reason: step.reason.why === 'new-target' ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
+        return { step: step.step, reason: 'target' in step.reason ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
       default:
         return { ...step };
     }
@@ -336,6 +336,8 @@ export function describeReason(reason: NewSecretReason): string {
       return 'there is no record of which secret Talend holds';
     case 'new-target':
       return `${describeTarget(reason.target)} is new to the record`;
+    case 'target-drifted':
+      return `${describeTarget(reason.target)} names another client ID than this client's (changed by hand?)`;
     case 'targets-differ':
       return 'the Talend targets hold different secrets (an earlier delivery reached only some)';
     case 'pending-delivery':

@@ -656,5 +656,22 @@ export function defineJourneys(strictMode: boolean): void {
       expect((await act({ 'talend-qlik-auth-url': '', 'talend-connection-ids': 'conn-1' })).outputs.result).toBe('unchanged');
       expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
     });
+
+    journey("a person pastes another client's ID into the connection: the next run sees it and delivers this client's pair again, whatever rotate says; then unchanged", async () => {
+      J().emu.defineConnection({ id: 'conn-1', parameters: [{ name: 'client_id', value: '' }, { name: 'client_secret', value: '', encrypted: true }] });
+      const inputs = { 'talend-qlik-auth-url': '', 'talend-connection-ids': 'conn-1', rotate: 'never' };
+      expect((await act(inputs)).outputs.result).toBe('created');
+      const c = only(J().emu.clients());
+      // By hand in TMC: another client's pair.
+      J().emu.defineConnection({ id: 'conn-1', parameters: [{ name: 'client_id', value: 'another-client-0001' }, { name: 'client_secret', value: 'another-client-secret-value-00000', encrypted: true }] });
+      const run = await act(inputs);
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.outputs.result).toBe('rotated');
+      expect(JSON.parse(run.outputs.plan!).find((s: { step: string }) => s.step === 'create-secret').reason).toEqual({ why: 'target-drifted', target: 'connection:conn-1' });
+      expect(J().emu.connection('conn-1')!.parameters.map((p) => p.value)).toEqual([c.clientId, run.outputs['client-secret']]);
+      const mark = J().emu.log.length;
+      expect((await act(inputs)).outputs.result).toBe('unchanged');
+      expect(J().emu.log.slice(mark).filter((r) => CHANGING.has(r.method))).toEqual([]);
+    });
   });
 }

@@ -126,7 +126,8 @@ class Run {
     if (!stepOf(plan, 'create-client')) {
       // An existing client: lease it, then plan again on what the read-back shows.
       const client = await this.acquireLease(observed);
-      plan = planRotation(this.ctx.config, this.observed(client), this.ctx.budget.now(), this.ctx.runId);
+      // What Talend showed in Read state still counts: the lease read-back is of Qlik only.
+      plan = planRotation(this.ctx.config, { ...this.observed(client), targetClientIds: observed.targetClientIds }, this.ctx.budget.now(), this.ctx.runId);
       this.outcome.plan = plan;
       if (plan.result === 'unchanged') {
         this.ctx.log('After taking the lease the client needs no change any more.');

@@ -22,6 +22,8 @@ export interface ObservedState {
   client: OAuthClient | null;
   record: RotationRecord | null;
   recordState: RecordState;
+  /** Per target key, the client ID a connection or task names, where Talend shows it readable. */
+  targetClientIds?: Readonly<Record<string, string>>;
 }
 
 /** Why a new secret is due: data, so the report words it and the `plan` output carries it as is. */
@@ -33,6 +35,8 @@ export type NewSecretReason =
   | { why: 'nothing-delivered' }
   /** The configured targets hold different secrets (an earlier delivery reached only some). */
   | { why: 'targets-differ' }
+  /** A connection or task names another client ID than this client's (changed by hand). */
+  | { why: 'target-drifted'; target: string }
   | { why: 'delivered-gone' }
   | { why: 'retarget' }
   | { why: 'rotate-always' }
@@ -140,7 +144,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   // A record started on a client whose holder nobody knew says nothing about what Talend holds.
   const record = observed.record?.unknownHolder ? null : observed.record;
   const talendMayHold = secretsTalendMayHold(client.secrets, record, keys);
-  const reason: NewSecretReason | null = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, now);
+  const reason: NewSecretReason | null = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
   const base = { talendMayHold, notInInputs: kept.map((t) => t.key), foreignLease, ignoredLease };
   const protect = secretsAnyTargetMayHold(kept);
 
@@ -205,7 +209,14 @@ function planRepairs(config: Config, client: OAuthClient, record: RotationRecord
 }
 
 /** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config: Config, client: OAuthClient, record: RotationRecord | null, keys: string[], now: number): NewSecretReason | null {
+function newSecretDue(
+  config: Config,
+  client: OAuthClient,
+  record: RotationRecord | null,
+  keys: string[],
+  clientIds: Readonly<Record<string, string>>,
+  now: number,
+): NewSecretReason | null {
   if (record === null) return { why: 'no-record' };
   const held: TargetHolding[] = [];
   for (const key of keys) {
@@ -216,6 +227,10 @@ function newSecretDue(config: Config, client: OAuthClient, record: RotationRecor
   if (held.some((t) => t.pending.length > 0)) return { why: 'pending-delivery' };
   const [first] = held;
   if (!first?.delivered || held.some((t) => t.delivered === null)) return { why: 'nothing-delivered' };
+  // The record says it holds this client's secret, but it names another client now: whatever
+  // it holds, it is not what the record says, and only a delivery puts it right.
+  const drifted = keys.find((key) => Object.hasOwn(clientIds, key) && clientIds[key] !== client.clientId);
+  if (drifted) return { why: 'target-drifted', target: drifted };
   if (held.some((t) => !sameSecret(t.delivered as SecretRef, first.delivered as SecretRef))) return { why: 'targets-differ' };
   const delivered = findSecret(client.secrets, first.delivered);
   if (!delivered) return { why: 'delivered-gone' };

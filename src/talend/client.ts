@@ -14,8 +14,10 @@ import {
   type ParameterNames,
   type TalendConnection,
   type TalendTask,
+  connectionClientId,
   connectionHolds,
   connectionUpdate,
+  taskClientId,
   taskHolds,
   taskUpdate,
 } from './orchestration.js';
@@ -205,16 +207,23 @@ export class TalendApi {
 
   /**
    * Reads a connection or task target during Read state: it must exist, and an update must be
-   * possible without losing anything (UnsafeUpdate otherwise). The TMC setting cannot be read.
+   * possible without losing anything (UnsafeUpdate otherwise). Resolves to the client ID it names,
+   * when readable (server text: compared, never printed). The TMC setting cannot be read.
    */
-  async inspect(target: Target): Promise<void> {
+  async inspect(target: Target): Promise<string | undefined> {
     // Any values do: only whether an update could be built matters.
     const probe = { clientId: 'probe', clientSecret: 'probe' };
     if (target.kind === 'connection') {
-      connectionUpdate(this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id), target.names, probe);
-    } else if (target.kind === 'task') {
-      taskUpdate(this.requireTarget(await this.getTask(target.id), 'Talend task', target.id), target.names, probe);
+      const connection = this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id);
+      connectionUpdate(connection, target.names, probe);
+      return connectionClientId(connection, target.names);
     }
+    if (target.kind === 'task') {
+      const task = this.requireTarget(await this.getTask(target.id), 'Talend task', target.id);
+      taskUpdate(task, target.names, probe);
+      return taskClientId(task, target.names);
+    }
+    return undefined;
   }
 
   /**

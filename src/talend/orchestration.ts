@@ -108,6 +108,21 @@ export function connectionUpdate(connection: TalendConnection, names: ParameterN
   return { name: connection.name, parameters };
 }
 
+/**
+ * The client ID a connection names in its client ID parameter, when Talend shows it readable; a
+ * person may have pasted another client's pair there by hand.
+ */
+export function connectionClientId(connection: TalendConnection, names: ParameterNames): string | undefined {
+  const value = connection.parameters.find((p) => p.name === names.clientId)?.value;
+  return looksMasked(value) ? undefined : (value as string);
+}
+
+/** The client ID a task names in its client ID parameter, when readable. */
+export function taskClientId(task: TalendTask, names: ParameterNames): string | undefined {
+  const value = task.parameters?.[names.clientId];
+  return looksMasked(value) ? undefined : value;
+}
+
 /** Does a connection read back hold this client ID (and, if its secret reads back in clear, this secret)? */
 export function connectionHolds(connection: TalendConnection, names: ParameterNames, pair: Pair): boolean {
   const value = (name: string) => connection.parameters.find((p) => p.name === name)?.value;
