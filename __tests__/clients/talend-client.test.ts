@@ -185,6 +185,14 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/reading it back does not show the new pair: what it holds now is unknown/);
   });
 
+  it('inspect resolves to the client ID a connection names, and to nothing when Talend hides it', async () => {
+    const target = { kind: 'connection' as const, key: 'connection:conn-1', id: 'conn-1', names: NAMES };
+    nock(TALEND).get(CONN).reply(200, connection('named-client'));
+    expect(await api().talend.inspect(target)).toBe('named-client');
+    nock(TALEND).get(CONN).reply(200, connection('****'));
+    expect(await api().talend.inspect(target)).toBeUndefined();
+  });
+
   it('an answer about another connection or task is an error', async () => {
     nock(TALEND).get(CONN).reply(200, { ...connection('old'), id: 'conn-2' });
     await expect(api().talend.getConnection('conn-1')).rejects.toThrow(/another connection/);
