@@ -28847,8 +28847,8 @@ function planRotation(config, observed, now, runId) {
     steps.push(...planRepairs(config, client, observed.record));
     if (reason !== null) {
         // Even where the record cannot say everything a target holds, what it does say stays protected.
-        const recorded = secretsAnyTargetMayHold(observed.record?.targets ?? []);
-        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, recorded, now);
+        const named = secretsAnyTargetMayHold(recorded);
+        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, named, now);
         if (makeRoom.length > 0)
             steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
         steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });

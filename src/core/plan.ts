@@ -151,8 +151,8 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   steps.push(...planRepairs(config, client, observed.record));
   if (reason !== null) {
     // Even where the record cannot say everything a target holds, what it does say stays protected.
-    const recorded = secretsAnyTargetMayHold(observed.record?.targets ?? []);
-    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, recorded, now);
+    const named = secretsAnyTargetMayHold(recorded);
+    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, named, now);
     if (makeRoom.length > 0) steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
     steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
     check('delivery');
