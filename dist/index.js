@@ -28945,9 +28945,7 @@ function secretsTalendMayHold(secrets, record, keys) {
     // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand);
     // so does one whose deliveries so far were all refused or unanswered (nothing `delivered`), until
     // one of them is stored.
-    if (keys.some((key) => !holdingOf(record, key)?.delivered))
-        return 'any';
-    if (record.targets.some((t) => t.delivered === null))
+    if (keys.some((key) => !holdingOf(record, key)) || record.targets.some((t) => t.delivered === null))
         return 'any';
     // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
     // into TMC), so the record no longer proves which secrets Talend does not hold.
@@ -30530,9 +30528,13 @@ function pathSafeId(text, report) {
     }
     return text;
 }
+/** The entries of a list input: separated by spaces, commas or new lines. */
+function listEntries(text) {
+    return text.split(/[\s,]+/).filter((entry) => entry !== '');
+}
 /** A list of Talend IDs (connections, tasks): each path-safe, duplicates dropped, input order kept. */
 function idList(text, report) {
-    const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+    const entries = listEntries(text);
     entries.forEach((entry, index) => {
         if (!(0,untrusted_text/* isPathSafeId */.WN)(entry)) {
             report(`entry ${index + 1} is not an ID: 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')`);
@@ -30550,7 +30552,7 @@ function idList(text, report) {
 const PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 /** Two parameter names: the client ID's, then the client secret's. */
 function parameterNames(text, report) {
-    const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+    const entries = listEntries(text);
     if (entries.length !== 2) {
         report("must name exactly two parameters, the client ID's and then the client secret's, separated by a space");
     }
@@ -30563,7 +30565,7 @@ function parameterNames(text, report) {
     return { clientId: entries[0] ?? '', clientSecret: entries[1] ?? '' };
 }
 function scopes(text, report) {
-    const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+    const entries = listEntries(text);
     entries.forEach((entry, index) => {
         if (entry.length > MAX_SCOPE_LENGTH) {
             report(`entry ${index + 1} is longer than ${MAX_SCOPE_LENGTH} characters`);
@@ -30812,7 +30814,7 @@ function targetProblems(raw, given) {
             line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
         });
     }
-    const ids = (name) => new Set((typeof raw[name] === 'string' ? raw[name] : '').split(/[\s,]+/).filter((e) => e !== '')).size;
+    const ids = (name) => new Set(listEntries(typeof raw[name] === 'string' ? raw[name] : '')).size;
     const count = (given(raw['talend-qlik-auth-url']) ? 1 : 0) + ids('talend-connection-ids') + ids('talend-task-ids');
     // A list that is too long on its own is reported by its input.
     const alone = Math.max(ids('talend-connection-ids'), ids('talend-task-ids'));
@@ -31785,6 +31787,20 @@ const FINAL_EXECUTION_STATUSES = {
     terminated_timeout: false,
     terminated_shutdown: false,
 };
+/**
+ * How every request that stores the pair is sent (the TMC setting, a connection or task PUT): the
+ * same values stored twice are the same values, so it is repeated until a definite answer or the
+ * deadline (the Deliver step, docs/protocol.md), however many attempts that takes. 4xx: the target
+ * refused (429 and 408 say nothing about the pair: retried); a redirect (to a sign-in page, say) is
+ * a definite "not stored" too; any 5xx is retried, and the deadline decides when the outcome
+ * becomes unknown.
+ */
+const STORING = {
+    repeat: 'repeatable',
+    accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
+    retryStatuses: [...range(500, 599), 408],
+    maxAttempts: Number.POSITIVE_INFINITY,
+};
 class TalendApi {
     http;
     apiBase;
@@ -31846,14 +31862,7 @@ class TalendApi {
             url: this.qlikAuthUrl,
             ...(rendered.form ? { form: rendered.form } : { json: rendered.json }),
             headers: rendered.headers,
-            repeat: 'repeatable',
-            // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
-            // retried too (the Deliver step, docs/protocol.md): the deadline decides when the outcome becomes unknown.
-            // A redirect (to a sign-in page, say) is a definite "not stored" too.
-            accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
-            retryStatuses: [...range(500, 599), 408],
-            // Until a definite answer or the deadline, however many attempts that takes.
-            maxAttempts: Number.POSITIVE_INFINITY,
+            ...STORING,
             maxBodyBytes: 64 * 1024,
             doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
         });
@@ -31970,10 +31979,7 @@ class TalendApi {
             method: 'PUT',
             url,
             json: body,
-            repeat: 'repeatable',
-            accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
-            retryStatuses: [...range(500, 599), 408],
-            maxAttempts: Number.POSITIVE_INFINITY,
+            ...STORING,
             maxBodyBytes: 1024 * 1024,
             doing,
         });

@@ -109,9 +109,14 @@ function pathSafeId(text: string, report: Report): string {
   return text;
 }
 
+/** The entries of a list input: separated by spaces, commas or new lines. */
+function listEntries(text: string): string[] {
+  return text.split(/[\s,]+/).filter((entry) => entry !== '');
+}
+
 /** A list of Talend IDs (connections, tasks): each path-safe, duplicates dropped, input order kept. */
 function idList(text: string, report: Report): string[] {
-  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  const entries = listEntries(text);
   entries.forEach((entry, index) => {
     if (!isPathSafeId(entry)) {
       report(`entry ${index + 1} is not an ID: 1 to 256 characters of letters, digits, '.', '_', '~' and '-' (and not '.' or '..')`);
@@ -129,7 +134,7 @@ const PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Two parameter names: the client ID's, then the client secret's. */
 function parameterNames(text: string, report: Report): ParameterNames {
-  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  const entries = listEntries(text);
   if (entries.length !== 2) {
     report("must name exactly two parameters, the client ID's and then the client secret's, separated by a space");
   } else if (!entries.every((entry) => PARAMETER_NAME.test(entry))) {
@@ -141,7 +146,7 @@ function parameterNames(text: string, report: Report): ParameterNames {
 }
 
 function scopes(text: string, report: Report): string[] {
-  const entries = text.split(/[\s,]+/).filter((entry) => entry !== '');
+  const entries = listEntries(text);
   entries.forEach((entry, index) => {
     if (entry.length > MAX_SCOPE_LENGTH) {
       report(`entry ${index + 1} is longer than ${MAX_SCOPE_LENGTH} characters`);
@@ -395,7 +400,7 @@ function targetProblems(raw: RawInputs, given: (value: unknown) => boolean): Pro
     });
   }
   const ids = (name: 'talend-connection-ids' | 'talend-task-ids') =>
-    new Set((typeof raw[name] === 'string' ? raw[name] : '').split(/[\s,]+/).filter((e) => e !== '')).size;
+    new Set(listEntries(typeof raw[name] === 'string' ? raw[name] : '')).size;
   const count = (given(raw['talend-qlik-auth-url']) ? 1 : 0) + ids('talend-connection-ids') + ids('talend-task-ids');
   // A list that is too long on its own is reported by its input.
   const alone = Math.max(ids('talend-connection-ids'), ids('talend-task-ids'));

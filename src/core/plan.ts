@@ -247,8 +247,7 @@ function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecor
   // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand);
   // so does one whose deliveries so far were all refused or unanswered (nothing `delivered`), until
   // one of them is stored.
-  if (keys.some((key) => !holdingOf(record, key)?.delivered)) return 'any';
-  if (record.targets.some((t) => t.delivered === null)) return 'any';
+  if (keys.some((key) => !holdingOf(record, key)) || record.targets.some((t) => t.delivered === null)) return 'any';
   // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
   // into TMC), so the record no longer proves which secrets Talend does not hold.
   if (record.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered))) return 'any';

@@ -76,6 +76,21 @@ export const FINAL_EXECUTION_STATUSES = {
   terminated_shutdown: false,
 } as const satisfies Record<string, boolean>;
 
+/**
+ * How every request that stores the pair is sent (the TMC setting, a connection or task PUT): the
+ * same values stored twice are the same values, so it is repeated until a definite answer or the
+ * deadline (the Deliver step, docs/protocol.md), however many attempts that takes. 4xx: the target
+ * refused (429 and 408 say nothing about the pair: retried); a redirect (to a sign-in page, say) is
+ * a definite "not stored" too; any 5xx is retried, and the deadline decides when the outcome
+ * becomes unknown.
+ */
+const STORING = {
+  repeat: 'repeatable',
+  accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
+  retryStatuses: [...range(500, 599), 408],
+  maxAttempts: Number.POSITIVE_INFINITY,
+} as const satisfies Partial<RequestSpec<unknown>>;
+
 export type DeliveryOutcome = { stored: true } | { stored: false; status: number; message: string | undefined };
 
 /**
@@ -149,14 +164,7 @@ export class TalendApi {
       url: this.qlikAuthUrl,
       ...(rendered.form ? { form: rendered.form } : { json: rendered.json }),
       headers: rendered.headers,
-      repeat: 'repeatable',
-      // 4xx: TMC refused the pair (429 and 408 say nothing about the pair: retried). Any 5xx is
-      // retried too (the Deliver step, docs/protocol.md): the deadline decides when the outcome becomes unknown.
-      // A redirect (to a sign-in page, say) is a definite "not stored" too.
-      accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
-      retryStatuses: [...range(500, 599), 408],
-      // Until a definite answer or the deadline, however many attempts that takes.
-      maxAttempts: Number.POSITIVE_INFINITY,
+      ...STORING,
       maxBodyBytes: 64 * 1024,
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
@@ -274,10 +282,7 @@ export class TalendApi {
       method: 'PUT',
       url,
       json: body,
-      repeat: 'repeatable',
-      accept: [...range(300, 399), ...range(400, 499).filter((s) => s !== 408 && s !== 429)],
-      retryStatuses: [...range(500, 599), 408],
-      maxAttempts: Number.POSITIVE_INFINITY,
+      ...STORING,
       maxBodyBytes: 1024 * 1024,
       doing,
     });
