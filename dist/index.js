@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2074);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4264);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2074:
+/***/ 4264:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29752,10 +29752,6 @@ class Run {
     }
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/lazy.ts
@@ -29817,345 +29813,54 @@ function requestedWaitMs(headers, nowMs) {
         parseRateLimitReset(headers['x-ratelimit-reset'], nowMs));
 }
 
-;// CONCATENATED MODULE: ./src/http/api-client.ts
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/http/transport.ts
+/**
+ * One attempt of a request on the wire: node:http(s), bounded from start to the last byte of the
+ * body by one AbortSignal, never redirected, never retried here. Knows sockets, nothing about
+ * services, statuses or retries (attempt.ts decides what an answer means).
+ */
 
 
-
-
-
-
-
-class ApiError extends Error {
-    name = 'ApiError';
-    kind;
-    service;
-    doing;
-    /** The last HTTP status seen, if any (also for `unknown-outcome` after a 502/503/504). */
-    status;
-    /** Error code from the body (Qlik `errors[0].code`), redacted and whitelisted. */
-    code;
-    /** Short message from the body (Qlik `errors[0].title`, Talend `message`), redacted. */
-    title;
-    /** How many times the request was sent (0: never). */
-    attempts;
-    constructor(init) {
-        super(init.message);
-        this.kind = init.kind;
-        this.service = init.service;
-        this.doing = init.doing;
-        this.attempts = init.attempts;
-        if (init.status !== undefined)
-            this.status = init.status;
-        if (init.code !== undefined)
-            this.code = init.code;
-        if (init.title !== undefined)
-            this.title = init.title;
-    }
-}
-/** Besides the deadline, no request is sent more often than this. */
-const MAX_ATTEMPTS = 8;
-/** A larger body is not read unless the request allows more (the action's answers are a few KB). */
-const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-const GATEWAY_STATUSES = new Set([502, 503, 504]);
-const CODE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
-const MAX_ISSUE_PATHS = 5;
+const USER_AGENT = 'qlik-talend-oauth';
 class AttemptTimeout extends Error {
 }
 class BodyTooLarge extends Error {
 }
 class BodyCutOff extends Error {
 }
-class ApiClient {
-    service;
-    token;
-    allowedOrigins;
-    defaultHeaders;
-    budget;
-    sleep;
-    random;
-    http;
-    ownsHttp;
-    debug;
-    constructor(opts) {
-        this.service = opts.service;
-        const token = opts.token;
-        this.token = typeof token === 'string' ? async () => token : token;
-        this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o, opts.service)));
-        this.defaultHeaders = lowerCaseKeys(opts.defaultHeaders ?? {});
-        this.budget = opts.budget;
-        this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-        this.random = opts.random ?? Math.random;
-        // Paths can hold IDs a server chose (an execution ID): scrub them like any untrusted text.
-        const debug = opts.onDebug ?? ((line) => core/* debug */.Yz(line));
-        this.debug = (line) => debug((0,secrets/* scrubKnownSecrets */.wz)(line));
-        if (opts.httpClient) {
-            this.http = opts.httpClient;
-            this.ownsHttp = false;
-        }
-        else {
-            this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], { keepAlive: true });
-            this.ownsHttp = true;
-        }
-    }
-    /** Closes kept-alive sockets of the client this instance created. */
-    dispose() {
-        if (this.ownsHttp)
-            this.http.dispose();
-    }
-    async request(spec) {
-        const url = this.checkedUrl(spec);
-        const logPath = url.pathname + (url.search === '' ? '' : '?…');
-        const until = spec.until ?? 'work';
-        const payload = bodyOf(spec);
-        // Some attempt may have reached the server without a definite answer (timeout, reset,
-        // 502/503/504): the server may have acted on it.
-        let mayHaveActed = false;
-        for (let attempt = 1;; attempt++) {
-            const remaining = this.budget.remainingMs(until);
-            if (attempt === 1 && remaining < this.budget.minRequestMs) {
-                const what = "the run's time budget ran out before the request could be sent";
-                throw this.error(spec, 'deadline', 0, what);
-            }
-            const timeoutMs = Math.min(this.budget.requestTimeoutMs, remaining);
-            // Asked every attempt: a token that expired during the retries is renewed.
-            const headers = await this.headersFor(spec);
-            const answer = await this.sendOnce(spec.method, url, payload, headers, timeoutMs, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-            const verdict = this.judge(spec, answer, attempt, logPath, mayHaveActed);
-            if ('response' in verdict)
-                return verdict.response;
-            if ('success' in verdict)
-                return this.success(spec, verdict.success, attempt);
-            const setback = verdict;
-            mayHaveActed ||= setback.mayHaveActed;
-            const giveUp = (why) => {
-                const tries = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
-                const extra = { status: setback.status, ...setback.details };
-                if (setback.status === undefined) {
-                    const what = `no answer after ${tries} (${setback.text}); ${why}; the outcome is unknown`;
-                    return this.error(spec, 'unknown-outcome', attempt, what);
-                }
-                // A read changes nothing, so its last answer decides. A write that may have reached the
-                // server on some attempt has an unknown outcome (the Talend PUT: the Deliver step of docs/protocol.md).
-                if (spec.method !== 'GET' && mayHaveActed) {
-                    const what = `${setback.text} after ${tries}; ${why}; the outcome is unknown`;
-                    return this.error(spec, 'unknown-outcome', attempt, what, extra);
-                }
-                const what = `failed: ${setback.text} after ${tries}; ${why}`;
-                return this.error(spec, 'status', attempt, what, extra);
-            };
-            if (attempt >= (spec.maxAttempts ?? MAX_ATTEMPTS))
-                throw giveUp('no more attempts allowed');
-            // A server's wait is honoured, but never below half the action's own backoff ceiling:
-            // `Retry-After: 0` must not turn the until-the-deadline PUT into a tight loop.
-            const waitMs = setback.serverWaitMs === undefined
-                ? this.backoffMs(attempt)
-                : Math.max(setback.serverWaitMs, Math.floor(this.backoffCeilingMs(attempt) / 2));
-            // Never sleep into the deadline: the wait plus the smallest useful request must fit.
-            if (waitMs + this.budget.minRequestMs > this.budget.remainingMs(until)) {
-                throw giveUp(setback.serverWaitMs === undefined
-                    ? "the run's time budget leaves no time for another attempt"
-                    : `the server asked to wait ${formatSeconds(setback.serverWaitMs)}, ` +
-                        "longer than the run's time budget allows");
-            }
-            this.debug(`${this.service} ${spec.method} ${logPath}: retrying in ${waitMs} ms`);
-            await this.sleep(waitMs);
-        }
-    }
-    /**
-     * What one attempt means: the response, a thrown ApiError, or a setback worth another attempt
-     * if the budget allows.
-     */
-    judge(spec, answer, attempt, logPath, earlierMayHaveActed) {
-        if ('label' in answer) {
-            this.debug(`${this.service} ${spec.method} ${logPath} → ${answer.label} (attempt ${attempt})`);
-            if (spec.repeat === 'once') {
-                const what = `no answer (${answer.label}); ${NOT_REPEATED}`;
-                throw this.error(spec, 'unknown-outcome', attempt, what);
-            }
-            return { text: answer.label, details: {}, mayHaveActed: true };
-        }
-        const { status } = answer;
-        this.debug(`${this.service} ${spec.method} ${logPath} → ${status} (attempt ${attempt})`);
-        if (status >= 200 && status < 300)
-            return { success: answer };
-        // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
-        const deletedMeanwhile = spec.method === 'DELETE' && status === 404 && attempt > 1;
-        // `accept` lists definite answers; 429 and gateway errors say nothing about the resource and
-        // stay with the retry rules even inside an accepted range (the Talend PUT accepts 400–499).
-        const retryable = GATEWAY_STATUSES.has(status) || (spec.retryStatuses?.includes(status) ?? false);
-        const transient = status === 429 || retryable;
-        if (!transient && !deletedMeanwhile && spec.method !== 'GET' && earlierMayHaveActed) {
-            // A refusal now says nothing about an earlier attempt that may have acted (the Talend PUT
-            // stored, then the token expired and the retry got 401): the outcome is unknown, not refused.
-            const what = `${describeStatus(status, errorDetails(answer.text))} after an earlier attempt without a definite answer; the outcome is unknown`;
-            throw this.error(spec, 'unknown-outcome', attempt, what, { status });
-        }
-        if ((spec.accept?.includes(status) && !transient) || deletedMeanwhile) {
-            const body = lenientJson(answer.text);
-            return { response: { status, body, headers: answer.headers, attempts: attempt } };
-        }
-        const details = errorDetails(answer.text);
-        const text = describeStatus(status, details);
-        if (status === 429) {
-            // The server did not act: worth another attempt for every request.
-            const serverWaitMs = requestedWaitMs(answer.headers, this.budget.now());
-            return { status, text, details, mayHaveActed: false, serverWaitMs };
-        }
-        if (!retryable) {
-            throw this.error(spec, 'status', attempt, `failed: ${text}`, { status, ...details });
-        }
-        if (spec.repeat === 'once') {
-            // A gateway error does not prove that the origin did not act.
-            const what = `${text}; ${NOT_REPEATED}`;
-            throw this.error(spec, 'unknown-outcome', attempt, what, { status, ...details });
-        }
-        const serverWaitMs = status === 503 ? requestedWaitMs(answer.headers, this.budget.now()) : undefined;
-        return { status, text, details, mayHaveActed: true, serverWaitMs };
-    }
-    /** `Qlik: reading the OAuth client failed: HTTP 403 (…)`; `what` starts with "failed" or not. */
-    error(spec, kind, attempts, what, extra = {}) {
-        const separator = what.startsWith('failed') ? ' ' : ': ';
-        return new ApiError({
-            kind,
-            service: this.service,
-            doing: spec.doing,
-            message: `${this.service}: ${spec.doing}${separator}${what}`,
-            attempts,
-            ...extra,
+/**
+ * Sends one attempt. Node's request honours the signal while connecting and waiting for headers,
+ * `readBody` while the body arrives (a server that sends headers and then stalls is cut off too).
+ * Never throws: a failure without an answer comes back as a fixed label.
+ */
+function sendOnce(attempt) {
+    const { method, url, payload, timeoutMs, maxBodyBytes } = attempt;
+    const signal = AbortSignal.timeout(timeoutMs);
+    const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
+    const outgoing = { 'user-agent': USER_AGENT, ...attempt.headers };
+    if (payload !== null)
+        outgoing['content-length'] = String(Buffer.byteLength(payload));
+    return new Promise((resolve) => {
+        const fail = (error) => resolve({ label: describeNetworkError(error, timeoutMs) });
+        const request = send(url, { method, headers: outgoing, agent: attempt.agent, signal }, (response) => {
+            readBody(response, signal, maxBodyBytes).then((text) => resolve({ status: response.statusCode ?? 0, headers: flattenHeaders(response.headers), text }), fail);
         });
-    }
-    checkedUrl(spec) {
-        let url;
-        try {
-            url = new URL(spec.url);
-        }
-        catch {
-            // TypeError: Invalid URL carries the input; it may hold a password.
-            throw this.error(spec, 'origin', 0, 'refused to send a request to an invalid URL');
-        }
-        // Checked for every request, not only bearer-token ones: a request without the token still
-        // carries client credentials in its body (`/oauth/token`).
-        const web = url.protocol === 'https:' || url.protocol === 'http:';
-        if (!web || !this.allowedOrigins.has(url.origin)) {
-            const what = `refused to send the ${this.service} credentials to a link on another origin`;
-            throw this.error(spec, 'origin', 0, what);
-        }
-        return url;
-    }
-    /**
-     * The headers of one attempt. Without `auth`, no bearer token: only an `authorization` the
-     * request itself carries (the Basic header of a service-account sign-in), never a default one.
-     */
-    async headersFor(spec) {
-        const headers = { accept: 'application/json' };
-        if (spec.json !== undefined)
-            headers['content-type'] = 'application/json';
-        if (spec.form !== undefined)
-            headers['content-type'] = 'application/x-www-form-urlencoded';
-        Object.assign(headers, this.defaultHeaders);
-        delete headers['authorization'];
-        Object.assign(headers, lowerCaseKeys(spec.headers ?? {}));
-        if (spec.auth !== false)
-            headers['authorization'] = `Bearer ${await this.token()}`;
-        return headers;
-    }
-    /** Full jitter: uniform in [0, min(cap, base · 2^(attempt−1))). */
-    backoffMs(attempt) {
-        return Math.floor(this.random() * this.backoffCeilingMs(attempt));
-    }
-    backoffCeilingMs(attempt) {
-        const { backoffBaseMs, backoffCapMs } = this.budget;
-        return Math.min(backoffCapMs, backoffBaseMs * 2 ** (attempt - 1));
-    }
-    async success(spec, answer, attempts) {
-        const base = { status: answer.status, headers: answer.headers, attempts };
-        if (answer.text.trim() === '')
-            return { ...base, body: undefined };
-        const invalid = (what) => this.error(spec, 'invalid-response', attempts, `the answer (HTTP ${answer.status}) ${what}`, {
-            status: answer.status,
-        });
-        let parsed;
-        try {
-            parsed = JSON.parse(answer.text);
-        }
-        catch {
-            // Not the SyntaxError's message: V8 quotes part of the input in it.
-            throw invalid('is not valid JSON');
-        }
-        if (spec.schema === undefined)
-            return { ...base, body: parsed };
-        const schema = typeof spec.schema === 'function' ? await spec.schema() : spec.schema;
-        const result = (await loadZod()).safeParse(schema, parsed);
-        if (result.success)
-            return { ...base, body: result.data };
-        // Paths only: zod 4 messages hold no input values by default, but paths are all we need.
-        const paths = [
-            ...new Set(result.error.issues.map((i) => (0,secrets/* redact */.E$)(i.path.map(String).join('.') || '(root)', 80))),
-        ];
-        const shown = paths.slice(0, MAX_ISSUE_PATHS).join(', ') + (paths.length > MAX_ISSUE_PATHS ? ', …' : '');
-        throw invalid(`does not have the expected shape (at ${shown})`);
-    }
-    /**
-     * One attempt, bounded by `timeoutMs` from start to the last byte of the body by one
-     * AbortSignal: Node's request honours it while connecting and waiting for headers, `readBody`
-     * while the body arrives (a server that sends headers and then stalls is cut off too). Never
-     * throws: a failure without an answer comes back as a fixed label.
-     */
-    sendOnce(method, url, payload, headers, timeoutMs, maxBodyBytes) {
-        const signal = AbortSignal.timeout(timeoutMs);
-        const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_.request;
-        const outgoing = { 'user-agent': USER_AGENT, ...headers };
-        if (payload !== null)
-            outgoing['content-length'] = String(Buffer.byteLength(payload));
-        return new Promise((resolve) => {
-            const fail = (error) => resolve({ label: describeNetworkError(error, timeoutMs) });
-            const request = send(url, { method, headers: outgoing, agent: this.http.getAgent(url.href), signal }, (response) => {
-                readBody(response, signal, maxBodyBytes).then((text) => resolve({ status: response.statusCode ?? 0, headers: flattenHeaders(response.headers), text }), fail);
-            });
-            request.on('error', fail);
-            unsentRequests += 1;
-            let sent = false;
-            const onSent = () => {
-                if (sent)
-                    return;
-                sent = true;
-                unsentRequests -= 1;
-                // Every request of the moment is on the wire: load zod while the answers are on their way
-                // (checking them needs it). Loading it earlier would hold back a request that overlaps.
-                if (unsentRequests === 0)
-                    void loadZod();
-            };
-            request.once('finish', onSent);
-            request.once('close', onSent);
-            request.end(payload ?? undefined);
-        });
-    }
-}
-const USER_AGENT = 'qlik-talend-oauth';
-/** Requests started but not yet fully written, across every client of the run (see sendOnce). */
-let unsentRequests = 0;
-const NOT_REPEATED = 'the request is not repeated because the server may have acted on it; the outcome is unknown';
-function originOf(url, service) {
-    try {
-        return new URL(url).origin;
-    }
-    catch {
-        // Not the TypeError: it carries the input, which may hold a password.
-        throw new TypeError(`${service}: an allowed origin is not a valid URL`);
-    }
-}
-function bodyOf(spec) {
-    if (spec.json !== undefined && spec.form !== undefined) {
-        throw new TypeError(`${spec.doing}: a request has either a JSON or a form body, not both`);
-    }
-    if (spec.json !== undefined)
-        return JSON.stringify(spec.json);
-    if (spec.form !== undefined)
-        return new URLSearchParams(spec.form).toString();
-    return null;
-}
-function lowerCaseKeys(headers) {
-    return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+        request.on('error', fail);
+        let written = false;
+        const onWritten = () => {
+            if (written)
+                return;
+            written = true;
+            attempt.onWritten?.();
+        };
+        request.once('finish', onWritten);
+        request.once('close', onWritten);
+        request.end(payload ?? undefined);
+    });
 }
 function flattenHeaders(headers) {
     const out = {};
@@ -30231,13 +29936,98 @@ function describeNetworkError(error, timeoutMs) {
         default:
             if (typeof e.message === 'string' && /socket hang up/i.test(e.message))
                 return 'connection reset';
-            return code !== undefined && /^E[A-Z0-9_]{2,30}$/.test(code)
-                ? `network error ${code}`
-                : 'network error';
+            return code !== undefined && /^E[A-Z0-9_]{2,30}$/.test(code) ? `network error ${code}` : 'network error';
     }
 }
 function formatSeconds(ms) {
     return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
+}
+
+;// CONCATENATED MODULE: ./src/http/attempt.ts
+/**
+ * What one attempt's answer means for the request: done (a 2xx, or a status the caller accepts),
+ * fail (an error to report), or retry (after a wait that fits the budget). A pure function of the
+ * answer, the request's rules and the time left; it never throws and never sleeps.
+ */
+
+
+
+/** Besides the deadline, no request is sent more often than this. */
+const MAX_ATTEMPTS = 8;
+const GATEWAY_STATUSES = new Set([502, 503, 504]);
+const CODE_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+const NOT_REPEATED = 'the request is not repeated because the server may have acted on it; the outcome is unknown';
+function classifyAttempt(rules, answer, ctx) {
+    const judged = judge(rules, answer, ctx);
+    if ('verdict' in judged)
+        return judged;
+    const setback = judged;
+    const mayHaveActed = ctx.earlierMayHaveActed || setback.mayHaveActed;
+    const { attempt } = ctx;
+    const giveUp = (why) => {
+        const tries = `${attempt} attempt${attempt === 1 ? '' : 's'}`;
+        const extra = { status: setback.status, ...setback.details };
+        if (setback.status === undefined) {
+            return { verdict: 'fail', kind: 'unknown-outcome', what: `no answer after ${tries} (${setback.text}); ${why}; the outcome is unknown` };
+        }
+        // A read changes nothing, so its last answer decides. A write that may have reached the
+        // server on some attempt has an unknown outcome (the Talend PUT: the Deliver step of docs/protocol.md).
+        if (rules.method !== 'GET' && mayHaveActed) {
+            return { verdict: 'fail', kind: 'unknown-outcome', what: `${setback.text} after ${tries}; ${why}; the outcome is unknown`, ...extra };
+        }
+        return { verdict: 'fail', kind: 'status', what: `failed: ${setback.text} after ${tries}; ${why}`, ...extra };
+    };
+    if (attempt >= (rules.maxAttempts ?? MAX_ATTEMPTS))
+        return giveUp('no more attempts allowed');
+    // A server's wait is honoured, but never below half the action's own backoff ceiling:
+    // `Retry-After: 0` must not turn the until-the-deadline PUT into a tight loop.
+    const ceiling = Math.min(ctx.budget.backoffCapMs, ctx.budget.backoffBaseMs * 2 ** (attempt - 1));
+    const waitMs = setback.serverWaitMs === undefined ? Math.floor(ctx.jitter * ceiling) : Math.max(setback.serverWaitMs, Math.floor(ceiling / 2));
+    // Never sleep into the deadline: the wait plus the smallest useful request must fit.
+    if (waitMs + ctx.budget.minRequestMs > ctx.remainingMs) {
+        return giveUp(setback.serverWaitMs === undefined
+            ? "the run's time budget leaves no time for another attempt"
+            : `the server asked to wait ${formatSeconds(setback.serverWaitMs)}, longer than the run's time budget allows`);
+    }
+    return { verdict: 'retry', waitMs, mayHaveActed };
+}
+/** The answer on its own: a verdict, or a setback that another attempt may fix. */
+function judge(rules, answer, ctx) {
+    if ('label' in answer) {
+        if (rules.repeat === 'once')
+            return { verdict: 'fail', kind: 'unknown-outcome', what: `no answer (${answer.label}); ${NOT_REPEATED}` };
+        return { text: answer.label, details: {}, mayHaveActed: true };
+    }
+    const { status } = answer;
+    if (status >= 200 && status < 300)
+        return { verdict: 'done', answer, success: true };
+    // A DELETE answered 404 after an earlier attempt: that attempt (or someone) deleted it.
+    const deletedMeanwhile = rules.method === 'DELETE' && status === 404 && ctx.attempt > 1;
+    // `accept` lists definite answers; 429 and gateway errors say nothing about the resource and
+    // stay with the retry rules even inside an accepted range (the Talend PUT accepts 400–499).
+    const retryable = GATEWAY_STATUSES.has(status) || (rules.retryStatuses?.includes(status) ?? false);
+    const transient = status === 429 || retryable;
+    if (!transient && !deletedMeanwhile && rules.method !== 'GET' && ctx.earlierMayHaveActed) {
+        // A refusal now says nothing about an earlier attempt that may have acted (the Talend PUT
+        // stored, then the token expired and the retry got 401): the outcome is unknown, not refused.
+        const what = `${describeStatus(status, errorDetails(answer.text))} after an earlier attempt without a definite answer; the outcome is unknown`;
+        return { verdict: 'fail', kind: 'unknown-outcome', what, status };
+    }
+    if ((rules.accept?.includes(status) && !transient) || deletedMeanwhile)
+        return { verdict: 'done', answer, success: false };
+    const details = errorDetails(answer.text);
+    const text = describeStatus(status, details);
+    if (status === 429) {
+        // The server did not act: worth another attempt for every request.
+        return { status, text, details, mayHaveActed: false, serverWaitMs: requestedWaitMs(answer.headers, ctx.now) };
+    }
+    if (!retryable)
+        return { verdict: 'fail', kind: 'status', what: `failed: ${text}`, status, ...details };
+    // A gateway error does not prove that the origin did not act.
+    if (rules.repeat === 'once')
+        return { verdict: 'fail', kind: 'unknown-outcome', what: `${text}; ${NOT_REPEATED}`, status, ...details };
+    const serverWaitMs = status === 503 ? requestedWaitMs(answer.headers, ctx.now) : undefined;
+    return { status, text, details, mayHaveActed: true, serverWaitMs };
 }
 function lenientJson(text) {
     if (text.trim() === '')
@@ -30277,14 +30067,252 @@ function errorDetails(text) {
 }
 function describeStatus(status, details) {
     const title = details.title === undefined ? undefined : JSON.stringify(details.title);
-    if (details.code !== undefined && title !== undefined) {
+    if (details.code !== undefined && title !== undefined)
         return `HTTP ${status} (code ${details.code}: ${title})`;
-    }
     if (details.code !== undefined)
         return `HTTP ${status} (code ${details.code})`;
     if (title !== undefined)
         return `HTTP ${status} (${title})`;
     return `HTTP ${status}`;
+}
+
+;// CONCATENATED MODULE: ./src/http/api-client.ts
+/**
+ * The one HTTP client both services' clients use: the allowed origins, the headers, the attempts
+ * and waits of one request inside the run's budget, and the check of a 2xx answer. What an answer
+ * means is attempt.ts's; the socket is transport.ts's.
+ */
+
+
+
+
+
+
+class ApiError extends Error {
+    name = 'ApiError';
+    kind;
+    service;
+    doing;
+    /** The last HTTP status seen, if any (also for `unknown-outcome` after a 502/503/504). */
+    status;
+    /** Error code from the body (Qlik `errors[0].code`), redacted and whitelisted. */
+    code;
+    /** Short message from the body (Qlik `errors[0].title`, Talend `message`), redacted. */
+    title;
+    /** How many times the request was sent (0: never). */
+    attempts;
+    constructor(init) {
+        super(init.message);
+        this.kind = init.kind;
+        this.service = init.service;
+        this.doing = init.doing;
+        this.attempts = init.attempts;
+        if (init.status !== undefined)
+            this.status = init.status;
+        if (init.code !== undefined)
+            this.code = init.code;
+        if (init.title !== undefined)
+            this.title = init.title;
+    }
+}
+/** A larger body is not read unless the request allows more (the action's answers are a few KB). */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const MAX_ISSUE_PATHS = 5;
+class ApiClient {
+    service;
+    token;
+    allowedOrigins;
+    defaultHeaders;
+    budget;
+    sleep;
+    random;
+    http;
+    ownsHttp;
+    debug;
+    constructor(opts) {
+        this.service = opts.service;
+        const token = opts.token;
+        this.token = typeof token === 'string' ? async () => token : token;
+        this.allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o, opts.service)));
+        this.defaultHeaders = lowerCaseKeys(opts.defaultHeaders ?? {});
+        this.budget = opts.budget;
+        this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+        this.random = opts.random ?? Math.random;
+        // Paths can hold IDs a server chose (an execution ID): scrub them like any untrusted text.
+        const debug = opts.onDebug ?? ((line) => core/* debug */.Yz(line));
+        this.debug = (line) => debug((0,secrets/* scrubKnownSecrets */.wz)(line));
+        if (opts.httpClient) {
+            this.http = opts.httpClient;
+            this.ownsHttp = false;
+        }
+        else {
+            this.http = new lib/* HttpClient */.Qq(USER_AGENT, [], { keepAlive: true });
+            this.ownsHttp = true;
+        }
+    }
+    /** Closes kept-alive sockets of the client this instance created. */
+    dispose() {
+        if (this.ownsHttp)
+            this.http.dispose();
+    }
+    async request(spec) {
+        const url = this.checkedUrl(spec);
+        const logPath = url.pathname + (url.search === '' ? '' : '?…');
+        const until = spec.until ?? 'work';
+        const payload = bodyOf(spec);
+        // Some attempt may have reached the server without a definite answer (timeout, reset,
+        // 502/503/504): the server may have acted on it.
+        let mayHaveActed = false;
+        for (let attempt = 1;; attempt++) {
+            const remaining = this.budget.remainingMs(until);
+            if (attempt === 1 && remaining < this.budget.minRequestMs) {
+                throw this.error(spec, 'deadline', 0, "the run's time budget ran out before the request could be sent");
+            }
+            // Asked every attempt: a token that expired during the retries is renewed.
+            const headers = await this.headersFor(spec);
+            unwritten += 1;
+            const answer = await sendOnce({
+                method: spec.method,
+                url,
+                payload,
+                headers,
+                timeoutMs: Math.min(this.budget.requestTimeoutMs, remaining),
+                maxBodyBytes: spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+                agent: this.http.getAgent(url.href),
+                onWritten: requestWritten,
+            });
+            this.debug(`${this.service} ${spec.method} ${logPath} → ${'label' in answer ? answer.label : answer.status} (attempt ${attempt})`);
+            const verdict = classifyAttempt(spec, answer, {
+                attempt,
+                earlierMayHaveActed: mayHaveActed,
+                remainingMs: this.budget.remainingMs(until),
+                now: this.budget.now(),
+                jitter: this.random(),
+                budget: this.budget,
+            });
+            if (verdict.verdict === 'fail') {
+                const { kind, what, verdict: _v, ...extra } = verdict;
+                throw this.error(spec, kind, attempt, what, extra);
+            }
+            if (verdict.verdict === 'done') {
+                const { answer: done } = verdict;
+                if (verdict.success)
+                    return this.success(spec, done, attempt);
+                return { status: done.status, body: lenientJson(done.text), headers: done.headers, attempts: attempt };
+            }
+            mayHaveActed = verdict.mayHaveActed;
+            this.debug(`${this.service} ${spec.method} ${logPath}: retrying in ${verdict.waitMs} ms`);
+            await this.sleep(verdict.waitMs);
+        }
+    }
+    /** `Qlik: reading the OAuth client failed: HTTP 403 (…)`; `what` starts with "failed" or not. */
+    error(spec, kind, attempts, what, extra = {}) {
+        const separator = what.startsWith('failed') ? ' ' : ': ';
+        return new ApiError({
+            kind,
+            service: this.service,
+            doing: spec.doing,
+            message: `${this.service}: ${spec.doing}${separator}${what}`,
+            attempts,
+            ...extra,
+        });
+    }
+    checkedUrl(spec) {
+        let url;
+        try {
+            url = new URL(spec.url);
+        }
+        catch {
+            // TypeError: Invalid URL carries the input; it may hold a password.
+            throw this.error(spec, 'origin', 0, 'refused to send a request to an invalid URL');
+        }
+        // Checked for every request, not only bearer-token ones: a request without the token still
+        // carries client credentials in its body (`/oauth/token`).
+        const web = url.protocol === 'https:' || url.protocol === 'http:';
+        if (!web || !this.allowedOrigins.has(url.origin)) {
+            const what = `refused to send the ${this.service} credentials to a link on another origin`;
+            throw this.error(spec, 'origin', 0, what);
+        }
+        return url;
+    }
+    /**
+     * The headers of one attempt. Without `auth`, no bearer token: only an `authorization` the
+     * request itself carries (the Basic header of a service-account sign-in), never a default one.
+     */
+    async headersFor(spec) {
+        const headers = { accept: 'application/json' };
+        if (spec.json !== undefined)
+            headers['content-type'] = 'application/json';
+        if (spec.form !== undefined)
+            headers['content-type'] = 'application/x-www-form-urlencoded';
+        Object.assign(headers, this.defaultHeaders);
+        delete headers['authorization'];
+        Object.assign(headers, lowerCaseKeys(spec.headers ?? {}));
+        if (spec.auth !== false)
+            headers['authorization'] = `Bearer ${await this.token()}`;
+        return headers;
+    }
+    async success(spec, answer, attempts) {
+        const base = { status: answer.status, headers: answer.headers, attempts };
+        if (answer.text.trim() === '')
+            return { ...base, body: undefined };
+        const invalid = (what) => this.error(spec, 'invalid-response', attempts, `the answer (HTTP ${answer.status}) ${what}`, {
+            status: answer.status,
+        });
+        let parsed;
+        try {
+            parsed = JSON.parse(answer.text);
+        }
+        catch {
+            // Not the SyntaxError's message: V8 quotes part of the input in it.
+            throw invalid('is not valid JSON');
+        }
+        if (spec.schema === undefined)
+            return { ...base, body: parsed };
+        const schema = typeof spec.schema === 'function' ? await spec.schema() : spec.schema;
+        const result = (await loadZod()).safeParse(schema, parsed);
+        if (result.success)
+            return { ...base, body: result.data };
+        // Paths only: zod 4 messages hold no input values by default, but paths are all we need.
+        const paths = [
+            ...new Set(result.error.issues.map((i) => (0,secrets/* redact */.E$)(i.path.map(String).join('.') || '(root)', 80))),
+        ];
+        const shown = paths.slice(0, MAX_ISSUE_PATHS).join(', ') + (paths.length > MAX_ISSUE_PATHS ? ', …' : '');
+        throw invalid(`does not have the expected shape (at ${shown})`);
+    }
+}
+/**
+ * Requests started but not yet fully written, across every client of the run. When none is left,
+ * every request of the moment is on the wire: zod loads while the answers are on their way
+ * (checking them needs it). Loading it earlier would hold back a request that overlaps.
+ */
+let unwritten = 0;
+function requestWritten() {
+    unwritten -= 1;
+    if (unwritten === 0)
+        void loadZod();
+}
+function originOf(url, service) {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        // Not the TypeError: it carries the input, which may hold a password.
+        throw new TypeError(`${service}: an allowed origin is not a valid URL`);
+    }
+}
+function bodyOf(spec) {
+    if (spec.json !== undefined && spec.form !== undefined) {
+        throw new TypeError(`${spec.doing}: a request has either a JSON or a form body, not both`);
+    }
+    if (spec.json !== undefined)
+        return JSON.stringify(spec.json);
+    if (spec.form !== undefined)
+        return new URLSearchParams(spec.form).toString();
+    return null;
+}
+function lowerCaseKeys(headers) {
+    return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 ;// CONCATENATED MODULE: ./src/http/budget.ts

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HttpClient } from '@actions/http-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_ATTEMPTS } from '../../src/http/api-client.js';
+import { MAX_ATTEMPTS } from '../../src/http/attempt.js';
 import { createBudget, type RunBudget } from '../../src/http/budget.js';
 import type { RequestSpec } from '../../src/http/types.js';
 import { makeClient, QLIK_KEY, rejection } from './helpers.js';
