@@ -10,6 +10,7 @@ import { MAX_TARGETS } from './core/targets.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
 import type { ParameterNames } from './talend/orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
+import { type Report, qlikHostWarnings, qlikTenantUrl, talendApiUrl, talendQlikAuthUrl } from './input-urls.js';
 import { isPathSafeId } from './untrusted-text.js';
 
 /**
@@ -44,9 +45,7 @@ export const MAX_INPUT_LENGTH = 8192;
 
 /** Characters that would break an HTTP header or a log line: C0, DEL, C1, U+2028/U+2029. */
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
 
-/** Safe as one URL path segment without encoding (RFC 3986 unreserved characters). */
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const MAX_SCOPE_LENGTH = 256;
@@ -55,11 +54,6 @@ const MAX_SCOPES = 100;
 const ROTATE_MODES: readonly RotateMode[] = ['auto', 'always', 'never'];
 type TalendRegion = keyof typeof TALEND_REGIONS;
 const REGIONS = Object.keys(TALEND_REGIONS) as TalendRegion[];
-
-const QLIK_CLOUD_HOST_SUFFIXES = ['.qlikcloud.com', '.qlikcloudgov.com'];
-
-/** Reports one problem with the input being converted; the caller adds the input's name. */
-type Report = (problem: string) => void;
 
 /** Turns the trimmed, non-empty text of one input into its value; calls `report` when it cannot. */
 type Convert<T> = (text: string, report: Report) => T;
@@ -189,104 +183,6 @@ function talendRegion(text: string, report: Report): string {
   return region === undefined ? '' : TALEND_REGIONS[region];
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  // WHATWG URL has already normalised the host: lower-case, IPv4 as dotted decimal, IPv6 compressed.
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(hostname)
-  );
-}
-
-/**
- * The URL rules shared by every URL input. Checks the raw text as well as the parsed URL, because
- * the parser quietly drops an empty query or fragment and removes tabs and new lines.
- */
-function isDotSegment(segment: string): boolean {
-  const s = segment.replace(/%2e/gi, '.');
-  return s === '.' || s === '..';
-}
-
-function checkedUrl(text: string, report: Report): URL | undefined {
-  let rawProblems = 0;
-  const note: Report = (problem) => {
-    rawProblems += 1;
-    report(problem);
-  };
-  if (WHITESPACE_OR_CONTROL.test(text)) note('must not contain spaces or control characters');
-  if (text.includes('@')) note("must not contain user-info or any '@'");
-  if (text.includes('?')) note("must not contain a query ('?')");
-  if (text.includes('#')) note("must not contain a fragment ('#')");
-  // The URL parser resolves '.' and '..' silently: the request would go to a path other than the
-  // one written. Checked on the raw text, after the scheme and host.
-  const rawPath = text.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
-  if (rawPath.split('/').some(isDotSegment)) note("must not contain '.' or '..' segments");
-
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    if (rawProblems === 0) report('must be an absolute https:// URL');
-    return undefined;
-  }
-  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
-    report('must use https:// (http:// is allowed only for loopback hosts)');
-  }
-  // Unreachable after the raw checks above; kept so a parser quirk cannot let one through.
-  const hidden = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '';
-  if (rawProblems === 0 && hidden) {
-    report('must not contain user-info, a query or a fragment');
-  }
-  return url;
-}
-
-/** The tenant's origin: no path, no trailing slash. */
-function qlikTenantUrl(text: string, report: Report): string {
-  const url = checkedUrl(text, report);
-  if (url === undefined) return '';
-  if (url.pathname !== '/') report("must not have a path (a trailing '/' is allowed)");
-  return url.origin;
-}
-
-/** A base URL: origin plus path, without a trailing slash. */
-function talendApiUrl(text: string, report: Report): string {
-  const url = checkedUrl(text, report);
-  if (url === undefined) return '';
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-type AuthLocation = { kind: 'absolute'; url: string } | { kind: 'path'; path: string };
-
-/** RFC 3986 path characters; anything else would be re-encoded or reinterpreted by a URL parser. */
-const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
-
-function talendQlikAuthUrl(text: string, report: Report): AuthLocation {
-  if (text.startsWith('/')) {
-    const path = text;
-    if (WHITESPACE_OR_CONTROL.test(path)) report('must not contain spaces or control characters');
-    if (path.includes('?')) report("must not contain a query ('?')");
-    if (path.includes('#')) report("must not contain a fragment ('#')");
-    if (path.includes('\\')) report("must not contain '\\'");
-    if (path.includes('//')) report("must not contain '//'");
-    if (path.split('/').some(isDotSegment)) {
-      report("must not contain '.' or '..' segments");
-    }
-    if (/%(?![0-9A-Fa-f]{2})/.test(path)) report("must use '%' only as a %XX escape");
-    if (path === '/') report("must name a path below the Talend API base, not '/' alone");
-    // Characters already reported above are left out, so each problem is named once.
-    if (!WHITESPACE_OR_CONTROL.test(path) && !PATH_CHARS.test(path.replace(/[?#\\]/g, ''))) {
-      report("may contain only letters, digits and the characters -._~!$&'()*+,;=:@%/");
-    }
-    return { kind: 'path', path };
-  }
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) {
-    const url = checkedUrl(text, report);
-    return { kind: 'absolute', url: url === undefined ? '' : `${url.origin}${url.pathname}` };
-  }
-  report("must be an absolute https:// URL or a path starting with '/'");
-  return { kind: 'path', path: '' };
-}
-
 // ---------------------------------------------------------------------------------------------
 // The table
 // ---------------------------------------------------------------------------------------------
@@ -356,12 +252,14 @@ function readInput<T>(name: InputName, rule: InputRule<T>, raw: unknown, problem
   return problems.length === before ? value : undefined;
 }
 
-/** Rules between inputs, checked after every input on its own (so one run reports everything). */
-function crossInputProblems(raw: RawInputs): Problem[] {
+/**
+ * Rules between inputs, checked after every input on its own (so one run reports everything).
+ * `given`: the inputs whose text was not blank, also when it failed its own rule (a failed input is
+ * still given); `values`: the converted values, undefined where blank or failed.
+ */
+function crossInputProblems(values: Partial<InputValues>, given: ReadonlySet<InputName>): Problem[] {
   const problems: Problem[] = [];
-  // "Given" is about the raw text: an input that was given but failed is still given.
-  const given = (value: unknown) => value !== undefined && (typeof value !== 'string' || value.trim() !== '');
-  const bases = (['talend-region', 'talend-api-url'] as const).filter((name) => given(raw[name]));
+  const bases = (['talend-region', 'talend-api-url'] as const).filter((name) => given.has(name));
   if (bases.length !== 1) {
     problems.push({
       inputs: ['talend-region', 'talend-api-url'],
@@ -369,8 +267,8 @@ function crossInputProblems(raw: RawInputs): Problem[] {
     });
   }
   // One way to sign in to Talend: a token, or a service account (both of its inputs).
-  const token = given(raw['talend-token']);
-  const account = (['talend-client-id', 'talend-client-secret'] as const).filter((name) => given(raw[name]));
+  const token = given.has('talend-token');
+  const account = (['talend-client-id', 'talend-client-secret'] as const).filter((name) => given.has(name));
   if (token && account.length > 0) {
     problems.push({
       inputs: ['talend-token', ...account],
@@ -385,26 +283,23 @@ function crossInputProblems(raw: RawInputs): Problem[] {
     const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
     problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
   }
-  problems.push(...targetProblems(raw, given));
+  problems.push(...targetProblems(values, given));
   return problems;
 }
 
 /** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
-function targetProblems(raw: RawInputs, given: (value: unknown) => boolean): Problem[] {
+function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputName>): Problem[] {
   const problems: Problem[] = [];
   const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'] as const;
-  if (!kinds.some((name) => given(raw[name]))) {
+  if (!kinds.some((name) => given.has(name))) {
     problems.push({
       inputs: [...kinds],
       line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
     });
   }
-  const ids = (name: 'talend-connection-ids' | 'talend-task-ids') =>
-    new Set(listEntries(typeof raw[name] === 'string' ? raw[name] : '')).size;
-  const count = (given(raw['talend-qlik-auth-url']) ? 1 : 0) + ids('talend-connection-ids') + ids('talend-task-ids');
-  // A list that is too long on its own is reported by its input.
-  const alone = Math.max(ids('talend-connection-ids'), ids('talend-task-ids'));
-  if (count > MAX_TARGETS && alone <= MAX_TARGETS) {
+  // A list that failed its own rule (too long, say) is reported by its input and not counted here.
+  const count = (given.has('talend-qlik-auth-url') ? 1 : 0) + (values['talend-connection-ids']?.length ?? 0) + (values['talend-task-ids']?.length ?? 0);
+  if (count > MAX_TARGETS) {
     problems.push({
       inputs: [...kinds],
       line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
@@ -416,7 +311,7 @@ function targetProblems(raw: RawInputs, given: (value: unknown) => boolean): Pro
     ['talend-task-parameters', 'talend-task-ids'],
   ] as const;
   for (const [setting, target] of shapes) {
-    if (given(raw[setting]) && !given(raw[target])) {
+    if (given.has(setting) && !given.has(target)) {
       problems.push({ inputs: [setting], line: `Input '${setting}' is given without '${target}', the target it applies to.` });
     }
   }
@@ -457,18 +352,14 @@ function toParsedInputs(inputs: InputValues): ParsedInputs {
   return { config, warnings: qlikHostWarnings(config.qlikTenantUrl) };
 }
 
-function qlikHostWarnings(origin: string): string[] {
-  const { hostname } = new URL(origin);
-  if (isLoopbackHost(hostname) || QLIK_CLOUD_HOST_SUFFIXES.some((s) => hostname.endsWith(s))) return [];
-  return ["qlik-tenant-url's host is not a qlikcloud.com host; continuing"];
-}
-
 /** Validate and normalise the raw inputs. Throws one `InputError` listing every problem. */
 export function parseInputs(raw: RawInputs): ParsedInputs {
   const problems: Problem[] = [];
   const values: Partial<Record<InputName, unknown>> = {};
   for (const name of INPUT_NAMES) values[name] = readInput(name, INPUTS[name] as InputRule<unknown>, raw[name], problems);
-  problems.push(...crossInputProblems(raw));
+  // Given is about the text: an input that was given but failed its rule is still given.
+  const given = new Set(INPUT_NAMES.filter((name) => raw[name] !== undefined && (typeof raw[name] !== 'string' || raw[name].trim() !== '')));
+  problems.push(...crossInputProblems(values as Partial<InputValues>, given));
   if (problems.length > 0) {
     const names = [...new Set(problems.flatMap((p) => p.inputs))];
     throw new InputError(names.length === 1 ? names[0]! : names, problems.map((p) => p.line).join('\n'));
