@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4264);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5676);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4264:
+/***/ 5676:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28467,1291 +28467,6 @@ const TALEND_REGIONS = {
     au: 'https://api.au.cloud.talend.com',
 };
 
-;// CONCATENATED MODULE: ./src/core/record.ts
-/**
- * The record the action keeps on its OAuth client, inside a delimited block of the client's
- * description in Qlik. It is the only place that says which secret Talend holds: Qlik has no
- * last-used date for secrets. The user's own description text around the block is preserved.
- */
-const EMPTY_RECORD = {
-    targets: [],
-    check: null,
-    lease: null,
-    changedAt: null,
-    changedBy: null,
-    scopes: null,
-    unknownHolder: false,
-};
-/** The target's holding in the record, or undefined when the record does not know the target. */
-function holdingOf(record, key) {
-    return record?.targets.find((t) => t.key === key);
-}
-/** Every secret some target may hold: the union of what each holds and may hold. */
-function secretsAnyTargetMayHold(holdings) {
-    return holdings.flatMap((t) => [...(t.delivered ? [t.delivered] : []), ...t.pending]);
-}
-/** The record with these holdings in place of those with the same key (sorted, so equal records render equal). */
-function withHoldings(record, holdings) {
-    const others = record.targets.filter((t) => !holdings.some((h) => h.key === t.key));
-    return { ...record, targets: [...others, ...holdings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
-}
-const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
-const END = '--- end of qlik-talend-oauth record ---';
-/** Qlik's limit on `description`. */
-const DESCRIPTION_MAX = 4096;
-/**
- * The record's JSON, checked field by field (a few lines, so the record needs no schema library:
- * it is read before anything else needs one). A missing field takes its empty value; anything
- * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
- */
-function toRecord(json) {
-    if (!isObject(json) || (json.v !== 1 && json.v !== 2))
-        return null;
-    const targets = json.v === 2 ? holdings(json.targets) : fromVersion1(json);
-    const check = orNull(json.check, (c) => isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
-        ? { result: c.result, at: c.at }
-        : undefined);
-    const lease = orNull(json.lease, (l) => isObject(l) && typeof l.holder === 'string' && typeof l.expiresAt === 'string' ? { holder: l.holder, expiresAt: l.expiresAt } : undefined);
-    const text = (v) => (typeof v === 'string' ? v : undefined);
-    const strings = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
-    const scopes = orNull(json.scopes, (v) => {
-        const requested = isObject(v) ? strings(v.requested) : undefined;
-        const kept = isObject(v) ? strings(v.kept) : undefined;
-        return requested && kept ? { requested, kept } : undefined;
-    });
-    const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
-    const record = {
-        targets,
-        check,
-        lease,
-        changedAt: orNull(json.changedAt, text),
-        changedBy: orNull(json.changedBy, text),
-        scopes,
-        unknownHolder,
-    };
-    if (Object.values(record).includes(undefined))
-        return null;
-    return record;
-}
-/** More than any run writes (MAX_TARGETS); a longer list was not written by the action. */
-const MAX_RECORDED_TARGETS = 50;
-const MAX_PENDING = 20;
-function holdings(v) {
-    if (v === undefined)
-        return [];
-    if (!Array.isArray(v) || v.length > MAX_RECORDED_TARGETS)
-        return undefined;
-    const list = v.map((t) => (isObject(t) ? holding(t.key, t.delivered, t.pending) : undefined));
-    if (list.includes(undefined))
-        return undefined;
-    const keys = new Set(list.map((t) => t?.key));
-    return keys.size === list.length ? list : undefined;
-}
-function holding(key, delivered, pending) {
-    // A key names a target kind and something after the colon; the rest is checked where it is used.
-    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > 2048)
-        return undefined;
-    const d = orNull(delivered, secretRef);
-    const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
-    if (d === undefined || p === undefined || p.includes(undefined))
-        return undefined;
-    return { key, delivered: d, pending: p };
-}
-/**
- * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
- * action delivered to several targets: its secrets belong to that one target. Without
- * `talendTarget` nobody knows which target held them: unreadable, so Talend may hold any secret.
- */
-function fromVersion1(json) {
-    const nothing = (json.delivered === undefined || json.delivered === null) && (json.pending === undefined || (Array.isArray(json.pending) && json.pending.length === 0));
-    if (nothing)
-        return [];
-    if (typeof json.talendTarget !== 'string' || json.talendTarget === '')
-        return undefined;
-    const one = holding(`qlik-auth:${json.talendTarget}`, json.delivered, json.pending);
-    return one ? [one] : undefined;
-}
-function isObject(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-/** A field that may be null, and is null when absent; undefined when it does not fit. */
-function orNull(v, read) {
-    return v === undefined || v === null ? null : read(v);
-}
-function secretRef(v) {
-    if (!isObject(v) || typeof v.hint !== 'string' || v.hint.length < 1 || v.hint.length > 64)
-        return undefined;
-    if (v.createdAt !== undefined && typeof v.createdAt !== 'string')
-        return undefined;
-    return v.createdAt === undefined ? { hint: v.hint } : { hint: v.hint, createdAt: v.createdAt };
-}
-/**
- * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
- * whole lines, so the same words inside the user's text are just text. Nothing the user wrote is
- * ever lost: a block that cannot be read (no END line, bad JSON, another version) stays in the
- * user's text verbatim, and the next write adds a fresh block after it.
- */
-function parseDescription(description) {
-    const text = description ?? '';
-    // Lines with their own line ends, so text outside a readable block is kept byte for byte.
-    const lines = text.split(/(?<=\n)/);
-    const marker = (line) => line.replace(/\r?\n$/, '').trim();
-    const blocks = [];
-    let sawMarker = false;
-    let open = -1;
-    lines.forEach((line, i) => {
-        const m = marker(line);
-        if (m === BEGIN) {
-            // A BEGIN while another block is open orphans the first one: it stays text.
-            sawMarker = true;
-            open = i;
-        }
-        else if (m === END && open >= 0) {
-            const record = parseRecordBody(lines.slice(open + 1, i).join(''));
-            if (record)
-                blocks.push({ from: open, to: i, record });
-            open = -1;
-        }
-    });
-    if (blocks.length === 0)
-        return { userText: text, record: null, state: sawMarker ? 'unreadable' : 'absent' };
-    if (blocks.length > 1)
-        return { userText: text, record: null, state: 'duplicate' };
-    const [block] = blocks;
-    const userText = joinUserText(lines.slice(0, block.from).join(''), lines.slice(block.to + 1).join(''));
-    return { userText, record: block.record, state: 'ok' };
-}
-function parseRecordBody(body) {
-    let json;
-    try {
-        json = JSON.parse(body.trim());
-    }
-    catch {
-        return null;
-    }
-    return toRecord(json);
-}
-/** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */
-function renderDescription(userText, record) {
-    const block = `${BEGIN}\n${renderRecord(record)}\n${END}`;
-    const user = userText.trimEnd();
-    return user === '' ? block : `${user}\n\n${block}`;
-}
-function joinUserText(before, after) {
-    const a = before.trimEnd();
-    const b = after.trim();
-    if (a === '')
-        return b;
-    if (b === '')
-        return a;
-    return `${a}\n\n${b}`;
-}
-function sameSecret(a, b) {
-    if (a.hint !== b.hint)
-        return false;
-    // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
-    return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
-}
-const FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'];
-/**
- * Canonical text of a record: fixed field order, so equal records render equal. One line per
- * target, for people reading it in Qlik.
- */
-function renderRecord(record) {
-    const targets = record.targets.map((t) => JSON.stringify({ key: t.key, delivered: t.delivered, pending: t.pending }));
-    const lines = [`"v":2`, `"targets":[${targets.length === 0 ? '' : `\n${targets.join(',\n')}\n`}]`, ...FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
-    return `{${lines.join(',\n')}}`;
-}
-function recordsEqual(a, b) {
-    return renderRecord(a) === renderRecord(b);
-}
-
-;// CONCATENATED MODULE: ./src/core/outcome.ts
-
-/** Before the plan is made (a plan that stops the run still reports what was found). */
-const NO_PLAN = { result: 'unchanged', steps: [], talendMayHold: 'any', notInInputs: [], foreignLease: null, ignoredLease: null };
-/**
- * The outcome of a run that has not changed anything (yet): a dry run, or before apply. `keys`:
- * the configured targets' keys, in input order.
- */
-function initialOutcome(observed, keys, plan = NO_PLAN) {
-    const record = observed.record && !observed.record.unknownHolder ? observed.record : null;
-    const secrets = observed.client?.secrets ?? [];
-    // Only a recorded secret that still exists, with no delivery pending, is known to be held.
-    const known = (key) => {
-        const holding = holdingOf(record, key);
-        const held = holding && holding.pending.length === 0 && holding.delivered ? secrets.find((s) => sameSecret(s, holding.delivered)) : undefined;
-        return { key, status: held ? 'holds' : 'unknown', holds: held ?? null };
-    };
-    const outside = (observed.record?.targets ?? []).filter((t) => !keys.includes(t.key));
-    const targets = [...keys.map(known), ...outside.map((t) => ({ ...known(t.key), status: 'not-in-inputs' }))];
-    return {
-        plan,
-        clientId: observed.client?.clientId,
-        found: describeFound(observed),
-        newSecret: undefined,
-        talendHolds: commonHolding(targets),
-        delivery: 'not-needed',
-        targets,
-        check: 'not-run',
-        checkDetail: undefined,
-        lastCheck: observed.record?.check ?? undefined,
-        warnings: [],
-        done: [],
-        secrets: observed.client?.secrets ?? [],
-    };
-}
-/** Apply stopped: `cause` says why, `outcome` what it had done by then. */
-class ApplyFailure extends Error {
-    cause;
-    outcome;
-    constructor(cause, outcome) {
-        super(cause instanceof Error ? cause.message : String(cause));
-        this.cause = cause;
-        this.outcome = outcome;
-        this.name = 'ApplyFailure';
-    }
-}
-/** The secret every configured target holds, when they all hold the same known one. */
-function commonHolding(targets) {
-    const configured = targets.filter((t) => t.status !== 'not-in-inputs' && t.status !== 'dropped');
-    const [first] = configured;
-    // A target that refused a delivery still holds what it held.
-    if (!first?.holds || !configured.every((t) => t.holds && t.status !== 'unknown' && sameSecret(t.holds, first.holds))) {
-        return undefined;
-    }
-    return first.holds;
-}
-function describeFound(observed) {
-    const { client, record, recordState } = observed;
-    if (!client)
-        return 'no OAuth client with that name';
-    const recordText = recordState === 'unreadable' ? 'an unreadable record' : !record || record.unknownHolder ? 'no record of what Talend holds' : 'a record';
-    const unknown = record ? record.targets.reduce((n, t) => n + t.pending.length, 0) : 0;
-    const pending = unknown > 0 ? `, ${unknown} delivery(ies) with an unknown outcome` : '';
-    return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
-}
-
-// EXTERNAL MODULE: ./src/untrusted-text.ts
-var untrusted_text = __nccwpck_require__(8521);
-;// CONCATENATED MODULE: ./src/core/targets.ts
-
-/** At most this many targets in one rotation: the record of each has to fit in the client's description. */
-const MAX_TARGETS = 10;
-/** The targets this run delivers to, in input order: the TMC setting, connections, tasks. */
-function configuredTargets(config) {
-    const targets = [];
-    if (config.talendQlikAuthUrl)
-        targets.push({ kind: 'qlik-auth', key: `qlik-auth:${config.talendQlikAuthUrl}`, url: config.talendQlikAuthUrl });
-    for (const id of config.talendConnectionIds) {
-        targets.push({ kind: 'connection', key: `connection:${id}`, id, names: config.talendConnectionParameters });
-    }
-    for (const id of config.talendTaskIds)
-        targets.push({ kind: 'task', key: `task:${id}`, id, names: config.talendTaskParameters });
-    return targets;
-}
-/** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */
-function kindOfKey(key) {
-    const kind = key.slice(0, key.indexOf(':'));
-    return kind === 'qlik-auth' || kind === 'connection' || kind === 'task' ? kind : undefined;
-}
-/**
- * A target as people read it. Keys from the record are text someone could have edited in Qlik,
- * so the ID goes through plainText.
- */
-function describeTarget(key) {
-    const id = (0,untrusted_text/* plainText */.wh)(key.slice(key.indexOf(':') + 1), 300);
-    switch (kindOfKey(key)) {
-        case 'qlik-auth':
-            return `TMC's Qlik Cloud Authentication (${id})`;
-        case 'connection':
-            return `TMC connection ${id}`;
-        case 'task':
-            return `task ${id}`;
-        default:
-            return `target ${(0,untrusted_text/* plainText */.wh)(key, 300)}`;
-    }
-}
-/**
- * A key fit for the `targets` and `plan` outputs, which a later `run:` step may paste into a shell.
- * Connection and task IDs from the inputs always are (path-safe); a TMC URL whose path holds
- * characters like `$&'()*` is not, nor is anything else a person edited into the record: those
- * show as null.
- */
-function isOutputSafeKey(key) {
-    return /^[a-z-]+:[A-Za-z0-9._~:/%-]{1,1000}$/.test(key);
-}
-
-;// CONCATENATED MODULE: ./src/core/plan.ts
-
-
-
-/** Qlik allows this many secrets per client; the next create answers 409. */
-const MAX_SECRETS_PER_CLIENT = 5;
-const REQUIRED_GRANT_TYPE = 'client_credentials';
-const REQUIRED_AUTH_METHOD = 'client_secret';
-const DAY_MS = 86_400_000;
-/** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
-const CLOCK_SKEW_MS = 5 * 60_000;
-/** No run of the action lasts longer (timeout-seconds is at most 3600). */
-const LONGEST_RUN_MS = 3600 * 1000;
-/** The plan's step of a kind, if it has one. */
-function stepOf(plan, kind) {
-    return plan.steps.find((s) => s.step === kind);
-}
-class PlanError extends Error {
-    reason;
-    constructor(message, reason) {
-        super(message);
-        this.reason = reason;
-        this.name = 'PlanError';
-    }
-}
-function planRotation(config, observed, now, runId) {
-    const { client } = observed;
-    const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
-    const targets = configuredTargets(config);
-    const keys = targets.map((t) => t.key);
-    // The inputs require one; without any, a rotation would retire what every target holds.
-    if (keys.length === 0)
-        throw new Error('No Talend target is configured.');
-    const steps = [];
-    const check = (after) => {
-        if (config.talendCheckTaskId)
-            steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
-    };
-    if (client === null) {
-        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
-        check('delivery');
-        steps.push({ step: 'write-record' });
-        return { result: 'created', steps, talendMayHold: [], notInInputs: [], foreignLease, ignoredLease };
-    }
-    if (client.appType !== 'web') {
-        throw new PlanError(`The OAuth client has appType '${(0,untrusted_text/* plainText */.wh)(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
-            `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
-            `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
-    }
-    const recorded = observed.record?.targets ?? [];
-    const outside = recorded.filter((t) => !keys.includes(t.key));
-    refuseAnotherTmc(config, outside, keys);
-    // `rotate` only says when to make a new secret; taking the client from targets the inputs no
-    // longer name is a separate decision (`retarget`), because those targets lose their secrets.
-    const drop = config.retarget ? outside.map((t) => t.key) : [];
-    const kept = outside.filter((t) => !drop.includes(t.key));
-    // A record started on a client whose holder nobody knew says nothing about what Talend holds.
-    const record = observed.record?.unknownHolder ? null : observed.record;
-    const talendMayHold = secretsTalendMayHold(client.secrets, record, keys);
-    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
-    const base = { talendMayHold, notInInputs: kept.map((t) => t.key), foreignLease, ignoredLease };
-    const protect = secretsAnyTargetMayHold(kept);
-    steps.push(...planRepairs(config, client, observed.record));
-    if (reason !== null) {
-        // Even where the record cannot say everything a target holds, what it does say stays protected.
-        const named = secretsAnyTargetMayHold(recorded);
-        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, named, now);
-        if (makeRoom.length > 0)
-            steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
-        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
-        check('delivery');
-        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
-        return { result: 'rotated', steps, ...base };
-    }
-    // No new secret is due, so every configured target holds the same recorded secret (no pending).
-    const lastCheck = record?.check?.result;
-    if (lastCheck === 'failed' || lastCheck === 'pending')
-        check('unfinished-check');
-    const delivered = findSecret(client.secrets, holdingOf(record, keys[0] ?? '')?.delivered ?? null);
-    const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
-    if (steps.length > 0 || retire.length > 0)
-        steps.push({ step: 'write-record' });
-    if (retire.length > 0)
-        steps.push({ step: 'retire-secrets', secrets: retire });
-    return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, ...base };
-}
-/**
- * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
- * another URL than this run's means another TMC account shares the client (they would retire each
- * other's secrets) or TMC moved: only `retarget` says which.
- */
-function refuseAnotherTmc(config, outside, keys) {
-    const other = outside.find((t) => kindOfKey(t.key) === 'qlik-auth');
-    if (!other || config.retarget || !keys.some((k) => kindOfKey(k) === 'qlik-auth'))
-        return;
-    throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${describeTarget(other.key)}). ` +
-        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
-        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's targets; the old target loses its secret.", 'talend-target');
-}
-function planRepairs(config, client, record) {
-    const steps = [];
-    if (!client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)) {
-        steps.push({ step: 'repair-grant-types', store: [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE] });
-    }
-    // Not shown (the field is optional) is not drift: only a list without client_secret is.
-    const methods = client.allowedAuthMethods;
-    if (methods !== undefined && !methods.includes(REQUIRED_AUTH_METHOD)) {
-        steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
-    }
-    const current = sortedSet(client.allowedScopes);
-    if (!sameSet(current, config.scopes)) {
-        // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
-        // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
-        const kept = record?.scopes;
-        const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
-        if (!keptByQlik)
-            steps.push({ step: 'repair-scopes', from: current, to: config.scopes });
-    }
-    if (client.consentMethod !== 'trusted')
-        steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
-    return steps;
-}
-/** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config, client, record, keys, clientIds, now) {
-    if (record === null)
-        return { why: 'no-record' };
-    const held = [];
-    for (const key of keys) {
-        const holding = holdingOf(record, key);
-        if (!holding)
-            return { why: 'new-target', target: key };
-        held.push(holding);
-    }
-    if (held.some((t) => t.pending.length > 0))
-        return { why: 'pending-delivery' };
-    const [first] = held;
-    if (!first?.delivered || held.some((t) => t.delivered === null))
-        return { why: 'nothing-delivered' };
-    // The record says it holds this client's secret, but it names another client now: whatever
-    // it holds, it is not what the record says, and only a delivery puts it right.
-    const drifted = keys.find((key) => Object.hasOwn(clientIds, key) && clientIds[key] !== client.clientId);
-    if (drifted)
-        return { why: 'target-drifted', target: drifted };
-    if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
-        return { why: 'targets-differ' };
-    const delivered = findSecret(client.secrets, first.delivered);
-    if (!delivered)
-        return { why: 'delivered-gone' };
-    if (config.rotate === 'always')
-        return { why: 'rotate-always' };
-    if (config.rotate === 'auto') {
-        const age = secretAgeDays(delivered, now);
-        if (age !== null && age >= config.maxSecretAgeDays)
-            return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
-    }
-    return null;
-}
-function secretsTalendMayHold(secrets, record, keys) {
-    if (record === null)
-        return 'any';
-    // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand);
-    // so does one whose deliveries so far were all refused or unanswered (nothing `delivered`), until
-    // one of them is stored.
-    if (keys.some((key) => !holdingOf(record, key)) || record.targets.some((t) => t.delivered === null))
-        return 'any';
-    // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
-    // into TMC), so the record no longer proves which secrets Talend does not hold.
-    if (record.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered)))
-        return 'any';
-    const refs = secretsAnyTargetMayHold(record.targets);
-    return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
-}
-/**
- * The Make room step: free one slot for the new secret without touching anything Talend may hold.
- * `recorded`: what the record says some target holds or may hold; never deleted, not even when
- * `reclaim-unrecorded-secrets` lets the action delete secrets nobody recorded.
- */
-function planMakeRoom(config, secrets, mayHold, recorded, now) {
-    const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
-    if (excess <= 0)
-        return [];
-    const byAge = oldestFirst(secrets);
-    const unheld = mayHold === 'any' ? [] : withoutHintsOf(byAge.filter((s) => !mayHold.includes(s)), mayHold);
-    const freed = deletableByHint(unheld.slice(0, excess), secrets);
-    if (freed.length >= excess)
-        return freed;
-    if (mayHold === 'any' && config.reclaimUnrecordedSecrets) {
-        const unrecorded = withoutHintsOf(byAge.filter((s) => !recorded.some((r) => sameSecret(s, r))), recorded);
-        const reclaimed = deletableByHint(unrecorded.slice(0, excess), secrets);
-        if (reclaimed.length >= excess)
-            return reclaimed;
-    }
-    const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
-    const advice = mayHold === 'any'
-        ? (recorded.length === 0
-            ? 'There is no record of which one Talend holds.'
-            : 'The record does not say what every Talend target holds (a target new to it, one that never took a delivery, or a recorded secret that is gone); the ones it names are never deleted.') +
-            " Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest secret no target is recorded to hold (a target may be disconnected until the new secret is delivered)."
-        : 'Talend may hold every one of them (the delivered secrets and deliveries with an unknown outcome). Check which secret each target holds and delete another one by hand.';
-    throw new PlanError(`The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`, 'slots-full');
-}
-/**
- * Secrets to delete so that the delivered one and at most `keepPrevious` others remain, oldest
- * first. After a rotation, secrets newer than the delivered one are never candidates (another run
- * may be delivering one); on a repair the record proves Talend holds none of them, so they count.
- * A secret that shares its hint with the delivered one is never deleted: deletion goes by hint,
- * and Qlik does not promise hints are unique.
- */
-function secretsToRetire(secrets, delivered, keepPrevious, opts) {
-    const deliveredAt = timeOf(delivered);
-    const isNewer = (s) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt;
-    const others = secrets.filter((s) => !sameSecret(s, delivered));
-    const candidates = oldestFirst(withoutHintsOf(opts.retireNewer ? others : others.filter((s) => !isNewer(s)), [delivered]));
-    return deletableByHint(candidates.slice(0, Math.max(0, candidates.length - keepPrevious)), secrets);
-}
-/** Drops secrets whose hint is also the hint of a protected one. */
-function withoutHintsOf(secrets, protectedOnes) {
-    return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
-}
-/**
- * Qlik deletes by hint, and a hint may repeat: a DELETE may hit any secret with that hint. Of
- * `toDelete`, keeps only those whose hint no secret outside `toDelete` carries. The others are left
- * for a later run (a repeated hint usually goes away as secrets are retired).
- */
-function deletableByHint(toDelete, all) {
-    const staying = all.filter((s) => !toDelete.includes(s));
-    return toDelete.filter((d) => !staying.some((s) => s.hint === d.hint));
-}
-function findSecret(secrets, ref) {
-    return ref ? secrets.find((s) => sameSecret(s, ref)) : undefined;
-}
-function nextRotationDue(secret, maxSecretAgeDays) {
-    const at = secret ? timeOf(secret) : null;
-    return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
-}
-/** A time as ISO text, or undefined when it is outside what a Date can hold (never throws). */
-function isoTime(ms) {
-    const date = new Date(ms);
-    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-/** A secret's creation time as the action itself formats it, or undefined when unusable. */
-function createdAtLabel(secret) {
-    const at = secret ? timeOf(secret) : null;
-    return at === null ? undefined : isoTime(at);
-}
-/**
- * Age in days, or null when unknown: no creation time, or one in the future beyond clock skew (a
- * server that says so is wrong, and `rotate: auto` must not read "never due" into it).
- */
-function secretAgeDays(secret, now) {
-    const at = timeOf(secret);
-    if (at === null || at > now + CLOCK_SKEW_MS)
-        return null;
-    return Math.max(0, now - at) / DAY_MS;
-}
-function describeAge(secret, now) {
-    const age = secretAgeDays(secret, now);
-    if (age !== null)
-        return `${formatDays(age)} days old`;
-    return timeOf(secret) === null ? 'age unknown' : 'created in the future (age unknown)';
-}
-function formatDays(days) {
-    return days >= 10 ? String(Math.floor(days)) : String(Math.floor(days * 10) / 10);
-}
-function timeOf(secret) {
-    if (!secret.createdAt)
-        return null;
-    const t = Date.parse(secret.createdAt);
-    return Number.isFinite(t) ? t : null;
-}
-/** Oldest first; a secret without a creation time counts as the oldest. */
-function oldestFirst(secrets) {
-    const key = (s) => timeOf(s) ?? Number.MIN_SAFE_INTEGER;
-    return [...secrets].sort((a, b) => key(a) - key(b));
-}
-/**
- * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
- * run from now (plus clock skew); one that claims more was not written by a run of this action
- * and would block every run for its whole length: it is ignored.
- */
-function foreignLeaseOf(record, now, runId) {
-    const lease = record?.lease;
-    if (!lease || lease.holder === runId)
-        return { live: null, ignored: null };
-    const expires = Date.parse(lease.expiresAt);
-    if (Number.isNaN(expires) || expires <= now)
-        return { live: null, ignored: null };
-    if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS)
-        return { live: null, ignored: lease };
-    return { live: lease, ignored: null };
-}
-function sortedSet(values) {
-    return [...new Set(values)].sort();
-}
-function sameSet(a, b) {
-    const sa = sortedSet(a);
-    const sb = sortedSet(b);
-    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
-}
-
-;// CONCATENATED MODULE: ./src/core/deliveries.ts
-
-
-function deliveries_holding(record, target) {
-    return holdingOf(record, target.key) ?? { key: target.key, delivered: null, pending: [] };
-}
-/**
- * The Record pending step: the new secret pending at every target. A pending secret that no
- * longer exists in Qlik (`existing`) protects nothing and is dropped, so the record stays small.
- */
-function withNewPending(record, targets, meta, existing) {
-    const exists = (p) => existing.some((s) => sameSecret(s, p));
-    return withHoldings(record, targets.map((t) => ({ ...deliveries_holding(record, t), pending: [...deliveries_holding(record, t).pending.filter(exists), meta] })));
-}
-/**
- * The Deliver step's bookkeeping once every target answered. `before`: the targets' states before
- * the deliveries, for what a refusing target still holds.
- */
-function settleDeliveries(record, answers, meta, before) {
-    const states = [];
-    const holdings = [];
-    const failures = [];
-    const warnings = [];
-    const named = (target, what) => (answers.length > 1 ? `${describeTarget(target.key)}: ${what}` : what);
-    for (const answer of answers) {
-        const { key } = answer.target;
-        if (!('delivery' in answer)) {
-            // No definite answer: the new secret stays pending at this target.
-            states.push({ key, status: 'unknown', holds: null, detail: answer.error });
-            failures.push(named(answer.target, answers.length > 1 ? `no definite answer (${answer.error})` : answer.error));
-        }
-        else if (answer.delivery.stored) {
-            holdings.push({ key, delivered: meta, pending: [] });
-            states.push({ key, status: 'delivered', holds: meta });
-            warnings.push(...answer.delivery.warnings);
-        }
-        else {
-            // A definite refusal: the target holds what it held; the new secret is not pending there.
-            const was = deliveries_holding(record, answer.target);
-            holdings.push({ ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) });
-            const detail = refusalText(answer.delivery);
-            states.push({ key, status: 'refused', holds: before.find((t) => t.key === key)?.holds ?? null, detail });
-            failures.push(named(answer.target, detail));
-        }
-    }
-    const count = (status) => states.filter((s) => s.status === status).length;
-    const delivery = count('delivered') === answers.length ? 'stored' : count('delivered') > 0 ? 'partial' : count('unknown') > 0 ? 'unknown' : 'refused';
-    return { record: withHoldings(record, holdings), states, delivery, failures, warnings };
-}
-/** A target's refusal in words: its status and Talend's message (already scrubbed). */
-function refusalText(delivery) {
-    const status = delivery.status === undefined ? 'refused' : `HTTP ${delivery.status}`;
-    return delivery.message ? `${status}: ${delivery.message}` : status;
-}
-
-// EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __nccwpck_require__(7194);
-;// CONCATENATED MODULE: ./src/core/failure.ts
-/**
- * A failure the action understands: its message says what failed; `nextRun` says what the next
- * run will do about it. The report adds the state both systems were left in.
- */
-class RunFailure extends Error {
-    detail;
-    constructor(message, detail) {
-        super(message);
-        this.detail = detail;
-        this.name = 'RunFailure';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/apply.ts
-
-
-
-
-
-
-
-
-/** Walks the plan. Resolves to what happened; rejects with an ApplyFailure that carries it. */
-async function applyPlan(plan, observed, ctx) {
-    const run = new Run(ctx, initialOutcome(observed, configuredTargets(ctx.config).map((t) => t.key), plan));
-    if (plan.result === 'unchanged')
-        return run.snapshot();
-    try {
-        await run.execute(plan, observed);
-    }
-    catch (err) {
-        await run.releaseLease();
-        throw new ApplyFailure(err, run.snapshot());
-    }
-    await run.releaseLease();
-    return run.snapshot();
-}
-/** A long wait logs its progress at most this often. */
-const WAIT_LOG_INTERVAL_MS = 5_000;
-/** Steps that go into one JSON Patch of the client. */
-const PATCH_REPAIRS = new Set(['repair-grant-types', 'repair-auth-methods', 'repair-scopes']);
-class Run {
-    ctx;
-    outcome;
-    clientId = '';
-    userText = '';
-    /** The record as stored in Qlik right now (null: none stored yet). */
-    stored = null;
-    record = { ...EMPTY_RECORD };
-    leaseHeld = false;
-    /** The lease write had no definite answer: it may be in the record, and must not be left there. */
-    leaseUncertain = false;
-    /** The verification token's revocation, overlapping the pending write (never rejects). */
-    revocation = Promise.resolve();
-    /** The new secret, once the create-client or create-secret step made it. */
-    newSecret;
-    constructor(ctx, 
-    /** Private to this run; the report gets snapshots. */
-    outcome) {
-        this.ctx = ctx;
-        this.outcome = outcome;
-    }
-    snapshot() {
-        return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets], targets: [...this.outcome.targets], warnings: [...this.outcome.warnings] };
-    }
-    /** Logs a completed change as it happens, and keeps it for the report. */
-    done(change) {
-        this.outcome.done.push(change);
-        this.ctx.log(`Done: ${change}`);
-    }
-    /** Logs a completed step that changed nothing by itself (a check, a record write). */
-    stepDone(what) {
-        this.ctx.log(`Done: ${what}`);
-    }
-    /**
-     * For a long wait: returns a function that logs a line (given the seconds waited) at most every
-     * few seconds, so a real runner's log shows the run is alive without one line per poll.
-     */
-    waitLogger() {
-        const { budget } = this.ctx;
-        const started = budget.now();
-        let last = started;
-        return (line) => {
-            const now = budget.now();
-            if (now - last < WAIT_LOG_INTERVAL_MS)
-                return;
-            last = now;
-            this.ctx.log(line(Math.round((now - started) / 1000)));
-        };
-    }
-    async execute(initialPlan, observed) {
-        let plan = initialPlan;
-        if (!stepOf(plan, 'create-client')) {
-            // An existing client: lease it, then plan again on what the read-back shows.
-            const client = await this.acquireLease(observed);
-            // What Talend showed in Read state still counts: the lease read-back is of Qlik only.
-            plan = planRotation(this.ctx.config, { ...this.observed(client), targetClientIds: observed.targetClientIds }, this.ctx.budget.now(), this.ctx.runId);
-            this.outcome.plan = plan;
-            if (plan.result === 'unchanged') {
-                this.ctx.log('After taking the lease the client needs no change any more.');
-                return;
-            }
-            this.outcome.secrets = client.secrets;
-        }
-        let patched = false;
-        for (const step of plan.steps) {
-            if (PATCH_REPAIRS.has(step.step)) {
-                // One JSON Patch for every repair of the client itself, at the first of them.
-                if (!patched)
-                    await this.repair(plan.steps);
-                patched = true;
-                continue;
-            }
-            await this.carryOut(step);
-        }
-    }
-    async carryOut(step) {
-        switch (step.step) {
-            case 'create-client':
-                return this.createClient();
-            case 'repair-consent':
-                await this.ctx.qlik.setConsentTrusted(this.clientId);
-                return this.done(`set the consent method to trusted (was ${step.from})`);
-            case 'make-room':
-                return this.makeRoom(step.secrets);
-            case 'create-secret':
-                return this.createSecret();
-            case 'verify-secret':
-                return this.verify(this.requireNewSecret());
-            case 'deliver-to-talend':
-                return this.deliver(step, this.requireNewSecret());
-            case 'check-talend-task':
-                return this.check(step);
-            case 'write-record':
-                await this.writeRecord({ release: true });
-                return this.stepDone('updated the record on the client');
-            case 'retire-secrets':
-                return this.retire(step.secrets);
-            case 'retire-older-secrets':
-                return this.retire(withoutHintsOf(secretsToRetire(this.outcome.secrets, this.requireNewSecret().meta, step.keep, { retireNewer: false }), step.protect));
-            case 'repair-grant-types':
-            case 'repair-auth-methods':
-            case 'repair-scopes':
-                // Carried out together by repair().
-                return;
-        }
-    }
-    requireNewSecret() {
-        if (!this.newSecret)
-            throw new Error('The plan uses a new secret before a step creates one.');
-        return this.newSecret;
-    }
-    observed(client) {
-        const parsed = parseDescription(client.description);
-        return { client, record: parsed.record, recordState: parsed.state };
-    }
-    // ---- lease -------------------------------------------------------------------------------
-    /**
-     * Qlik offers no compare-and-swap, so the lease is write, wait, read back: two runs that both
-     * wrote a lease see the later write, and only its holder proceeds.
-     */
-    async acquireLease(observed) {
-        const client = observed.client;
-        this.clientId = client.clientId;
-        const parsed = parseDescription(client.description);
-        this.userText = parsed.userText;
-        this.stored = parsed.record;
-        // No record yet: the lease starts one, marked so that nobody reads "nothing delivered" into it.
-        this.record = { ...(parsed.record ?? { ...EMPTY_RECORD, unknownHolder: true }), lease: this.lease() };
-        try {
-            await this.patchDescription('taking the lease on the OAuth client');
-        }
-        catch (err) {
-            this.leaseUncertain = true;
-            throw err;
-        }
-        this.leaseHeld = true;
-        await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
-        const fresh = await this.ctx.qlik.getClient(this.clientId);
-        if (!fresh)
-            throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
-        const freshParsed = parseDescription(fresh.description);
-        if (freshParsed.state === 'duplicate') {
-            // Another writer added a second block meanwhile: nobody can tell which record is true.
-            this.leaseHeld = false;
-            throw new RunFailure("The OAuth client's description now holds two record blocks (another writer?); this run changed nothing else.", {
-                nextRun: "fails until only one record block is left: delete the older one in Qlik's admin page.",
-            });
-        }
-        const holder = freshParsed.record?.lease?.holder;
-        if (holder !== this.ctx.runId) {
-            this.leaseHeld = false;
-            throw new RunFailure(`Another run took the lease on the OAuth client at the same time (lease held until ${(0,untrusted_text/* plainText */.wh)(freshParsed.record?.lease?.expiresAt ?? 'unknown', 40)}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after that; use a `concurrency:` group per environment so runs do not overlap.' });
-        }
-        this.userText = freshParsed.userText;
-        this.stored = freshParsed.record;
-        this.record = freshParsed.record ?? this.record;
-        this.outcome.secrets = fresh.secrets;
-        return fresh;
-    }
-    lease() {
-        return { holder: this.ctx.runId, expiresAt: new Date(this.ctx.budget.deadline).toISOString() };
-    }
-    /** Lets the next run proceed at once instead of waiting for the lease to expire. Never throws. */
-    async releaseLease() {
-        if (!this.leaseHeld && !this.leaseUncertain)
-            return;
-        try {
-            if (this.leaseUncertain) {
-                // Release only a lease that is really ours: another run's must stay.
-                const client = await this.ctx.qlik.getClient(this.clientId);
-                const parsed = parseDescription(client?.description);
-                if (!client || parsed.record?.lease?.holder !== this.ctx.runId)
-                    return;
-                this.userText = parsed.userText;
-                this.stored = parsed.record;
-                this.record = parsed.record;
-            }
-            await this.writeRecord({ release: true, until: 'final' });
-        }
-        catch (err) {
-            this.ctx.log(`Could not release the lease (it expires at ${this.record.lease?.expiresAt}): ${err.message}`);
-        }
-    }
-    // ---- steps -------------------------------------------------------------------------------
-    async createClient() {
-        const { config, qlik } = this.ctx;
-        this.record = { ...EMPTY_RECORD, lease: this.lease(), ...this.audit() };
-        const created = await qlik.createClient({
-            clientName: config.clientName,
-            description: renderDescription('', this.record),
-            scopes: config.scopes,
-        });
-        // Half of the credential pair (the Qlik client masked it too, as soon as it parsed it).
-        (0,secrets/* registerSecret */.cl)(created.client.clientId);
-        this.clientId = created.client.clientId;
-        this.outcome.clientId = created.client.clientId;
-        this.stored = this.record;
-        this.leaseHeld = true;
-        this.done('created the OAuth client');
-        await this.settleCreationRace(created.client);
-        if (created.client.consentMethod !== 'trusted') {
-            // Qlik may ignore the consent asked for at creation (its own example answer shows
-            // "required"); a client that asks for consent is never delivered.
-            await qlik.setConsentTrusted(this.clientId);
-            this.done(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
-        }
-        let meta = created.secretMeta;
-        if (!meta) {
-            // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
-            const client = await qlik.getClient(this.clientId);
-            const only = client?.secrets.length === 1 ? client.secrets[0] : undefined;
-            if (!only)
-                throw new RunFailure('Qlik created the OAuth client but did not show its initial secret.', {});
-            meta = only;
-            this.noteKeptScopes(client?.allowedScopes ?? []);
-        }
-        else {
-            this.noteKeptScopes(created.client.allowedScopes);
-        }
-        this.newSecret = { value: created.secret, meta: meta };
-        this.outcome.newSecret = this.newSecret;
-        this.outcome.secrets = [meta];
-    }
-    /**
-     * No lease can guard a client that does not exist yet, so two runs may both create one. After
-     * creating, list the name again: of several, the oldest (then the smallest ID) wins, the same
-     * verdict in every run. A loser deletes its own client before anything used it (no token was
-     * asked for it, so Qlik made no bot user), leaving the tenant as the winner alone would.
-     */
-    async settleCreationRace(mine) {
-        const { qlik, config } = this.ctx;
-        // The same wait as a lease write: a racing run's create lands before the re-list.
-        await this.ctx.sleep(this.ctx.budget.leaseSettleMs);
-        const named = await qlik.findClientsByName(config.clientName);
-        if (!named.some((c) => c.clientId === mine.clientId)) {
-            // The next run would not find it either and create yet another client, every run.
-            await this.deleteOwnClient(mine.clientId, "Qlik's name lookup does not find the OAuth client this run just created");
-            throw new RunFailure("Qlik's name lookup does not find the OAuth client this run created, so every run would create another one: the run stopped and deleted it (nothing used it yet).", { changedNothing: true, nextRun: "fails the same way. Create the client by hand in Qlik's admin page and pin it with 'client-id'." });
-        }
-        const key = (c) => [Date.parse(c.createdAt ?? '') || 0, c.clientId];
-        const winner = [...named, { clientId: mine.clientId, createdAt: mine.createdAt }].sort((a, b) => {
-            const [ta, ia] = key(a);
-            const [tb, ib] = key(b);
-            return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0);
-        })[0];
-        if (winner.clientId === mine.clientId)
-            return;
-        await this.deleteOwnClient(mine.clientId, 'Another run created an OAuth client with the same name at the same time');
-        throw new RunFailure('Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.', { changedNothing: true, nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.' });
-    }
-    /** Deletes the client this run created before anything used it (no token: no bot user in Qlik). */
-    async deleteOwnClient(clientId, why) {
-        const { qlik } = this.ctx;
-        this.leaseHeld = false;
-        try {
-            await qlik.deleteClient(clientId);
-        }
-        catch (err) {
-            throw new RunFailure(`${why}, and deleting this run's client failed: ${err.message}`, {
-                nextRun: "Delete the newer client in Qlik's admin page (Talend holds none of its secrets).",
-            });
-        }
-        this.outcome.clientId = undefined;
-        this.outcome.done = [];
-        this.outcome.newSecret = undefined;
-    }
-    noteKeptScopes(kept) {
-        const requested = this.ctx.config.scopes;
-        const keptSet = sortedSet(kept);
-        const same = keptSet.length === requested.length && keptSet.every((s, i) => s === requested[i]);
-        this.record = { ...this.record, scopes: same ? null : { requested, kept: keptSet } };
-        if (!same)
-            this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${keptSet.join(' ') || '(none)'}.`);
-    }
-    /** The repairs of the client itself, as one JSON Patch. */
-    async repair(steps) {
-        const { qlik } = this.ctx;
-        // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
-        const ops = [];
-        const changes = [];
-        let scopes;
-        for (const step of steps) {
-            if (step.step === 'repair-grant-types') {
-                ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
-                changes.push('added client_credentials to the grant types');
-            }
-            else if (step.step === 'repair-auth-methods') {
-                ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
-                changes.push('added client_secret to the auth methods');
-            }
-            else if (step.step === 'repair-scopes') {
-                ops.push({ op: 'add', path: '/allowedScopes', value: step.to });
-                changes.push(`set the scopes to ${step.to.join(' ')}`);
-                scopes = step.to;
-            }
-        }
-        // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
-        // client masked it the moment it was parsed.
-        const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-        for (const change of changes)
-            this.done(change);
-        if (scopes || generatedSecret) {
-            const after = await qlik.getClient(this.clientId);
-            if (!after)
-                throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
-            // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
-            if (scopes)
-                this.noteKeptScopes(after.allowedScopes);
-            if (generatedSecret)
-                await this.dropGeneratedSecrets(this.outcome.secrets, after.secrets);
-        }
-    }
-    /**
-     * A secret Qlik generated during a repair takes a slot, and nobody holds it: it is deleted at
-     * once, unless its hint is shared (deletion goes by hint), in which case a later run retires it.
-     */
-    async dropGeneratedSecrets(before, after) {
-        const generated = after.filter((s) => !before.some((b) => sameSecret(b, s)));
-        let remaining = after;
-        for (const secret of generated) {
-            if (deletableByHint([secret], remaining).length === 0) {
-                this.ctx.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
-                continue;
-            }
-            await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-            remaining = remaining.filter((s) => s !== secret);
-            this.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
-        }
-        this.outcome.secrets = remaining;
-    }
-    async makeRoom(secrets) {
-        for (const secret of secrets) {
-            await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
-            this.done(`deleted secret ${secret.hint} to make room`);
-        }
-    }
-    async createSecret() {
-        const created = await this.ctx.qlik.createSecret(this.clientId);
-        const meta = { hint: created.hint, createdAt: created.createdAt };
-        this.newSecret = { value: created.secret, meta };
-        this.outcome.newSecret = this.newSecret;
-        this.outcome.secrets = [...this.outcome.secrets, meta];
-        this.done(`created secret ${created.hint}`);
-    }
-    /** The Verify step: Qlik must accept the new secret at /oauth/token before Talend gets it. */
-    async verify(newSecret) {
-        const { qlik, budget } = this.ctx;
-        const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
-        const waiting = this.waitLogger();
-        let wait = budget.backoffBaseMs;
-        let why;
-        for (;;) {
-            try {
-                const answer = await qlik.exchangeToken(this.clientId, newSecret.value);
-                if (answer.accepted) {
-                    this.stepDone(`Qlik accepted the new secret ${newSecret.meta.hint} at /oauth/token`);
-                    this.revocation = answer.revoked.then((revoked) => {
-                        if (!revoked)
-                            this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
-                    });
-                    return;
-                }
-                why = `HTTP ${answer.status}`;
-            }
-            catch (err) {
-                // No verdict from Qlik (5xx, timeouts): the secret is not proven, so it is not delivered.
-                why = err.message;
-                break;
-            }
-            if (budget.now() + wait >= windowEnds)
-                break;
-            waiting((seconds) => `Qlik does not accept the new secret yet (${why}) after ${seconds} s; trying again.`);
-            await this.ctx.sleep(wait);
-            wait = Math.min(wait * 2, budget.backoffCapMs);
-        }
-        const deleted = await this.deleteUndelivered(newSecret);
-        await this.writeRecord({ release: true, until: 'final' });
-        throw new RunFailure(`Qlik did not accept the new secret ${newSecret.meta.hint} at /oauth/token (${why}); ${deleted}.`, {
-            nextRun: 'Talend was not touched. The next run creates and verifies a new secret if one is still due, and retires any left-over one.',
-        });
-    }
-    /**
-     * The Record pending and Deliver steps: record the new secret as pending at every target, then
-     * deliver it to all of them at once. Each outcome is recorded on its own target.
-     */
-    async deliver(step, newSecret) {
-        const meta = newSecret.meta;
-        this.record = withNewPending(this.record, step.targets, meta, this.outcome.secrets);
-        await Promise.all([this.writeRecord({ release: false }), this.revocation]);
-        const pair = { clientId: this.clientId, clientSecret: newSecret.value };
-        const answers = await Promise.all(step.targets.map(async (target) => {
-            try {
-                return { target, delivery: await this.ctx.talend.deliver(target, pair) };
-            }
-            catch (err) {
-                return { target, error: err.message };
-            }
-        }));
-        const settled = settleDeliveries(this.record, answers, meta, this.outcome.targets);
-        this.record = settled.record;
-        for (const state of settled.states) {
-            this.setTarget(state);
-            if (state.status === 'delivered')
-                this.done(`delivered secret ${meta.hint} to ${describeTarget(state.key)}`);
-        }
-        this.outcome.warnings.push(...settled.warnings);
-        this.outcome.talendHolds = commonHolding(this.outcome.targets);
-        this.outcome.delivery = settled.delivery;
-        const failures = settled.failures.join('; ');
-        switch (settled.delivery) {
-            case 'stored':
-                return this.allDelivered(step);
-            case 'refused': {
-                // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
-                const deleted = await this.deleteUndelivered(newSecret);
-                await this.writeRecord({ release: true, until: 'final' });
-                throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures}); ${deleted}.`, {
-                    nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
-                });
-            }
-            case 'unknown':
-                await this.writeRecord({ release: true, until: 'final' });
-                throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures}`, {
-                    nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
-                });
-            case 'partial':
-                // Some targets hold the new secret: it stays, and so does whatever the others may hold.
-                await this.writeRecord({ release: true, until: 'final' });
-                throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures}.`, {
-                    nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
-                });
-        }
-    }
-    /** Every target holds the new secret: record it (and drop what `retarget` drops). */
-    async allDelivered(step) {
-        this.outcome.delivery = 'stored';
-        for (const key of step.drop)
-            this.setTarget({ key, status: 'dropped', holds: null });
-        // With a check configured, the record says "check pending" until it passes: a run killed
-        // during the check leaves it to be repeated, and no old secret is retired before it passes.
-        const check = this.ctx.config.talendCheckTaskId ? { result: 'pending', at: new Date(this.ctx.budget.now()).toISOString() } : null;
-        const targets = this.record.targets.filter((t) => !step.drop.includes(t.key));
-        this.record = { ...this.record, targets, check, unknownHolder: false };
-        if (step.drop.length > 0)
-            this.ctx.log(`Dropped from the record (retarget): ${step.drop.map(describeTarget).join(', ')}; they lose their secrets.`);
-        if (this.ctx.config.talendCheckTaskId) {
-            // The task-run check can take minutes: make the delivery durable first.
-            await this.writeRecord({ release: false });
-        }
-    }
-    setTarget(state) {
-        const i = this.outcome.targets.findIndex((t) => t.key === state.key);
-        if (i >= 0)
-            this.outcome.targets[i] = state;
-        else
-            this.outcome.targets.push(state);
-    }
-    /**
-     * Deletes a secret Talend provably does not hold (Qlik rejected it, or TMC refused it) and takes
-     * it out of `pending` whether or not the deletion succeeds: the record must not claim Talend may
-     * hold it. Says what happened, for the failure message.
-     */
-    async deleteUndelivered(newSecret) {
-        this.record = { ...this.record, targets: this.record.targets.map((t) => ({ ...t, pending: t.pending.filter((p) => !sameSecret(p, newSecret.meta)) })) };
-        const others = this.outcome.secrets.filter((s) => s !== newSecret.meta);
-        if (others.some((s) => s.hint === newSecret.meta.hint)) {
-            // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
-            return 'it was left in Qlik because another secret has the same hint and Qlik deletes by hint (Talend does not hold it; a later run retires it)';
-        }
-        try {
-            // Bounded by the work deadline: the record write after it needs the reserve.
-            await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
-            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, newSecret.meta));
-            if (this.outcome.newSecret)
-                this.outcome.newSecret.deleted = true;
-            return 'it was deleted from Qlik again';
-        }
-        catch (err) {
-            // Leaving it is safe: Talend does not hold it. The next run retires it as an extra secret.
-            this.ctx.log(`Could not delete the undelivered secret ${newSecret.meta.hint}: ${err.message}`);
-            return `deleting it from Qlik failed too (Talend does not hold it; the next run retires it)`;
-        }
-    }
-    /** The Check step. */
-    async check(step) {
-        const { taskId } = step;
-        const { talend, budget } = this.ctx;
-        const at = () => new Date(budget.now()).toISOString();
-        const waiting = this.waitLogger();
-        let executionId;
-        try {
-            executionId = await talend.startExecution(taskId);
-            let wait = budget.pollStartMs;
-            for (;;) {
-                const state = await talend.getExecution(executionId);
-                waiting((seconds) => `The Talend task run is ${state.status} after ${seconds} s.`);
-                if (state.passed !== undefined) {
-                    this.outcome.check = state.passed ? 'passed' : 'failed';
-                    this.outcome.checkDetail = state.passed ? state.status : `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`;
-                    break;
-                }
-                // Not worth sleeping when no poll would fit after the wait: say what the task was doing.
-                if (budget.now() + wait + budget.minRequestMs >= budget.workDeadline) {
-                    this.outcome.check = 'unknown';
-                    this.outcome.checkDetail = `still ${state.status} when the time budget ran out`;
-                    break;
-                }
-                await this.ctx.sleep(wait);
-                wait = Math.min(Math.round(wait * 1.5), budget.pollCapMs);
-            }
-        }
-        catch (err) {
-            this.outcome.check = 'unknown';
-            this.outcome.checkDetail = err.message;
-        }
-        const passed = this.outcome.check === 'passed';
-        this.record = { ...this.record, check: { result: passed ? 'passed' : 'failed', at: at() } };
-        if (passed) {
-            this.done(step.after === 'unfinished-check' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
-            return;
-        }
-        await this.writeRecord({ release: true, until: 'final' });
-        throw new RunFailure(`The Talend task-run check of task ${taskId} did not pass (${this.outcome.checkDetail}).`, {
-            nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
-        });
-    }
-    /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */
-    async retire(secrets) {
-        for (const secret of secrets) {
-            try {
-                await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-            }
-            catch (err) {
-                throw new RunFailure(`Retiring the old secret ${secret.hint} failed: ${err.message}`, {
-                    nextRun: 'Talend holds the new secret; the next run retires the old ones and reports `repaired`.',
-                });
-            }
-            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
-            this.done(`retired secret ${secret.hint}`);
-        }
-    }
-    // ---- record ------------------------------------------------------------------------------
-    audit() {
-        return { changedAt: new Date(this.ctx.budget.now()).toISOString(), changedBy: this.ctx.runUrl ?? null };
-    }
-    async writeRecord(opts) {
-        const next = { ...this.record, ...this.audit(), lease: opts.release ? null : this.record.lease };
-        if (this.stored && recordsEqual({ ...next, changedAt: null, changedBy: null }, { ...this.stored, changedAt: null, changedBy: null })) {
-            this.record = this.stored;
-            if (opts.release)
-                this.leaseHeld = false;
-            return;
-        }
-        this.record = next;
-        await this.patchDescription('writing the record on the OAuth client', opts.until);
-        if (opts.release)
-            this.leaseHeld = false;
-    }
-    async patchDescription(doing, until) {
-        const description = renderDescription(this.userText, this.record);
-        if (description.length > DESCRIPTION_MAX) {
-            const own = this.userText.trimEnd().length;
-            throw new RunFailure(`The OAuth client's description is too long to hold the action's record: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${description.length - own} ` +
-                `and the description's own text has ${own}. Shorten the description's own text in Qlik, or name fewer Talend targets.`, {});
-        }
-        await this.ctx.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
-        this.stored = this.record;
-    }
-}
-
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/lazy.ts
@@ -29765,6 +28480,8 @@ function lazySchema(build) {
     return () => (built ??= loadZod().then(build));
 }
 
+// EXTERNAL MODULE: ./src/secrets.ts
+var secrets = __nccwpck_require__(7194);
 ;// CONCATENATED MODULE: ./src/http/retry-after.ts
 /**
  * How long a server asks us to wait before the next attempt.
@@ -30350,6 +29067,56 @@ function createBudget(timeoutSeconds, clock = Date) {
     };
 }
 
+// EXTERNAL MODULE: ./src/untrusted-text.ts
+var untrusted_text = __nccwpck_require__(8521);
+;// CONCATENATED MODULE: ./src/core/targets.ts
+
+/** At most this many targets in one rotation: the record of each has to fit in the client's description. */
+const MAX_TARGETS = 10;
+/** The targets this run delivers to, in input order: the TMC setting, connections, tasks. */
+function configuredTargets(config) {
+    const targets = [];
+    if (config.talendQlikAuthUrl)
+        targets.push({ kind: 'qlik-auth', key: `qlik-auth:${config.talendQlikAuthUrl}`, url: config.talendQlikAuthUrl });
+    for (const id of config.talendConnectionIds) {
+        targets.push({ kind: 'connection', key: `connection:${id}`, id, names: config.talendConnectionParameters });
+    }
+    for (const id of config.talendTaskIds)
+        targets.push({ kind: 'task', key: `task:${id}`, id, names: config.talendTaskParameters });
+    return targets;
+}
+/** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */
+function kindOfKey(key) {
+    const kind = key.slice(0, key.indexOf(':'));
+    return kind === 'qlik-auth' || kind === 'connection' || kind === 'task' ? kind : undefined;
+}
+/**
+ * A target as people read it. Keys from the record are text someone could have edited in Qlik,
+ * so the ID goes through plainText.
+ */
+function describeTarget(key) {
+    const id = (0,untrusted_text/* plainText */.wh)(key.slice(key.indexOf(':') + 1), 300);
+    switch (kindOfKey(key)) {
+        case 'qlik-auth':
+            return `TMC's Qlik Cloud Authentication (${id})`;
+        case 'connection':
+            return `TMC connection ${id}`;
+        case 'task':
+            return `task ${id}`;
+        default:
+            return `target ${(0,untrusted_text/* plainText */.wh)(key, 300)}`;
+    }
+}
+/**
+ * A key fit for the `targets` and `plan` outputs, which a later `run:` step may paste into a shell.
+ * Connection and task IDs from the inputs always are (path-safe); a TMC URL whose path holds
+ * characters like `$&'()*` is not, nor is anything else a person edited into the record: those
+ * show as null.
+ */
+function isOutputSafeKey(key) {
+    return /^[a-z-]+:[A-Za-z0-9._~:/%-]{1,1000}$/.test(key);
+}
+
 ;// CONCATENATED MODULE: ./src/talend/qlik-auth-request.ts
 /**
  * The request that stores the pair in TMC's Qlik Cloud Authentication setting. Talend publishes no
@@ -30368,7 +29135,7 @@ const DEFAULT_QLIK_AUTH_REQUEST = {
     headers: {},
     success: null,
 };
-const qlik_auth_request_FIELDS = ['method', 'contentType', 'body', 'headers', 'success'];
+const FIELDS = ['method', 'contentType', 'body', 'headers', 'success'];
 const METHODS = ['PUT', 'POST', 'PATCH'];
 /** Headers the action sets itself, or that would carry credentials it does not manage. */
 const REFUSED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-type', 'content-length', 'talend-version']);
@@ -30387,12 +29154,12 @@ function parseQlikAuthRequest(text, report) {
         report('must be a JSON object (it is not valid JSON)');
         return DEFAULT_QLIK_AUTH_REQUEST;
     }
-    if (!qlik_auth_request_isObject(json)) {
+    if (!isObject(json)) {
         report('must be a JSON object');
         return DEFAULT_QLIK_AUTH_REQUEST;
     }
-    if (Object.keys(json).some((k) => !qlik_auth_request_FIELDS.includes(k)))
-        report(`may have only the fields ${qlik_auth_request_FIELDS.join(', ')}`);
+    if (Object.keys(json).some((k) => !FIELDS.includes(k)))
+        report(`may have only the fields ${FIELDS.join(', ')}`);
     let method = DEFAULT_QLIK_AUTH_REQUEST.method;
     if (json.method !== undefined) {
         const m = METHODS.find((x) => x === json.method);
@@ -30417,13 +29184,13 @@ function parseQlikAuthRequest(text, report) {
     if (!used.has('{{clientSecret}}'))
         report("field 'body' must contain {{clientSecret}} (else TMC never gets the new secret)");
     if (contentType === 'form') {
-        const flat = qlik_auth_request_isObject(body) && Object.values(body).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+        const flat = isObject(body) && Object.values(body).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
         if (!flat)
             report("field 'body' must be a flat object of strings, numbers and booleans when 'contentType' is 'form'");
     }
     const headers = {};
     if (json.headers !== undefined) {
-        if (!qlik_auth_request_isObject(json.headers)) {
+        if (!isObject(json.headers)) {
             report("field 'headers' must be an object of header names and values");
         }
         else {
@@ -30463,7 +29230,7 @@ function renderQlikAuthRequest(request, values) {
     }
     return { method: request.method, json: body, headers: request.headers };
 }
-function qlik_auth_request_isObject(v) {
+function isObject(v) {
     return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 function stringLeaves(v) {
@@ -30471,7 +29238,7 @@ function stringLeaves(v) {
         return [v];
     if (Array.isArray(v))
         return v.flatMap(stringLeaves);
-    if (qlik_auth_request_isObject(v))
+    if (isObject(v))
         return Object.values(v).flatMap(stringLeaves);
     return [];
 }
@@ -30480,12 +29247,134 @@ function mapStrings(v, f) {
         return f(v);
     if (Array.isArray(v))
         return v.map((x) => mapStrings(x, f));
-    if (qlik_auth_request_isObject(v))
+    if (isObject(v))
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapStrings(x, f)]));
     return v;
 }
 
+;// CONCATENATED MODULE: ./src/input-urls.ts
+/**
+ * The policy for every URL input (qlik-tenant-url, talend-api-url, talend-qlik-auth-url): https
+ * only (http for loopback hosts), no user-info, query or fragment, no `.` or `..` segments. Each
+ * function converts the trimmed text of one input for the table in inputs.ts and reports every
+ * problem as a predicate about the input, never quoting the value (a URL may carry a password).
+ */
+/** Characters that would break a URL, an HTTP header or a log line. */
+const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
+const QLIK_CLOUD_HOST_SUFFIXES = ['.qlikcloud.com', '.qlikcloudgov.com'];
+function isLoopbackHost(hostname) {
+    // WHATWG URL has already normalised the host: lower-case, IPv4 as dotted decimal, IPv6 compressed.
+    return (hostname === 'localhost' ||
+        hostname === '[::1]' ||
+        /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(hostname));
+}
+/** `.` or `..`, also percent-encoded: a URL parser would walk the path there. */
+function isDotSegment(segment) {
+    const s = segment.replace(/%2e/gi, '.');
+    return s === '.' || s === '..';
+}
+/**
+ * The URL rules shared by every URL input. Checks the raw text as well as the parsed URL, because
+ * the parser quietly drops an empty query or fragment and removes tabs and new lines.
+ */
+function checkedUrl(text, report) {
+    let rawProblems = 0;
+    const note = (problem) => {
+        rawProblems += 1;
+        report(problem);
+    };
+    if (WHITESPACE_OR_CONTROL.test(text))
+        note('must not contain spaces or control characters');
+    if (text.includes('@'))
+        note("must not contain user-info or any '@'");
+    if (text.includes('?'))
+        note("must not contain a query ('?')");
+    if (text.includes('#'))
+        note("must not contain a fragment ('#')");
+    // The URL parser resolves '.' and '..' silently: the request would go to a path other than the
+    // one written. Checked on the raw text, after the scheme and host.
+    const rawPath = text.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
+    if (rawPath.split('/').some(isDotSegment))
+        note("must not contain '.' or '..' segments");
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        if (rawProblems === 0)
+            report('must be an absolute https:// URL');
+        return undefined;
+    }
+    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+        report('must use https:// (http:// is allowed only for loopback hosts)');
+    }
+    // Unreachable after the raw checks above; kept so a parser quirk cannot let one through.
+    const hidden = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '';
+    if (rawProblems === 0 && hidden) {
+        report('must not contain user-info, a query or a fragment');
+    }
+    return url;
+}
+/** The tenant's origin: no path, no trailing slash. */
+function qlikTenantUrl(text, report) {
+    const url = checkedUrl(text, report);
+    if (url === undefined)
+        return '';
+    if (url.pathname !== '/')
+        report("must not have a path (a trailing '/' is allowed)");
+    return url.origin;
+}
+/** A base URL: origin plus path, without a trailing slash. */
+function talendApiUrl(text, report) {
+    const url = checkedUrl(text, report);
+    if (url === undefined)
+        return '';
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+/** RFC 3986 path characters; anything else would be re-encoded or reinterpreted by a URL parser. */
+const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
+function talendQlikAuthUrl(text, report) {
+    if (text.startsWith('/')) {
+        const path = text;
+        if (WHITESPACE_OR_CONTROL.test(path))
+            report('must not contain spaces or control characters');
+        if (path.includes('?'))
+            report("must not contain a query ('?')");
+        if (path.includes('#'))
+            report("must not contain a fragment ('#')");
+        if (path.includes('\\'))
+            report("must not contain '\\'");
+        if (path.includes('//'))
+            report("must not contain '//'");
+        if (path.split('/').some(isDotSegment)) {
+            report("must not contain '.' or '..' segments");
+        }
+        if (/%(?![0-9A-Fa-f]{2})/.test(path))
+            report("must use '%' only as a %XX escape");
+        if (path === '/')
+            report("must name a path below the Talend API base, not '/' alone");
+        // Characters already reported above are left out, so each problem is named once.
+        if (!WHITESPACE_OR_CONTROL.test(path) && !PATH_CHARS.test(path.replace(/[?#\\]/g, ''))) {
+            report("may contain only letters, digits and the characters -._~!$&'()*+,;=:@%/");
+        }
+        return { kind: 'path', path };
+    }
+    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) {
+        const url = checkedUrl(text, report);
+        return { kind: 'absolute', url: url === undefined ? '' : `${url.origin}${url.pathname}` };
+    }
+    report("must be an absolute https:// URL or a path starting with '/'");
+    return { kind: 'path', path: '' };
+}
+function qlikHostWarnings(origin) {
+    const { hostname } = new URL(origin);
+    if (isLoopbackHost(hostname) || QLIK_CLOUD_HOST_SUFFIXES.some((s) => hostname.endsWith(s)))
+        return [];
+    return ["qlik-tenant-url's host is not a qlikcloud.com host; continuing"];
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -30513,15 +29402,12 @@ class InputError extends Error {
 const MAX_INPUT_LENGTH = 8192;
 /** Characters that would break an HTTP header or a log line: C0, DEL, C1, U+2028/U+2029. */
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-const WHITESPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f]/;
-/** Safe as one URL path segment without encoding (RFC 3986 unreserved characters). */
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const MAX_SCOPE_LENGTH = 256;
 const MAX_SCOPES = 100;
 const ROTATE_MODES = ['auto', 'always', 'never'];
 const REGIONS = Object.keys(TALEND_REGIONS);
-const QLIK_CLOUD_HOST_SUFFIXES = ['.qlikcloud.com', '.qlikcloudgov.com'];
 const required = (convert) => ({ convert, blank: { required: true } });
 const optional = (convert) => ({ convert, blank: { required: false } });
 const withDefault = (convert, fallback) => ({ convert, blank: { required: false, fallback } });
@@ -30636,109 +29522,6 @@ function talendRegion(text, report) {
         report(`must be one of: ${REGIONS.join(', ')}`);
     return region === undefined ? '' : TALEND_REGIONS[region];
 }
-function isLoopbackHost(hostname) {
-    // WHATWG URL has already normalised the host: lower-case, IPv4 as dotted decimal, IPv6 compressed.
-    return (hostname === 'localhost' ||
-        hostname === '[::1]' ||
-        /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(hostname));
-}
-/**
- * The URL rules shared by every URL input. Checks the raw text as well as the parsed URL, because
- * the parser quietly drops an empty query or fragment and removes tabs and new lines.
- */
-function isDotSegment(segment) {
-    const s = segment.replace(/%2e/gi, '.');
-    return s === '.' || s === '..';
-}
-function checkedUrl(text, report) {
-    let rawProblems = 0;
-    const note = (problem) => {
-        rawProblems += 1;
-        report(problem);
-    };
-    if (WHITESPACE_OR_CONTROL.test(text))
-        note('must not contain spaces or control characters');
-    if (text.includes('@'))
-        note("must not contain user-info or any '@'");
-    if (text.includes('?'))
-        note("must not contain a query ('?')");
-    if (text.includes('#'))
-        note("must not contain a fragment ('#')");
-    // The URL parser resolves '.' and '..' silently: the request would go to a path other than the
-    // one written. Checked on the raw text, after the scheme and host.
-    const rawPath = text.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/, '');
-    if (rawPath.split('/').some(isDotSegment))
-        note("must not contain '.' or '..' segments");
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        if (rawProblems === 0)
-            report('must be an absolute https:// URL');
-        return undefined;
-    }
-    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
-        report('must use https:// (http:// is allowed only for loopback hosts)');
-    }
-    // Unreachable after the raw checks above; kept so a parser quirk cannot let one through.
-    const hidden = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '';
-    if (rawProblems === 0 && hidden) {
-        report('must not contain user-info, a query or a fragment');
-    }
-    return url;
-}
-/** The tenant's origin: no path, no trailing slash. */
-function qlikTenantUrl(text, report) {
-    const url = checkedUrl(text, report);
-    if (url === undefined)
-        return '';
-    if (url.pathname !== '/')
-        report("must not have a path (a trailing '/' is allowed)");
-    return url.origin;
-}
-/** A base URL: origin plus path, without a trailing slash. */
-function talendApiUrl(text, report) {
-    const url = checkedUrl(text, report);
-    if (url === undefined)
-        return '';
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-/** RFC 3986 path characters; anything else would be re-encoded or reinterpreted by a URL parser. */
-const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
-function talendQlikAuthUrl(text, report) {
-    if (text.startsWith('/')) {
-        const path = text;
-        if (WHITESPACE_OR_CONTROL.test(path))
-            report('must not contain spaces or control characters');
-        if (path.includes('?'))
-            report("must not contain a query ('?')");
-        if (path.includes('#'))
-            report("must not contain a fragment ('#')");
-        if (path.includes('\\'))
-            report("must not contain '\\'");
-        if (path.includes('//'))
-            report("must not contain '//'");
-        if (path.split('/').some(isDotSegment)) {
-            report("must not contain '.' or '..' segments");
-        }
-        if (/%(?![0-9A-Fa-f]{2})/.test(path))
-            report("must use '%' only as a %XX escape");
-        if (path === '/')
-            report("must name a path below the Talend API base, not '/' alone");
-        // Characters already reported above are left out, so each problem is named once.
-        if (!WHITESPACE_OR_CONTROL.test(path) && !PATH_CHARS.test(path.replace(/[?#\\]/g, ''))) {
-            report("may contain only letters, digits and the characters -._~!$&'()*+,;=:@%/");
-        }
-        return { kind: 'path', path };
-    }
-    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(text)) {
-        const url = checkedUrl(text, report);
-        return { kind: 'absolute', url: url === undefined ? '' : `${url.origin}${url.pathname}` };
-    }
-    report("must be an absolute https:// URL or a path starting with '/'");
-    return { kind: 'path', path: '' };
-}
 // ---------------------------------------------------------------------------------------------
 // The table
 // ---------------------------------------------------------------------------------------------
@@ -30798,12 +29581,14 @@ function readInput(name, rule, raw, problems) {
     const value = rule.convert(text, problem);
     return problems.length === before ? value : undefined;
 }
-/** Rules between inputs, checked after every input on its own (so one run reports everything). */
-function crossInputProblems(raw) {
+/**
+ * Rules between inputs, checked after every input on its own (so one run reports everything).
+ * `given`: the inputs whose text was not blank, also when it failed its own rule (a failed input is
+ * still given); `values`: the converted values, undefined where blank or failed.
+ */
+function crossInputProblems(values, given) {
     const problems = [];
-    // "Given" is about the raw text: an input that was given but failed is still given.
-    const given = (value) => value !== undefined && (typeof value !== 'string' || value.trim() !== '');
-    const bases = ['talend-region', 'talend-api-url'].filter((name) => given(raw[name]));
+    const bases = ['talend-region', 'talend-api-url'].filter((name) => given.has(name));
     if (bases.length !== 1) {
         problems.push({
             inputs: ['talend-region', 'talend-api-url'],
@@ -30811,8 +29596,8 @@ function crossInputProblems(raw) {
         });
     }
     // One way to sign in to Talend: a token, or a service account (both of its inputs).
-    const token = given(raw['talend-token']);
-    const account = ['talend-client-id', 'talend-client-secret'].filter((name) => given(raw[name]));
+    const token = given.has('talend-token');
+    const account = ['talend-client-id', 'talend-client-secret'].filter((name) => given.has(name));
     if (token && account.length > 0) {
         problems.push({
             inputs: ['talend-token', ...account],
@@ -30829,24 +29614,22 @@ function crossInputProblems(raw) {
         const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
         problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
     }
-    problems.push(...targetProblems(raw, given));
+    problems.push(...targetProblems(values, given));
     return problems;
 }
 /** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
-function targetProblems(raw, given) {
+function targetProblems(values, given) {
     const problems = [];
     const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'];
-    if (!kinds.some((name) => given(raw[name]))) {
+    if (!kinds.some((name) => given.has(name))) {
         problems.push({
             inputs: [...kinds],
             line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
         });
     }
-    const ids = (name) => new Set(listEntries(typeof raw[name] === 'string' ? raw[name] : '')).size;
-    const count = (given(raw['talend-qlik-auth-url']) ? 1 : 0) + ids('talend-connection-ids') + ids('talend-task-ids');
-    // A list that is too long on its own is reported by its input.
-    const alone = Math.max(ids('talend-connection-ids'), ids('talend-task-ids'));
-    if (count > MAX_TARGETS && alone <= MAX_TARGETS) {
+    // A list that failed its own rule (too long, say) is reported by its input and not counted here.
+    const count = (given.has('talend-qlik-auth-url') ? 1 : 0) + (values['talend-connection-ids']?.length ?? 0) + (values['talend-task-ids']?.length ?? 0);
+    if (count > MAX_TARGETS) {
         problems.push({
             inputs: [...kinds],
             line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
@@ -30858,7 +29641,7 @@ function targetProblems(raw, given) {
         ['talend-task-parameters', 'talend-task-ids'],
     ];
     for (const [setting, target] of shapes) {
-        if (given(raw[setting]) && !given(raw[target])) {
+        if (given.has(setting) && !given.has(target)) {
             problems.push({ inputs: [setting], line: `Input '${setting}' is given without '${target}', the target it applies to.` });
         }
     }
@@ -30897,19 +29680,15 @@ function toParsedInputs(inputs) {
     };
     return { config, warnings: qlikHostWarnings(config.qlikTenantUrl) };
 }
-function qlikHostWarnings(origin) {
-    const { hostname } = new URL(origin);
-    if (isLoopbackHost(hostname) || QLIK_CLOUD_HOST_SUFFIXES.some((s) => hostname.endsWith(s)))
-        return [];
-    return ["qlik-tenant-url's host is not a qlikcloud.com host; continuing"];
-}
 /** Validate and normalise the raw inputs. Throws one `InputError` listing every problem. */
 function parseInputs(raw) {
     const problems = [];
     const values = {};
     for (const name of INPUT_NAMES)
         values[name] = readInput(name, INPUTS[name], raw[name], problems);
-    problems.push(...crossInputProblems(raw));
+    // Given is about the text: an input that was given but failed its rule is still given.
+    const given = new Set(INPUT_NAMES.filter((name) => raw[name] !== undefined && (typeof raw[name] !== 'string' || raw[name].trim() !== '')));
+    problems.push(...crossInputProblems(values, given));
     if (problems.length > 0) {
         const names = [...new Set(problems.flatMap((p) => p.inputs))];
         throw new InputError(names.length === 1 ? names[0] : names, problems.map((p) => p.line).join('\n'));
@@ -30927,6 +29706,14 @@ function readRawInputs(env = process.env) {
         raw[name] = env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`];
     }
     return raw;
+}
+
+;// CONCATENATED MODULE: ./src/log.ts
+
+
+/** `core.info` for every line the action logs: one line, never a workflow command (untrusted-text.ts). */
+function logInfo(line) {
+    core/* info */.pq((0,untrusted_text/* safeLogLine */.AL)(line));
 }
 
 ;// CONCATENATED MODULE: ./src/qlik/model.ts
@@ -31287,12 +30074,779 @@ function client_required(body, doing) {
     return body;
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
+;// CONCATENATED MODULE: ./src/core/failure.ts
+/**
+ * A failure the action understands: its message says what failed; `nextRun` says what the next
+ * run will do about it. The report adds the state both systems were left in.
+ */
+class RunFailure extends Error {
+    detail;
+    constructor(message, detail) {
+        super(message);
+        this.detail = detail;
+        this.name = 'RunFailure';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/secret-ref.ts
+/**
+ * A secret as the action names it: Qlik's hint and creation time, never its value. Which secret is
+ * which, how old it is, and the times the action prints about it. Pure.
+ */
+const DAY_MS = 86_400_000;
+/** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** The same secret: the same hint and, where both sides know it, the same creation time. */
+function sameSecret(a, b) {
+    if (a.hint !== b.hint)
+        return false;
+    // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
+    return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
+}
+function findSecret(secrets, ref) {
+    return ref ? secrets.find((s) => sameSecret(s, ref)) : undefined;
+}
+/** The creation time in milliseconds, or null when there is none or it cannot be read. */
+function createdAtMs(secret) {
+    if (!secret.createdAt)
+        return null;
+    const t = Date.parse(secret.createdAt);
+    return Number.isFinite(t) ? t : null;
+}
+/** Oldest first; a secret without a creation time counts as the oldest. */
+function oldestFirst(secrets) {
+    const key = (s) => createdAtMs(s) ?? Number.MIN_SAFE_INTEGER;
+    return [...secrets].sort((a, b) => key(a) - key(b));
+}
+/**
+ * Age in days, or null when unknown: no creation time, or one in the future beyond clock skew (a
+ * server that says so is wrong, and `rotate: auto` must not read "never due" into it).
+ */
+function secretAgeDays(secret, now) {
+    const at = createdAtMs(secret);
+    if (at === null || at > now + CLOCK_SKEW_MS)
+        return null;
+    return Math.max(0, now - at) / DAY_MS;
+}
+function describeAge(secret, now) {
+    const age = secretAgeDays(secret, now);
+    if (age !== null)
+        return `${formatDays(age)} days old`;
+    return createdAtMs(secret) === null ? 'age unknown' : 'created in the future (age unknown)';
+}
+function formatDays(days) {
+    return days >= 10 ? String(Math.floor(days)) : String(Math.floor(days * 10) / 10);
+}
+/** A time as ISO text, or undefined when it is outside what a Date can hold (never throws). */
+function isoTime(ms) {
+    const date = new Date(ms);
+    return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+/** A secret's creation time as the action itself formats it, or undefined when unusable. */
+function createdAtLabel(secret) {
+    const at = secret ? createdAtMs(secret) : null;
+    return at === null ? undefined : isoTime(at);
+}
+function nextRotationDue(secret, maxSecretAgeDays) {
+    const at = secret ? createdAtMs(secret) : null;
+    return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
+}
+
+;// CONCATENATED MODULE: ./src/core/holdings.ts
 
 
-/** `core.info` for every line the action logs: one line, never a workflow command (untrusted-text.ts). */
-function logInfo(line) {
-    core/* info */.pq((0,untrusted_text/* safeLogLine */.AL)(line));
+// ---- What Talend may hold -------------------------------------------------------------------
+/** The target's holding in the record, or undefined when the record does not know the target. */
+function holdingOf(record, key) {
+    return record?.targets.find((t) => t.key === key);
+}
+/** Every secret the holdings name: what each target holds and may hold (the union). */
+function secretsAnyTargetMayHold(holdings) {
+    return holdings.flatMap((t) => [...(t.delivered ? [t.delivered] : []), ...t.pending]);
+}
+/** The record, as far as it says what Talend holds: a record started on an unknown holder says nothing. */
+function knownRecord(record) {
+    return record?.unknownHolder ? null : record;
+}
+/**
+ * The client's secrets Talend may hold, or `any` when the record cannot tell: no record; a
+ * configured target the record does not know (it holds something nobody recorded, perhaps a
+ * secret pasted by hand); a recorded target with nothing delivered (its deliveries so far were
+ * refused or unanswered, so what it held before is unknown); a delivered secret gone from Qlik
+ * (someone changed things by hand). `keys`: the configured targets.
+ */
+function holdings_talendMayHold(record, secrets, keys) {
+    const known = knownRecord(record);
+    if (known === null)
+        return 'any';
+    if (keys.some((key) => !holdingOf(known, key)) || known.targets.some((t) => t.delivered === null))
+        return 'any';
+    if (known.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered)))
+        return 'any';
+    const refs = secretsAnyTargetMayHold(known.targets);
+    return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
+}
+/** The secret a target is known to hold: its recorded secret, still in Qlik, with no delivery pending. */
+function knownHolding(record, secrets, key) {
+    const holding = holdingOf(knownRecord(record), key);
+    if (!holding || holding.pending.length > 0 || !holding.delivered)
+        return null;
+    return findSecret(secrets, holding.delivered) ?? null;
+}
+/** Each target before the run: the configured ones in input order, then recorded ones the inputs do not name. */
+function targetsBefore(record, secrets, keys) {
+    const state = (key) => {
+        const held = knownHolding(record, secrets, key);
+        return { key, status: held ? 'holds' : 'unknown', holds: held };
+    };
+    const outside = (record?.targets ?? []).filter((t) => !keys.includes(t.key));
+    return [...keys.map(state), ...outside.map((t) => ({ ...state(t.key), status: 'not-in-inputs' }))];
+}
+/** The secret every configured target holds, when they all hold the same known one. */
+function commonHolding(targets) {
+    const configured = targets.filter((t) => t.status !== 'not-in-inputs' && t.status !== 'dropped');
+    const [first] = configured;
+    // A target that refused a delivery still holds what it held.
+    if (!first?.holds || !configured.every((t) => t.holds && t.status !== 'unknown' && sameSecret(t.holds, first.holds))) {
+        return undefined;
+    }
+    return first.holds;
+}
+/** What the report may say Talend holds: nothing while a delivery's outcome is unknown. */
+function knownHeld(targets, delivery) {
+    return delivery === 'unknown' ? undefined : commonHolding(targets);
+}
+// ---- Which secrets may go -------------------------------------------------------------------
+/** Drops secrets whose hint is also the hint of a protected one. */
+function withoutHintsOf(secrets, protectedOnes) {
+    return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
+}
+/**
+ * Qlik deletes by hint, and a hint may repeat: a DELETE may hit any secret with that hint. Of
+ * `toDelete`, keeps only those whose hint no secret outside `toDelete` carries. The others are left
+ * for a later run (a repeated hint usually goes away as secrets are retired).
+ */
+function deletableByHint(toDelete, all) {
+    const staying = all.filter((s) => !toDelete.includes(s));
+    return toDelete.filter((d) => !staying.some((s) => s.hint === d.hint));
+}
+/**
+ * Secrets to delete so that the delivered one and at most `keepPrevious` others remain, oldest
+ * first. After a rotation, secrets newer than the delivered one are never candidates (another run
+ * may be delivering one); on a repair the record proves Talend holds none of them, so they count.
+ * A secret that shares its hint with the delivered one is never deleted: deletion goes by hint,
+ * and Qlik does not promise hints are unique.
+ */
+function secretsToRetire(secrets, delivered, keepPrevious, opts) {
+    const deliveredAt = createdAtMs(delivered);
+    const isNewer = (s) => deliveredAt !== null && (createdAtMs(s) ?? -Infinity) > deliveredAt;
+    const others = secrets.filter((s) => !sameSecret(s, delivered));
+    const candidates = oldestFirst(withoutHintsOf(opts.retireNewer ? others : others.filter((s) => !isNewer(s)), [delivered]));
+    return deletableByHint(candidates.slice(0, Math.max(0, candidates.length - keepPrevious)), secrets);
+}
+/**
+ * The Retire step after a delivery: older than the new secret, beyond `keep`, and never one that
+ * `protect` names (what recorded targets outside the inputs hold or may hold).
+ */
+function retireAfterDelivery(secrets, delivered, keep, protect) {
+    return withoutHintsOf(secretsToRetire(secrets, delivered, keep, { retireNewer: false }), protect);
+}
+/**
+ * The Make room step: `excess` secrets to delete without touching anything Talend may hold, oldest
+ * first, or null when that many cannot go safely. `named`: what the record says some target holds
+ * or may hold; never deleted, not even when `reclaim` (reclaim-unrecorded-secrets, with no record of
+ * what Talend holds) lets the action delete secrets nobody recorded.
+ */
+function secretsToMakeRoom(secrets, mayHold, named, excess, reclaim) {
+    if (excess <= 0)
+        return [];
+    const byAge = oldestFirst(secrets);
+    const unheld = mayHold === 'any' ? [] : withoutHintsOf(byAge.filter((s) => !mayHold.includes(s)), mayHold);
+    const freed = deletableByHint(unheld.slice(0, excess), secrets);
+    if (freed.length >= excess)
+        return freed;
+    if (mayHold === 'any' && reclaim) {
+        const unrecorded = withoutHintsOf(byAge.filter((s) => !named.some((r) => sameSecret(s, r))), named);
+        const reclaimed = deletableByHint(unrecorded.slice(0, excess), secrets);
+        if (reclaimed.length >= excess)
+            return reclaimed;
+    }
+    return null;
+}
+/**
+ * Secrets Qlik generated while the client was repaired (adding `client_secret` does that): nobody
+ * holds them, so they go at once, unless a hint is shared (a later run retires those).
+ */
+function generatedDuringRepair(before, after) {
+    const generated = after.filter((s) => !before.some((b) => sameSecret(b, s)));
+    const deletable = deletableByHint(generated, after);
+    return { deletable, shared: generated.filter((s) => !deletable.includes(s)) };
+}
+/** A new secret no target holds may be deleted again, unless another secret (in `secrets`, itself included) carries its hint. */
+function mayDeleteUndelivered(secret, secrets) {
+    return !secrets.some((s) => s !== secret && s.hint === secret.hint);
+}
+// ---- Changes of holdings --------------------------------------------------------------------
+/** The record with these holdings in place of those with the same key (sorted, so equal records render equal). */
+function withHoldings(record, holdings) {
+    const others = record.targets.filter((t) => !holdings.some((h) => h.key === t.key));
+    return { ...record, targets: [...others, ...holdings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
+}
+function holdingFor(record, key) {
+    return holdingOf(record, key) ?? { key, delivered: null, pending: [] };
+}
+/**
+ * The Record pending step: the new secret pending at every target. A pending secret that no
+ * longer exists in Qlik (`existing`) protects nothing and is dropped, so the record stays small.
+ */
+function withNewPending(record, targets, meta, existing) {
+    const exists = (p) => existing.some((s) => sameSecret(s, p));
+    return withHoldings(record, targets.map((t) => {
+        const was = holdingFor(record, t.key);
+        return { ...was, pending: [...was.pending.filter(exists), meta] };
+    }));
+}
+/**
+ * One target's holding after its answer: stored, it holds the new secret and nothing else is
+ * pending; refused, it holds what it held and the new secret is not pending there; no definite
+ * answer, the new secret stays pending.
+ */
+function afterDelivery(record, key, meta, result) {
+    const was = holdingFor(record, key);
+    switch (result.outcome) {
+        case 'stored':
+            return withHoldings(record, [{ key, delivered: meta, pending: [] }]);
+        case 'refused':
+            return withHoldings(record, [{ ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) }]);
+        case 'unknown':
+            return record;
+    }
+}
+/** The undelivered new secret was deleted (or is proven not held): no target may hold it. */
+function withoutPending(record, meta) {
+    return { ...record, targets: record.targets.map((t) => ({ ...t, pending: t.pending.filter((p) => !sameSecret(p, meta)) })) };
+}
+/**
+ * Every configured target stored the new secret: `drop` (recorded targets `retarget` takes the
+ * client from) leave the record, and its holder is known from now on. `check`: the check the
+ * record waits for, if one is configured.
+ */
+function afterAllStored(record, drop, check) {
+    return { ...record, targets: record.targets.filter((t) => !drop.includes(t.key)), check, unknownHolder: false };
+}
+/**
+ * The Deliver step's bookkeeping once every target answered. `before`: the targets' states before
+ * the deliveries, for what a refusing target still holds.
+ */
+function settleDeliveries(record, answers, meta, before) {
+    const states = [];
+    const failures = [];
+    const warnings = [];
+    let next = record;
+    const named = (target, what) => (answers.length > 1 ? `${describeTarget(target.key)}: ${what}` : what);
+    for (const { target, result } of answers) {
+        const { key } = target;
+        next = afterDelivery(next, key, meta, result);
+        if (result.outcome === 'stored') {
+            states.push({ key, status: 'delivered', holds: meta, evidence: result.evidence });
+            warnings.push(...result.warnings);
+        }
+        else if (result.outcome === 'refused') {
+            const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
+            const detail = result.message ? `${status}: ${result.message}` : status;
+            states.push({ key, status: 'refused', holds: before.find((t) => t.key === key)?.holds ?? null, detail });
+            failures.push(named(target, detail));
+        }
+        else {
+            states.push({ key, status: 'unknown', holds: null, detail: result.detail });
+            failures.push(named(target, answers.length > 1 ? `no definite answer (${result.detail})` : result.detail));
+        }
+    }
+    const count = (status) => states.filter((s) => s.status === status).length;
+    const delivery = count('delivered') === answers.length ? 'stored' : count('delivered') > 0 ? 'partial' : count('unknown') > 0 ? 'unknown' : 'refused';
+    return { record: next, states, delivery, failures, warnings };
+}
+
+;// CONCATENATED MODULE: ./src/core/record.ts
+const EMPTY_RECORD = {
+    targets: [],
+    check: null,
+    lease: null,
+    changedAt: null,
+    changedBy: null,
+    scopes: null,
+    unknownHolder: false,
+};
+const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
+const END = '--- end of qlik-talend-oauth record ---';
+/** Qlik's limit on `description`. */
+const DESCRIPTION_MAX = 4096;
+/**
+ * The record's JSON, checked field by field (a few lines, so the record needs no schema library:
+ * it is read before anything else needs one). A missing field takes its empty value; anything
+ * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
+ */
+function toRecord(json) {
+    if (!record_isObject(json) || (json.v !== 1 && json.v !== 2))
+        return null;
+    const targets = json.v === 2 ? holdings(json.targets) : fromVersion1(json);
+    const check = orNull(json.check, (c) => record_isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
+        ? { result: c.result, at: c.at }
+        : undefined);
+    const lease = orNull(json.lease, (l) => record_isObject(l) && typeof l.holder === 'string' && typeof l.expiresAt === 'string' ? { holder: l.holder, expiresAt: l.expiresAt } : undefined);
+    const text = (v) => (typeof v === 'string' ? v : undefined);
+    const strings = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
+    const scopes = orNull(json.scopes, (v) => {
+        const requested = record_isObject(v) ? strings(v.requested) : undefined;
+        const kept = record_isObject(v) ? strings(v.kept) : undefined;
+        return requested && kept ? { requested, kept } : undefined;
+    });
+    const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
+    const record = {
+        targets,
+        check,
+        lease,
+        changedAt: orNull(json.changedAt, text),
+        changedBy: orNull(json.changedBy, text),
+        scopes,
+        unknownHolder,
+    };
+    if (Object.values(record).includes(undefined))
+        return null;
+    return record;
+}
+/** More than any run writes (MAX_TARGETS); a longer list was not written by the action. */
+const MAX_RECORDED_TARGETS = 50;
+const MAX_PENDING = 20;
+function holdings(v) {
+    if (v === undefined)
+        return [];
+    if (!Array.isArray(v) || v.length > MAX_RECORDED_TARGETS)
+        return undefined;
+    const list = v.map((t) => (record_isObject(t) ? holding(t.key, t.delivered, t.pending) : undefined));
+    if (list.includes(undefined))
+        return undefined;
+    const keys = new Set(list.map((t) => t?.key));
+    return keys.size === list.length ? list : undefined;
+}
+function holding(key, delivered, pending) {
+    // A key names a target kind and something after the colon; the rest is checked where it is used.
+    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > 2048)
+        return undefined;
+    const d = orNull(delivered, secretRef);
+    const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
+    if (d === undefined || p === undefined || p.includes(undefined))
+        return undefined;
+    return { key, delivered: d, pending: p };
+}
+/**
+ * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
+ * action delivered to several targets: its secrets belong to that one target. Without
+ * `talendTarget` nobody knows which target held them: unreadable, so Talend may hold any secret.
+ */
+function fromVersion1(json) {
+    const nothing = (json.delivered === undefined || json.delivered === null) && (json.pending === undefined || (Array.isArray(json.pending) && json.pending.length === 0));
+    if (nothing)
+        return [];
+    if (typeof json.talendTarget !== 'string' || json.talendTarget === '')
+        return undefined;
+    const one = holding(`qlik-auth:${json.talendTarget}`, json.delivered, json.pending);
+    return one ? [one] : undefined;
+}
+function record_isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/** A field that may be null, and is null when absent; undefined when it does not fit. */
+function orNull(v, read) {
+    return v === undefined || v === null ? null : read(v);
+}
+function secretRef(v) {
+    if (!record_isObject(v) || typeof v.hint !== 'string' || v.hint.length < 1 || v.hint.length > 64)
+        return undefined;
+    if (v.createdAt !== undefined && typeof v.createdAt !== 'string')
+        return undefined;
+    return v.createdAt === undefined ? { hint: v.hint } : { hint: v.hint, createdAt: v.createdAt };
+}
+/**
+ * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
+ * whole lines, so the same words inside the user's text are just text. Nothing the user wrote is
+ * ever lost: a block that cannot be read (no END line, bad JSON, another version) stays in the
+ * user's text verbatim, and the next write adds a fresh block after it.
+ */
+function parseDescription(description) {
+    const text = description ?? '';
+    // Lines with their own line ends, so text outside a readable block is kept byte for byte.
+    const lines = text.split(/(?<=\n)/);
+    const marker = (line) => line.replace(/\r?\n$/, '').trim();
+    const blocks = [];
+    let sawMarker = false;
+    let open = -1;
+    lines.forEach((line, i) => {
+        const m = marker(line);
+        if (m === BEGIN) {
+            // A BEGIN while another block is open orphans the first one: it stays text.
+            sawMarker = true;
+            open = i;
+        }
+        else if (m === END && open >= 0) {
+            const record = parseRecordBody(lines.slice(open + 1, i).join(''));
+            if (record)
+                blocks.push({ from: open, to: i, record });
+            open = -1;
+        }
+    });
+    if (blocks.length === 0)
+        return { userText: text, record: null, state: sawMarker ? 'unreadable' : 'absent' };
+    if (blocks.length > 1)
+        return { userText: text, record: null, state: 'duplicate' };
+    const [block] = blocks;
+    const userText = joinUserText(lines.slice(0, block.from).join(''), lines.slice(block.to + 1).join(''));
+    return { userText, record: block.record, state: 'ok' };
+}
+function parseRecordBody(body) {
+    let json;
+    try {
+        json = JSON.parse(body.trim());
+    }
+    catch {
+        return null;
+    }
+    return toRecord(json);
+}
+/** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */
+function renderDescription(userText, record) {
+    const block = `${BEGIN}\n${renderRecord(record)}\n${END}`;
+    const user = userText.trimEnd();
+    return user === '' ? block : `${user}\n\n${block}`;
+}
+function joinUserText(before, after) {
+    const a = before.trimEnd();
+    const b = after.trim();
+    if (a === '')
+        return b;
+    if (b === '')
+        return a;
+    return `${a}\n\n${b}`;
+}
+const record_FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'];
+/**
+ * Canonical text of a record: fixed field order, so equal records render equal. One line per
+ * target, for people reading it in Qlik.
+ */
+function renderRecord(record) {
+    const targets = record.targets.map((t) => JSON.stringify({ key: t.key, delivered: t.delivered, pending: t.pending }));
+    const lines = [`"v":2`, `"targets":[${targets.length === 0 ? '' : `\n${targets.join(',\n')}\n`}]`, ...record_FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
+    return `{${lines.join(',\n')}}`;
+}
+function recordsEqual(a, b) {
+    return renderRecord(a) === renderRecord(b);
+}
+
+;// CONCATENATED MODULE: ./src/core/plan.ts
+
+
+
+
+
+/** Qlik allows this many secrets per client; the next create answers 409. */
+const MAX_SECRETS_PER_CLIENT = 5;
+const REQUIRED_GRANT_TYPE = 'client_credentials';
+const REQUIRED_AUTH_METHOD = 'client_secret';
+/** No run of the action lasts longer (timeout-seconds is at most 3600). */
+const LONGEST_RUN_MS = 3600 * 1000;
+/**
+ * What a read of the OAuth client says: the client, its record and the record's state. After the
+ * lease, the fresh read replaces these and keeps everything Read state saw in Talend.
+ */
+function observedClient(client) {
+    const parsed = parseDescription(client.description);
+    return { client, record: parsed.record, recordState: parsed.state };
+}
+/**
+ * The plan made again after the lease, with what the first plan had to say too: the first read saw
+ * things the fresh one no longer shows (another run's ignored lease, now replaced by this run's).
+ */
+function replanned(final, first) {
+    const seen = new Set(final.warnings.map((w) => JSON.stringify(w)));
+    return { ...final, warnings: [...first.warnings.filter((w) => !seen.has(JSON.stringify(w))), ...final.warnings] };
+}
+/** The plan's step of a kind, if it has one. */
+function stepOf(plan, kind) {
+    return plan.steps.find((s) => s.step === kind);
+}
+class PlanError extends Error {
+    reason;
+    constructor(message, reason) {
+        super(message);
+        this.reason = reason;
+        this.name = 'PlanError';
+    }
+}
+function planRotation(config, observed, now, runId) {
+    const { client } = observed;
+    const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
+    const targets = configuredTargets(config);
+    const keys = targets.map((t) => t.key);
+    // The inputs require one; without any, a rotation would retire what every target holds.
+    if (keys.length === 0)
+        throw new Error('No Talend target is configured.');
+    const steps = [];
+    const check = (after) => {
+        if (config.talendCheckTaskId)
+            steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
+    };
+    const finish = (result, rest) => {
+        const warnings = [];
+        if (observed.recordState === 'unreadable')
+            warnings.push({ kind: 'record-unreadable' });
+        if (rest.notInInputs.length > 0)
+            warnings.push({ kind: 'not-in-inputs', targets: rest.notInInputs });
+        const held = client ? commonHolding(targetsBefore(observed.record, client.secrets, keys)) : undefined;
+        if (config.rotate === 'auto' && held && secretAgeDays(held, now) === null)
+            warnings.push({ kind: 'age-unknown' });
+        if (ignoredLease)
+            warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
+        const blockedBy = result === 'unchanged' ? null : foreignLease;
+        return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, warnings };
+    };
+    if (client === null) {
+        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
+        check('delivery');
+        steps.push({ step: 'write-record' });
+        return finish('created', { talendMayHold: [], notInInputs: [] });
+    }
+    if (client.appType !== 'web') {
+        throw new PlanError(`The OAuth client has appType '${(0,untrusted_text/* plainText */.wh)(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
+            `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
+            `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
+    }
+    const recorded = observed.record?.targets ?? [];
+    const outside = recorded.filter((t) => !keys.includes(t.key));
+    refuseAnotherTmc(config, outside, keys);
+    // `rotate` only says when to make a new secret; taking the client from targets the inputs no
+    // longer name is a separate decision (`retarget`), because those targets lose their secrets.
+    const drop = config.retarget ? outside.map((t) => t.key) : [];
+    const kept = outside.filter((t) => !drop.includes(t.key));
+    const record = knownRecord(observed.record);
+    const talendMayHold = holdings_talendMayHold(observed.record, client.secrets, keys);
+    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
+    const rest = { talendMayHold, notInInputs: kept.map((t) => t.key) };
+    const protect = secretsAnyTargetMayHold(kept);
+    steps.push(...planRepairs(config, client, observed.record));
+    if (reason !== null) {
+        // Even where the record cannot say everything a target holds, what it does say stays protected.
+        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, secretsAnyTargetMayHold(recorded), now);
+        if (makeRoom.length > 0)
+            steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
+        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
+        check('delivery');
+        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
+        return finish('rotated', rest);
+    }
+    // No new secret is due, so every configured target holds the same recorded secret (no pending).
+    const lastCheck = record?.check?.result;
+    if (lastCheck === 'failed' || lastCheck === 'pending')
+        check('unfinished-check');
+    const delivered = findSecret(client.secrets, holdingOf(record, keys[0] ?? '')?.delivered ?? null);
+    const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
+    if (steps.length > 0 || retire.length > 0)
+        steps.push({ step: 'write-record' });
+    if (retire.length > 0)
+        steps.push({ step: 'retire-secrets', secrets: retire });
+    return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+}
+/**
+ * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
+ * another URL than this run's means another TMC account shares the client (they would retire each
+ * other's secrets) or TMC moved: only `retarget` says which.
+ */
+function refuseAnotherTmc(config, outside, keys) {
+    const other = outside.find((t) => kindOfKey(t.key) === 'qlik-auth');
+    if (!other || config.retarget || !keys.some((k) => kindOfKey(k) === 'qlik-auth'))
+        return;
+    throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${describeTarget(other.key)}). ` +
+        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
+        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's targets; the old target loses its secret.", 'talend-target');
+}
+function planRepairs(config, client, record) {
+    const steps = [];
+    if (!client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)) {
+        steps.push({ step: 'repair-grant-types', store: [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE] });
+    }
+    // Not shown (the field is optional) is not drift: only a list without client_secret is.
+    const methods = client.allowedAuthMethods;
+    if (methods !== undefined && !methods.includes(REQUIRED_AUTH_METHOD)) {
+        steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
+    }
+    const current = sortedSet(client.allowedScopes);
+    if (!sameSet(current, config.scopes)) {
+        // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
+        // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
+        const kept = record?.scopes;
+        const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
+        if (!keptByQlik)
+            steps.push({ step: 'repair-scopes', from: current, to: config.scopes });
+    }
+    if (client.consentMethod !== 'trusted')
+        steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
+    return steps;
+}
+/** When a new secret is due, and why (the Plan step). */
+function newSecretDue(config, client, record, keys, clientIds, now) {
+    if (record === null)
+        return { why: 'no-record' };
+    const held = [];
+    for (const key of keys) {
+        const holding = holdingOf(record, key);
+        if (!holding)
+            return { why: 'new-target', target: key };
+        held.push(holding);
+    }
+    if (held.some((t) => t.pending.length > 0))
+        return { why: 'pending-delivery' };
+    const [first] = held;
+    if (!first?.delivered || held.some((t) => t.delivered === null))
+        return { why: 'nothing-delivered' };
+    // The record says it holds this client's secret, but it names another client now: whatever
+    // it holds, it is not what the record says, and only a delivery puts it right.
+    const drifted = keys.find((key) => Object.hasOwn(clientIds, key) && clientIds[key] !== client.clientId);
+    if (drifted)
+        return { why: 'target-drifted', target: drifted };
+    if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
+        return { why: 'targets-differ' };
+    const delivered = findSecret(client.secrets, first.delivered);
+    if (!delivered)
+        return { why: 'delivered-gone' };
+    if (config.rotate === 'always')
+        return { why: 'rotate-always' };
+    if (config.rotate === 'auto') {
+        const age = secretAgeDays(delivered, now);
+        if (age !== null && age >= config.maxSecretAgeDays)
+            return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
+    }
+    return null;
+}
+/**
+ * The Make room step: free one slot for the new secret without touching anything Talend may hold.
+ * `recorded`: what the record says some target holds or may hold; never deleted, not even when
+ * `reclaim-unrecorded-secrets` lets the action delete secrets nobody recorded.
+ */
+function planMakeRoom(config, secrets, mayHold, recorded, now) {
+    const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
+    const room = secretsToMakeRoom(secrets, mayHold, recorded, excess, config.reclaimUnrecordedSecrets);
+    if (room)
+        return room;
+    const list = oldestFirst(secrets).map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
+    const advice = mayHold === 'any'
+        ? (recorded.length === 0
+            ? 'There is no record of which one Talend holds.'
+            : 'The record does not say what every Talend target holds (a target new to it, one that never took a delivery, or a recorded secret that is gone); the ones it names are never deleted.') +
+            " Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest secret no target is recorded to hold (a target may be disconnected until the new secret is delivered)."
+        : 'Talend may hold every one of them (the delivered secrets and deliveries with an unknown outcome). Check which secret each target holds and delete another one by hand.';
+    throw new PlanError(`The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`, 'slots-full');
+}
+/**
+ * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
+ * run from now (plus clock skew); one that claims more was not written by a run of this action
+ * and would block every run for its whole length: it is ignored.
+ */
+function foreignLeaseOf(record, now, runId) {
+    const lease = record?.lease;
+    if (!lease || lease.holder === runId)
+        return { live: null, ignored: null };
+    const expires = Date.parse(lease.expiresAt);
+    if (Number.isNaN(expires) || expires <= now)
+        return { live: null, ignored: null };
+    if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS)
+        return { live: null, ignored: lease };
+    return { live: lease, ignored: null };
+}
+/**
+ * What the record keeps of a scope repair: nothing when Qlik kept what was asked for; otherwise
+ * both lists, so the next run does not patch again the scopes Qlik drops.
+ */
+function scopesKept(requested, kept) {
+    const keptSet = sortedSet(kept);
+    return sameSet(keptSet, requested) ? null : { requested, kept: keptSet };
+}
+function sortedSet(values) {
+    return [...new Set(values)].sort();
+}
+function sameSet(a, b) {
+    const sa = sortedSet(a);
+    const sb = sortedSet(b);
+    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
+}
+
+;// CONCATENATED MODULE: ./src/read-state.ts
+
+
+
+
+
+/** An error lists at most this many client IDs: the rest is a count. */
+const MAX_LISTED_IDS = 10;
+async function readState(config, qlik, talend) {
+    // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
+    const [client, targetClientIds] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+    if (!client) {
+        logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
+        return { client: null, record: null, recordState: 'absent' };
+    }
+    const found = observedClient(client);
+    if (found.recordState === 'duplicate') {
+        throw new RunFailure("The OAuth client's description holds more than one block of the action's record, so which one is true is unknown. " +
+            "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
+    }
+    logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
+    return { ...found, targetClientIds };
+}
+/**
+ * The token preflight and every connection and task target, side by side: each target must exist
+ * and take an update without losing a value, or the run stops before anything changes. A refused
+ * token makes every read fail; its own error says the most, so it wins.
+ */
+async function checkTalend(config, talend) {
+    const targets = configuredTargets(config);
+    const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
+    if (token?.status === 'rejected')
+        throw token.reason;
+    const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
+    const clientIds = {};
+    reads.forEach((r, i) => {
+        if (r.status === 'fulfilled' && r.value !== undefined)
+            clientIds[targets[i].key] = r.value;
+    });
+    if (found.length > 0) {
+        throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
+            changedNothing: true,
+            nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
+        });
+    }
+    return clientIds;
+}
+async function findClient(config, qlik) {
+    if (config.clientId) {
+        (0,secrets/* registerSecret */.cl)(config.clientId);
+        const client = await qlik.getClient(config.clientId);
+        if (!client) {
+            throw new RunFailure("Input 'client-id': no OAuth client with this ID exists in the Qlik tenant. The action never creates a client when 'client-id' is given.", { changedNothing: true });
+        }
+        return client;
+    }
+    const matches = await qlik.findClientsByName(config.clientName);
+    if (matches.length > 1) {
+        // Before reading any of them in full: a tenant with thousands of matches costs no extra request.
+        const ids = matches.slice(0, MAX_LISTED_IDS).map((c) => c.clientId).join(', ');
+        const more = matches.length > MAX_LISTED_IDS ? ` and ${matches.length - MAX_LISTED_IDS} more` : '';
+        throw new RunFailure(`${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${ids}${more}). Set 'client-id' to the one Talend uses.`, { changedNothing: true });
+    }
+    const [only] = matches;
+    if (!only)
+        return null;
+    // Half of the credential pair: masked before any request path or debug line names it.
+    (0,secrets/* registerSecret */.cl)(only.clientId);
+    return qlik.completeListed(only);
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
@@ -31301,6 +30855,7 @@ function logInfo(line) {
  * this module only writes values that are already masked, and registers the credential pair once
  * more (idempotent) right before writing it, so no order of calls can leak it.
  */
+
 
 
 
@@ -31395,9 +30950,48 @@ async function reportFailure(err, config, progress, now) {
     // One annotation with a title that says which system gave up.
     core/* error */.z3(message, { title: failureTitle(err) });
 }
+/**
+ * Bad inputs end the run before any request: `result=failed` and one error that names each input
+ * (and quotes no value). Like every report, the output comes first.
+ */
+function reportInvalidInputs(err) {
+    core/* setOutput */.uH('result', 'failed');
+    core/* error */.z3(err.message, { title: 'Invalid input' });
+    process.exitCode = 1;
+}
+/** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
 function reportWarnings(progress) {
+    for (const warning of progress.plan.warnings) {
+        const { title, text } = describeWarning(warning);
+        core/* warning */.$e(text, { title });
+    }
     for (const warning of progress.warnings)
         core/* warning */.$e((0,secrets/* scrubKnownSecrets */.wz)(warning), { title: 'Talend target' });
+}
+function describeWarning(warning) {
+    switch (warning.kind) {
+        case 'not-in-inputs':
+            return {
+                title: 'Talend targets',
+                text: `The record on the OAuth client names Talend targets this run's inputs do not: ${warning.targets.map(describeTarget).join(', ')}. ` +
+                    "Their secrets are kept. If they no longer use this client, run once with 'retarget: true' to drop them (they lose their secrets).",
+            };
+        case 'age-unknown':
+            return {
+                title: 'Secret age unknown',
+                text: "Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.",
+            };
+        case 'lease-ignored':
+            return {
+                title: 'Lease ignored',
+                text: `The record on the OAuth client holds a lease that claims to last until ${(0,untrusted_text/* plainText */.wh)(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
+            };
+        case 'record-unreadable':
+            return {
+                title: 'Record',
+                text: "The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.",
+            };
+    }
 }
 function writeOutputs(result, config, progress) {
     const set = (name, value) => core/* setOutput */.uH(name, value);
@@ -31410,7 +31004,7 @@ function writeOutputs(result, config, progress) {
     set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
     // Outputs are labels the action formats itself: a later `run:` step may paste them into a
     // shell, so no text a server chose reaches them.
-    const holds = knownHeld(progress);
+    const holds = knownHeld(progress.targets, progress.delivery);
     set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
     set('secret-created-at', createdAtLabel(holds) ?? '');
     set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
@@ -31461,10 +31055,6 @@ function planOutput(steps) {
         }
     });
 }
-/** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
-function knownHeld(progress) {
-    return progress.delivery === 'unknown' ? undefined : progress.talendHolds;
-}
 function failureMessage(err, progress) {
     const what = err instanceof Error ? err.message : String(err);
     const detail = err instanceof RunFailure ? err.detail : {};
@@ -31505,14 +31095,18 @@ function talendState(progress) {
     switch (progress.delivery) {
         case 'stored':
             return `holds the new secret ${newHint}${progress.targets.length > 1 ? ' at every target' : ''}.`;
-        case 'refused':
-            return `refused the new secret and still holds its previous one${progress.talendHolds ? ` (${progress.talendHolds.hint})` : ''}.`;
+        case 'refused': {
+            const held = commonHolding(progress.targets);
+            return `refused the new secret and still holds its previous one${held ? ` (${held.hint})` : ''}.`;
+        }
         case 'unknown':
             return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
         case 'partial':
             return `not every target took the new secret ${newHint}: ${progress.targets.map((t) => `${describeTarget(t.key)} ${describeHolding(t)}`).join('; ')}. Every secret a target holds or may hold is kept in Qlik.`;
-        default:
-            return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged; which secret it holds is not known.';
+        default: {
+            const held = commonHolding(progress.targets);
+            return held ? `unchanged, holds secret ${held.hint}.` : 'unchanged; which secret it holds is not known.';
+        }
     }
 }
 /** What one target holds, in words. */
@@ -31544,7 +31138,7 @@ function nextRunAfter(progress) {
 async function writeSummary(result, config, progress, now, failure) {
     if (!process.env.GITHUB_STEP_SUMMARY)
         return;
-    const holds = progress ? knownHeld(progress) : undefined;
+    const holds = progress ? knownHeld(progress.targets, progress.delivery) : undefined;
     const rows = [
         ['Result', result],
         ['OAuth client', `${config.clientName}${progress?.clientId ? ` (ID ${progress.clientId})` : ''}`],
@@ -31643,18 +31237,743 @@ function describeReason(reason) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/talend/orchestration.ts
+;// CONCATENATED MODULE: ./src/core/outcome.ts
+
+/** Before the plan is made (a plan that stops the run still reports what was found). */
+const NO_PLAN = {
+    result: 'unchanged',
+    steps: [],
+    talendMayHold: 'any',
+    notInInputs: [],
+    foreignLease: null,
+    ignoredLease: null,
+    blockedBy: null,
+    warnings: [],
+};
 /**
- * The two places Talend's published Orchestration API (2021-03) keeps values a Job reads: a TMC
- * connection's parameters and a task's parameters. Pure: what to send so that exactly the client
- * ID and secret change and nothing else is lost, and whether what came back holds the client ID.
- *
- * Both PUTs replace what they are given (a task PUT replaces the whole task; a connection PUT its
- * parameter list, assumed, see docs/talend-targets.md), so an update is the whole object read just
- * before, with two values changed. Whether Talend reads encrypted values back in clear, masked or
- * not at all is not documented: a value that did not come back readable cannot be written back,
- * so an update that would have to write one is refused instead of destroying it.
+ * The outcome of a run that has not changed anything (yet): a dry run, or before apply. `keys`:
+ * the configured targets' keys, in input order.
  */
+function initialOutcome(observed, keys, plan = NO_PLAN) {
+    const secrets = observed.client?.secrets ?? [];
+    return {
+        plan,
+        clientId: observed.client?.clientId,
+        found: describeFound(observed),
+        newSecret: undefined,
+        delivery: 'not-needed',
+        targets: targetsBefore(observed.record, secrets, keys),
+        check: 'not-run',
+        checkDetail: undefined,
+        lastCheck: observed.record?.check ?? undefined,
+        warnings: [],
+        done: [],
+        secrets,
+    };
+}
+function describeFound(observed) {
+    const { client, record, recordState } = observed;
+    if (!client)
+        return 'no OAuth client with that name';
+    const recordText = recordState === 'unreadable' ? 'an unreadable record' : !record || record.unknownHolder ? 'no record of what Talend holds' : 'a record';
+    const unknown = record ? record.targets.reduce((n, t) => n + t.pending.length, 0) : 0;
+    const pending = unknown > 0 ? `, ${unknown} delivery(ies) with an unknown outcome` : '';
+    return `the client with ${client.secrets.length} secret(s) and ${recordText}${pending}`;
+}
+
+;// CONCATENATED MODULE: ./src/apply/create-client.ts
+
+
+/**
+ * Creates the client and settles the creation race. `done` hears each change as it happens; when
+ * the run loses the race, `lost` runs once its client is deleted again, and the RunFailure follows.
+ */
+async function createOwnClient(deps, store, hooks) {
+    const { config, qlik } = deps;
+    const created = await qlik.createClient({ clientName: config.clientName, description: store.descriptionForNewClient(), scopes: config.scopes });
+    // Half of the credential pair (the Qlik client masked it too, as soon as it parsed it).
+    (0,secrets/* registerSecret */.cl)(created.client.clientId);
+    const clientId = created.client.clientId;
+    store.created(clientId);
+    hooks.created(clientId);
+    hooks.done('created the OAuth client');
+    await settleCreationRace(deps, store, created.client, hooks.lost);
+    if (created.client.consentMethod !== 'trusted') {
+        // Qlik may ignore the consent asked for at creation (its own example answer shows
+        // "required"); a client that asks for consent is never delivered.
+        await qlik.setConsentTrusted(clientId);
+        hooks.done(`set the consent method to trusted (Qlik created the client with ${created.client.consentMethod ?? 'an unknown one'})`);
+    }
+    if (created.secretMeta)
+        return { clientId, newSecret: { value: created.secret, meta: created.secretMeta }, scopes: created.client.allowedScopes };
+    // Qlik's spec does not list the initial secret's hint in the create answer: read it back.
+    const client = await qlik.getClient(clientId);
+    const only = client?.secrets.length === 1 ? client.secrets[0] : undefined;
+    if (!only)
+        throw new RunFailure('Qlik created the OAuth client but did not show its initial secret.', {});
+    return { clientId, newSecret: { value: created.secret, meta: only }, scopes: client?.allowedScopes ?? [] };
+}
+/** The winner among the clients of one name: the oldest, then the smallest ID. Pure. */
+function raceWinner(clients) {
+    const key = (c) => [Date.parse(c.createdAt ?? '') || 0, c.clientId];
+    return [...clients].sort((a, b) => {
+        const [ta, ia] = key(a);
+        const [tb, ib] = key(b);
+        return ta - tb || (ia < ib ? -1 : ia > ib ? 1 : 0);
+    })[0];
+}
+/**
+ * Resolves when this run's client stands; otherwise deletes it (its lease goes with it, and
+ * `onDeleted` runs once it is gone) and throws a RunFailure that says why.
+ */
+async function settleCreationRace(deps, store, mine, onDeleted) {
+    const { qlik } = deps;
+    // The same wait as a lease write: a racing run's create lands before the re-list.
+    await deps.sleep(deps.budget.leaseSettleMs);
+    const named = await qlik.findClientsByName(deps.config.clientName);
+    const deleteMine = async (why) => {
+        store.forgetClient();
+        try {
+            await qlik.deleteClient(mine.clientId);
+        }
+        catch (err) {
+            throw new RunFailure(`${why}, and deleting this run's client failed: ${err.message}`, {
+                nextRun: "Delete the newer client in Qlik's admin page (Talend holds none of its secrets).",
+            });
+        }
+        onDeleted();
+    };
+    if (!named.some((c) => c.clientId === mine.clientId)) {
+        // The next run would not find it either and create yet another client, every run.
+        await deleteMine("Qlik's name lookup does not find the OAuth client this run just created");
+        throw new RunFailure("Qlik's name lookup does not find the OAuth client this run created, so every run would create another one: the run stopped and deleted it (nothing used it yet).", { changedNothing: true, nextRun: "fails the same way. Create the client by hand in Qlik's admin page and pin it with 'client-id'." });
+    }
+    if (raceWinner([...named, mine])?.clientId === mine.clientId)
+        return;
+    await deleteMine('Another run created an OAuth client with the same name at the same time');
+    throw new RunFailure('Another run created the OAuth client at the same time; this run deleted its own copy and changed nothing.', {
+        changedNothing: true,
+        nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.',
+    });
+}
+
+;// CONCATENATED MODULE: ./src/apply/wait-log.ts
+/** A long wait logs its progress at most this often. */
+const WAIT_LOG_INTERVAL_MS = 5_000;
+/** Returns a function that logs `line(seconds waited)` when the last such line is old enough. */
+function waitLogger(budget, log) {
+    const started = budget.now();
+    let last = started;
+    return (line) => {
+        const now = budget.now();
+        if (now - last < WAIT_LOG_INTERVAL_MS)
+            return;
+        last = now;
+        log(line(Math.round((now - started) / 1000)));
+    };
+}
+
+;// CONCATENATED MODULE: ./src/apply/task-check.ts
+
+async function runTaskCheck(deps, taskId) {
+    const { talend, budget } = deps;
+    const waiting = waitLogger(budget, deps.log);
+    try {
+        const executionId = await talend.startExecution(taskId);
+        let wait = budget.pollStartMs;
+        for (;;) {
+            const state = await talend.getExecution(executionId);
+            waiting((seconds) => `The Talend task run is ${state.status} after ${seconds} s.`);
+            if (state.passed !== undefined) {
+                return state.passed
+                    ? { check: 'passed', detail: state.status }
+                    : { check: 'failed', detail: `${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}` };
+            }
+            // Not worth sleeping when no poll would fit after the wait: say what the task was doing.
+            if (budget.now() + wait + budget.minRequestMs >= budget.workDeadline) {
+                return { check: 'unknown', detail: `still ${state.status} when the time budget ran out` };
+            }
+            await deps.sleep(wait);
+            wait = Math.min(Math.round(wait * 1.5), budget.pollCapMs);
+        }
+    }
+    catch (err) {
+        return { check: 'unknown', detail: err.message };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/apply/verify-secret.ts
+
+async function verifySecret(deps, clientId, secret) {
+    const { qlik, budget } = deps;
+    const windowEnds = Math.min(budget.workDeadline, budget.now() + budget.verifyWindowMs);
+    const waiting = waitLogger(budget, deps.log);
+    let wait = budget.backoffBaseMs;
+    for (;;) {
+        let why;
+        try {
+            const answer = await qlik.exchangeToken(clientId, secret);
+            if (answer.accepted)
+                return { accepted: true, revoked: answer.revoked };
+            why = `HTTP ${answer.status}`;
+        }
+        catch (err) {
+            return { accepted: false, why: err.message };
+        }
+        if (budget.now() + wait >= windowEnds)
+            return { accepted: false, why };
+        waiting((seconds) => `Qlik does not accept the new secret yet (${why}) after ${seconds} s; trying again.`);
+        await deps.sleep(wait);
+        wait = Math.min(wait * 2, budget.backoffCapMs);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/apply/apply.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Walks the final plan. `observed`: the read the plan was made on (after the lease, for an existing
+ * client); `store`: the record, with the lease already taken. The lease is released at the end,
+ * also on failure.
+ */
+async function applyPlan(plan, observed, ctx, store) {
+    const run = new Run(ctx, store, initialOutcome(observed, configuredTargets(ctx.config).map((t) => t.key), plan), observed.client?.clientId ?? '');
+    let failure;
+    try {
+        await run.execute(plan.steps);
+    }
+    catch (err) {
+        failure = err;
+    }
+    await store.release();
+    return failure === undefined ? { outcome: run.snapshot() } : { outcome: run.snapshot(), failure };
+}
+/** Steps that go into one JSON Patch of the client. */
+const PATCH_REPAIRS = new Set(['repair-grant-types', 'repair-auth-methods', 'repair-scopes']);
+class Run {
+    ctx;
+    store;
+    outcome;
+    clientId;
+    /** The verification token's revocation, overlapping the pending write (never rejects). */
+    revocation = Promise.resolve();
+    /** The new secret, once the create-client or create-secret step made it. */
+    newSecret;
+    constructor(ctx, store, 
+    /** Private to this run; the report gets snapshots. */
+    outcome, clientId) {
+        this.ctx = ctx;
+        this.store = store;
+        this.outcome = outcome;
+        this.clientId = clientId;
+    }
+    snapshot() {
+        return { ...this.outcome, done: [...this.outcome.done], secrets: [...this.outcome.secrets], targets: [...this.outcome.targets], warnings: [...this.outcome.warnings] };
+    }
+    /** Logs a completed change as it happens, and keeps it for the report. */
+    done(change) {
+        this.outcome.done.push(change);
+        this.ctx.log(`Done: ${change}`);
+    }
+    /** Logs a completed step that changed nothing by itself (a check, a record write). */
+    stepDone(what) {
+        this.ctx.log(`Done: ${what}`);
+    }
+    async execute(steps) {
+        let patched = false;
+        for (const step of steps) {
+            if (PATCH_REPAIRS.has(step.step)) {
+                // One JSON Patch for every repair of the client itself, at the first of them.
+                if (!patched)
+                    await this.repair(steps);
+                patched = true;
+                continue;
+            }
+            await this.carryOut(step);
+        }
+    }
+    async carryOut(step) {
+        switch (step.step) {
+            case 'create-client':
+                return this.createClient();
+            case 'repair-consent':
+                await this.ctx.qlik.setConsentTrusted(this.clientId);
+                return this.done(`set the consent method to trusted (was ${step.from})`);
+            case 'make-room':
+                return this.makeRoom(step.secrets);
+            case 'create-secret':
+                return this.createSecret();
+            case 'verify-secret':
+                return this.verify(this.requireNewSecret());
+            case 'deliver-to-talend':
+                return this.deliver(step, this.requireNewSecret());
+            case 'check-talend-task':
+                return this.check(step);
+            case 'write-record':
+                await this.store.save({ release: true });
+                return this.stepDone('updated the record on the client');
+            case 'retire-secrets':
+                return this.retire(step.secrets);
+            case 'retire-older-secrets':
+                return this.retire(retireAfterDelivery(this.outcome.secrets, this.requireNewSecret().meta, step.keep, step.protect));
+            case 'repair-grant-types':
+            case 'repair-auth-methods':
+            case 'repair-scopes':
+                // Carried out together by repair().
+                return;
+        }
+    }
+    requireNewSecret() {
+        if (!this.newSecret)
+            throw new Error('The plan uses a new secret before a step creates one.');
+        return this.newSecret;
+    }
+    // ---- steps -------------------------------------------------------------------------------
+    async createClient() {
+        const created = await createOwnClient(this.ctx, this.store, {
+            created: (clientId) => {
+                this.clientId = clientId;
+                this.outcome.clientId = clientId;
+            },
+            done: (change) => this.done(change),
+            lost: () => {
+                this.outcome.clientId = undefined;
+                this.outcome.done = [];
+                this.outcome.newSecret = undefined;
+            },
+        });
+        this.noteKeptScopes(created.scopes);
+        this.newSecret = created.newSecret;
+        this.outcome.newSecret = this.newSecret;
+        this.outcome.secrets = [created.newSecret.meta];
+    }
+    noteKeptScopes(kept) {
+        const scopes = scopesKept(this.ctx.config.scopes, kept);
+        this.store.change((r) => ({ ...r, scopes }));
+        if (scopes)
+            this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${scopes.kept.join(' ') || '(none)'}.`);
+    }
+    /** The repairs of the client itself, as one JSON Patch. */
+    async repair(steps) {
+        const { qlik } = this.ctx;
+        // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
+        const ops = [];
+        const changes = [];
+        let scopes;
+        for (const step of steps) {
+            if (step.step === 'repair-grant-types') {
+                ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
+                changes.push('added client_credentials to the grant types');
+            }
+            else if (step.step === 'repair-auth-methods') {
+                ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
+                changes.push('added client_secret to the auth methods');
+            }
+            else if (step.step === 'repair-scopes') {
+                ops.push({ op: 'add', path: '/allowedScopes', value: step.to });
+                changes.push(`set the scopes to ${step.to.join(' ')}`);
+                scopes = step.to;
+            }
+        }
+        // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
+        // client masked it the moment it was parsed.
+        const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
+        for (const change of changes)
+            this.done(change);
+        if (scopes || generatedSecret) {
+            const after = await qlik.getClient(this.clientId);
+            if (!after)
+                throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
+            // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+            if (scopes)
+                this.noteKeptScopes(after.allowedScopes);
+            if (generatedSecret)
+                await this.dropGeneratedSecrets(after.secrets);
+        }
+    }
+    /** A secret Qlik generated during a repair takes a slot, and nobody holds it: deleted at once. */
+    async dropGeneratedSecrets(after) {
+        const { deletable, shared } = generatedDuringRepair(this.outcome.secrets, after);
+        for (const secret of shared) {
+            this.ctx.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
+        }
+        let remaining = after;
+        for (const secret of deletable) {
+            await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+            remaining = remaining.filter((s) => s !== secret);
+            this.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
+        }
+        this.outcome.secrets = remaining;
+    }
+    async makeRoom(secrets) {
+        for (const secret of secrets) {
+            await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
+            this.done(`deleted secret ${secret.hint} to make room`);
+        }
+    }
+    async createSecret() {
+        const created = await this.ctx.qlik.createSecret(this.clientId);
+        const meta = { hint: created.hint, createdAt: created.createdAt };
+        this.newSecret = { value: created.secret, meta };
+        this.outcome.newSecret = this.newSecret;
+        this.outcome.secrets = [...this.outcome.secrets, meta];
+        this.done(`created secret ${created.hint}`);
+    }
+    /** The Verify step: Qlik must accept the new secret at /oauth/token before Talend gets it. */
+    async verify(newSecret) {
+        const verdict = await verifySecret(this.ctx, this.clientId, newSecret.value);
+        if (verdict.accepted) {
+            this.stepDone(`Qlik accepted the new secret ${newSecret.meta.hint} at /oauth/token`);
+            this.revocation = verdict.revoked.then((revoked) => {
+                if (!revoked)
+                    this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
+            });
+            return;
+        }
+        const deleted = await this.deleteUndelivered(newSecret);
+        await this.store.save({ release: true, until: 'final' });
+        throw new RunFailure(`Qlik did not accept the new secret ${newSecret.meta.hint} at /oauth/token (${verdict.why}); ${deleted}.`, {
+            nextRun: 'Talend was not touched. The next run creates and verifies a new secret if one is still due, and retires any left-over one.',
+        });
+    }
+    /**
+     * The Record pending and Deliver steps: record the new secret as pending at every target, then
+     * deliver it to all of them at once. Each outcome is recorded on its own target.
+     */
+    async deliver(step, newSecret) {
+        const { meta } = newSecret;
+        this.store.change((r) => withNewPending(r, step.targets, meta, this.outcome.secrets));
+        await Promise.all([this.store.save({ release: false }), this.revocation]);
+        const pair = { clientId: this.clientId, clientSecret: newSecret.value };
+        const answers = await Promise.all(step.targets.map(async (target) => {
+            try {
+                return { target, result: await this.ctx.talend.deliver(target, pair) };
+            }
+            catch (err) {
+                // No definite answer: the target may hold the new secret or what it held.
+                return { target, result: { outcome: 'unknown', detail: err.message } };
+            }
+        }));
+        const settled = settleDeliveries(this.store.record, answers, meta, this.outcome.targets);
+        this.store.change(() => settled.record);
+        for (const state of settled.states) {
+            this.setTarget(state);
+            if (state.status === 'delivered')
+                this.done(`delivered secret ${meta.hint} to ${describeTarget(state.key)}`);
+        }
+        this.outcome.warnings.push(...settled.warnings);
+        this.outcome.delivery = settled.delivery;
+        const failures = settled.failures.join('; ');
+        switch (settled.delivery) {
+            case 'stored':
+                return this.allDelivered(step);
+            case 'refused': {
+                // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
+                const deleted = await this.deleteUndelivered(newSecret);
+                await this.store.save({ release: true, until: 'final' });
+                throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures}); ${deleted}.`, {
+                    nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
+                });
+            }
+            case 'unknown':
+                await this.store.save({ release: true, until: 'final' });
+                throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures}`, {
+                    nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
+                });
+            case 'partial':
+                // Some targets hold the new secret: it stays, and so does whatever the others may hold.
+                await this.store.save({ release: true, until: 'final' });
+                throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures}.`, {
+                    nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
+                });
+        }
+    }
+    /** Every target holds the new secret: record it (and drop what `retarget` drops). */
+    async allDelivered(step) {
+        for (const key of step.drop)
+            this.setTarget({ key, status: 'dropped', holds: null });
+        // With a check configured, the record says "check pending" until it passes: a run killed
+        // during the check leaves it to be repeated, and no old secret is retired before it passes.
+        const checking = this.ctx.config.talendCheckTaskId !== undefined;
+        const check = checking ? { result: 'pending', at: new Date(this.ctx.budget.now()).toISOString() } : null;
+        this.store.change((r) => afterAllStored(r, step.drop, check));
+        if (step.drop.length > 0)
+            this.ctx.log(`Dropped from the record (retarget): ${step.drop.map(describeTarget).join(', ')}; they lose their secrets.`);
+        // The task-run check can take minutes: make the delivery durable first.
+        if (checking)
+            await this.store.save({ release: false });
+    }
+    setTarget(state) {
+        const i = this.outcome.targets.findIndex((t) => t.key === state.key);
+        if (i >= 0)
+            this.outcome.targets[i] = state;
+        else
+            this.outcome.targets.push(state);
+    }
+    /**
+     * Deletes a secret Talend provably does not hold (Qlik rejected it, or every target refused it)
+     * and takes it out of `pending` whether or not the deletion succeeds: the record must not claim
+     * Talend may hold it. Says what happened, for the failure message.
+     */
+    async deleteUndelivered(newSecret) {
+        this.store.change((r) => withoutPending(r, newSecret.meta));
+        if (!mayDeleteUndelivered(newSecret.meta, this.outcome.secrets)) {
+            // Deletion goes by hint: it could hit the secret Talend holds. Talend does not hold this one.
+            return 'it was left in Qlik because another secret has the same hint and Qlik deletes by hint (Talend does not hold it; a later run retires it)';
+        }
+        try {
+            // Bounded by the work deadline: the record write after it needs the reserve.
+            await this.ctx.qlik.deleteSecret(this.clientId, newSecret.meta.hint);
+            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, newSecret.meta));
+            newSecret.deleted = true;
+            return 'it was deleted from Qlik again';
+        }
+        catch (err) {
+            // Leaving it is safe: Talend does not hold it. The next run retires it as an extra secret.
+            this.ctx.log(`Could not delete the undelivered secret ${newSecret.meta.hint}: ${err.message}`);
+            return `deleting it from Qlik failed too (Talend does not hold it; the next run retires it)`;
+        }
+    }
+    /** The Check step. */
+    async check(step) {
+        const { check, detail } = await runTaskCheck(this.ctx, step.taskId);
+        this.outcome.check = check;
+        this.outcome.checkDetail = detail;
+        const passed = check === 'passed';
+        this.store.change((r) => ({ ...r, check: { result: passed ? 'passed' : 'failed', at: new Date(this.ctx.budget.now()).toISOString() } }));
+        if (passed) {
+            this.done(step.after === 'unfinished-check' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
+            return;
+        }
+        await this.store.save({ release: true, until: 'final' });
+        throw new RunFailure(`The Talend task-run check of task ${step.taskId} did not pass (${detail}).`, {
+            nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
+        });
+    }
+    /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */
+    async retire(secrets) {
+        for (const secret of secrets) {
+            try {
+                await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
+            }
+            catch (err) {
+                throw new RunFailure(`Retiring the old secret ${secret.hint} failed: ${err.message}`, {
+                    nextRun: 'Talend holds the new secret; the next run retires the old ones and reports `repaired`.',
+                });
+            }
+            this.outcome.secrets = this.outcome.secrets.filter((s) => !sameSecret(s, secret));
+            this.done(`retired secret ${secret.hint}`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/apply/record-store.ts
+
+
+
+class RecordStore {
+    deps;
+    clientId = '';
+    userText = '';
+    /** The record as stored in Qlik right now (null: none stored yet). */
+    stored = null;
+    /** The record as the run means it to be; `save` writes it. */
+    current = { ...EMPTY_RECORD };
+    /** The lease this run holds, if any. */
+    lease = null;
+    /** The lease write had no definite answer: it may be in the record, and must not be left there. */
+    leaseUncertain = false;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    get record() {
+        return this.current;
+    }
+    /** Changes the record the run means to store (nothing is written until `save`). */
+    change(update) {
+        this.current = update(this.current);
+    }
+    /** The description a new client is created with: an empty record holding this run's lease. */
+    descriptionForNewClient() {
+        this.current = { ...EMPTY_RECORD, lease: this.newLease(), ...this.audit() };
+        return renderDescription('', this.current);
+    }
+    /** The client this run created, with the description it was created with. */
+    created(clientId) {
+        this.clientId = clientId;
+        this.stored = this.current;
+        this.lease = this.current.lease;
+    }
+    /** The client this run created is gone again (a lost creation race): there is no lease to release. */
+    forgetClient() {
+        this.lease = null;
+    }
+    /**
+     * Qlik offers no compare-and-swap, so the lease is write, wait, read back: two runs that both
+     * wrote a lease see the later write, and only its holder proceeds. Resolves to the fresh read.
+     */
+    async takeLease(client) {
+        this.clientId = client.clientId;
+        const parsed = parseDescription(client.description);
+        this.userText = parsed.userText;
+        this.stored = parsed.record;
+        const lease = this.newLease();
+        // No record yet: the lease starts one, marked so that nobody reads "nothing delivered" into it.
+        this.current = { ...(parsed.record ?? { ...EMPTY_RECORD, unknownHolder: true }), lease };
+        try {
+            await this.write('taking the lease on the OAuth client');
+        }
+        catch (err) {
+            this.leaseUncertain = true;
+            throw err;
+        }
+        this.lease = lease;
+        await this.deps.sleep(this.deps.budget.leaseSettleMs);
+        const fresh = await this.deps.qlik.getClient(this.clientId);
+        if (!fresh)
+            throw new RunFailure('The OAuth client disappeared from Qlik while the run was starting.', { changedNothing: true });
+        const freshParsed = parseDescription(fresh.description);
+        if (freshParsed.state === 'duplicate') {
+            // Another writer added a second block meanwhile: nobody can tell which record is true, so
+            // neither is written over (releasing the lease would).
+            this.lease = null;
+            throw new RunFailure("The OAuth client's description now holds two record blocks (another writer?); this run changed nothing else.", {
+                nextRun: "fails until only one record block is left: delete the older one in Qlik's admin page.",
+            });
+        }
+        if (freshParsed.record?.lease?.holder !== this.deps.runId) {
+            this.lease = null;
+            throw new RunFailure(`Another run took the lease on the OAuth client at the same time (lease held until ${(0,untrusted_text/* plainText */.wh)(freshParsed.record?.lease?.expiresAt ?? 'unknown', 40)}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after that; use a `concurrency:` group per environment so runs do not overlap.' });
+        }
+        this.userText = freshParsed.userText;
+        this.stored = freshParsed.record;
+        this.current = freshParsed.record ?? this.current;
+        return fresh;
+    }
+    /**
+     * Writes the record when its content changed (the audit trail alone is no change). `release`:
+     * without the lease, so the next run may proceed at once.
+     */
+    async save(opts) {
+        const next = { ...this.current, ...this.audit(), lease: opts.release ? null : this.current.lease };
+        const unchanged = this.stored && recordsEqual({ ...next, changedAt: null, changedBy: null }, { ...this.stored, changedAt: null, changedBy: null });
+        if (unchanged) {
+            this.current = this.stored;
+        }
+        else {
+            this.current = next;
+            await this.write('writing the record on the OAuth client', opts.until);
+        }
+        if (opts.release)
+            this.lease = null;
+    }
+    /** Lets the next run proceed at once instead of waiting for the lease to expire. Never throws. */
+    async release() {
+        if (!this.lease && !this.leaseUncertain)
+            return;
+        const expiresAt = this.lease?.expiresAt ?? 'its deadline';
+        try {
+            if (this.leaseUncertain) {
+                // Release only a lease that is really ours: another run's must stay.
+                const client = await this.deps.qlik.getClient(this.clientId);
+                const parsed = parseDescription(client?.description);
+                if (!client || parsed.record?.lease?.holder !== this.deps.runId)
+                    return;
+                this.userText = parsed.userText;
+                this.stored = parsed.record;
+                this.current = parsed.record;
+                this.leaseUncertain = false;
+            }
+            await this.save({ release: true, until: 'final' });
+        }
+        catch (err) {
+            this.deps.log(`Could not release the lease (it expires at ${expiresAt}): ${err.message}`);
+        }
+    }
+    newLease() {
+        return { holder: this.deps.runId, expiresAt: new Date(this.deps.budget.deadline).toISOString() };
+    }
+    audit() {
+        return { changedAt: new Date(this.deps.budget.now()).toISOString(), changedBy: this.deps.runUrl ?? null };
+    }
+    async write(doing, until) {
+        const description = renderDescription(this.userText, this.current);
+        if (description.length > DESCRIPTION_MAX) {
+            const own = this.userText.trimEnd().length;
+            throw new RunFailure(`The OAuth client's description is too long to hold the action's record: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${description.length - own} ` +
+                `and the description's own text has ${own}. Shorten the description's own text in Qlik, or name fewer Talend targets.`, {});
+        }
+        await this.deps.qlik.patchClient(this.clientId, [{ op: 'add', path: '/description', value: description }], doing, until);
+        this.stored = this.current;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/rotation.ts
+/**
+ * The stages between Read state and Report, in one place (docs/protocol.md, the Plan and Lease
+ * steps): plan on what was read; a dry run, a plan another run's lease blocks, or a plan without
+ * changes stops there. Otherwise take the lease on an existing client, read it again, plan again on
+ * the fresh read (what Read state saw in Talend still counts), and apply that final plan.
+ */
+
+
+
+
+
+
+
+const QUIET = { showPlan: () => undefined, applying: (changes) => changes() };
+/** What the run did, as far as it got. Never throws for a failure of the run: that is `failure`. */
+async function planAndApply(observed, ctx, hooks = QUIET) {
+    const keys = configuredTargets(ctx.config).map((t) => t.key);
+    const plan = (o) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId);
+    // What was found is reported also when planning stops the run.
+    let outcome = initialOutcome(observed, keys);
+    const store = new RecordStore(ctx);
+    try {
+        const first = plan(observed);
+        outcome = initialOutcome(observed, keys, first);
+        hooks.showPlan(first);
+        if (ctx.config.dryRun || first.result === 'unchanged')
+            return { outcome };
+        if (first.blockedBy) {
+            throw new RunFailure(`Another run is changing this OAuth client (its lease expires at ${(0,untrusted_text/* plainText */.wh)(first.blockedBy.expiresAt, 40)}); this run changed nothing.`, {
+                changedNothing: true,
+                nextRun: 'Re-run after the lease expires. Use a `concurrency:` group per environment so runs do not overlap.',
+            });
+        }
+        return await hooks.applying(async () => {
+            let final = first;
+            let current = observed;
+            if (observed.client) {
+                // An existing client: lease it, then plan again on what the read-back shows.
+                current = { ...observed, ...observedClient(await store.takeLease(observed.client)) };
+                final = replanned(plan(current), first);
+                outcome = initialOutcome(current, keys, final);
+                if (final.result === 'unchanged') {
+                    ctx.log('After taking the lease the client needs no change any more.');
+                    await store.release();
+                    return { outcome };
+                }
+            }
+            return applyPlan(final, current, ctx, store);
+        });
+    }
+    catch (failure) {
+        await store.release();
+        return { outcome, failure };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/talend/orchestration.ts
 
 /** Why a target cannot be updated without losing something: said to the user as is. */
 class UnsafeUpdate extends Error {
@@ -31705,13 +32024,20 @@ function taskClientId(task, names) {
     const value = task.parameters?.[names.clientId];
     return looksMasked(value) ? undefined : value;
 }
-/** Does a connection read back hold this client ID (and, if its secret reads back in clear, this secret)? */
+/**
+ * What a connection read back proves: the secret itself, or only the client ID (the secret hidden);
+ * null when it does not show the pair.
+ */
 function connectionHolds(connection, names, pair) {
     const value = (name) => connection.parameters.find((p) => p.name === name)?.value;
-    if (value(names.clientId) !== pair.clientId)
-        return false;
-    const secret = value(names.clientSecret);
-    return looksMasked(secret) || secret === pair.clientSecret;
+    return readBack(value(names.clientId), value(names.clientSecret), pair);
+}
+function readBack(clientId, secret, pair) {
+    if (clientId !== pair.clientId)
+        return null;
+    if (secret === pair.clientSecret)
+        return 'secret-read-back';
+    return looksMasked(secret) ? 'client-id-read-back' : null;
 }
 /**
  * The whole task as read, with the two parameters set: the PUT replaces the task, so whatever is
@@ -31755,13 +32081,10 @@ function taskUpdate(task, names, pair) {
     const upgrade = task.autoUpgradeInfo ?? {};
     return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
 }
-/** Does a task read back hold this client ID (and this secret, when it reads back in clear)? */
+/** What a task read back proves (as for a connection). */
 function taskHolds(task, names, pair) {
     const params = task.parameters ?? {};
-    if (params[names.clientId] !== pair.clientId)
-        return false;
-    const secret = params[names.clientSecret];
-    return looksMasked(secret) || secret === pair.clientSecret;
+    return readBack(params[names.clientId], params[names.clientSecret], pair);
 }
 
 ;// CONCATENATED MODULE: ./src/talend/client.ts
@@ -31896,8 +32219,8 @@ class TalendApi {
         });
         const success = this.qlikAuthRequest.success;
         if (res.status < 300 && (success === null || success.includes(res.status)))
-            return { stored: true };
-        return { stored: false, status: res.status, message: await errorMessage(res.body) };
+            return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
+        return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
     }
     /** A TMC connection as Talend shows it; null when there is none with this ID. */
     getConnection(connectionId) {
@@ -31925,10 +32248,8 @@ class TalendApi {
     /** Delivers the pair to one target (the Deliver step); an unknown outcome throws. */
     async deliver(target, pair) {
         switch (target.kind) {
-            case 'qlik-auth': {
-                const outcome = await this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
-                return outcome.stored ? { stored: true, warnings: [] } : outcome;
-            }
+            case 'qlik-auth':
+                return this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
             case 'connection':
                 return this.deliverToConnection(target.id, target.names, pair);
             case 'task':
@@ -31968,9 +32289,10 @@ class TalendApi {
         if (res)
             return res;
         const after = await this.getConnection(connectionId);
-        if (!after || !connectionHolds(after, names, pair))
+        const evidence = after ? connectionHolds(after, names, pair) : null;
+        if (!evidence)
             throw readBackMismatch(`connection ${connectionId}`);
-        return { stored: true, warnings: [] };
+        return { outcome: 'stored', evidence, warnings: [] };
     }
     /**
      * Sets the pair in a task's parameters: read the task, send all of it back (the PUT replaces the
@@ -31986,7 +32308,8 @@ class TalendApi {
         if (res)
             return res;
         const after = await this.getTask(taskId);
-        if (!after || !taskHolds(after, names, pair))
+        const evidence = after ? taskHolds(after, names, pair) : null;
+        if (!evidence)
             throw readBackMismatch(`task ${taskId}`);
         const warnings = update.autoUpgradeOverrides
             ? [
@@ -31994,7 +32317,7 @@ class TalendApi {
                     'the Qlik client secret among them. Turn that setting off, or keep the secret in a TMC connection (talend-connection-ids).',
             ]
             : [];
-        return { stored: true, warnings };
+        return { outcome: 'stored', evidence, warnings };
     }
     requireTarget(found, what, id) {
         if (found === null)
@@ -32013,7 +32336,7 @@ class TalendApi {
         });
         if (res.status < 300)
             return undefined;
-        return { stored: false, status: res.status, message: await errorMessage(res.body) };
+        return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
     }
     /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
     async startExecution(taskId) {
@@ -32064,7 +32387,7 @@ async function beforeSending(prepare) {
         return { value: await prepare() };
     }
     catch (err) {
-        return { refused: { stored: false, status: undefined, message: `nothing was sent: ${err.message}` } };
+        return { refused: { outcome: 'refused', message: `nothing was sent: ${err.message}` } };
     }
 }
 /**
@@ -32149,7 +32472,7 @@ class ServiceAccountToken {
 
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * The whole run, in order: inputs → read state → plan → apply → report.
+ * The whole run, stage by stage: inputs → read state → plan (→ lease → plan again) → apply → report.
  */
 
 
@@ -32165,13 +32488,6 @@ class ServiceAccountToken {
 
 
 
-
-
-
-
-
-/** An error lists at most this many client IDs: the rest is a count. */
-const MAX_LISTED_IDS = 10;
 async function run(env = process.env) {
     logInfo(`qlik-talend-oauth on Node ${process.version}`);
     const raw = readRawInputs(env);
@@ -32190,11 +32506,31 @@ async function run(env = process.env) {
     catch (err) {
         if (!(err instanceof InputError))
             throw err;
-        core/* setOutput */.uH('result', 'failed');
-        core/* error */.z3(err.message, { title: 'Invalid input' });
-        process.exitCode = 1;
+        reportInvalidInputs(err);
         return;
     }
+    const ctx = connect(config, env);
+    // What the report reads: what was found, then what apply did (also when it failed part-way).
+    let outcome;
+    try {
+        const observed = await core/* group */.Os('Read Qlik and Talend', () => readState(config, ctx.qlik, ctx.talend));
+        const applied = await planAndApply(observed, ctx, {
+            showPlan: (plan) => reportPlan(plan, config),
+            applying: (changes) => core/* group */.Os('Apply', changes),
+        });
+        outcome = applied.outcome;
+        if (applied.failure === undefined)
+            await reportSuccess(config.dryRun ? 'planned' : outcome.plan.result, config, outcome, ctx.budget.now());
+        else
+            await reportFailure(applied.failure, config, outcome, ctx.budget.now());
+    }
+    catch (err) {
+        // Read state stopped the run: nothing was changed.
+        await reportFailure(err, config, outcome, ctx.budget.now());
+    }
+}
+/** The run's budget, identity and the two services' clients, each with its credentials and origins. */
+function connect(config, env) {
     const budget = createBudget(config.timeoutSeconds);
     const runId = `${env.GITHUB_RUN_ID ?? 'local'}.${env.GITHUB_RUN_ATTEMPT ?? '1'}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -32215,124 +32551,8 @@ async function run(env = process.env) {
         serviceAccount = new ServiceAccountToken(talendHttp, config.talendApiBase, auth.clientId, auth.clientSecret, () => budget.now());
     }
     const talend = new TalendApi(talendHttp, config.talendApiBase, config.talendQlikAuthUrl, config.talendQlikAuthRequest, config.qlikTenantUrl);
-    // What the report reads: what was found, then what apply did (also when it failed part-way).
-    let outcome;
-    try {
-        const observed = await core/* group */.Os('Read Qlik and Talend', () => readState(config, qlik, talend));
-        // What was found is reported also when planning stops the run.
-        const keys = configuredTargets(config).map((t) => t.key);
-        outcome = initialOutcome(observed, keys);
-        const plan = planRotation(config, observed, budget.now(), runId);
-        outcome = { ...outcome, plan };
-        reportPlan(plan, config);
-        if (plan.notInInputs.length > 0) {
-            core/* warning */.$e(`The record on the OAuth client names Talend targets this run's inputs do not: ${plan.notInInputs.map(describeTarget).join(', ')}. ` +
-                "Their secrets are kept. If they no longer use this client, run once with 'retarget: true' to drop them (they lose their secrets).", { title: 'Talend targets' });
-        }
-        if (config.rotate === 'auto' && outcome.talendHolds && secretAgeDays(outcome.talendHolds, budget.now()) === null) {
-            core/* warning */.$e("Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.", { title: 'Secret age unknown' });
-        }
-        if (plan.ignoredLease) {
-            core/* warning */.$e(`The record on the OAuth client holds a lease that claims to last until ${(0,untrusted_text/* plainText */.wh)(plan.ignoredLease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`, { title: 'Lease ignored' });
-        }
-        if (config.dryRun) {
-            await reportSuccess('planned', config, outcome, budget.now());
-            return;
-        }
-        if (plan.foreignLease && plan.result !== 'unchanged') {
-            throw new RunFailure(`Another run is changing this OAuth client (its lease expires at ${(0,untrusted_text/* plainText */.wh)(plan.foreignLease.expiresAt, 40)}); this run changed nothing.`, { changedNothing: true, nextRun: 'Re-run after the lease expires. Use a `concurrency:` group per environment so runs do not overlap.' });
-        }
-        const ctx = {
-            config,
-            qlik,
-            talend,
-            budget,
-            runId,
-            runUrl,
-            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            log: logInfo,
-        };
-        if (plan.result !== 'unchanged') {
-            try {
-                outcome = await core/* group */.Os('Apply', () => applyPlan(plan, observed, ctx));
-            }
-            catch (err) {
-                if (!(err instanceof ApplyFailure))
-                    throw err;
-                outcome = err.outcome;
-                throw err.cause;
-            }
-        }
-        await reportSuccess(outcome.plan.result, config, outcome, budget.now());
-    }
-    catch (err) {
-        await reportFailure(err, config, outcome, budget.now());
-    }
-}
-async function readState(config, qlik, talend) {
-    // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-    const [client, targetClientIds] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
-    if (!client) {
-        logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
-        return { client: null, record: null, recordState: 'absent' };
-    }
-    const parsed = parseDescription(client.description);
-    if (parsed.state === 'duplicate') {
-        throw new RunFailure("The OAuth client's description holds more than one block of the action's record, so which one is true is unknown. " +
-            "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
-    }
-    if (parsed.state === 'unreadable') {
-        core/* warning */.$e("The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.", { title: 'Record' });
-    }
-    logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-    return { client, record: parsed.record, recordState: parsed.state, targetClientIds };
-}
-/**
- * The token preflight and every connection and task target, side by side: each target must exist
- * and take an update without losing a value, or the run stops before anything changes. A refused
- * token makes every read fail; its own error says the most, so it wins.
- */
-async function checkTalend(config, talend) {
-    const targets = configuredTargets(config);
-    const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
-    if (token?.status === 'rejected')
-        throw token.reason;
-    const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
-    const clientIds = {};
-    reads.forEach((r, i) => {
-        if (r.status === 'fulfilled' && r.value !== undefined)
-            clientIds[targets[i].key] = r.value;
-    });
-    if (found.length > 0) {
-        throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
-            changedNothing: true,
-            nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
-        });
-    }
-    return clientIds;
-}
-async function findClient(config, qlik) {
-    if (config.clientId) {
-        (0,secrets/* registerSecret */.cl)(config.clientId);
-        const client = await qlik.getClient(config.clientId);
-        if (!client) {
-            throw new RunFailure("Input 'client-id': no OAuth client with this ID exists in the Qlik tenant. The action never creates a client when 'client-id' is given.", { changedNothing: true });
-        }
-        return client;
-    }
-    const matches = await qlik.findClientsByName(config.clientName);
-    if (matches.length > 1) {
-        // Before reading any of them in full: a tenant with thousands of matches costs no extra request.
-        const ids = matches.slice(0, MAX_LISTED_IDS).map((c) => c.clientId).join(', ');
-        const more = matches.length > MAX_LISTED_IDS ? ` and ${matches.length - MAX_LISTED_IDS} more` : '';
-        throw new RunFailure(`${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${ids}${more}). Set 'client-id' to the one Talend uses.`, { changedNothing: true });
-    }
-    const [only] = matches;
-    if (!only)
-        return null;
-    // Half of the credential pair: masked before any request path or debug line names it.
-    (0,secrets/* registerSecret */.cl)(only.clientId);
-    return qlik.completeListed(only);
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    return { config, qlik, talend, budget, runId, runUrl, sleep, log: logInfo };
 }
 function origin(url) {
     return new URL(url).origin;

@@ -1,5 +1,6 @@
 /**
- * `npm test`: the type check and the whole vitest suite side by side. The type check keeps one core
+ * `npm test`: first, that dist/ was built from the sources as they are (scripts/source-hash.mjs);
+ * then the type check and the whole vitest suite side by side. The type check keeps one core
  * busy for a few seconds while the end-to-end suites mostly wait on sockets, so running it first
  * would only add its time. Fails if either fails; arguments go to vitest.
  */
@@ -15,6 +16,9 @@ function run(command, args) {
     child.on('close', (code) => resolve(code ?? 1));
   });
 }
+
+// The end-to-end suites run dist/index.js: a bundle older than src/ would test the old code.
+if ((await run('node', ['scripts/source-hash.mjs', '--check'])) !== 0) process.exit(1);
 
 const [typecheck, tests] = await Promise.all([run('tsc', ['--noEmit', '-p', 'tsconfig.dev.json']), run('vitest', ['run', ...process.argv.slice(2)])]);
 if (typecheck !== 0) console.error('\nnpm test: the type check (tsc --noEmit -p tsconfig.dev.json) failed; see its errors above.');

@@ -5,12 +5,14 @@
  */
 import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
-import type { Outcome, TargetState } from './core/outcome.js';
-import { type Target, describeTarget, isOutputSafeKey } from './core/targets.js';
 import { RunFailure } from './core/failure.js';
-import { type NewSecretReason, type PlanStep, type RotationPlan, createdAtLabel, describeAge, formatDays, nextRotationDue } from './core/plan.js';
-import type { SecretRef } from './core/record.js';
+import { type TargetState, commonHolding, knownHeld } from './core/holdings.js';
+import type { Outcome } from './core/outcome.js';
+import type { NewSecretReason, PlanStep, PlanWarning, RotationPlan } from './core/plan.js';
+import { type SecretRef, createdAtLabel, describeAge, formatDays, nextRotationDue } from './core/secret-ref.js';
+import { type Target, describeTarget, isOutputSafeKey } from './core/targets.js';
 import { ApiError } from './http/api-client.js';
+import type { InputError } from './inputs.js';
 import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
 import { renderQlikAuthRequest } from './talend/qlik-auth-request.js';
@@ -98,8 +100,50 @@ export async function reportFailure(err: unknown, config: Config, progress: Outc
   core.error(message, { title: failureTitle(err) });
 }
 
+/**
+ * Bad inputs end the run before any request: `result=failed` and one error that names each input
+ * (and quotes no value). Like every report, the output comes first.
+ */
+export function reportInvalidInputs(err: InputError): void {
+  core.setOutput('result', 'failed');
+  core.error(err.message, { title: 'Invalid input' });
+  process.exitCode = 1;
+}
+
+/** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
 function reportWarnings(progress: Outcome): void {
+  for (const warning of progress.plan.warnings) {
+    const { title, text } = describeWarning(warning);
+    core.warning(text, { title });
+  }
   for (const warning of progress.warnings) core.warning(scrubKnownSecrets(warning), { title: 'Talend target' });
+}
+
+function describeWarning(warning: PlanWarning): { title: string; text: string } {
+  switch (warning.kind) {
+    case 'not-in-inputs':
+      return {
+        title: 'Talend targets',
+        text:
+          `The record on the OAuth client names Talend targets this run's inputs do not: ${warning.targets.map(describeTarget).join(', ')}. ` +
+          "Their secrets are kept. If they no longer use this client, run once with 'retarget: true' to drop them (they lose their secrets).",
+      };
+    case 'age-unknown':
+      return {
+        title: 'Secret age unknown',
+        text: "Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.",
+      };
+    case 'lease-ignored':
+      return {
+        title: 'Lease ignored',
+        text: `The record on the OAuth client holds a lease that claims to last until ${plainText(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
+      };
+    case 'record-unreadable':
+      return {
+        title: 'Record',
+        text: "The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.",
+      };
+  }
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Outcome): void {
@@ -113,7 +157,7 @@ function writeOutputs(result: RunResult, config: Config, progress: Outcome): voi
   set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
   // Outputs are labels the action formats itself: a later `run:` step may paste them into a
   // shell, so no text a server chose reaches them.
-  const holds = knownHeld(progress);
+  const holds = knownHeld(progress.targets, progress.delivery);
   set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
   set('secret-created-at', createdAtLabel(holds) ?? '');
   set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
@@ -168,11 +212,6 @@ export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
   });
 }
 
-/** The secret Talend is known to hold, or undefined when nobody knows (no record, an unknown delivery). */
-function knownHeld(progress: Outcome): Outcome['talendHolds'] {
-  return progress.delivery === 'unknown' ? undefined : progress.talendHolds;
-}
-
 function failureMessage(err: unknown, progress: Outcome | undefined): string {
   const what = err instanceof Error ? err.message : String(err);
   const detail = err instanceof RunFailure ? err.detail : {};
@@ -211,14 +250,18 @@ function talendState(progress: Outcome): string {
   switch (progress.delivery) {
     case 'stored':
       return `holds the new secret ${newHint}${progress.targets.length > 1 ? ' at every target' : ''}.`;
-    case 'refused':
-      return `refused the new secret and still holds its previous one${progress.talendHolds ? ` (${progress.talendHolds.hint})` : ''}.`;
+    case 'refused': {
+      const held = commonHolding(progress.targets);
+      return `refused the new secret and still holds its previous one${held ? ` (${held.hint})` : ''}.`;
+    }
     case 'unknown':
       return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
     case 'partial':
       return `not every target took the new secret ${newHint}: ${progress.targets.map((t) => `${describeTarget(t.key)} ${describeHolding(t)}`).join('; ')}. Every secret a target holds or may hold is kept in Qlik.`;
-    default:
-      return progress.talendHolds ? `unchanged, holds secret ${progress.talendHolds.hint}.` : 'unchanged; which secret it holds is not known.';
+    default: {
+      const held = commonHolding(progress.targets);
+      return held ? `unchanged, holds secret ${held.hint}.` : 'unchanged; which secret it holds is not known.';
+    }
   }
 }
 
@@ -257,7 +300,7 @@ async function writeSummary(
   failure: string | undefined,
 ): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const holds = progress ? knownHeld(progress) : undefined;
+  const holds = progress ? knownHeld(progress.targets, progress.delivery) : undefined;
   const rows: [string, string][] = [
     ['Result', result],
     ['OAuth client', `${config.clientName}${progress?.clientId ? ` (ID ${progress.clientId})` : ''}`],

@@ -38,7 +38,7 @@ describe('TalendApi', () => {
 
   it('a redirect (to a sign-in page) is a definite refusal', async () => {
     nock(TALEND).put(AUTH_PATH).reply(302, '', { location: 'https://login.example/' });
-    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ stored: false, status: 302 });
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'refused', status: 302 });
   });
 
   it('a 4xx after an attempt without an answer is an unknown outcome, not a refusal', async () => {
@@ -51,7 +51,7 @@ describe('TalendApi', () => {
   it('keeps retrying the PUT past the usual attempt cap until the deadline', async () => {
     const seen = { n: 0 };
     nock(TALEND).put(AUTH_PATH).times(12).reply(() => (seen.n++, [503, ''])).put(AUTH_PATH).reply(204, '');
-    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ stored: true });
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ outcome: 'stored', evidence: 'answer-only', warnings: [] });
     expect(seen.n).toBe(12);
   });
 
@@ -59,7 +59,7 @@ describe('TalendApi', () => {
     const scope = nock(TALEND, { reqheaders: { authorization: `Bearer ${TALEND_TOKEN}`, 'talend-version': '2021-03' } })
       .put(AUTH_PATH, { clientId: 'c1', clientSecret: 'sec' })
       .reply(200, {});
-    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ stored: true });
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ outcome: 'stored', evidence: 'answer-only', warnings: [] });
     expect(scope.isDone()).toBe(true);
   });
 
@@ -68,7 +68,7 @@ describe('TalendApi', () => {
     registerSecret(secret);
     nock(TALEND).put(AUTH_PATH).reply(400, { status: 400, message: `Connection failed for ${secret}` });
     const out = await api().talend.deliverQlikCredentials('c1', secret);
-    expect(out).toMatchObject({ stored: false, status: 400 });
+    expect(out).toMatchObject({ outcome: 'refused', status: 400 });
     expect(JSON.stringify(out)).not.toContain(secret);
   });
 
@@ -80,7 +80,7 @@ describe('TalendApi', () => {
       .put(AUTH_PATH).reply(() => (seen.n++, [429, '', { 'retry-after': '1' }]))
       .put(AUTH_PATH).reply(() => (seen.n++, [204, '']));
     const { talend, time } = api();
-    expect(await talend.deliverQlikCredentials('c1', 'sec')).toEqual({ stored: true });
+    expect(await talend.deliverQlikCredentials('c1', 'sec')).toEqual({ outcome: 'stored', evidence: 'answer-only', warnings: [] });
     expect(seen.n).toBe(4);
     expect(time.sleeps).toContain(1000);
   });
@@ -154,7 +154,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
       })
       .reply(200, connection('new-client'))
       .get(CONN).reply(200, connection('new-client'));
-    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({ stored: true, warnings: [] });
+    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({ outcome: 'stored', evidence: 'client-id-read-back', warnings: [] });
     expect(scope.isDone()).toBe(true);
   });
 
@@ -162,8 +162,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     const target = { kind: 'connection' as const, key: 'connection:conn-1', id: 'conn-1', names: NAMES };
     nock(TALEND).get(CONN).reply(404, { status: 404, message: 'Not Found' });
     expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({
-      stored: false,
-      status: undefined,
+      outcome: 'refused',
       message: expect.stringMatching(/^nothing was sent: .*no TMC connection with the ID conn-1/),
     });
     nock(TALEND).get(CONN).reply(404, { status: 404, message: 'Not Found' });
@@ -171,7 +170,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     const masked = connection('old-client');
     masked.parameters.push({ name: 'proxy_password', value: '****', encrypted: true });
     nock(TALEND).get(CONN).reply(200, masked);
-    expect(await api().talend.deliver(target, PAIR)).toMatchObject({ stored: false, message: expect.stringMatching(/proxy_password/) });
+    expect(await api().talend.deliver(target, PAIR)).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/proxy_password/) });
     nock(TALEND).get(CONN).reply(200, masked);
     await expect(api().talend.inspect(target)).rejects.toThrow(/proxy_password/);
     expect(nock.pendingMocks()).toEqual([]);
@@ -179,7 +178,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
 
   it('a connection PUT answered 409 is a refusal; a read-back without the new client ID is an unknown outcome', async () => {
     nock(TALEND).get(CONN).reply(200, connection('old')).put(CONN).reply(409, { status: 409, message: 'Connection name already exists' });
-    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({ stored: false, status: 409, message: 'Connection name already exists' });
+    expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({ outcome: 'refused', status: 409, message: 'Connection name already exists' });
     nock(TALEND).get(CONN).reply(200, connection('old')).put(CONN).reply(200, {}).get(CONN).reply(200, connection('old'));
     // Not a refusal: the PUT was accepted, so what the connection holds is unknown (kept pending).
     await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/reading it back does not show the new pair: what it holds now is unknown/);
@@ -218,6 +217,6 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
       .get(TASK).reply(200, task('new-client', upgrading));
     const out = await api().talend.deliverToTask('task-1', TASK_NAMES, PAIR);
     expect(scope.isDone()).toBe(true);
-    expect(out).toMatchObject({ stored: true, warnings: [expect.stringMatching(/overrideWithDefaultParameters/)] });
+    expect(out).toMatchObject({ outcome: 'stored', warnings: [expect.stringMatching(/overrideWithDefaultParameters/)] });
   });
 });

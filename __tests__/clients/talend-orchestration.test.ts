@@ -77,11 +77,11 @@ describe('connectionUpdate', () => {
 
   it('connectionHolds: the client ID must match; the secret too when it reads back in clear', () => {
     const holds = (parameters: TalendConnection['parameters']) => connectionHolds(connection(parameters), CONNECTION_NAMES, PAIR);
-    expect(holds([{ name: 'client_id', value: 'new-client' }, { name: 'client_secret', value: '****', encrypted: true }])).toBe(true);
-    expect(holds([{ name: 'client_id', value: 'new-client' }])).toBe(true);
-    expect(holds([{ name: 'client_id', value: 'new-client' }, { name: 'client_secret', value: PAIR.clientSecret }])).toBe(true);
-    expect(holds([{ name: 'client_id', value: 'new-client' }, { name: 'client_secret', value: 'another-secret' }])).toBe(false);
-    expect(holds([{ name: 'client_id', value: 'old-client' }])).toBe(false);
+    expect(holds([{ name: 'client_id', value: 'new-client' }, { name: 'client_secret', value: '****', encrypted: true }])).toBe('client-id-read-back');
+    expect(holds([{ name: 'client_id', value: 'new-client' }])).toBe('client-id-read-back');
+    expect(holds([{ name: 'client_id', value: 'new-client' }, { name: 'client_secret', value: PAIR.clientSecret }])).toBe('secret-read-back');
+    expect(holds([{ name: 'client_id', value: 'new-client' }, { name: 'client_secret', value: 'another-secret' }])).toBeNull();
+    expect(holds([{ name: 'client_id', value: 'old-client' }])).toBeNull();
   });
 });
 
@@ -137,10 +137,10 @@ describe('taskUpdate', () => {
 
   it('taskHolds: the client ID must match; the secret too when it reads back in clear', () => {
     const holds = (parameters: Record<string, string>) => taskHolds(task({ parameters }), TASK_NAMES, PAIR);
-    expect(holds({ QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: '****' })).toBe(true);
-    expect(holds({ QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: PAIR.clientSecret })).toBe(true);
-    expect(holds({ QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: 'stale' })).toBe(false);
-    expect(holds({ QLIK_CLIENT_ID: 'old-client' })).toBe(false);
+    expect(holds({ QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: '****' })).toBe('client-id-read-back');
+    expect(holds({ QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: PAIR.clientSecret })).toBe('secret-read-back');
+    expect(holds({ QLIK_CLIENT_ID: 'new-client', QLIK_CLIENT_SECRET: 'stale' })).toBeNull();
+    expect(holds({ QLIK_CLIENT_ID: 'old-client' })).toBeNull();
   });
 });
 

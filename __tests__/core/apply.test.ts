@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { type ApplyContext, applyPlan } from '../../src/core/apply.js';
-import { ApplyFailure, type Outcome } from '../../src/core/outcome.js';
+import type { ApplyContext } from '../../src/apply/apply.js';
 import { RunFailure } from '../../src/core/failure.js';
+import { commonHolding, secretsAnyTargetMayHold } from '../../src/core/holdings.js';
 import { type ObservedState, planRotation, stepOf } from '../../src/core/plan.js';
 import { describeReason } from '../../src/report.js';
-import { parseDescription, renderDescription, secretsAnyTargetMayHold } from '../../src/core/record.js';
+import { parseDescription, renderDescription } from '../../src/core/record.js';
+import { planAndApply } from '../../src/rotation.js';
 import type { Config } from '../../src/config.js';
 import { FakeQlik, FakeTalend, asQlik, asTalend, fakeBudget } from './fakes.js';
 import { NOW, TMC_KEY, client, config, daysAgo, record, secret } from './fixtures.js';
@@ -35,20 +36,11 @@ async function observe(id: string | null): Promise<ObservedState> {
   return { client: c, record: p.record, recordState: p.state };
 }
 
+/** Plan, lease, plan again and apply, as a run does after Read state; a failure comes with what was done by then. */
 async function runOnce(cfg: Config, id: string | null) {
   const observed = await observe(id);
-  const plan = planRotation(cfg, observed, NOW, RUN);
-  let progress: Outcome;
-  let error: unknown;
-  try {
-    progress = await applyPlan(plan, observed, ctx(cfg));
-  } catch (err) {
-    // A failure carries what apply had done by then.
-    if (!(err instanceof ApplyFailure)) throw err;
-    progress = err.outcome;
-    error = err.cause;
-  }
-  return { plan, progress, error };
+  const { outcome: progress, failure: error } = await planAndApply(observed, ctx(cfg));
+  return { plan: progress.plan, progress, error };
 }
 
 /** The stored record, with what the default config's one target (TMC's setting) holds. */
@@ -93,9 +85,9 @@ describe('applyPlan', () => {
     // Another run created the same name a moment earlier.
     qlik.add(client({ clientId: 'zz-other', createdAt: daysAgo(0.001), description: '' }));
     const cfg = config();
-    const failure = (await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg)).catch((e: unknown) => e)) as ApplyFailure;
-    const err = failure.cause as RunFailure;
-    const progress = failure.outcome;
+    const applied = await planAndApply(observed, ctx(cfg));
+    const err = applied.failure as RunFailure;
+    const progress = applied.outcome;
     expect(err.message).toMatch(/Another run created the OAuth client at the same time/);
     expect(err.detail.changedNothing).toBe(true);
     expect([...qlik.clients.keys()]).toEqual(['zz-other']);
@@ -108,7 +100,7 @@ describe('applyPlan', () => {
     const observed = await observe(null);
     qlik.add(client({ clientId: 'aa-other', createdAt: new Date(NOW + 60_000).toISOString(), description: '' }));
     const cfg = config();
-    await applyPlan(planRotation(cfg, observed, NOW, RUN), observed, ctx(cfg));
+    await planAndApply(observed, ctx(cfg));
     expect(talend.held?.clientId).not.toBe('aa-other');
   });
 
@@ -193,8 +185,7 @@ describe('applyPlan', () => {
     let t = NOW;
     const c = { ...ctx(cfg), budget: { ...budget, now: () => t }, sleep: async (ms: number) => void (t += ms) };
     const observed = await observe('client-1');
-    const plan = planRotation(cfg, observed, NOW, RUN);
-    await expect(applyPlan(plan, observed, c)).rejects.toThrow(/did not accept the new secret/);
+    await expect(planAndApply(observed, c).then((applied) => Promise.reject(applied.failure))).rejects.toThrow(/did not accept the new secret/);
     expect(qlik.calls.filter((x) => x === 'TOKEN').length).toBeGreaterThan(1);
     expect(talend.calls).not.toContain('PUT');
     expect(qlik.hints('client-1')).toEqual(['aaaaa']);
@@ -378,7 +369,7 @@ describe('applyPlan with several Talend targets', () => {
     expect(stored().targets.every((t) => t.pending.length === 0)).toBe(true);
     expect(qlik.hints('client-1')).toEqual([hint]);
     expect(progress.targets.map((t) => [t.key, t.status])).toEqual([[TMC_KEY, 'delivered'], [CONN, 'delivered'], [TASK, 'delivered']]);
-    expect(progress.talendHolds?.hint).toBe(hint);
+    expect(commonHolding(progress.targets)?.hint).toBe(hint);
     expect(most).toBe(3);
     expect(logs.filter((l) => l.startsWith(`Done: delivered secret ${hint} to `))).toHaveLength(3);
     assertNothingStranded('client-1');

@@ -3,7 +3,8 @@ import type { RunBudget } from '../../src/http/budget.js';
 import { createBudget } from '../../src/http/budget.js';
 import type { JsonPatchOp, QlikApi } from '../../src/qlik/client.js';
 import type { OAuthClient } from '../../src/qlik/model.js';
-import type { TalendApi, TargetDelivery } from '../../src/talend/client.js';
+import type { TalendApi } from '../../src/talend/client.js';
+import type { DeliveryResult } from '../../src/core/holdings.js';
 import type { Target } from '../../src/core/targets.js';
 import type { Pair } from '../../src/talend/orchestration.js';
 
@@ -148,14 +149,14 @@ export class FakeTalend {
     this.calls.push(`INSPECT ${target.key}`);
   }
 
-  async deliver(target: Target, pair: Pair): Promise<TargetDelivery> {
+  async deliver(target: Target, pair: Pair): Promise<DeliveryResult> {
     this.calls.push(target.kind === 'qlik-auth' ? 'PUT' : `PUT ${target.key}`);
     const mode = this.byTarget[target.key] ?? (typeof this.answer === 'function' ? this.answer(pair.clientSecret) : this.answer);
     if (mode === 'unknown') throw new Error('Talend: storing the pair: no answer after 3 attempts (timeout); the outcome is unknown');
-    if (mode === 'refuse') return { stored: false, status: 400, message: 'Qlik Cloud connection failed' };
+    if (mode === 'refuse') return { outcome: 'refused', status: 400, message: 'Qlik Cloud connection failed' };
     this.heldBy.set(target.key, { ...pair });
     if (target.kind === 'qlik-auth') this.held = { ...pair };
-    return { stored: true, warnings: [] };
+    return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
   }
 
   async startExecution(_taskId: string) {

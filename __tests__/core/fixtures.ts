@@ -1,7 +1,8 @@
 import type { Config } from '../../src/config.js';
 import { DEFAULT_QLIK_AUTH_REQUEST } from '../../src/talend/qlik-auth-request.js';
 import type { ObservedState } from '../../src/core/plan.js';
-import { EMPTY_RECORD, type RotationRecord, type SecretRef } from '../../src/core/record.js';
+import { EMPTY_RECORD, type RotationRecord } from '../../src/core/record.js';
+import type { SecretRef } from '../../src/core/secret-ref.js';
 import type { ClientSecretMeta, OAuthClient } from '../../src/qlik/model.js';
 
 export const NOW = Date.parse('2026-11-27T12:00:00.000Z');

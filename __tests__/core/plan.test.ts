@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PlanError, type RotationPlan, createdAtLabel, deletableByHint, describeAge, isoTime, nextRotationDue, planRotation, secretAgeDays, secretsToRetire, stepOf } from '../../src/core/plan.js';
+import { PlanError, type RotationPlan, planRotation, stepOf } from '../../src/core/plan.js';
+import { deletableByHint, secretsToRetire } from '../../src/core/holdings.js';
+import { createdAtLabel, describeAge, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
 import { describeReason } from '../../src/report.js';
 import { NOW, TMC_KEY, client, config, daysAgo, observed, record, secret } from './fixtures.js';
 

@@ -6,7 +6,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
-import { parseDescription, secretsAnyTargetMayHold } from '../../src/core/record.js';
+import { secretsAnyTargetMayHold } from '../../src/core/holdings.js';
+import { parseDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 let emu: Emulator;

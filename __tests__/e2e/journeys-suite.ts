@@ -9,7 +9,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
-import { parseDescription, secretsAnyTargetMayHold } from '../../src/core/record.js';
+import { secretsAnyTargetMayHold } from '../../src/core/holdings.js';
+import { parseDescription } from '../../src/core/record.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -9,7 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { type Emulator, type EmulatorSnapshot, type FaultAction, type FaultRule, type LoggedRequest, type ServiceKind, startEmulator } from '../../emulator/index.js';
-import { type RotationRecord, parseDescription, secretsAnyTargetMayHold } from '../../src/core/record.js';
+import { secretsAnyTargetMayHold } from '../../src/core/holdings.js';
+import { type RotationRecord, parseDescription } from '../../src/core/record.js';
 import { type ActionRun, type RunHandle, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
 
 /** The smallest timeout-seconds: per-request timeout 1 s, reserve 1 s, backoff 100–500 ms. */

@@ -5,16 +5,25 @@
 import type { Config } from '../config.js';
 import { plainText } from '../untrusted-text.js';
 import type { ClientSecretMeta, ConsentMethod, OAuthClient } from '../qlik/model.js';
-import { type Lease, type RecordState, type RotationRecord, type SecretRef, type TargetHolding, holdingOf, sameSecret, secretsAnyTargetMayHold } from './record.js';
+import {
+  commonHolding,
+  holdingOf,
+  knownRecord,
+  secretsAnyTargetMayHold,
+  secretsToMakeRoom,
+  secretsToRetire,
+  talendMayHold as mayHoldOf,
+  targetsBefore,
+  withoutHintsOf,
+} from './holdings.js';
+import { type Lease, type RecordState, type RotationRecord, type TargetHolding, parseDescription } from './record.js';
+import { CLOCK_SKEW_MS, type SecretRef, describeAge, findSecret, oldestFirst, sameSecret, secretAgeDays } from './secret-ref.js';
 import { type Target, configuredTargets, describeTarget, kindOfKey } from './targets.js';
 
 /** Qlik allows this many secrets per client; the next create answers 409. */
 export const MAX_SECRETS_PER_CLIENT = 5;
 export const REQUIRED_GRANT_TYPE = 'client_credentials';
 export const REQUIRED_AUTH_METHOD = 'client_secret';
-const DAY_MS = 86_400_000;
-/** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
 /** No run of the action lasts longer (timeout-seconds is at most 3600). */
 const LONGEST_RUN_MS = 3600 * 1000;
 
@@ -24,6 +33,15 @@ export interface ObservedState {
   recordState: RecordState;
   /** Per target key, the client ID a connection or task names, where Talend shows it readable. */
   targetClientIds?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What a read of the OAuth client says: the client, its record and the record's state. After the
+ * lease, the fresh read replaces these and keeps everything Read state saw in Talend.
+ */
+export function observedClient(client: OAuthClient): Pick<ObservedState, 'client' | 'record' | 'recordState'> {
+  const parsed = parseDescription(client.description);
+  return { client, record: parsed.record, recordState: parsed.state };
 }
 
 /** Why a new secret is due: data, so the report words it and the `plan` output carries it as is. */
@@ -78,6 +96,17 @@ export type StepOf<K extends StepName> = Extract<PlanStep, { step: K }>;
 
 export type PlanResult = 'created' | 'rotated' | 'repaired' | 'unchanged';
 
+/** Things the plan tells the user without stopping the run: data, worded by the report. */
+export type PlanWarning =
+  /** Recorded targets the inputs do not name: their secrets are kept. */
+  | { kind: 'not-in-inputs'; targets: string[] }
+  /** `rotate: auto` cannot tell the age of the secret Talend holds. */
+  | { kind: 'age-unknown' }
+  /** A lease that claims to last longer than any run can: ignored. */
+  | { kind: 'lease-ignored'; lease: Lease }
+  /** The record could not be read: Talend may hold any secret. */
+  | { kind: 'record-unreadable' };
+
 export interface RotationPlan {
   result: PlanResult;
   steps: PlanStep[];
@@ -89,6 +118,18 @@ export interface RotationPlan {
   foreignLease: Lease | null;
   /** A lease that expires implausibly far in the future: ignored, and worth a warning. */
   ignoredLease: Lease | null;
+  /** Another run's live lease, when this plan would change something: the plan cannot go ahead now. */
+  blockedBy: Lease | null;
+  warnings: PlanWarning[];
+}
+
+/**
+ * The plan made again after the lease, with what the first plan had to say too: the first read saw
+ * things the fresh one no longer shows (another run's ignored lease, now replaced by this run's).
+ */
+export function replanned(final: RotationPlan, first: RotationPlan): RotationPlan {
+  const seen = new Set(final.warnings.map((w) => JSON.stringify(w)));
+  return { ...final, warnings: [...first.warnings.filter((w) => !seen.has(JSON.stringify(w))), ...final.warnings] };
 }
 
 /** The plan's step of a kind, if it has one. */
@@ -117,12 +158,22 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   const check = (after: StepOf<'check-talend-task'>['after']) => {
     if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
   };
+  const finish = (result: PlanResult, rest: Pick<RotationPlan, 'talendMayHold' | 'notInInputs'>): RotationPlan => {
+    const warnings: PlanWarning[] = [];
+    if (observed.recordState === 'unreadable') warnings.push({ kind: 'record-unreadable' });
+    if (rest.notInInputs.length > 0) warnings.push({ kind: 'not-in-inputs', targets: rest.notInInputs });
+    const held = client ? commonHolding(targetsBefore(observed.record, client.secrets, keys)) : undefined;
+    if (config.rotate === 'auto' && held && secretAgeDays(held, now) === null) warnings.push({ kind: 'age-unknown' });
+    if (ignoredLease) warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
+    const blockedBy = result === 'unchanged' ? null : foreignLease;
+    return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, warnings };
+  };
 
   if (client === null) {
     steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
     check('delivery');
     steps.push({ step: 'write-record' });
-    return { result: 'created', steps, talendMayHold: [], notInInputs: [], foreignLease, ignoredLease };
+    return finish('created', { talendMayHold: [], notInInputs: [] });
   }
 
   if (client.appType !== 'web') {
@@ -141,23 +192,21 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   // longer name is a separate decision (`retarget`), because those targets lose their secrets.
   const drop = config.retarget ? outside.map((t) => t.key) : [];
   const kept = outside.filter((t) => !drop.includes(t.key));
-  // A record started on a client whose holder nobody knew says nothing about what Talend holds.
-  const record = observed.record?.unknownHolder ? null : observed.record;
-  const talendMayHold = secretsTalendMayHold(client.secrets, record, keys);
+  const record = knownRecord(observed.record);
+  const talendMayHold = mayHoldOf(observed.record, client.secrets, keys);
   const reason: NewSecretReason | null = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
-  const base = { talendMayHold, notInInputs: kept.map((t) => t.key), foreignLease, ignoredLease };
+  const rest = { talendMayHold, notInInputs: kept.map((t) => t.key) };
   const protect = secretsAnyTargetMayHold(kept);
 
   steps.push(...planRepairs(config, client, observed.record));
   if (reason !== null) {
     // Even where the record cannot say everything a target holds, what it does say stays protected.
-    const named = secretsAnyTargetMayHold(recorded);
-    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, named, now);
+    const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, secretsAnyTargetMayHold(recorded), now);
     if (makeRoom.length > 0) steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
     steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
     check('delivery');
     steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
-    return { result: 'rotated', steps, ...base };
+    return finish('rotated', rest);
   }
 
   // No new secret is due, so every configured target holds the same recorded secret (no pending).
@@ -167,7 +216,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
   if (steps.length > 0 || retire.length > 0) steps.push({ step: 'write-record' });
   if (retire.length > 0) steps.push({ step: 'retire-secrets', secrets: retire });
-  return { result: steps.length > 0 ? 'repaired' : 'unchanged', steps, ...base };
+  return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
 }
 
 /**
@@ -242,19 +291,6 @@ function newSecretDue(
   return null;
 }
 
-function secretsTalendMayHold(secrets: ClientSecretMeta[], record: RotationRecord | null, keys: string[]): ClientSecretMeta[] | 'any' {
-  if (record === null) return 'any';
-  // A target new to the record holds something nobody recorded (perhaps a secret pasted by hand);
-  // so does one whose deliveries so far were all refused or unanswered (nothing `delivered`), until
-  // one of them is stored.
-  if (keys.some((key) => !holdingOf(record, key)) || record.targets.some((t) => t.delivered === null)) return 'any';
-  // A delivered secret is gone: someone changed things by hand (perhaps pasting another secret
-  // into TMC), so the record no longer proves which secrets Talend does not hold.
-  if (record.targets.some((t) => t.delivered && !findSecret(secrets, t.delivered))) return 'any';
-  const refs = secretsAnyTargetMayHold(record.targets);
-  return secrets.filter((s) => refs.some((r) => sameSecret(s, r)));
-}
-
 /**
  * The Make room step: free one slot for the new secret without touching anything Talend may hold.
  * `recorded`: what the record says some target holds or may hold; never deleted, not even when
@@ -268,17 +304,9 @@ function planMakeRoom(
   now: number,
 ): ClientSecretMeta[] {
   const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
-  if (excess <= 0) return [];
-  const byAge = oldestFirst(secrets);
-  const unheld = mayHold === 'any' ? [] : withoutHintsOf(byAge.filter((s) => !mayHold.includes(s)), mayHold);
-  const freed = deletableByHint(unheld.slice(0, excess), secrets);
-  if (freed.length >= excess) return freed;
-  if (mayHold === 'any' && config.reclaimUnrecordedSecrets) {
-    const unrecorded = withoutHintsOf(byAge.filter((s) => !recorded.some((r) => sameSecret(s, r))), recorded);
-    const reclaimed = deletableByHint(unrecorded.slice(0, excess), secrets);
-    if (reclaimed.length >= excess) return reclaimed;
-  }
-  const list = byAge.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
+  const room = secretsToMakeRoom(secrets, mayHold, recorded, excess, config.reclaimUnrecordedSecrets);
+  if (room) return room;
+  const list = oldestFirst(secrets).map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
   const advice =
     mayHold === 'any'
       ? (recorded.length === 0
@@ -293,94 +321,6 @@ function planMakeRoom(
 }
 
 /**
- * Secrets to delete so that the delivered one and at most `keepPrevious` others remain, oldest
- * first. After a rotation, secrets newer than the delivered one are never candidates (another run
- * may be delivering one); on a repair the record proves Talend holds none of them, so they count.
- * A secret that shares its hint with the delivered one is never deleted: deletion goes by hint,
- * and Qlik does not promise hints are unique.
- */
-export function secretsToRetire(
-  secrets: ClientSecretMeta[],
-  delivered: SecretRef,
-  keepPrevious: number,
-  opts: { retireNewer: boolean },
-): ClientSecretMeta[] {
-  const deliveredAt = timeOf(delivered);
-  const isNewer = (s: SecretRef) => deliveredAt !== null && (timeOf(s) ?? -Infinity) > deliveredAt;
-  const others = secrets.filter((s) => !sameSecret(s, delivered));
-  const candidates = oldestFirst(withoutHintsOf(opts.retireNewer ? others : others.filter((s) => !isNewer(s)), [delivered]));
-  return deletableByHint(candidates.slice(0, Math.max(0, candidates.length - keepPrevious)), secrets);
-}
-
-/** Drops secrets whose hint is also the hint of a protected one. */
-export function withoutHintsOf<T extends SecretRef>(secrets: T[], protectedOnes: SecretRef[]): T[] {
-  return secrets.filter((s) => !protectedOnes.some((p) => p.hint === s.hint));
-}
-
-/**
- * Qlik deletes by hint, and a hint may repeat: a DELETE may hit any secret with that hint. Of
- * `toDelete`, keeps only those whose hint no secret outside `toDelete` carries. The others are left
- * for a later run (a repeated hint usually goes away as secrets are retired).
- */
-export function deletableByHint<T extends SecretRef>(toDelete: T[], all: SecretRef[]): T[] {
-  const staying = all.filter((s) => !toDelete.includes(s as T));
-  return toDelete.filter((d) => !staying.some((s) => s.hint === d.hint));
-}
-
-export function findSecret(secrets: ClientSecretMeta[], ref: SecretRef | null): ClientSecretMeta | undefined {
-  return ref ? secrets.find((s) => sameSecret(s, ref)) : undefined;
-}
-
-export function nextRotationDue(secret: SecretRef | undefined, maxSecretAgeDays: number): string | undefined {
-  const at = secret ? timeOf(secret) : null;
-  return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
-}
-
-/** A time as ISO text, or undefined when it is outside what a Date can hold (never throws). */
-export function isoTime(ms: number): string | undefined {
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** A secret's creation time as the action itself formats it, or undefined when unusable. */
-export function createdAtLabel(secret: SecretRef | undefined): string | undefined {
-  const at = secret ? timeOf(secret) : null;
-  return at === null ? undefined : isoTime(at);
-}
-
-/**
- * Age in days, or null when unknown: no creation time, or one in the future beyond clock skew (a
- * server that says so is wrong, and `rotate: auto` must not read "never due" into it).
- */
-export function secretAgeDays(secret: SecretRef, now: number): number | null {
-  const at = timeOf(secret);
-  if (at === null || at > now + CLOCK_SKEW_MS) return null;
-  return Math.max(0, now - at) / DAY_MS;
-}
-
-export function describeAge(secret: SecretRef, now: number): string {
-  const age = secretAgeDays(secret, now);
-  if (age !== null) return `${formatDays(age)} days old`;
-  return timeOf(secret) === null ? 'age unknown' : 'created in the future (age unknown)';
-}
-
-export function formatDays(days: number): string {
-  return days >= 10 ? String(Math.floor(days)) : String(Math.floor(days * 10) / 10);
-}
-
-function timeOf(secret: SecretRef): number | null {
-  if (!secret.createdAt) return null;
-  const t = Date.parse(secret.createdAt);
-  return Number.isFinite(t) ? t : null;
-}
-
-/** Oldest first; a secret without a creation time counts as the oldest. */
-function oldestFirst<T extends SecretRef>(secrets: T[]): T[] {
-  const key = (s: SecretRef) => timeOf(s) ?? Number.MIN_SAFE_INTEGER;
-  return [...secrets].sort((a, b) => key(a) - key(b));
-}
-
-/**
  * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
  * run from now (plus clock skew); one that claims more was not written by a run of this action
  * and would block every run for its whole length: it is ignored.
@@ -392,6 +332,15 @@ function foreignLeaseOf(record: RotationRecord | null, now: number, runId: strin
   if (Number.isNaN(expires) || expires <= now) return { live: null, ignored: null };
   if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS) return { live: null, ignored: lease };
   return { live: lease, ignored: null };
+}
+
+/**
+ * What the record keeps of a scope repair: nothing when Qlik kept what was asked for; otherwise
+ * both lists, so the next run does not patch again the scopes Qlik drops.
+ */
+export function scopesKept(requested: string[], kept: string[]): RotationRecord['scopes'] {
+  const keptSet = sortedSet(kept);
+  return sameSet(keptSet, requested) ? null : { requested, kept: keptSet };
 }
 
 export function sortedSet(values: string[]): string[] {

@@ -2,12 +2,9 @@
  * The record the action keeps on its OAuth client, inside a delimited block of the client's
  * description in Qlik. It is the only place that says which secret Talend holds: Qlik has no
  * last-used date for secrets. The user's own description text around the block is preserved.
+ * The rules about what each target holds are in holdings.ts; this module reads and writes the block.
  */
-
-export interface SecretRef {
-  hint: string;
-  createdAt?: string | undefined;
-}
+import type { SecretRef } from './secret-ref.js';
 
 export interface CheckResult {
   /** `pending`: a delivery happened and its check has not passed yet (a killed run, say). */
@@ -61,22 +58,6 @@ export const EMPTY_RECORD: RotationRecord = {
   scopes: null,
   unknownHolder: false,
 };
-
-/** The target's holding in the record, or undefined when the record does not know the target. */
-export function holdingOf(record: RotationRecord | null, key: string): TargetHolding | undefined {
-  return record?.targets.find((t) => t.key === key);
-}
-
-/** Every secret some target may hold: the union of what each holds and may hold. */
-export function secretsAnyTargetMayHold(holdings: TargetHolding[]): SecretRef[] {
-  return holdings.flatMap((t) => [...(t.delivered ? [t.delivered] : []), ...t.pending]);
-}
-
-/** The record with these holdings in place of those with the same key (sorted, so equal records render equal). */
-export function withHoldings(record: RotationRecord, holdings: TargetHolding[]): RotationRecord {
-  const others = record.targets.filter((t) => !holdings.some((h) => h.key === t.key));
-  return { ...record, targets: [...others, ...holdings].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) };
-}
 
 /**
  * `unreadable`: a block is there but cannot be read (it is kept verbatim as the user's text);
@@ -239,12 +220,6 @@ function joinUserText(before: string, after: string): string {
   if (a === '') return b;
   if (b === '') return a;
   return `${a}\n\n${b}`;
-}
-
-export function sameSecret(a: SecretRef, b: SecretRef): boolean {
-  if (a.hint !== b.hint) return false;
-  // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
-  return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
 }
 
 const FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'] as const;

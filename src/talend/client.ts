@@ -22,6 +22,7 @@ import {
   taskUpdate,
 } from './orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, renderQlikAuthRequest } from './qlik-auth-request.js';
+import type { DeliveryResult } from '../core/holdings.js';
 import type { Target } from '../core/targets.js';
 
 export const TALEND_API_VERSION = '2021-03';
@@ -91,17 +92,6 @@ const STORING = {
   maxAttempts: Number.POSITIVE_INFINITY,
 } as const satisfies Partial<RequestSpec<unknown>>;
 
-export type DeliveryOutcome = { stored: true } | { stored: false; status: number; message: string | undefined };
-
-/**
- * What a delivery to one target changed, as far as its answer and read-back show. Not stored is a
- * definite "the target holds what it held": nothing was sent, or the target refused it. A delivery
- * whose outcome is unknown throws instead.
- */
-export type TargetDelivery =
-  | { stored: true; warnings: string[] }
-  | { stored: false; status: number | undefined; message: string | undefined };
-
 export interface ExecutionState {
   status: string;
   /** true: passed, false: failed, undefined: not final yet (unknown values too, until the budget runs out). */
@@ -156,7 +146,7 @@ export class TalendApi {
    * layer repeats it until a definite answer or the deadline. A 4xx (or a 2xx that `success` does
    * not list) is TMC refusing the pair; no answer is an unknown outcome (thrown).
    */
-  async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryOutcome> {
+  async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryResult> {
     const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
     if (!this.qlikAuthUrl) throw new Error("Talend: 'talend-qlik-auth-url' is not set, so there is no TMC setting to deliver to.");
     const res = await this.http.request({
@@ -169,8 +159,8 @@ export class TalendApi {
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
     const success = this.qlikAuthRequest.success;
-    if (res.status < 300 && (success === null || success.includes(res.status))) return { stored: true };
-    return { stored: false, status: res.status, message: await errorMessage(res.body) };
+    if (res.status < 300 && (success === null || success.includes(res.status))) return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
+    return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
   }
 
   /** A TMC connection as Talend shows it; null when there is none with this ID. */
@@ -200,12 +190,10 @@ export class TalendApi {
   }
 
   /** Delivers the pair to one target (the Deliver step); an unknown outcome throws. */
-  async deliver(target: Target, pair: Pair): Promise<TargetDelivery> {
+  async deliver(target: Target, pair: Pair): Promise<DeliveryResult> {
     switch (target.kind) {
-      case 'qlik-auth': {
-        const outcome = await this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
-        return outcome.stored ? { stored: true, warnings: [] } : outcome;
-      }
+      case 'qlik-auth':
+        return this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
       case 'connection':
         return this.deliverToConnection(target.id, target.names, pair);
       case 'task':
@@ -239,14 +227,15 @@ export class TalendApi {
    * read it again and check it holds the client ID. The PUT is a full replacement of what was just
    * read, so repeating it is safe; a 4xx is a refusal.
    */
-  async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
+  async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair): Promise<DeliveryResult> {
     const update = await beforeSending(async () => connectionUpdate(this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId), names, pair));
     if ('refused' in update) return update.refused;
     const res = await this.putTarget(this.connectionUrl(connectionId), update.value, `updating the TMC connection ${connectionId}`);
     if (res) return res;
     const after = await this.getConnection(connectionId);
-    if (!after || !connectionHolds(after, names, pair)) throw readBackMismatch(`connection ${connectionId}`);
-    return { stored: true, warnings: [] };
+    const evidence = after ? connectionHolds(after, names, pair) : null;
+    if (!evidence) throw readBackMismatch(`connection ${connectionId}`);
+    return { outcome: 'stored', evidence, warnings: [] };
   }
 
   /**
@@ -254,21 +243,22 @@ export class TalendApi {
    * whole task) with the two parameters set, read it again and check. Warns when the task's
    * auto-upgrade would put the artifact's default parameters back.
    */
-  async deliverToTask(taskId: string, names: ParameterNames, pair: Pair): Promise<TargetDelivery> {
+  async deliverToTask(taskId: string, names: ParameterNames, pair: Pair): Promise<DeliveryResult> {
     const prepared = await beforeSending(async () => taskUpdate(this.requireTarget(await this.getTask(taskId), 'Talend task', taskId), names, pair));
     if ('refused' in prepared) return prepared.refused;
     const update = prepared.value;
     const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
     if (res) return res;
     const after = await this.getTask(taskId);
-    if (!after || !taskHolds(after, names, pair)) throw readBackMismatch(`task ${taskId}`);
+    const evidence = after ? taskHolds(after, names, pair) : null;
+    if (!evidence) throw readBackMismatch(`task ${taskId}`);
     const warnings = update.autoUpgradeOverrides
       ? [
           `Task ${taskId} has auto-upgrade with 'overrideWithDefaultParameters' on: publishing a new version of its artifact puts the artifact's default parameters back, ` +
             'the Qlik client secret among them. Turn that setting off, or keep the secret in a TMC connection (talend-connection-ids).',
         ]
       : [];
-    return { stored: true, warnings };
+    return { outcome: 'stored', evidence, warnings };
   }
 
   private requireTarget<T>(found: T | null, what: string, id: string): T {
@@ -277,7 +267,7 @@ export class TalendApi {
   }
 
   /** The PUT of a whole connection or task: undefined when stored, the refusal otherwise. */
-  private async putTarget(url: string, body: unknown, doing: string): Promise<TargetDelivery | undefined> {
+  private async putTarget(url: string, body: unknown, doing: string): Promise<DeliveryResult | undefined> {
     const res = await this.http.request({
       method: 'PUT',
       url,
@@ -287,7 +277,7 @@ export class TalendApi {
       doing,
     });
     if (res.status < 300) return undefined;
-    return { stored: false, status: res.status, message: await errorMessage(res.body) };
+    return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
   }
 
   /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
@@ -335,11 +325,11 @@ async function errorMessage(body: unknown): Promise<string | undefined> {
  * target, no answer, an update that would lose a value) leaves the target as it was, a definite
  * "not stored".
  */
-async function beforeSending<T>(prepare: () => Promise<T>): Promise<{ value: T } | { refused: TargetDelivery }> {
+async function beforeSending<T>(prepare: () => Promise<T>): Promise<{ value: T } | { refused: DeliveryResult }> {
   try {
     return { value: await prepare() };
   } catch (err) {
-    return { refused: { stored: false, status: undefined, message: `nothing was sent: ${(err as Error).message}` } };
+    return { refused: { outcome: 'refused', message: `nothing was sent: ${(err as Error).message}` } };
   }
 }
 

@@ -9,6 +9,7 @@
  * not at all is not documented: a value that did not come back readable cannot be written back,
  * so an update that would have to write one is refused instead of destroying it.
  */
+import type { Evidence } from '../core/holdings.js';
 import { plainText } from '../untrusted-text.js';
 
 export interface ConnectionParameter {
@@ -123,12 +124,19 @@ export function taskClientId(task: TalendTask, names: ParameterNames): string | 
   return looksMasked(value) ? undefined : value;
 }
 
-/** Does a connection read back hold this client ID (and, if its secret reads back in clear, this secret)? */
-export function connectionHolds(connection: TalendConnection, names: ParameterNames, pair: Pair): boolean {
+/**
+ * What a connection read back proves: the secret itself, or only the client ID (the secret hidden);
+ * null when it does not show the pair.
+ */
+export function connectionHolds(connection: TalendConnection, names: ParameterNames, pair: Pair): Evidence | null {
   const value = (name: string) => connection.parameters.find((p) => p.name === name)?.value;
-  if (value(names.clientId) !== pair.clientId) return false;
-  const secret = value(names.clientSecret);
-  return looksMasked(secret) || secret === pair.clientSecret;
+  return readBack(value(names.clientId), value(names.clientSecret), pair);
+}
+
+function readBack(clientId: string | null | undefined, secret: string | null | undefined, pair: Pair): Evidence | null {
+  if (clientId !== pair.clientId) return null;
+  if (secret === pair.clientSecret) return 'secret-read-back';
+  return looksMasked(secret) ? 'client-id-read-back' : null;
 }
 
 export interface TaskUpdatePlan {
@@ -178,10 +186,8 @@ export function taskUpdate(task: TalendTask, names: ParameterNames, pair: Pair):
   return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
 }
 
-/** Does a task read back hold this client ID (and this secret, when it reads back in clear)? */
-export function taskHolds(task: TalendTask, names: ParameterNames, pair: Pair): boolean {
+/** What a task read back proves (as for a connection). */
+export function taskHolds(task: TalendTask, names: ParameterNames, pair: Pair): Evidence | null {
   const params = task.parameters ?? {};
-  if (params[names.clientId] !== pair.clientId) return false;
-  const secret = params[names.clientSecret];
-  return looksMasked(secret) || secret === pair.clientSecret;
+  return readBack(params[names.clientId], params[names.clientSecret], pair);
 }
