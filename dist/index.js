@@ -30282,6 +30282,10 @@ function generatedDuringRepair(before, after) {
     const deletable = deletableByHint(generated, after);
     return { deletable, shared: generated.filter((s) => !deletable.includes(s)) };
 }
+/** No holding names the secret: no target holds it or may hold it (the new secret every target refused). */
+function heldNowhere(record, secret) {
+    return !secretsAnyTargetMayHold(record.targets).some((s) => sameSecret(s, secret));
+}
 /** A new secret no target holds may be deleted again, unless another secret (in `secrets`, itself included) carries its hint. */
 function mayDeleteUndelivered(secret, secrets) {
     return !secrets.some((s) => s !== secret && s.hint === secret.hint);
@@ -31672,29 +31676,26 @@ class Run {
         this.outcome.warnings.push(...settled.warnings);
         this.outcome.delivery = settled.delivery;
         const failures = settled.failures.join('; ');
-        switch (settled.delivery) {
-            case 'stored':
-                return this.allDelivered(step);
-            case 'refused': {
-                // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
-                const deleted = await this.deleteUndelivered(newSecret);
-                await this.store.save({ release: true, until: 'final' });
-                throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures}); ${deleted}.`, {
-                    nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
-                });
-            }
-            case 'unknown':
-                await this.store.save({ release: true, until: 'final' });
-                throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures}`, {
-                    nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
-                });
-            case 'partial':
-                // Some targets hold the new secret: it stays, and so does whatever the others may hold.
-                await this.store.save({ release: true, until: 'final' });
-                throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures}.`, {
-                    nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
-                });
+        if (settled.delivery === 'stored')
+            return this.allDelivered(step);
+        if (heldNowhere(this.store.record, meta)) {
+            // Every target refused: Talend still holds what it held, so the new secret is safe to delete.
+            const deleted = await this.deleteUndelivered(newSecret);
+            await this.store.save({ release: true, until: 'final' });
+            throw new RunFailure(`Talend refused the new secret ${meta.hint} (${failures}); ${deleted}.`, {
+                nextRun: 'Talend still holds its previous secret. Fix the cause in TMC; the next run tries a new secret again.',
+            });
         }
+        // Some target holds or may hold the new secret: it stays, and so does whatever the others may hold.
+        await this.store.save({ release: true, until: 'final' });
+        if (settled.delivery === 'unknown') {
+            throw new RunFailure(`Delivering the new secret ${meta.hint} to Talend had no definite answer: ${failures}`, {
+                nextRun: 'Talend may hold the new secret or the one before it, so both are kept (recorded as pending). The next run rotates again and, once a delivery succeeds, retires them.',
+            });
+        }
+        throw new RunFailure(`Not every Talend target took the new secret ${meta.hint}: ${failures}.`, {
+            nextRun: 'Every secret a target holds or may hold is kept. Fix the cause; the next run delivers a new secret to every target and then retires the old ones.',
+        });
     }
     /** Every target holds the new secret: record it (and drop what `retarget` drops). */
     async allDelivered(step) {

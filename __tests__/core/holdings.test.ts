@@ -8,6 +8,7 @@ import {
   commonHolding,
   deletableByHint,
   generatedDuringRepair,
+  heldNowhere,
   knownHeld,
   knownHolding,
   mayDeleteUndelivered,
@@ -212,6 +213,13 @@ describe('I1 nothing stranded: how a delivery changes holdings', () => {
     const after = afterDelivery(pending, TMC_KEY, NEW, { outcome: 'unknown', detail: 'timeout' });
     expect(after).toEqual(pending);
     expect(secretsAnyTargetMayHold(after.targets)).toContainEqual(NEW);
+  });
+
+  it('the new secret may be deleted only when no target may hold it: every target refused', () => {
+    const settle = (results: DeliveryResult[]) => settleDeliveries(pending, [tmc, conn].map((target, i) => ({ target, result: results[i]! })), NEW, []).record;
+    expect(heldNowhere(settle([{ outcome: 'refused', status: 400 }, { outcome: 'refused' }]), NEW)).toBe(true);
+    expect(heldNowhere(settle([{ outcome: 'refused', status: 400 }, { outcome: 'unknown', detail: 'timeout' }]), NEW)).toBe(false);
+    expect(heldNowhere(settle([{ outcome: 'refused', status: 400 }, stored]), NEW)).toBe(false);
   });
 
   it('a new secret deleted because no target holds it leaves every pending list', () => {

@@ -181,6 +181,11 @@ export function generatedDuringRepair<T extends SecretRef>(before: SecretRef[], 
   return { deletable, shared: generated.filter((s) => !deletable.includes(s)) };
 }
 
+/** No holding names the secret: no target holds it or may hold it (the new secret every target refused). */
+export function heldNowhere(record: RotationRecord, secret: SecretRef): boolean {
+  return !secretsAnyTargetMayHold(record.targets).some((s) => sameSecret(s, secret));
+}
+
 /** A new secret no target holds may be deleted again, unless another secret (in `secrets`, itself included) carries its hint. */
 export function mayDeleteUndelivered(secret: SecretRef, secrets: SecretRef[]): boolean {
   return !secrets.some((s) => s !== secret && s.hint === secret.hint);
