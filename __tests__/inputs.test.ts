@@ -395,6 +395,9 @@ describe('parseInputs: talend-qlik-auth-url', () => {
     ['an absolute URL with user-info', 'https://u:p@other.example/auth', 'user-info'],
     ['an absolute URL with a query', 'https://other.example/auth?', "query ('?')"],
     ['an absolute URL with a fragment', 'https://other.example/auth#', "fragment ('#')"],
+    ['the secret placeholder in an absolute URL', 'https://other.example/auth/{{clientSecret}}', 'must not hold a placeholder'],
+    ['the secret placeholder in a path', '/tmc/{{clientSecret}}', 'must not hold a placeholder'],
+    ['a URL too long for the record to name', `/tmc/${'a'.repeat(2100)}`, 'too long: the record on the OAuth client names the target by its URL'],
   ])('refuses %s', (_what, raw, fragment) => {
     expect(problemWith('talend-qlik-auth-url', raw)).toContain(fragment);
   });

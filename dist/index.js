@@ -29077,13 +29077,22 @@ const MAX_TARGETS = 10;
 function configuredTargets(config) {
     const targets = [];
     if (config.talendQlikAuthUrl)
-        targets.push({ kind: 'qlik-auth', key: `qlik-auth:${config.talendQlikAuthUrl}`, url: config.talendQlikAuthUrl });
+        targets.push({ kind: 'qlik-auth', key: normalizedKey(`qlik-auth:${config.talendQlikAuthUrl}`), url: config.talendQlikAuthUrl });
     for (const id of config.talendConnectionIds) {
         targets.push({ kind: 'connection', key: `connection:${id}`, id, names: config.talendConnectionParameters });
     }
     for (const id of config.talendTaskIds)
         targets.push({ kind: 'task', key: `task:${id}`, id, names: config.talendTaskParameters });
     return targets;
+}
+/** A record key is at most this long (longer ones were not written by the action). */
+const MAX_KEY_LENGTH = 2048;
+/**
+ * A key as the record compares it: the TMC setting at `…/qlik-auth` and at `…/qlik-auth/` is one
+ * target, so trailing slashes do not count.
+ */
+function normalizedKey(key) {
+    return key.startsWith('qlik-auth:') ? key.replace(/\/+$/, '') : key;
 }
 /** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */
 function kindOfKey(key) {
@@ -29134,11 +29143,34 @@ const DEFAULT_QLIK_AUTH_REQUEST = {
     body: { clientId: '{{clientId}}', clientSecret: '{{clientSecret}}' },
     headers: {},
     success: null,
+    stored: null,
+    refused: null,
 };
-const FIELDS = ['method', 'contentType', 'body', 'headers', 'success'];
+const FIELDS = ['method', 'contentType', 'body', 'headers', 'success', 'stored', 'refused'];
 const METHODS = ['PUT', 'POST', 'PATCH'];
-/** Headers the action sets itself, or that would carry credentials it does not manage. */
-const REFUSED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-type', 'content-length', 'talend-version']);
+/**
+ * Headers the action sets itself, that would carry credentials it does not manage, or that are
+ * hop-by-hop (RFC 9110 §7.6.1: they describe one connection, and `Transfer-Encoding` beside the
+ * action's own `Content-Length` is how requests are smuggled).
+ */
+const REFUSED_HEADERS = new Set([
+    'authorization',
+    'proxy-authorization',
+    'cookie',
+    'host',
+    'content-type',
+    'content-length',
+    'talend-version',
+    'connection',
+    'keep-alive',
+    'proxy-connection',
+    'proxy-authenticate',
+    'te',
+    'trailer',
+    'transfer-encoding',
+    'upgrade',
+    'expect',
+]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 const HEADER_VALUE = /^[\x20-\x7e]{0,1024}$/;
 /**
@@ -29200,7 +29232,11 @@ function parseQlikAuthRequest(text, report) {
                     report("field 'headers' must map header names to printable one-line values");
                 }
                 else if (REFUSED_HEADERS.has(lower)) {
-                    report(`field 'headers' must not set ${[...REFUSED_HEADERS].join(', ')} (credentials and headers the action sets itself)`);
+                    report(`field 'headers' must not set ${[...REFUSED_HEADERS].join(', ')} (credentials, headers the action sets itself, hop-by-hop headers)`);
+                }
+                else if (/\{\{[^{}]*\}\}/.test(value)) {
+                    // Headers reach proxies and their logs; placeholders are filled only in the body.
+                    report("field 'headers' must not hold a placeholder such as {{clientSecret}}: the pair goes only in the body");
                 }
                 else {
                     headers[lower] = value;
@@ -29218,7 +29254,67 @@ function parseQlikAuthRequest(text, report) {
             success = [...new Set(list)];
         }
     }
-    return { method, contentType, body, headers, success };
+    const stored = answerCondition(json.stored, 'stored', report);
+    const refused = answerCondition(json.refused, 'refused', report);
+    return { method, contentType, body, headers, success, stored, refused };
+}
+/** `{"pointer": "/status", "equals": "OK"}`: an RFC 6901 pointer into the answer and the JSON value it must hold. */
+function answerCondition(v, field, report) {
+    if (v === undefined)
+        return null;
+    const ok = isObject(v) && Object.keys(v).every((k) => k === 'pointer' || k === 'equals') && 'equals' in v && typeof v.pointer === 'string' && /^(\/[^/]*)*$/.test(v.pointer) && v.pointer.length <= 256;
+    if (!ok) {
+        report(`field '${field}' must be {"pointer": "/a/json/pointer", "equals": <a JSON value>}`);
+        return null;
+    }
+    return { pointer: v.pointer, equals: v.equals };
+}
+/** The value at an RFC 6901 pointer, or undefined when the answer has none there. */
+function at(doc, pointer) {
+    if (pointer === '')
+        return doc;
+    let here = doc;
+    for (const raw of pointer.slice(1).split('/')) {
+        const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+        if (Array.isArray(here) && /^(0|[1-9][0-9]*)$/.test(token))
+            here = here[Number(token)];
+        else if (isObject(here) && Object.hasOwn(here, token))
+            here = here[token];
+        else
+            return undefined;
+    }
+    return here;
+}
+function matches(body, condition) {
+    const value = at(body, condition.pointer);
+    return value !== undefined && canonical(value) === canonical(condition.equals);
+}
+/** JSON with sorted keys, so equal values compare equal whatever their key order. */
+function canonical(v) {
+    if (Array.isArray(v))
+        return `[${v.map(canonical).join(',')}]`;
+    if (isObject(v))
+        return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+    return JSON.stringify(v);
+}
+/**
+ * What TMC's answer to the request means (the Deliver step): a definite refusal only when it says
+ * no (a 4xx, or a 2xx whose body matches `refused`); stored only when it says yes (a listed 2xx
+ * whose body matches `stored`, when given); anything else (a redirect, a 2xx `success` does not
+ * list, a body that matches neither) may have stored the pair.
+ */
+function judgeQlikAuthAnswer(request, status, body) {
+    if (status >= 400 && status < 500)
+        return 'refused';
+    if (status < 200 || status >= 300)
+        return 'unclear';
+    if (request.refused && matches(body, request.refused))
+        return 'refused';
+    if (request.success !== null && !request.success.includes(status))
+        return 'unclear';
+    if (request.stored)
+        return matches(body, request.stored) ? 'stored' : 'unclear';
+    return 'stored';
 }
 /** The request with the placeholders replaced in the parsed body (escaping is JSON's or the form's). */
 function renderQlikAuthRequest(request, values) {
@@ -29334,6 +29430,9 @@ function talendApiUrl(text, report) {
 /** RFC 3986 path characters; anything else would be re-encoded or reinterpreted by a URL parser. */
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
 function talendQlikAuthUrl(text, report) {
+    // The URL reaches logs and proxies: placeholders are filled only in the request's body.
+    if (/\{\{[^{}]*\}\}/.test(text))
+        report('must not hold a placeholder such as {{clientSecret}} (the pair goes only in the body of talend-qlik-auth-request)');
     if (text.startsWith('/')) {
         const path = text;
         if (WHITESPACE_OR_CONTROL.test(path))
@@ -29635,6 +29734,13 @@ function targetProblems(values, given) {
             line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
         });
     }
+    const authUrl = qlikAuthUrlOf(values);
+    if (authUrl !== undefined && `qlik-auth:${authUrl}`.length > MAX_KEY_LENGTH) {
+        problems.push({
+            inputs: ['talend-qlik-auth-url'],
+            line: `Input 'talend-qlik-auth-url' is too long: the record on the OAuth client names the target by its URL, in at most ${MAX_KEY_LENGTH - 'qlik-auth:'.length} characters (with the API base).`,
+        });
+    }
     const shapes = [
         ['talend-qlik-auth-request', 'talend-qlik-auth-url'],
         ['talend-connection-parameters', 'talend-connection-ids'],
@@ -29647,12 +29753,18 @@ function targetProblems(values, given) {
     }
     return problems;
 }
+/** The TMC setting's URL: absolute as given, or the path after the API base (whose own path is kept). */
+function qlikAuthUrlOf(values) {
+    const auth = values['talend-qlik-auth-url'];
+    if (auth === undefined)
+        return undefined;
+    // The base never ends in '/', the path always starts with one.
+    return auth.kind === 'absolute' ? auth.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${auth.path}`;
+}
 /** The checked inputs → the configuration; runs only when every input passed. */
 function toParsedInputs(inputs) {
     const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
-    const auth = inputs['talend-qlik-auth-url'];
-    // The base never ends in '/', the path always starts with one: the base's own path is kept.
-    const qlikAuthUrl = auth === undefined ? undefined : auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`;
+    const qlikAuthUrl = qlikAuthUrlOf(inputs);
     const config = {
         qlikTenantUrl: inputs['qlik-tenant-url'],
         qlikApiKey: inputs['qlik-api-key'],
@@ -30096,12 +30208,19 @@ class RunFailure extends Error {
 const DAY_MS = 86_400_000;
 /** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-/** The same secret: the same hint and, where both sides know it, the same creation time. */
+/**
+ * The same secret: the same hint and, where both sides know it, the same creation time, compared as
+ * an instant (Qlik may write one time as `…00.621000000Z` in one answer and `…00.621+00:00` in the
+ * next; the record keeps whichever it saw).
+ */
 function sameSecret(a, b) {
     if (a.hint !== b.hint)
         return false;
     // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
-    return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
+    if (a.createdAt === undefined || b.createdAt === undefined)
+        return true;
+    const [ta, tb] = [createdAtMs(a), createdAtMs(b)];
+    return ta !== null && tb !== null ? ta === tb : a.createdAt === b.createdAt;
 }
 function findSecret(secrets, ref) {
     return ref ? secrets.find((s) => sameSecret(s, ref)) : undefined;
@@ -30312,16 +30431,22 @@ function withNewPending(record, targets, meta, existing) {
 }
 /**
  * One target's holding after its answer: stored, it holds the new secret and nothing else is
- * pending; refused, it holds what it held and the new secret is not pending there; no definite
- * answer, the new secret stays pending.
+ * pending; refused (only a definite refusal), it holds what it held and the new secret is not
+ * pending there; anything unclear, the new secret stays pending: it may hold it.
  */
 function afterDelivery(record, key, meta, result) {
     const was = holdingFor(record, key);
     switch (result.outcome) {
         case 'stored':
             return withHoldings(record, [{ key, delivered: meta, pending: [] }]);
-        case 'refused':
-            return withHoldings(record, [{ ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) }]);
+        case 'refused': {
+            const held = { ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) };
+            // A target that never took a delivery and refused this one holds nothing the record knows
+            // of: it leaves the record, as if never named (a mistyped URL does not bind the client to it).
+            if (held.delivered === null && held.pending.length === 0)
+                return { ...record, targets: record.targets.filter((t) => t.key !== key) };
+            return withHoldings(record, [held]);
+        }
         case 'unknown':
             return record;
     }
@@ -30372,6 +30497,7 @@ function settleDeliveries(record, answers, meta, before) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/record.ts
+
 const EMPTY_RECORD = {
     targets: [],
     check: null,
@@ -30435,13 +30561,13 @@ function holdings(v) {
 }
 function holding(key, delivered, pending) {
     // A key names a target kind and something after the colon; the rest is checked where it is used.
-    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > 2048)
+    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > MAX_KEY_LENGTH)
         return undefined;
     const d = orNull(delivered, secretRef);
     const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
     if (d === undefined || p === undefined || p.includes(undefined))
         return undefined;
-    return { key, delivered: d, pending: p };
+    return { key: normalizedKey(key), delivered: d, pending: p };
 }
 /**
  * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
@@ -32143,9 +32269,9 @@ const FINAL_EXECUTION_STATUSES = {
  * How every request that stores the pair is sent (the TMC setting, a connection or task PUT): the
  * same values stored twice are the same values, so it is repeated until a definite answer or the
  * deadline (the Deliver step, docs/protocol.md), however many attempts that takes. 4xx: the target
- * refused (429 and 408 say nothing about the pair: retried); a redirect (to a sign-in page, say) is
- * a definite "not stored" too; any 5xx is retried, and the deadline decides when the outcome
- * becomes unknown.
+ * refused (429 and 408 say nothing about the pair: retried); a redirect is answered, not followed,
+ * and says nothing definite (TMC may have stored the pair, then sent the browser on); any 5xx is
+ * retried, and the deadline decides when the outcome becomes unknown.
  */
 const STORING = {
     repeat: 'repeatable',
@@ -32202,8 +32328,8 @@ class TalendApi {
     /**
      * Stores the pair in TMC, with the request the user shaped (by default `PUT` and
      * `{"clientId","clientSecret"}`). Storing the same pair again stores the same pair, so the HTTP
-     * layer repeats it until a definite answer or the deadline. A 4xx (or a 2xx that `success` does
-     * not list) is TMC refusing the pair; no answer is an unknown outcome (thrown).
+     * layer repeats it until a definite answer or the deadline. Only a definite "no" is a refusal;
+     * anything unclear (a redirect, an unlisted 2xx, a body that does not say) may have stored it.
      */
     async deliverQlikCredentials(clientId, clientSecret) {
         const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
@@ -32218,10 +32344,14 @@ class TalendApi {
             maxBodyBytes: 64 * 1024,
             doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
         });
-        const success = this.qlikAuthRequest.success;
-        if (res.status < 300 && (success === null || success.includes(res.status)))
-            return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
-        return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
+        switch (judgeQlikAuthAnswer(this.qlikAuthRequest, res.status, res.body)) {
+            case 'stored':
+                return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
+            case 'refused':
+                return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
+            case 'unclear':
+                return { outcome: 'unknown', detail: unclearAnswer(res.status) };
+        }
     }
     /** A TMC connection as Talend shows it; null when there is none with this ID. */
     getConnection(connectionId) {
@@ -32337,6 +32467,8 @@ class TalendApi {
         });
         if (res.status < 300)
             return undefined;
+        if (res.status < 400)
+            return { outcome: 'unknown', detail: unclearAnswer(res.status) };
         return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
     }
     /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
@@ -32398,6 +32530,11 @@ async function beforeSending(prepare) {
  */
 function readBackMismatch(what) {
     return new Error(`Talend accepted the update of ${what}, but reading it back does not show the new pair: what it holds now is unknown.`);
+}
+/** A 3xx or an unlisted 2xx: the target may have stored the pair before answering so. */
+function unclearAnswer(status) {
+    const what = status >= 300 && status < 400 ? 'a redirect, not followed' : 'an answer that does not say the pair was stored';
+    return `HTTP ${status} (${what}): the target may hold the new pair`;
 }
 function range(from, to) {
     return Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -86,6 +86,8 @@ export type AuthLocation = { kind: 'absolute'; url: string } | { kind: 'path'; p
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
 
 export function talendQlikAuthUrl(text: string, report: Report): AuthLocation {
+  // The URL reaches logs and proxies: placeholders are filled only in the request's body.
+  if (/\{\{[^{}]*\}\}/.test(text)) report('must not hold a placeholder such as {{clientSecret}} (the pair goes only in the body of talend-qlik-auth-request)');
   if (text.startsWith('/')) {
     const path = text;
     if (WHITESPACE_OR_CONTROL.test(path)) report('must not contain spaces or control characters');

@@ -6,7 +6,7 @@ import {
   type RawInputs,
   type RotateMode,
 } from './config.js';
-import { MAX_TARGETS } from './core/targets.js';
+import { MAX_KEY_LENGTH, MAX_TARGETS } from './core/targets.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
 import type { ParameterNames } from './talend/orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
@@ -305,6 +305,13 @@ function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputNa
       line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
     });
   }
+  const authUrl = qlikAuthUrlOf(values);
+  if (authUrl !== undefined && `qlik-auth:${authUrl}`.length > MAX_KEY_LENGTH) {
+    problems.push({
+      inputs: ['talend-qlik-auth-url'],
+      line: `Input 'talend-qlik-auth-url' is too long: the record on the OAuth client names the target by its URL, in at most ${MAX_KEY_LENGTH - 'qlik-auth:'.length} characters (with the API base).`,
+    });
+  }
   const shapes = [
     ['talend-qlik-auth-request', 'talend-qlik-auth-url'],
     ['talend-connection-parameters', 'talend-connection-ids'],
@@ -318,12 +325,18 @@ function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputNa
   return problems;
 }
 
+/** The TMC setting's URL: absolute as given, or the path after the API base (whose own path is kept). */
+function qlikAuthUrlOf(values: Partial<InputValues>): string | undefined {
+  const auth = values['talend-qlik-auth-url'];
+  if (auth === undefined) return undefined;
+  // The base never ends in '/', the path always starts with one.
+  return auth.kind === 'absolute' ? auth.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${auth.path}`;
+}
+
 /** The checked inputs → the configuration; runs only when every input passed. */
 function toParsedInputs(inputs: InputValues): ParsedInputs {
   const talendApiBase = inputs['talend-api-url'] ?? inputs['talend-region'] ?? '';
-  const auth = inputs['talend-qlik-auth-url'];
-  // The base never ends in '/', the path always starts with one: the base's own path is kept.
-  const qlikAuthUrl = auth === undefined ? undefined : auth.kind === 'absolute' ? auth.url : `${talendApiBase}${auth.path}`;
+  const qlikAuthUrl = qlikAuthUrlOf(inputs);
   const config: Config = {
     qlikTenantUrl: inputs['qlik-tenant-url'],
     qlikApiKey: inputs['qlik-api-key'],

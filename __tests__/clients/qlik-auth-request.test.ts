@@ -36,6 +36,13 @@ describe('talend-qlik-auth-request', () => {
     });
   });
 
+  it("reads 'stored' and 'refused': a JSON pointer into a 2xx answer and the value it must hold", () => {
+    const { problems, value } = read('{"body":{"s":"{{clientSecret}}"},"stored":{"pointer":"/status","equals":"OK"},"refused":{"pointer":"/errors/0/code","equals":403}}');
+    expect(problems).toEqual([]);
+    expect(value.stored).toEqual({ pointer: '/status', equals: 'OK' });
+    expect(value.refused).toEqual({ pointer: '/errors/0/code', equals: 403 });
+  });
+
   it.each([
     ['not JSON', '{"method": "PUT"', /not valid JSON/],
     ['not an object', '["PUT"]', /must be a JSON object/],
@@ -50,6 +57,11 @@ describe('talend-qlik-auth-request', () => {
     ['a header value with a line break', '{"body":{"s":"{{clientSecret}}"},"headers":{"X-A":"a\\nb"}}', /printable one-line/],
     ['a success status outside 2xx', '{"body":{"s":"{{clientSecret}}"},"success":[302]}', /2xx statuses/],
     ['an empty success list', '{"body":{"s":"{{clientSecret}}"},"success":[]}', /2xx statuses/],
+    ['a hop-by-hop Transfer-Encoding header', '{"body":{"s":"{{clientSecret}}"},"headers":{"Transfer-Encoding":"chunked"}}', /hop-by-hop/],
+    ['a Connection header', '{"body":{"s":"{{clientSecret}}"},"headers":{"Connection":"close"}}', /hop-by-hop/],
+    ['the secret in a header, where proxies log it', '{"body":{"s":"{{clientSecret}}"},"headers":{"X-Qlik":"{{clientSecret}}"}}', /must not hold a placeholder/],
+    ['a stored condition without a pointer', '{"body":{"s":"{{clientSecret}}"},"stored":{"equals":1}}', /'stored' must be/],
+    ['a refused condition whose pointer is none', '{"body":{"s":"{{clientSecret}}"},"refused":{"pointer":"status","equals":1}}', /'refused' must be/],
   ])('refuses %s', (_label, text, problem) => {
     expect(read(text).problems.join(' ')).toMatch(problem);
   });

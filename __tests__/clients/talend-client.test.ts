@@ -2,14 +2,15 @@ import nock from '../http/nock-setup.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerSecret, resetSecretsForTest } from '../../src/secrets.js';
 import { TalendApi } from '../../src/talend/client.js';
+import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest } from '../../src/talend/qlik-auth-request.js';
 import { TALEND, TALEND_TOKEN, makeClient } from '../http/helpers.js';
 
 vi.mock('@actions/core');
 
 const AUTH_PATH = '/tmc/qlik-auth';
-function api() {
+function api(request: QlikAuthRequest = DEFAULT_QLIK_AUTH_REQUEST) {
   const { client, time } = makeClient({ service: 'Talend', token: TALEND_TOKEN, allowedOrigins: [TALEND], defaultHeaders: { 'talend-version': '2021-03' } });
-  return { talend: new TalendApi(client, TALEND, `${TALEND}${AUTH_PATH}`), time };
+  return { talend: new TalendApi(client, TALEND, `${TALEND}${AUTH_PATH}`, request), time };
 }
 
 beforeEach(() => {
@@ -36,9 +37,28 @@ describe('TalendApi', () => {
     await expect(api().talend.startExecution('task-1')).rejects.toThrow(/expected shape/);
   });
 
-  it('a redirect (to a sign-in page) is a definite refusal', async () => {
-    nock(TALEND).put(AUTH_PATH).reply(302, '', { location: 'https://login.example/' });
-    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'refused', status: 302 });
+  it('a redirect is never followed, and is no refusal: TMC may have stored the pair before sending the browser on', async () => {
+    nock(TALEND).put(AUTH_PATH).reply(303, '', { location: 'https://app.example/tmc/settings' });
+    expect(await api().talend.deliverQlikCredentials('c1', 'sec')).toEqual({ outcome: 'unknown', detail: expect.stringMatching(/^HTTP 303 \(a redirect, not followed\): the target may hold the new pair/) });
+  });
+
+  it("a 2xx that 'success' does not list may have stored the pair: unknown, not refused", async () => {
+    nock(TALEND).put(AUTH_PATH).reply(202, {});
+    expect(await api({ ...DEFAULT_QLIK_AUTH_REQUEST, success: [200] }).talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'unknown' });
+  });
+
+  it("'stored' and 'refused' judge a 200 by its body: TMC's web endpoints may answer 200 with an error", async () => {
+    const judged = { ...DEFAULT_QLIK_AUTH_REQUEST, stored: { pointer: '/status', equals: 'CONNECTED' }, refused: { pointer: '/error/code', equals: 'INVALID_CLIENT' } };
+    nock(TALEND)
+      .put(AUTH_PATH).reply(200, { status: 'CONNECTED' })
+      .put(AUTH_PATH).reply(200, { error: { code: 'INVALID_CLIENT' }, message: 'The Qlik client was refused' })
+      .put(AUTH_PATH).reply(200, { status: 'PENDING' })
+      .put(AUTH_PATH).reply(200, '');
+    const { talend } = api(judged);
+    expect(await talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'stored' });
+    expect(await talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'refused', status: 200, message: 'The Qlik client was refused' });
+    expect(await talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'unknown' });
+    expect(await talend.deliverQlikCredentials('c1', 'sec')).toMatchObject({ outcome: 'unknown' });
   });
 
   it('a 4xx after an attempt without an answer is an unknown outcome, not a refusal', async () => {

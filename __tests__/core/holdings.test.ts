@@ -209,6 +209,14 @@ describe('I1 nothing stranded: how a delivery changes holdings', () => {
     });
   });
 
+  it('a first delivery refused leaves no holding: the target counts as new again, and binds the client to nothing', () => {
+    const first = withNewPending(record(), [tmc, conn], NEW, [OLD, NEW]);
+    const after = afterDelivery(first, 'connection:c1', NEW, { outcome: 'refused', status: 404 });
+    expect(after.targets.map((t) => t.key)).toEqual([TMC_KEY]);
+    const known = afterDelivery(withNewPending(record({ pending: [GONE] }), [tmc], NEW, [OLD, NEW, GONE]), TMC_KEY, NEW, { outcome: 'refused', status: 400 });
+    expect(known.targets).toEqual([{ key: TMC_KEY, delivered: OLD, pending: [GONE] }]);
+  });
+
   it('no definite answer: the new secret stays pending, so it stays protected', () => {
     const after = afterDelivery(pending, TMC_KEY, NEW, { outcome: 'unknown', detail: 'timeout' });
     expect(after).toEqual(pending);

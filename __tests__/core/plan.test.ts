@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseDescription, renderDescription } from '../../src/core/record.js';
 import { PlanError, type RotationPlan, planRotation, stepOf } from '../../src/core/plan.js';
 import { deletableByHint, secretsToRetire } from '../../src/core/holdings.js';
 import { createdAtLabel, describeAge, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
@@ -364,6 +365,15 @@ describe('planRotation with several Talend targets', () => {
     const plan = planRotation(onlyConnections, observed(client(), record({ targets: [held(TMC_KEY), held(CONN)] })), NOW, RUN);
     expect(plan.result).toBe('unchanged');
     expect(plan.notInInputs).toEqual([TMC_KEY]);
+  });
+});
+
+describe('planRotation: the TMC setting with and without a trailing slash', () => {
+  it('is one target: a record written for one form is not "another TMC" for the other', () => {
+    const slashed = parseDescription(renderDescription('', record({ targets: [{ key: `${TMC_KEY}/`, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] }] }))).record!;
+    expect(slashed.targets.map((t) => t.key)).toEqual([TMC_KEY]);
+    expect(planRotation(config(), observed(client(), slashed), NOW, RUN).result).toBe('unchanged');
+    expect(planRotation(config({ talendQlikAuthUrl: 'https://api.eu.cloud.talend.example/tmc/qlik/' }), observed(client(), record()), NOW, RUN).result).toBe('unchanged');
   });
 });
 

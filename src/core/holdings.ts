@@ -220,16 +220,21 @@ export function withNewPending(record: RotationRecord, targets: Target[], meta: 
 
 /**
  * One target's holding after its answer: stored, it holds the new secret and nothing else is
- * pending; refused, it holds what it held and the new secret is not pending there; no definite
- * answer, the new secret stays pending.
+ * pending; refused (only a definite refusal), it holds what it held and the new secret is not
+ * pending there; anything unclear, the new secret stays pending: it may hold it.
  */
 export function afterDelivery(record: RotationRecord, key: string, meta: SecretRef, result: DeliveryResult): RotationRecord {
   const was = holdingFor(record, key);
   switch (result.outcome) {
     case 'stored':
       return withHoldings(record, [{ key, delivered: meta, pending: [] }]);
-    case 'refused':
-      return withHoldings(record, [{ ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) }]);
+    case 'refused': {
+      const held = { ...was, pending: was.pending.filter((p) => !sameSecret(p, meta)) };
+      // A target that never took a delivery and refused this one holds nothing the record knows
+      // of: it leaves the record, as if never named (a mistyped URL does not bind the client to it).
+      if (held.delivered === null && held.pending.length === 0) return { ...record, targets: record.targets.filter((t) => t.key !== key) };
+      return withHoldings(record, [held]);
+    }
     case 'unknown':
       return record;
   }

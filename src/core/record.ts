@@ -5,6 +5,7 @@
  * The rules about what each target holds are in holdings.ts; this module reads and writes the block.
  */
 import type { SecretRef } from './secret-ref.js';
+import { MAX_KEY_LENGTH, normalizedKey } from './targets.js';
 
 export interface CheckResult {
   /** `pending`: a delivery happened and its check has not passed yet (a killed run, say). */
@@ -129,11 +130,11 @@ function holdings(v: unknown): TargetHolding[] | undefined {
 
 function holding(key: unknown, delivered: unknown, pending: unknown): TargetHolding | undefined {
   // A key names a target kind and something after the colon; the rest is checked where it is used.
-  if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > 2048) return undefined;
+  if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > MAX_KEY_LENGTH) return undefined;
   const d = orNull(delivered, secretRef);
   const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
   if (d === undefined || p === undefined || p.includes(undefined)) return undefined;
-  return { key, delivered: d, pending: p as SecretRef[] };
+  return { key: normalizedKey(key), delivered: d, pending: p as SecretRef[] };
 }
 
 /**

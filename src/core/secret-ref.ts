@@ -12,11 +12,17 @@ const DAY_MS = 86_400_000;
 /** Clocks of runners and Qlik may disagree by this much; beyond it a time in the future is wrong. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-/** The same secret: the same hint and, where both sides know it, the same creation time. */
+/**
+ * The same secret: the same hint and, where both sides know it, the same creation time, compared as
+ * an instant (Qlik may write one time as `…00.621000000Z` in one answer and `…00.621+00:00` in the
+ * next; the record keeps whichever it saw).
+ */
 export function sameSecret(a: SecretRef, b: SecretRef): boolean {
   if (a.hint !== b.hint) return false;
   // Hints are not guaranteed unique forever: when both sides know the creation time, it must match too.
-  return a.createdAt === undefined || b.createdAt === undefined || a.createdAt === b.createdAt;
+  if (a.createdAt === undefined || b.createdAt === undefined) return true;
+  const [ta, tb] = [createdAtMs(a), createdAtMs(b)];
+  return ta !== null && tb !== null ? ta === tb : a.createdAt === b.createdAt;
 }
 
 export function findSecret<T extends SecretRef>(secrets: T[], ref: SecretRef | null): T | undefined {

@@ -20,12 +20,23 @@ export const MAX_TARGETS = 10;
 /** The targets this run delivers to, in input order: the TMC setting, connections, tasks. */
 export function configuredTargets(config: Config): Target[] {
   const targets: Target[] = [];
-  if (config.talendQlikAuthUrl) targets.push({ kind: 'qlik-auth', key: `qlik-auth:${config.talendQlikAuthUrl}`, url: config.talendQlikAuthUrl });
+  if (config.talendQlikAuthUrl) targets.push({ kind: 'qlik-auth', key: normalizedKey(`qlik-auth:${config.talendQlikAuthUrl}`), url: config.talendQlikAuthUrl });
   for (const id of config.talendConnectionIds) {
     targets.push({ kind: 'connection', key: `connection:${id}`, id, names: config.talendConnectionParameters });
   }
   for (const id of config.talendTaskIds) targets.push({ kind: 'task', key: `task:${id}`, id, names: config.talendTaskParameters });
   return targets;
+}
+
+/** A record key is at most this long (longer ones were not written by the action). */
+export const MAX_KEY_LENGTH = 2048;
+
+/**
+ * A key as the record compares it: the TMC setting at `…/qlik-auth` and at `…/qlik-auth/` is one
+ * target, so trailing slashes do not count.
+ */
+export function normalizedKey(key: string): string {
+  return key.startsWith('qlik-auth:') ? key.replace(/\/+$/, '') : key;
 }
 
 /** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */

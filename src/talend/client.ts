@@ -21,7 +21,7 @@ import {
   taskHolds,
   taskUpdate,
 } from './orchestration.js';
-import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, renderQlikAuthRequest } from './qlik-auth-request.js';
+import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, judgeQlikAuthAnswer, renderQlikAuthRequest } from './qlik-auth-request.js';
 import type { DeliveryResult } from '../core/holdings.js';
 import type { Target } from '../core/targets.js';
 
@@ -81,9 +81,9 @@ export const FINAL_EXECUTION_STATUSES = {
  * How every request that stores the pair is sent (the TMC setting, a connection or task PUT): the
  * same values stored twice are the same values, so it is repeated until a definite answer or the
  * deadline (the Deliver step, docs/protocol.md), however many attempts that takes. 4xx: the target
- * refused (429 and 408 say nothing about the pair: retried); a redirect (to a sign-in page, say) is
- * a definite "not stored" too; any 5xx is retried, and the deadline decides when the outcome
- * becomes unknown.
+ * refused (429 and 408 say nothing about the pair: retried); a redirect is answered, not followed,
+ * and says nothing definite (TMC may have stored the pair, then sent the browser on); any 5xx is
+ * retried, and the deadline decides when the outcome becomes unknown.
  */
 const STORING = {
   repeat: 'repeatable',
@@ -143,8 +143,8 @@ export class TalendApi {
   /**
    * Stores the pair in TMC, with the request the user shaped (by default `PUT` and
    * `{"clientId","clientSecret"}`). Storing the same pair again stores the same pair, so the HTTP
-   * layer repeats it until a definite answer or the deadline. A 4xx (or a 2xx that `success` does
-   * not list) is TMC refusing the pair; no answer is an unknown outcome (thrown).
+   * layer repeats it until a definite answer or the deadline. Only a definite "no" is a refusal;
+   * anything unclear (a redirect, an unlisted 2xx, a body that does not say) may have stored it.
    */
   async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryResult> {
     const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
@@ -158,9 +158,14 @@ export class TalendApi {
       maxBodyBytes: 64 * 1024,
       doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
     });
-    const success = this.qlikAuthRequest.success;
-    if (res.status < 300 && (success === null || success.includes(res.status))) return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
-    return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
+    switch (judgeQlikAuthAnswer(this.qlikAuthRequest, res.status, res.body)) {
+      case 'stored':
+        return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
+      case 'refused':
+        return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
+      case 'unclear':
+        return { outcome: 'unknown', detail: unclearAnswer(res.status) };
+    }
   }
 
   /** A TMC connection as Talend shows it; null when there is none with this ID. */
@@ -277,6 +282,7 @@ export class TalendApi {
       doing,
     });
     if (res.status < 300) return undefined;
+    if (res.status < 400) return { outcome: 'unknown', detail: unclearAnswer(res.status) };
     return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
   }
 
@@ -340,6 +346,12 @@ async function beforeSending<T>(prepare: () => Promise<T>): Promise<{ value: T }
  */
 function readBackMismatch(what: string): Error {
   return new Error(`Talend accepted the update of ${what}, but reading it back does not show the new pair: what it holds now is unknown.`);
+}
+
+/** A 3xx or an unlisted 2xx: the target may have stored the pair before answering so. */
+function unclearAnswer(status: number): string {
+  const what = status >= 300 && status < 400 ? 'a redirect, not followed' : 'an answer that does not say the pair was stored';
+  return `HTTP ${status} (${what}): the target may hold the new pair`;
 }
 
 function range(from: number, to: number): number[] {

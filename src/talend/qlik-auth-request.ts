@@ -9,6 +9,12 @@
 
 export type AuthRequestMethod = 'PUT' | 'POST' | 'PATCH';
 
+/** What a 2xx answer's JSON body must hold: the value at an RFC 6901 JSON pointer. */
+export interface AnswerCondition {
+  pointer: string;
+  equals: unknown;
+}
+
 export interface QlikAuthRequest {
   method: AuthRequestMethod;
   contentType: 'json' | 'form';
@@ -16,8 +22,12 @@ export interface QlikAuthRequest {
   body: unknown;
   /** Extra, non-secret headers (lower-case names). */
   headers: Record<string, string>;
-  /** Statuses that mean "stored"; null: any 2xx. */
+  /** The 2xx statuses TMC answers when it took the request; null: any 2xx. Another 2xx: it may have stored the pair. */
   success: number[] | null;
+  /** A 2xx counts as stored only when its body matches (TMC's web endpoints may answer 200 with an error). */
+  stored: AnswerCondition | null;
+  /** A 2xx whose body matches is a definite refusal. */
+  refused: AnswerCondition | null;
 }
 
 export const PLACEHOLDERS = ['{{clientId}}', '{{clientSecret}}', '{{qlikTenantUrl}}'] as const;
@@ -29,12 +39,35 @@ export const DEFAULT_QLIK_AUTH_REQUEST: QlikAuthRequest = {
   body: { clientId: '{{clientId}}', clientSecret: '{{clientSecret}}' },
   headers: {},
   success: null,
+  stored: null,
+  refused: null,
 };
 
-const FIELDS = ['method', 'contentType', 'body', 'headers', 'success'];
+const FIELDS = ['method', 'contentType', 'body', 'headers', 'success', 'stored', 'refused'];
 const METHODS: AuthRequestMethod[] = ['PUT', 'POST', 'PATCH'];
-/** Headers the action sets itself, or that would carry credentials it does not manage. */
-const REFUSED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-type', 'content-length', 'talend-version']);
+/**
+ * Headers the action sets itself, that would carry credentials it does not manage, or that are
+ * hop-by-hop (RFC 9110 §7.6.1: they describe one connection, and `Transfer-Encoding` beside the
+ * action's own `Content-Length` is how requests are smuggled).
+ */
+const REFUSED_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'host',
+  'content-type',
+  'content-length',
+  'talend-version',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 const HEADER_VALUE = /^[\x20-\x7e]{0,1024}$/;
 
@@ -90,7 +123,10 @@ export function parseQlikAuthRequest(text: string, report: (problem: string) => 
         if (!HEADER_NAME.test(name) || typeof value !== 'string' || !HEADER_VALUE.test(value)) {
           report("field 'headers' must map header names to printable one-line values");
         } else if (REFUSED_HEADERS.has(lower)) {
-          report(`field 'headers' must not set ${[...REFUSED_HEADERS].join(', ')} (credentials and headers the action sets itself)`);
+          report(`field 'headers' must not set ${[...REFUSED_HEADERS].join(', ')} (credentials, headers the action sets itself, hop-by-hop headers)`);
+        } else if (/\{\{[^{}]*\}\}/.test(value)) {
+          // Headers reach proxies and their logs; placeholders are filled only in the body.
+          report("field 'headers' must not hold a placeholder such as {{clientSecret}}: the pair goes only in the body");
         } else {
           headers[lower] = value;
         }
@@ -107,7 +143,60 @@ export function parseQlikAuthRequest(text: string, report: (problem: string) => 
       success = [...new Set(list as number[])];
     }
   }
-  return { method, contentType, body, headers, success };
+  const stored = answerCondition(json.stored, 'stored', report);
+  const refused = answerCondition(json.refused, 'refused', report);
+  return { method, contentType, body, headers, success, stored, refused };
+}
+
+/** `{"pointer": "/status", "equals": "OK"}`: an RFC 6901 pointer into the answer and the JSON value it must hold. */
+function answerCondition(v: unknown, field: string, report: (problem: string) => void): AnswerCondition | null {
+  if (v === undefined) return null;
+  const ok = isObject(v) && Object.keys(v).every((k) => k === 'pointer' || k === 'equals') && 'equals' in v && typeof v.pointer === 'string' && /^(\/[^/]*)*$/.test(v.pointer) && v.pointer.length <= 256;
+  if (!ok) {
+    report(`field '${field}' must be {"pointer": "/a/json/pointer", "equals": <a JSON value>}`);
+    return null;
+  }
+  return { pointer: v.pointer as string, equals: v.equals };
+}
+
+/** The value at an RFC 6901 pointer, or undefined when the answer has none there. */
+function at(doc: unknown, pointer: string): unknown {
+  if (pointer === '') return doc;
+  let here: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(here) && /^(0|[1-9][0-9]*)$/.test(token)) here = here[Number(token)];
+    else if (isObject(here) && Object.hasOwn(here, token)) here = here[token];
+    else return undefined;
+  }
+  return here;
+}
+
+function matches(body: unknown, condition: AnswerCondition): boolean {
+  const value = at(body, condition.pointer);
+  return value !== undefined && canonical(value) === canonical(condition.equals);
+}
+
+/** JSON with sorted keys, so equal values compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * What TMC's answer to the request means (the Deliver step): a definite refusal only when it says
+ * no (a 4xx, or a 2xx whose body matches `refused`); stored only when it says yes (a listed 2xx
+ * whose body matches `stored`, when given); anything else (a redirect, a 2xx `success` does not
+ * list, a body that matches neither) may have stored the pair.
+ */
+export function judgeQlikAuthAnswer(request: QlikAuthRequest, status: number, body: unknown): 'stored' | 'refused' | 'unclear' {
+  if (status >= 400 && status < 500) return 'refused';
+  if (status < 200 || status >= 300) return 'unclear';
+  if (request.refused && matches(body, request.refused)) return 'refused';
+  if (request.success !== null && !request.success.includes(status)) return 'unclear';
+  if (request.stored) return matches(body, request.stored) ? 'stored' : 'unclear';
+  return 'stored';
 }
 
 export interface RenderedRequest {
