@@ -30,6 +30,7 @@ export const R = {
   putConnection: 'talend PUT /orchestration/connections/{id}',
   getTask: 'talend GET /orchestration/executables/tasks/{id}',
   putTask: 'talend PUT /orchestration/executables/tasks/{id}',
+  getArtifact: 'talend GET /orchestration/artifacts/{id}/versions/{version}',
   deleteSecret: 'qlik DELETE /api/v1/oauth-clients/{id}/client-secrets/{hint}',
   startExecution: 'talend POST /processing/executions',
   pollExecution: 'talend GET /processing/executions/{id}',
@@ -80,8 +81,16 @@ const reads = (t: Targets = TMC_ONLY): RequiredRequest[] => [
   { label: R.lookup, stage: 1, why: 'find the client by exact name (filter, one page); the item carries its secrets, consent and the record', listing: 'before' },
   { label: R.preflight, stage: 1, why: 'Talend token preflight; independent of the Qlik read, so concurrent with it' },
   ...(t.connection ? [{ label: R.getConnection, stage: 1, why: 'Read state: the connection exists and takes an update without losing a value; concurrent with the other reads' }] : []),
-  ...(t.task ? [{ label: R.getTask, stage: 1, why: 'Read state: the task exists and takes an update without losing a value; concurrent with the other reads' }] : []),
+  ...(t.task
+    ? [
+        { label: R.getTask, stage: 1, why: 'Read state: the task exists and takes an update without losing a value; concurrent with the other reads' },
+        { label: R.getArtifact, stage: 2, why: "Read state: the task's artifact version declares its parameters' types, which says what the task's answer hides (read once a run)" },
+      ]
+    : []),
 ];
+
+/** Read state's round trips: one, or two with a task (its artifact is read once the task names it). */
+const readStages = (t: Targets): number => (t.task ? 2 : 1);
 
 /**
  * The Deliver step from `stage` on: every target at once. The TMC setting is one PUT; a connection
@@ -103,15 +112,16 @@ function deliveries(t: Targets, stage: number): { requests: RequiredRequest[]; n
 }
 
 function rotation(withCheck: boolean, t: Targets = TMC_ONLY): ScenarioModel {
-  const delivery = deliveries(t, 7);
+  const r = readStages(t);
+  const delivery = deliveries(t, r + 6);
   const requests: RequiredRequest[] = [
     ...reads(t),
-    { label: R.patchClient, stage: 2, why: 'write the lease into the record (a run that changes something)' },
-    { label: R.getClient, stage: 3, why: 'read the lease back after the settle wait; also the fresh secrets and record to plan on' },
-    { label: R.createSecret, stage: 4, why: 'create the new secret (the client has room: 1 secret)' },
-    { label: R.token, stage: 5, why: 'verify the new secret with Qlik (accepted at the first attempt)' },
-    { label: R.patchClient, stage: 6, why: 'record the new hint as pending (at every target) before delivering it' },
-    { label: R.revoke, stage: 6, why: 'revoke the verification token (a tenant-admin credential for 6 hours); overlaps the pending write' },
+    { label: R.patchClient, stage: r + 1, why: 'write the lease into the record (a run that changes something)' },
+    { label: R.getClient, stage: r + 2, why: 'read the lease back after the settle wait; also the fresh secrets and record to plan on' },
+    { label: R.createSecret, stage: r + 3, why: 'create the new secret (the client has room: 1 secret)' },
+    { label: R.token, stage: r + 4, why: 'verify the new secret with Qlik (accepted at the first attempt)' },
+    { label: R.patchClient, stage: r + 5, why: 'record the new hint as pending (at every target) before delivering it' },
+    { label: R.revoke, stage: r + 5, why: 'revoke the verification token (a tenant-admin credential for 6 hours); overlaps the pending write' },
     ...delivery.requests,
   ];
   let stage = delivery.next;
@@ -212,7 +222,8 @@ export function normalise(r: Pick<LoggedRequest, 'service' | 'method' | 'path'>,
     .replace(/\/client-secrets\/[^/]+$/, '/client-secrets/{hint}')
     .replace(/^\/processing\/executions\/[^/]+$/, '/processing/executions/{id}')
     .replace(/^\/orchestration\/connections\/[^/]+$/, '/orchestration/connections/{id}')
-    .replace(/^\/orchestration\/executables\/tasks\/[^/]+$/, '/orchestration/executables/tasks/{id}');
+    .replace(/^\/orchestration\/executables\/tasks\/[^/]+$/, '/orchestration/executables/tasks/{id}')
+    .replace(/^\/orchestration\/artifacts\/[^/]+\/versions\/[^/]+$/, '/orchestration/artifacts/{id}/versions/{version}');
   const q = new URLSearchParams(query).has('filter') ? '?filter' : '';
   return `${r.service} ${r.method} ${path}${q}`;
 }

@@ -30672,7 +30672,207 @@ function recordsEqual(a, b) {
     return renderRecord(a) === renderRecord(b);
 }
 
+;// CONCATENATED MODULE: ./src/talend/orchestration.ts
+
+/** Why a target cannot be updated without losing something: said to the user as is. */
+class UnsafeUpdate extends Error {
+    name = 'UnsafeUpdate';
+}
+/** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
+function quoted(names) {
+    return names.map((n) => `'${(0,untrusted_text/* plainText */.wh)(n, 100)}'`).join(', ');
+}
+/** A task parameter whose type says it is a secret (the spelling Talend uses is unconfirmed; any type naming a password counts). */
+function isSecretType(type) {
+    return /password|secret|credential|encrypt/i.test(type);
+}
+/**
+ * The parameters the action writes must already exist, with these exact names: a name that differs
+ * in case would add a parameter beside the one the Job reads.
+ */
+function requireOwnParameters(present, names, what) {
+    const missing = [names.clientId, names.clientSecret].filter((n) => !present.includes(n));
+    if (missing.length === 0)
+        return;
+    const hints = missing.map((n) => {
+        const close = closeMatches(n, present);
+        return close.length > 0 ? `${quoted([n])} (close: ${quoted(close)})` : quoted([n]);
+    });
+    throw new UnsafeUpdate(`${what} has no parameter named ${hints.join(' or ')}; the action updates only parameters that exist, with their exact names, so it changed nothing. ` +
+        'Correct the names in the inputs (talend-connection-parameters or talend-task-parameters), or add the parameters in TMC.');
+}
+/** Names that differ only in case, or by at most two edits: what the user probably meant. */
+function closeMatches(name, candidates) {
+    const lower = name.toLowerCase();
+    return candidates.filter((c) => c.toLowerCase() === lower || editDistance(c.toLowerCase(), lower) <= 2).slice(0, 3);
+}
+function editDistance(a, b) {
+    if (Math.abs(a.length - b.length) > 2)
+        return 3;
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++)
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row = next;
+    }
+    return row[b.length];
+}
+// ---- Connections ----------------------------------------------------------------------------
+/** Talend shows a connection parameter's value only when it says the parameter is not encrypted. */
+function shownByTalend(p) {
+    return p.encrypted === false;
+}
+function inspectConnection(connection, names) {
+    requireOwnParameters(connection.parameters.map((p) => p.name), names, `Connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}`);
+    const own = new Set([names.clientId, names.clientSecret]);
+    const idParam = connection.parameters.find((p) => p.name === names.clientId);
+    const secret = connection.parameters.find((p) => p.name === names.clientSecret)?.value;
+    const idHidden = !idParam || !shownByTalend(idParam);
+    return {
+        clientId: !idHidden && typeof idParam?.value === 'string' ? idParam.value : undefined,
+        hidden: connection.parameters.filter((p) => !own.has(p.name) && !shownByTalend(p)).map((p) => p.name),
+        idHidden,
+        secretValue: typeof secret === 'string' && secret !== '' ? secret : undefined,
+    };
+}
+/**
+ * The connection with the two parameters set (the secret encrypted) and every other one as read,
+ * in its order. `shownInClear`: the run proved this tenant shows hidden values in clear. Refused
+ * when a value Talend may hide would have to be written back unproven.
+ */
+function connectionUpdate(connection, names, pair, shownInClear) {
+    const inspection = inspectConnection(connection, names);
+    refuseUnproven(inspection, shownInClear, `connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}`);
+    const parameters = connection.parameters.map((p) => {
+        if (p.name === names.clientId)
+            return { ...p, value: pair.clientId };
+        if (p.name === names.clientSecret)
+            return { ...p, value: pair.clientSecret, encrypted: true };
+        // The spec types `value` as a string: a null is not echoed back as one.
+        if (p.value === null) {
+            const { value: _none, ...rest } = p;
+            return rest;
+        }
+        return { ...p };
+    });
+    return { name: connection.name, parameters };
+}
+function refuseUnproven(inspection, shownInClear, what) {
+    const problem = shownInClear ? undefined : unprovenProblem(inspection, what);
+    if (problem)
+        throw new UnsafeUpdate(problem);
+}
+/**
+ * Why a target cannot be updated (or its delivery confirmed) unless this tenant is proven to show
+ * hidden values in clear, in words; undefined when nothing it holds is hidden. `what`: the target
+ * as people read it ("connection …", "task …").
+ */
+function unprovenProblem(inspection, what) {
+    if (inspection.hidden.length > 0) {
+        const wayOut = what.startsWith('task') ? 'Keep the Qlik pair in a TMC connection instead (talend-connection-ids)' : "Keep the Qlik pair in a connection of its own, holding only this client's parameters";
+        return (`Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (it does not say it shows it), and an update must send every parameter back: ` +
+            `writing back what it showed could destroy it, and the run could not prove that Talend shows such values in clear. ${wayOut}.`);
+    }
+    if (inspection.idHidden) {
+        return (`Talend may hide the client ID parameter of ${what}, so reading it back could never confirm a delivery (every run would leave one more secret pending). ` +
+            'Store the client ID in a parameter Talend shows in clear (not encrypted, not a password).');
+    }
+    return undefined;
+}
+/**
+ * What a connection read back proves: the secret itself, or the client ID with the secret hidden;
+ * null when it does not show the pair (what it holds is then unknown).
+ */
+function connectionHolds(connection, names, pair) {
+    const param = (name) => connection.parameters.find((p) => p.name === name);
+    if (param(names.clientId)?.value !== pair.clientId)
+        return null;
+    const secret = param(names.clientSecret);
+    if (secret?.value === pair.clientSecret)
+        return 'secret-read-back';
+    return secret && !shownByTalend(secret) ? 'client-id-read-back' : null;
+}
+// ---- Tasks ----------------------------------------------------------------------------------
+/** The fields a task PUT replaces: left out of the answer, the PUT would reset them. */
+const TASK_FIELDS = ['description', 'tags', 'connections', 'parameters', 'resources', 'autoUpgradeInfo'];
+/** A task parameter Talend shows in clear: its artifact declares it, with a type that is no secret. */
+function taskParameterShown(types, name) {
+    const type = types?.get(name);
+    return type !== undefined && !isSecretType(type);
+}
+function inspectTask(task, names, types) {
+    const what = `Talend's answer for task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`;
+    const missing = [
+        ...TASK_FIELDS.filter((f) => task[f] === undefined),
+        ...(!task.workspace?.id ? ['workspace.id'] : []),
+        ...(!task.artifact?.id ? ['artifact.id'] : []),
+        ...(!task.artifact?.version ? ['artifact.version'] : []),
+    ];
+    if (missing.length > 0 || !task.parameters) {
+        const fields = missing.length > 0 ? missing : ['parameters'];
+        throw new UnsafeUpdate(`${what} has no ${fields.join(', ')}; the update replaces the whole task and would reset what the answer leaves out, so the task was left as it is.`);
+    }
+    const params = task.parameters;
+    requireOwnParameters(Object.keys(params), names, `Task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`);
+    const own = new Set([names.clientId, names.clientSecret]);
+    const idHidden = !taskParameterShown(types, names.clientId);
+    const secret = params[names.clientSecret];
+    return {
+        clientId: idHidden ? undefined : params[names.clientId],
+        hidden: Object.keys(params).filter((name) => !own.has(name) && !taskParameterShown(types, name)),
+        idHidden,
+        secretValue: secret !== undefined && secret !== '' ? secret : undefined,
+    };
+}
+/**
+ * The whole task as read, with the two parameters set: the PUT replaces the task, so whatever is
+ * left out is lost. Refused when the answer lacks what the PUT would reset, or when a value Talend
+ * may hide would have to be written back unproven.
+ */
+function taskUpdate(task, names, pair, types, shownInClear) {
+    const inspection = inspectTask(task, names, types);
+    refuseUnproven(inspection, shownInClear, `task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`);
+    // Own properties only, whatever their names (`__proto__` included): entries, not assignment.
+    const parameters = Object.fromEntries(Object.entries(task.parameters ?? {}).map(([name, value]) => [name, name === names.clientId ? pair.clientId : name === names.clientSecret ? pair.clientSecret : value]));
+    const body = {
+        name: task.name,
+        description: task.description ?? '',
+        workspaceId: task.workspace?.id,
+        artifact: { id: task.artifact?.id, version: task.artifact?.version },
+        parameters,
+    };
+    if (task.tags)
+        body.tags = task.tags;
+    if (task.connections)
+        body.connections = task.connections;
+    if (task.resources)
+        body.resources = task.resources;
+    if (task.autoUpgradeInfo)
+        body.autoUpgradeInfo = task.autoUpgradeInfo;
+    const upgrade = task.autoUpgradeInfo ?? {};
+    return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
+}
+/** What a task read back proves (as for a connection; the secret counts as hidden unless its type is plain). */
+function taskHolds(task, names, pair, types) {
+    const params = task.parameters ?? {};
+    if (params[names.clientId] !== pair.clientId)
+        return null;
+    if (params[names.clientSecret] === pair.clientSecret)
+        return 'secret-read-back';
+    return taskParameterShown(types, names.clientSecret) ? null : 'client-id-read-back';
+}
+/** The values of a target Talend may hide, and its own secret: registered with the mask before anything logs. */
+function mayBeSecretValues(target, names, types) {
+    if ('parameters' in target && Array.isArray(target.parameters)) {
+        return target.parameters.filter((p) => p.name === names.clientSecret || !shownByTalend(p)).flatMap((p) => (typeof p.value === 'string' ? [p.value] : []));
+    }
+    const params = target.parameters ?? {};
+    return Object.entries(params).filter(([name]) => name === names.clientSecret || !taskParameterShown(types, name)).map(([, value]) => value);
+}
+
 ;// CONCATENATED MODULE: ./src/core/plan.ts
+
 
 
 
@@ -30726,7 +30926,11 @@ function planRotation(config, observed, now, runId) {
             steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
     };
     const finish = (result, rest) => {
+        const delivering = steps.some((s) => s.step === 'deliver-to-talend');
+        const needsProof = delivering ? unproven(observed, targets, client === null) : [];
         const warnings = [];
+        if (needsProof.length > 0)
+            warnings.push({ kind: 'proof-needed', targets: needsProof });
         if (observed.recordState === 'unreadable')
             warnings.push({ kind: 'record-unreadable' });
         if (rest.notInInputs.length > 0)
@@ -30737,10 +30941,10 @@ function planRotation(config, observed, now, runId) {
         if (ignoredLease)
             warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
         const blockedBy = result === 'unchanged' ? null : foreignLease;
-        return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, warnings };
+        return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, needsProof, warnings };
     };
     if (client === null) {
-        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
+        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [], shownInClear: observed.shownInClear === true });
         check('delivery');
         steps.push({ step: 'write-record' });
         return finish('created', { talendMayHold: [], notInInputs: [] });
@@ -30759,7 +30963,7 @@ function planRotation(config, observed, now, runId) {
     const kept = outside.filter((t) => !drop.includes(t.key));
     const record = knownRecord(observed.record);
     const talendMayHold = holdings_talendMayHold(observed.record, client.secrets, keys);
-    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
+    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targets ?? {}, now);
     const rest = { talendMayHold, notInInputs: kept.map((t) => t.key) };
     const protect = secretsAnyTargetMayHold(kept);
     steps.push(...planRepairs(config, client, observed.record));
@@ -30768,7 +30972,7 @@ function planRotation(config, observed, now, runId) {
         const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, secretsAnyTargetMayHold(recorded), now);
         if (makeRoom.length > 0)
             steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
-        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
+        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop, shownInClear: observed.shownInClear === true });
         check('delivery');
         steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
         return finish('rotated', rest);
@@ -30784,6 +30988,24 @@ function planRotation(config, observed, now, runId) {
     if (retire.length > 0)
         steps.push({ step: 'retire-secrets', secrets: retire });
     return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+}
+/**
+ * The targets a delivery would update that may hide values (docs/talend-targets.md): none when the
+ * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
+ * one): the plan stops before any change, naming each target and what to do.
+ */
+function unproven(observed, targets, newClient) {
+    if (observed.shownInClear === true)
+        return [];
+    const problems = targets.flatMap((t) => {
+        const inspection = observed.targets?.[t.key];
+        const problem = inspection ? unprovenProblem(inspection, describeTarget(t.key).replace(/^TMC /, '')) : undefined;
+        return problem ? [{ key: t.key, problem: `${describeTarget(t.key)}: ${problem}` }] : [];
+    });
+    if (problems.length === 0 || (observed.shownInClear === undefined && !newClient))
+        return problems.map((p) => p.key);
+    throw new PlanError(`A Talend target cannot take the new secret without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
+        (newClient ? '\n(The client is new: no secret of it could prove that Talend shows hidden values in clear.)' : ''), 'talend-target');
 }
 /**
  * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
@@ -30822,7 +31044,7 @@ function planRepairs(config, client, record) {
     return steps;
 }
 /** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config, client, record, keys, clientIds, now) {
+function newSecretDue(config, client, record, keys, inspections, now) {
     if (record === null)
         return { why: 'no-record' };
     const held = [];
@@ -30839,7 +31061,8 @@ function newSecretDue(config, client, record, keys, clientIds, now) {
         return { why: 'nothing-delivered' };
     // The record says it holds this client's secret, but it names another client now: whatever
     // it holds, it is not what the record says, and only a delivery puts it right.
-    const drifted = keys.find((key) => Object.hasOwn(clientIds, key) && clientIds[key] !== client.clientId);
+    const named = (key) => (Object.hasOwn(inspections, key) ? inspections[key]?.clientId : undefined);
+    const drifted = keys.find((key) => named(key) !== undefined && named(key) !== client.clientId);
     if (drifted)
         return { why: 'target-drifted', target: drifted };
     if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
@@ -30918,10 +31141,10 @@ function sameSet(a, b) {
 const MAX_LISTED_IDS = 10;
 async function readState(config, qlik, talend) {
     // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-    const [client, targetClientIds] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+    const [client, targets] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
     if (!client) {
         logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
-        return { client: null, record: null, recordState: 'absent' };
+        return { client: null, record: null, recordState: 'absent', targets };
     }
     const found = observedClient(client);
     if (found.recordState === 'duplicate') {
@@ -30929,12 +31152,12 @@ async function readState(config, qlik, talend) {
             "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
     }
     logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-    return { ...found, targetClientIds };
+    return { ...found, targets };
 }
 /**
  * The token preflight and every connection and task target, side by side: each target must exist
- * and take an update without losing a value, or the run stops before anything changes. A refused
- * token makes every read fail; its own error says the most, so it wins.
+ * and take an update without losing a value it shows, or the run stops before anything changes.
+ * A refused token makes every read fail; its own error says the most, so it wins.
  */
 async function checkTalend(config, talend) {
     const targets = configuredTargets(config);
@@ -30942,10 +31165,10 @@ async function checkTalend(config, talend) {
     if (token?.status === 'rejected')
         throw token.reason;
     const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
-    const clientIds = {};
+    const inspections = {};
     reads.forEach((r, i) => {
         if (r.status === 'fulfilled' && r.value !== undefined)
-            clientIds[targets[i].key] = r.value;
+            inspections[targets[i].key] = r.value;
     });
     if (found.length > 0) {
         throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
@@ -30953,7 +31176,23 @@ async function checkTalend(config, talend) {
             nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
         });
     }
-    return clientIds;
+    return inspections;
+}
+/**
+ * Whether this tenant shows hidden values in clear, proven the only way that needs no trust in how
+ * a string looks: a value read for a target's own secret parameter is a secret of this client
+ * that Qlik accepts at /oauth/token (its token is revoked at once). False when Qlik refuses every
+ * candidate; a request without a definite answer stops the run (nothing was changed).
+ */
+async function proveShownInClear(qlik, clientId, candidates) {
+    for (const value of new Set(candidates)) {
+        const answer = await qlik.exchangeToken(clientId, value);
+        if (answer.accepted) {
+            await answer.revoked;
+            return true;
+        }
+    }
+    return false;
 }
 async function findClient(config, qlik) {
     if (config.clientId) {
@@ -31115,6 +31354,12 @@ function describeWarning(warning) {
             return {
                 title: 'Lease ignored',
                 text: `The record on the OAuth client holds a lease that claims to last until ${(0,untrusted_text/* plainText */.wh)(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
+            };
+        case 'proof-needed':
+            return {
+                title: 'Talend targets',
+                text: `Talend may hide values of ${warning.targets.map(describeTarget).join(', ')}, and their update must send every value back. ` +
+                    "A real run tests the value it reads for the client secret at Qlik's /oauth/token to prove that Talend shows such values in clear, and refuses these targets otherwise.",
             };
         case 'record-unreadable':
             return {
@@ -31378,6 +31623,7 @@ const NO_PLAN = {
     foreignLease: null,
     ignoredLease: null,
     blockedBy: null,
+    needsProof: [],
     warnings: [],
 };
 /**
@@ -31785,7 +32031,7 @@ class Run {
         const pair = { clientId: this.clientId, clientSecret: newSecret.value };
         const answers = await Promise.all(step.targets.map(async (target) => {
             try {
-                return { target, result: await this.ctx.talend.deliver(target, pair) };
+                return { target, result: await this.ctx.talend.deliver(target, pair, step.shownInClear) };
             }
             catch (err) {
                 // No definite answer: the target may hold the new secret or what it held.
@@ -32057,20 +32303,29 @@ class RecordStore {
 
 
 
+
 const QUIET = { showPlan: () => undefined, applying: (changes) => changes() };
 /** What the run did, as far as it got. Never throws for a failure of the run: that is `failure`. */
-async function planAndApply(observed, ctx, hooks = QUIET) {
+async function planAndApply(read, ctx, hooks = QUIET) {
     const keys = configuredTargets(ctx.config).map((t) => t.key);
+    let observed = read;
     const plan = (o) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId);
     // What was found is reported also when planning stops the run.
     let outcome = initialOutcome(observed, keys);
     const store = new RecordStore(ctx);
     try {
-        const first = plan(observed);
+        let first = plan(observed);
         outcome = initialOutcome(observed, keys, first);
         hooks.showPlan(first);
         if (ctx.config.dryRun || first.result === 'unchanged')
             return { outcome };
+        if (first.needsProof.length > 0 && observed.client) {
+            // Reading Qlik's verdict on a secret a target shows: changes nothing, and only when needed.
+            const candidates = first.needsProof.flatMap((key) => observed.targets?.[key]?.secretValue ?? []);
+            observed = { ...observed, shownInClear: await proveShownInClear(ctx.qlik, observed.client.clientId, candidates) };
+            first = plan(observed);
+            outcome = initialOutcome(observed, keys, first);
+        }
         if (first.blockedBy) {
             throw new RunFailure(`Another run is changing this OAuth client (its lease expires at ${(0,untrusted_text/* plainText */.wh)(first.blockedBy.expiresAt, 40)}); this run changed nothing.`, {
                 changedNothing: true,
@@ -32098,120 +32353,6 @@ async function planAndApply(observed, ctx, hooks = QUIET) {
         await store.release();
         return { outcome, failure };
     }
-}
-
-;// CONCATENATED MODULE: ./src/talend/orchestration.ts
-
-/** Why a target cannot be updated without losing something: said to the user as is. */
-class UnsafeUpdate extends Error {
-    name = 'UnsafeUpdate';
-}
-/** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
-function quoted(names) {
-    return names.map((n) => `'${(0,untrusted_text/* plainText */.wh)(n, 100)}'`).join(', ');
-}
-/** A value as Talend might show one it keeps secret: gone, empty, or only mask characters. */
-function looksMasked(value) {
-    return value === undefined || value === null || value === '' || /^[*•●]{3,}$/.test(value);
-}
-/**
- * The connection with the two parameters set (the secret encrypted) and every other one kept, in
- * its order. Refused if another encrypted parameter did not come back readable.
- */
-function connectionUpdate(connection, names, pair) {
-    const ours = new Set([names.clientId, names.clientSecret]);
-    const unreadable = connection.parameters.filter((p) => !ours.has(p.name) && p.encrypted === true && looksMasked(p.value)).map((p) => p.name);
-    if (unreadable.length > 0) {
-        throw new UnsafeUpdate(`Talend did not return the value of the encrypted parameter${unreadable.length > 1 ? 's' : ''} ${quoted(unreadable)} ` +
-            `of connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}, and an update must send every parameter back: writing the mask would destroy it. ` +
-            `Use a connection that holds only this client's '${names.clientId}' and '${names.clientSecret}'.`);
-    }
-    const idWasEncrypted = connection.parameters.find((p) => p.name === names.clientId)?.encrypted === true;
-    const ownValues = new Map([
-        [names.clientId, { name: names.clientId, value: pair.clientId, encrypted: idWasEncrypted }],
-        [names.clientSecret, { name: names.clientSecret, value: pair.clientSecret, encrypted: true }],
-    ]);
-    // Every other parameter exactly as read (fields this code does not know included), in its order.
-    const parameters = connection.parameters.map((p) => ownValues.get(p.name) ?? { ...p });
-    for (const [name, own] of ownValues)
-        if (!parameters.some((p) => p.name === name))
-            parameters.push(own);
-    return { name: connection.name, parameters };
-}
-/**
- * The client ID a connection names in its client ID parameter, when Talend shows it readable; a
- * person may have pasted another client's pair there by hand.
- */
-function connectionClientId(connection, names) {
-    const value = connection.parameters.find((p) => p.name === names.clientId)?.value;
-    return looksMasked(value) ? undefined : value;
-}
-/** The client ID a task names in its client ID parameter, when readable. */
-function taskClientId(task, names) {
-    const value = task.parameters?.[names.clientId];
-    return looksMasked(value) ? undefined : value;
-}
-/**
- * What a connection read back proves: the secret itself, or only the client ID (the secret hidden);
- * null when it does not show the pair.
- */
-function connectionHolds(connection, names, pair) {
-    const value = (name) => connection.parameters.find((p) => p.name === name)?.value;
-    return readBack(value(names.clientId), value(names.clientSecret), pair);
-}
-function readBack(clientId, secret, pair) {
-    if (clientId !== pair.clientId)
-        return null;
-    if (secret === pair.clientSecret)
-        return 'secret-read-back';
-    return looksMasked(secret) ? 'client-id-read-back' : null;
-}
-/**
- * The whole task as read, with the two parameters set: the PUT replaces the task, so whatever is
- * left out is lost. Refused when the task lacks what the PUT requires (workspace, artifact), or
- * another parameter came back masked.
- */
-function taskUpdate(task, names, pair) {
-    const workspaceId = task.workspace?.id;
-    const artifactId = task.artifact?.id;
-    const artifactVersion = task.artifact?.version;
-    const missing = [!workspaceId && 'workspace.id', !artifactId && 'artifact.id', !artifactVersion && 'artifact.version'].filter(Boolean);
-    if (missing.length > 0) {
-        throw new UnsafeUpdate(`Talend's answer for task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)} has no ${missing.join(', ')}; the update replaces the whole task and needs them, so the task was left as it is.`);
-    }
-    const params = { ...(task.parameters ?? {}) };
-    const ours = new Set([names.clientId, names.clientSecret]);
-    const masked = Object.entries(params)
-        .filter(([name, value]) => !ours.has(name) && value !== '' && looksMasked(value))
-        .map(([name]) => name);
-    if (masked.length > 0) {
-        throw new UnsafeUpdate(`Talend returned the parameter${masked.length > 1 ? 's' : ''} ${quoted(masked)} of task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)} masked, and an update ` +
-            'must send every parameter back: writing the mask would destroy it. Keep the Qlik client in a TMC connection instead (talend-connection-ids).');
-    }
-    params[names.clientId] = pair.clientId;
-    params[names.clientSecret] = pair.clientSecret;
-    const body = {
-        name: task.name,
-        description: task.description ?? '',
-        workspaceId: workspaceId,
-        artifact: { id: artifactId, version: artifactVersion },
-        parameters: params,
-    };
-    if (task.tags)
-        body.tags = task.tags;
-    if (task.connections)
-        body.connections = task.connections;
-    if (task.resources)
-        body.resources = task.resources;
-    if (task.autoUpgradeInfo)
-        body.autoUpgradeInfo = task.autoUpgradeInfo;
-    const upgrade = task.autoUpgradeInfo ?? {};
-    return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
-}
-/** What a task read back proves (as for a connection). */
-function taskHolds(task, names, pair) {
-    const params = task.parameters ?? {};
-    return readBack(params[names.clientId], params[names.clientSecret], pair);
 }
 
 ;// CONCATENATED MODULE: ./src/talend/client.ts
@@ -32244,18 +32385,24 @@ const connectionSchema = lazySchema((z) => z.looseObject({
     name: z.string().check(z.minLength(1)),
     parameters: z.array(z.looseObject({ name: z.string().check(z.minLength(1)), value: z.nullish(z.string()), encrypted: z.nullish(z.boolean()) })),
 }));
-const taskSchema = lazySchema((z) => z.looseObject({
-    id: z.string(),
-    name: z.string().check(z.minLength(1)),
-    description: z.nullish(z.string()),
-    workspace: z.nullish(z.looseObject({ id: z.nullish(z.string()) })),
-    artifact: z.nullish(z.looseObject({ id: z.nullish(z.string()), version: z.nullish(z.string()) })),
-    tags: z.nullish(z.array(z.string())),
-    connections: z.nullish(z.record(z.string(), z.string())),
-    parameters: z.nullish(z.record(z.string(), z.string())),
-    resources: z.nullish(z.record(z.string(), z.string())),
-    autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
-}));
+// The maps are checked by hand, not rebuilt: a parameter named `__proto__` must stay a parameter.
+const taskSchema = lazySchema((z) => {
+    const map = z.unknown().check(z.refine((v) => v === undefined || v === null || isStringMap(v)));
+    return z.looseObject({
+        id: z.string(),
+        name: z.string().check(z.minLength(1)),
+        description: z.nullish(z.string()),
+        workspace: z.nullish(z.looseObject({ id: z.nullish(z.string()) })),
+        artifact: z.nullish(z.looseObject({ id: z.nullish(z.string()), version: z.nullish(z.string()) })),
+        tags: z.nullish(z.array(z.string())),
+        connections: map,
+        parameters: map,
+        resources: map,
+        autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
+    });
+});
+/** An artifact version's declared parameters: a list of `{name, type}` or a map by name (the published shape is unconfirmed). */
+const artifactSchema = lazySchema((z) => z.looseObject({ parameters: z.optional(z.unknown()) }));
 const FINAL_EXECUTION_STATUSES = {
     execution_successful: true,
     execution_failed: false,
@@ -32376,44 +32523,86 @@ class TalendApi {
             throw new Error(`Talend: reading the ${what} ${id}: the answer is about another ${kind}.`);
         return res.body;
     }
-    /** Delivers the pair to one target (the Deliver step); an unknown outcome throws. */
-    async deliver(target, pair) {
+    /**
+     * Delivers the pair to one target (the Deliver step); an unknown outcome throws. `shownInClear`:
+     * the run proved this tenant shows hidden values in clear, so they may be written back.
+     */
+    async deliver(target, pair, shownInClear = false) {
         switch (target.kind) {
             case 'qlik-auth':
                 return this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
             case 'connection':
-                return this.deliverToConnection(target.id, target.names, pair);
+                return this.deliverToConnection(target.id, target.names, pair, shownInClear);
             case 'task':
-                return this.deliverToTask(target.id, target.names, pair);
+                return this.deliverToTask(target.id, target.names, pair, shownInClear);
         }
     }
     /**
-     * Reads a connection or task target during Read state: it must exist, and an update must be
-     * possible without losing anything (UnsafeUpdate otherwise). Resolves to the client ID it names,
-     * when readable (server text: compared, never printed). The TMC setting cannot be read.
+     * Reads a connection or task target during Read state: it must exist and take an update without
+     * losing anything it shows (UnsafeUpdate otherwise); what it may hide is for the caller to prove.
+     * The TMC setting cannot be read.
      */
     async inspect(target) {
-        // Any values do: only whether an update could be built matters.
-        const probe = { clientId: 'probe', clientSecret: 'probe' };
-        if (target.kind === 'connection') {
-            const connection = this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id);
-            connectionUpdate(connection, target.names, probe);
-            return connectionClientId(connection, target.names);
-        }
+        if (target.kind === 'connection')
+            return inspectConnection(await this.readConnection(target.id, target.names), target.names);
         if (target.kind === 'task') {
-            const task = this.requireTarget(await this.getTask(target.id), 'Talend task', target.id);
-            taskUpdate(task, target.names, probe);
-            return taskClientId(task, target.names);
+            const { task, types } = await this.readTask(target.id, target.names);
+            return inspectTask(task, target.names, types);
         }
         return undefined;
+    }
+    /** A connection that must exist, its values that may be secrets masked before anything logs. */
+    async readConnection(connectionId, names) {
+        const connection = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
+        for (const value of mayBeSecretValues(connection, names, null))
+            (0,secrets/* registerSecret */.cl)(value);
+        return connection;
+    }
+    /** A task that must exist, with its artifact's parameter types; its values that may be secrets masked. */
+    async readTask(taskId, names) {
+        const task = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
+        const types = await this.parameterTypes(task);
+        for (const value of mayBeSecretValues(task, names, types))
+            (0,secrets/* registerSecret */.cl)(value);
+        return { task, types };
+    }
+    /** Read once per artifact version and run. */
+    artifactTypes = new Map();
+    /**
+     * The types the task's artifact version declares for its parameters, or null when Talend does
+     * not say (no artifact in the answer, the version unreadable, a shape this version does not know).
+     */
+    parameterTypes(task) {
+        const id = task.artifact?.id;
+        const version = task.artifact?.version;
+        if (!id || !version || !(0,untrusted_text/* isUsableSegment */.aX)(id, 256) || !(0,untrusted_text/* isUsableSegment */.aX)(version, 256))
+            return Promise.resolve(null);
+        const key = `${id}\u0000${version}`;
+        let types = this.artifactTypes.get(key);
+        if (!types) {
+            types = this.http
+                .request({
+                method: 'GET',
+                url: `${this.apiBase}/orchestration/artifacts/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}`,
+                repeat: 'repeatable',
+                accept: [401, 403, 404],
+                schema: artifactSchema,
+                maxBodyBytes: 1024 * 1024,
+                doing: `reading the parameters of the artifact ${id} ${version}`,
+            })
+                .then((res) => (res.status === 200 && res.body ? declaredTypes(res.body.parameters) : null))
+                .catch(() => null);
+            this.artifactTypes.set(key, types);
+        }
+        return types;
     }
     /**
      * Sets the pair in a TMC connection: read it, send it back whole with the two parameters set,
      * read it again and check it holds the client ID. The PUT is a full replacement of what was just
      * read, so repeating it is safe; a 4xx is a refusal.
      */
-    async deliverToConnection(connectionId, names, pair) {
-        const update = await beforeSending(async () => connectionUpdate(this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId), names, pair));
+    async deliverToConnection(connectionId, names, pair, shownInClear = false) {
+        const update = await beforeSending(async () => connectionUpdate(await this.readConnection(connectionId, names), names, pair, shownInClear));
         if ('refused' in update)
             return update.refused;
         const res = await this.putTarget(this.connectionUrl(connectionId), update.value, `updating the TMC connection ${connectionId}`);
@@ -32430,16 +32619,19 @@ class TalendApi {
      * whole task) with the two parameters set, read it again and check. Warns when the task's
      * auto-upgrade would put the artifact's default parameters back.
      */
-    async deliverToTask(taskId, names, pair) {
-        const prepared = await beforeSending(async () => taskUpdate(this.requireTarget(await this.getTask(taskId), 'Talend task', taskId), names, pair));
+    async deliverToTask(taskId, names, pair, shownInClear = false) {
+        const prepared = await beforeSending(async () => {
+            const { task, types } = await this.readTask(taskId, names);
+            return { types, update: taskUpdate(task, names, pair, types, shownInClear) };
+        });
         if ('refused' in prepared)
             return prepared.refused;
-        const update = prepared.value;
+        const { update, types } = prepared.value;
         const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
         if (res)
             return res;
         const after = await this.getTask(taskId);
-        const evidence = after ? taskHolds(after, names, pair) : null;
+        const evidence = after ? taskHolds(after, names, pair, types) : null;
         if (!evidence)
             throw readBackMismatch(`task ${taskId}`);
         const warnings = update.autoUpgradeOverrides
@@ -32530,6 +32722,34 @@ async function beforeSending(prepare) {
  */
 function readBackMismatch(what) {
     return new Error(`Talend accepted the update of ${what}, but reading it back does not show the new pair: what it holds now is unknown.`);
+}
+function isStringMap(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+}
+/**
+ * The declared types, by parameter name, from an artifact version's `parameters`: a list of objects
+ * with `name` and `type`, or a map from name to an object with `type` (or to the type itself).
+ * Null when neither shape is there: Talend did not say.
+ */
+function declaredTypes(parameters) {
+    const types = new Map();
+    const add = (name, type) => {
+        if (typeof name === 'string' && typeof type === 'string')
+            types.set(name, type);
+    };
+    if (Array.isArray(parameters)) {
+        for (const p of parameters)
+            if (typeof p === 'object' && p !== null)
+                add(p.name, p.type);
+    }
+    else if (typeof parameters === 'object' && parameters !== null) {
+        for (const [name, p] of Object.entries(parameters))
+            add(name, typeof p === 'object' && p !== null ? p.type : p);
+    }
+    else {
+        return null;
+    }
+    return types;
 }
 /** A 3xx or an unlisted 2xx: the target may have stored the pair before answering so. */
 function unclearAnswer(status) {

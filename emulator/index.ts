@@ -121,6 +121,22 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setSecretReadBack: (mode) => {
       state.secretReadBack = mode;
     },
+    setHiddenValues: (how) => {
+      if (how.mask !== undefined) state.maskText = how.mask;
+      if (how.encryptedFlag !== undefined) state.encryptedFlag = how.encryptedFlag;
+    },
+    setArtifactsReadable: (readable) => {
+      state.artifactsReadable = readable;
+    },
+    setQlikAuthAnswer: (answer) => {
+      state.qlikAuthAnswer = answer;
+    },
+    setCreatedAtForm: (form) => {
+      state.createdAtForm = form;
+    },
+    setAddMerges: (merges) => {
+      state.addMerges = merges;
+    },
     setDroppedScopes: (scopes) => state.setDroppedScopes(scopes),
     queueHints: (hints) => {
       state.queuedHints.push(...hints);

@@ -47,7 +47,7 @@ export function checkStringField(path: StringPath, value: unknown): string | und
  * Returns an error text for a 400, or undefined. `replaceNeedsMember`: `replace` on a member the
  * client does not have is refused, as RFC 6902 §4.3 says (an empty field is one Qlik leaves out).
  */
-export function applyClientPatch(client: QlikClientState, ops: unknown, opts: { replaceNeedsMember?: boolean } = {}): string | undefined {
+export function applyClientPatch(client: QlikClientState, ops: unknown, opts: { replaceNeedsMember?: boolean; addMerges?: boolean } = {}): string | undefined {
   if (!Array.isArray(ops)) return 'body must be a JSON Patch array';
   for (const [i, raw] of ops.entries()) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return `operation ${i} must be an object`;
@@ -86,6 +86,8 @@ export function applyClientPatch(client: QlikClientState, ops: unknown, opts: { 
       const problem = checkArrayField(arrayPath, value, client.appType);
       if (problem) return `operation ${i}: ${problem}`;
       if (arrayPath === 'publicKeys') client.publicKeys = structuredClone(value);
+      // `add` on an existing array member replaces it (RFC 6902 §4.1); a server may merge instead.
+      else if (op === 'add' && opts.addMerges) client[arrayPath] = [...new Set([...client[arrayPath], ...(value as string[])])];
       else client[arrayPath] = [...(value as string[])];
     }
   }

@@ -10,6 +10,19 @@ export interface TenantInfo {
    * when empty, no connectionConfig on a read by ID (OAuthClientAdminReadResponse has none).
    */
   strict: boolean;
+  /** How `createdAt` of a secret is written (state.createdAtForm); `mixed` changes with every answer. */
+  createdAtForm?: () => 'iso' | 'nanos' | 'offset' | 'mixed';
+}
+
+let answers = 0;
+
+/** One instant in the forms Qlik might use: as stored, with nanoseconds, or with `+00:00`. */
+function createdAtAs(iso: string, form: 'iso' | 'nanos' | 'offset' | 'mixed'): string {
+  const chosen = form === 'mixed' ? (['iso', 'nanos', 'offset'] as const)[answers++ % 3]! : form;
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso);
+  if (!m || chosen === 'iso') return iso;
+  const ms = (m[2] ?? '000').padEnd(3, '0').slice(0, 3);
+  return chosen === 'nanos' ? `${m[1]}.${ms}000000Z` : `${m[1]}.${ms}+00:00`;
 }
 
 /**
@@ -28,7 +41,7 @@ export function adminView(c: QlikClientState, tenant: TenantInfo, kind: 'list' |
     allowedGrantTypes: [...c.allowedGrantTypes],
     allowedAuthMethods: [...c.allowedAuthMethods],
     publicKeys: structuredClone(c.publicKeys),
-    clientSecrets: c.clientSecrets.map((s) => ({ hint: s.hint, createdAt: s.createdAt, createdBy: s.createdBy })),
+    clientSecrets: c.clientSecrets.map((s) => ({ hint: s.hint, createdAt: createdAtAs(s.createdAt, tenant.createdAtForm?.() ?? 'iso'), createdBy: s.createdBy })),
     connectionConfig: { consentMethod: c.consentMethod },
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,

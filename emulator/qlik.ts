@@ -23,7 +23,7 @@ export interface QlikOptions {
 }
 
 export function qlikService(state: EmulatorState, opts: QlikOptions): ServiceDefinition {
-  const tenant: TenantInfo = { tenantId: state.tenantId, ownerId: state.adminUserId, strict: opts.strict };
+  const tenant: TenantInfo = { tenantId: state.tenantId, ownerId: state.adminUserId, strict: opts.strict, createdAtForm: () => state.createdAtForm };
 
   const authenticate = (req: RouteRequest): Caller | undefined => {
     const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
@@ -204,7 +204,7 @@ function patchClient(state: EmulatorState, client: QlikClientState, req: RouteRe
   const parsed = parseJson(req.body);
   if (!parsed.ok) return badRequest('body must be a JSON Patch array');
   const draft = copy(client);
-  const problem = applyClientPatch(draft, parsed.value, { replaceNeedsMember: strict });
+  const problem = applyClientPatch(draft, parsed.value, { replaceNeedsMember: strict, addMerges: state.addMerges });
   if (problem) return badRequest(problem);
   draft.allowedScopes = state.keptScopes(draft.allowedScopes);
   const needsSecret =

@@ -98,6 +98,18 @@ export class EmulatorState {
   readonly connections = new Map<string, ConnectionState>();
   readonly taskDefinitions = new Map<string, TaskDefinitionState>();
   secretReadBack: SecretReadBack = 'masked';
+  /** What a masked value reads as: any text (Talend documents no form). */
+  maskText = '****';
+  /** How an encrypted connection parameter shows its flag: `true`, left out, or null. */
+  encryptedFlag: 'shown' | 'omitted' | 'null' = 'shown';
+  /** Whether `GET /orchestration/artifacts/{id}/versions/{v}` answers (403 otherwise). */
+  artifactsReadable = true;
+  /** How TMC's Qlik Cloud Authentication page answers: JSON, a redirect after storing, or 200 with an error body on a refusal. */
+  qlikAuthAnswer: 'json' | 'redirect' | 'error-200' = 'json';
+  /** How Qlik writes a secret's `createdAt`: ISO as stored, with nanoseconds, with `+00:00`, or another form in every answer. */
+  createdAtForm: 'iso' | 'nanos' | 'offset' | 'mixed' = 'iso';
+  /** JSON Patch `add` on an existing array merges instead of replacing (RFC 6902 says replace; Qlik does not say). */
+  addMerges = false;
   readonly executions = new Map<string, ExecutionRecord>();
 
   constructor(

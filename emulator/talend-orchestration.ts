@@ -38,12 +38,15 @@ export interface TaskDefinitionState {
   autoUpgradeInfo: Record<string, unknown> | null;
   /** Parameters the artifact types as passwords: they read back as `readBack` says. */
   sensitive: string[];
+  /** Fields the task's answer leaves out (a careless Talend): the PUT then resets them. */
+  omitFields?: string[];
 }
 
 type ErrorAnswer = (req: RouteRequest, status: number, message: string, detail?: string) => RouteResponse;
 
 const CONNECTION = /^\/orchestration\/connections\/([^/]+)$/;
 const TASK = /^\/orchestration\/executables\/tasks\/([^/]+)$/;
+const ARTIFACT_VERSION = /^\/orchestration\/artifacts\/([^/]+)\/versions\/([^/]+)$/;
 
 /** True for the paths whose PUT legitimately carries the client secret. */
 export function isOrchestrationTargetPath(path: string): boolean {
@@ -64,12 +67,24 @@ const isStringMap = (v: unknown): v is Record<string, string> => isRecord(v) && 
 /** The routes, or undefined when the path is not theirs. */
 export function orchestrationRoute(state: EmulatorState, req: RouteRequest, error: ErrorAnswer): RouteResponse | undefined {
   const readBack = state.secretReadBack;
+  const artifactMatch = ARTIFACT_VERSION.exec(req.path);
+  if (artifactMatch) {
+    if (req.method !== 'GET') return error(req, 405, 'Method Not Allowed');
+    if (!state.artifactsReadable) return error(req, 403, 'Forbidden', 'Missing permission to read artifacts');
+    const [id, version] = [decodeURIComponent(artifactMatch[1]!), decodeURIComponent(artifactMatch[2]!)];
+    const tasks = [...state.taskDefinitions.values()].filter((t) => t.artifact.id === id && t.artifact.version === version);
+    if (tasks.length === 0) return error(req, 404, 'Artifact version not found');
+    // The artifact declares every parameter its tasks have, with a type: passwords as such.
+    const declared = new Map<string, string>();
+    for (const t of tasks) for (const name of [...Object.keys(t.parameters ?? {}), ...t.sensitive]) declared.set(name, t.sensitive.includes(name) ? 'Password' : 'String');
+    return { status: 200, body: { id, version, name: tasks[0]!.artifact.name, parameters: [...declared].map(([name, type]) => ({ name, type, required: false })) } };
+  }
   const connectionMatch = CONNECTION.exec(req.path);
   if (connectionMatch) {
     const id = decodeURIComponent(connectionMatch[1]!);
     const connection = state.connections.get(id);
     if (!connection) return error(req, 404, 'Connection not found', `No connection with id ${id}`);
-    if (req.method === 'GET') return { status: 200, body: connectionView(connection, readBack) };
+    if (req.method === 'GET') return { status: 200, body: connectionView(connection, state) };
     if (req.method !== 'PUT') return error(req, 405, 'Method Not Allowed');
     const body = parseJson(req.body);
     if (!isRecord(body) || typeof body.name !== 'string' || body.name === '' || !Array.isArray(body.parameters)) {
@@ -79,13 +94,15 @@ export function orchestrationRoute(state: EmulatorState, req: RouteRequest, erro
     for (const p of body.parameters) {
       if (!isRecord(p) || typeof p.name !== 'string' || p.name === '') return error(req, 400, 'Bad Request', 'every parameter needs a name');
       if (p.value !== undefined && p.value !== null && typeof p.value !== 'string') return error(req, 400, 'Bad Request', 'a parameter value is a string');
-      parameters.push({ name: p.name, value: (p.value as string | null | undefined) ?? null, encrypted: p.encrypted === true });
+      // A parameter sent without its flag keeps the one it had.
+      const had = connection.parameters.find((q) => q.name === p.name)?.encrypted === true;
+      parameters.push({ name: p.name, value: (p.value as string | null | undefined) ?? null, encrypted: typeof p.encrypted === 'boolean' ? p.encrypted : had });
     }
     if ([...state.connections.values()].some((c) => c.id !== id && c.name === body.name)) return error(req, 409, 'Connection name already exists');
     connection.name = body.name;
     connection.parameters = parameters;
     for (const p of parameters) if (p.encrypted && p.value) state.recordIssued(p.value);
-    return { status: 200, body: connectionView(connection, readBack) };
+    return { status: 200, body: connectionView(connection, state) };
   }
 
   const taskMatch = TASK.exec(req.path);
@@ -93,7 +110,7 @@ export function orchestrationRoute(state: EmulatorState, req: RouteRequest, erro
     const id = decodeURIComponent(taskMatch[1]!);
     const task = state.taskDefinitions.get(id);
     if (!task) return error(req, 404, 'Task not found', `No task with id ${id}`);
-    if (req.method === 'GET') return { status: 200, body: taskView(task, readBack) };
+    if (req.method === 'GET') return { status: 200, body: taskView(task, readBack, state.maskText) };
     if (req.method !== 'PUT') return error(req, 405, 'Method Not Allowed');
     const body = parseJson(req.body);
     const artifact = isRecord(body) ? body.artifact : undefined;
@@ -126,36 +143,39 @@ export function orchestrationRoute(state: EmulatorState, req: RouteRequest, erro
       const value = task.parameters?.[name];
       if (value) state.recordIssued(value);
     }
-    return { status: 200, body: taskView(task, readBack) };
+    return { status: 200, body: taskView(task, readBack, state.maskText) };
   }
   return undefined;
 }
 
-function connectionView(c: ConnectionState, readBack: SecretReadBack): unknown {
+function connectionView(c: ConnectionState, state: EmulatorState): unknown {
+  const { secretReadBack: readBack, maskText, encryptedFlag } = state;
   return {
     id: c.id,
     name: c.name,
     workspace: { id: c.workspaceId, name: 'Emulated workspace' },
     app: c.app,
     parameters: c.parameters.map((p) => {
-      if (!p.encrypted || readBack === 'clear') return { ...p };
-      if (readBack === 'masked') return { ...p, value: MASK };
-      const { value: _left, ...rest } = p;
-      return rest;
+      if (!p.encrypted) return { ...p };
+      const { encrypted: _flag, value, ...rest } = p;
+      const flag = encryptedFlag === 'shown' ? { encrypted: true } : encryptedFlag === 'null' ? { encrypted: null } : {};
+      if (readBack === 'clear') return { ...rest, value, ...flag };
+      if (readBack === 'masked') return { ...rest, value: maskText, ...flag };
+      return { ...rest, ...flag };
     }),
   };
 }
 
-function taskView(t: TaskDefinitionState, readBack: SecretReadBack): unknown {
+function taskView(t: TaskDefinitionState, readBack: SecretReadBack, maskText: string): unknown {
   let parameters = t.parameters;
   if (parameters && readBack !== 'clear') {
     parameters = Object.fromEntries(
       Object.entries(parameters)
         .filter(([name]) => readBack === 'masked' || !t.sensitive.includes(name))
-        .map(([name, value]) => [name, t.sensitive.includes(name) ? MASK : value]),
+        .map(([name, value]) => [name, t.sensitive.includes(name) ? maskText : value]),
     );
   }
-  return {
+  const view: Record<string, unknown> = {
     id: t.id,
     name: t.name,
     description: t.description,
@@ -168,4 +188,6 @@ function taskView(t: TaskDefinitionState, readBack: SecretReadBack): unknown {
     resources: t.resources,
     autoUpgradeInfo: t.autoUpgradeInfo,
   };
+  for (const field of t.omitFields ?? []) delete view[field];
+  return view;
 }

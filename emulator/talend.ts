@@ -126,9 +126,13 @@ export function talendService(state: EmulatorState, opts: TalendOptions): Servic
     state.recordIssued(clientSecret);
     // TMC's Connect checks the pair against the Qlik tenant; done in-process, so it is not logged.
     if (!state.talendChecksPair(clientId, clientSecret)) {
+      // A web endpoint may say no with a 200 and an error in the body.
+      if (state.qlikAuthAnswer === 'error-200') return { status: 200, body: { status: 'error', error: { code: 'INVALID_CLIENT' }, message: 'Qlik Cloud connection failed: invalid client credentials' } };
       return error(req, 400, 'Qlik Cloud connection failed: invalid client credentials', 'The Qlik Cloud tenant refused the client credentials');
     }
     state.setTalendPair(clientId, clientSecret);
+    // A web endpoint may store the pair and send the browser on to the settings page.
+    if (state.qlikAuthAnswer === 'redirect') return { status: 303, headers: { location: `${opts.basePath}/tmc/settings/qlik-cloud` } };
     return { status: 200, body: { status: 'connected' } };
   };
 

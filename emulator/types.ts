@@ -202,6 +202,16 @@ export interface Emulator {
   defineTaskDefinition(t: { id: string } & Partial<Omit<TaskDefinitionState, 'id'>>): void;
   taskDefinition(id: string): TaskDefinitionState | undefined;
   setSecretReadBack(mode: SecretReadBack): void;
+  /** How a Talend that hides values shows them: the mask's text, and the `encrypted` flag of a hidden connection parameter. */
+  setHiddenValues(how: { mask?: string; encryptedFlag?: 'shown' | 'omitted' | 'null' }): void;
+  /** Whether Talend answers for a task's artifact version (its parameter types). */
+  setArtifactsReadable(readable: boolean): void;
+  /** How TMC's Qlik Cloud Authentication page answers a store: JSON, a 303 after storing, or 200 with an error body on a refusal. */
+  setQlikAuthAnswer(answer: 'json' | 'redirect' | 'error-200'): void;
+  /** How Qlik writes a secret's createdAt in its answers. */
+  setCreatedAtForm(form: 'iso' | 'nanos' | 'offset' | 'mixed'): void;
+  /** JSON Patch `add` on an existing array merges instead of replacing. */
+  setAddMerges(merges: boolean): void;
   setDroppedScopes(scopes: string[]): void;
   /** The next secrets Qlik makes get these hints, in order, even ones another secret has. */
   queueHints(hints: string[]): void;

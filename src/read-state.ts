@@ -13,16 +13,17 @@ import type { QlikApi } from './qlik/client.js';
 import type { OAuthClient } from './qlik/model.js';
 import { registerSecret } from './secrets.js';
 import type { TalendApi } from './talend/client.js';
+import type { TargetInspection } from './talend/orchestration.js';
 
 /** An error lists at most this many client IDs: the rest is a count. */
 const MAX_LISTED_IDS = 10;
 
 export async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Promise<ObservedState> {
   // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-  const [client, targetClientIds] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+  const [client, targets] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
   if (!client) {
     logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
-    return { client: null, record: null, recordState: 'absent' };
+    return { client: null, record: null, recordState: 'absent', targets };
   }
   const found = observedClient(client);
   if (found.recordState === 'duplicate') {
@@ -33,22 +34,22 @@ export async function readState(config: Config, qlik: QlikApi, talend: TalendApi
     );
   }
   logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-  return { ...found, targetClientIds };
+  return { ...found, targets };
 }
 
 /**
  * The token preflight and every connection and task target, side by side: each target must exist
- * and take an update without losing a value, or the run stops before anything changes. A refused
- * token makes every read fail; its own error says the most, so it wins.
+ * and take an update without losing a value it shows, or the run stops before anything changes.
+ * A refused token makes every read fail; its own error says the most, so it wins.
  */
-async function checkTalend(config: Config, talend: TalendApi): Promise<Record<string, string>> {
+async function checkTalend(config: Config, talend: TalendApi): Promise<Record<string, TargetInspection>> {
   const targets = configuredTargets(config);
   const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
   if (token?.status === 'rejected') throw token.reason;
   const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i]!.key)}: ${(r.reason as Error).message}`] : []));
-  const clientIds: Record<string, string> = {};
+  const inspections: Record<string, TargetInspection> = {};
   reads.forEach((r, i) => {
-    if (r.status === 'fulfilled' && r.value !== undefined) clientIds[targets[i]!.key] = r.value;
+    if (r.status === 'fulfilled' && r.value !== undefined) inspections[targets[i]!.key] = r.value;
   });
   if (found.length > 0) {
     throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
@@ -56,7 +57,24 @@ async function checkTalend(config: Config, talend: TalendApi): Promise<Record<st
       nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
     });
   }
-  return clientIds;
+  return inspections;
+}
+
+/**
+ * Whether this tenant shows hidden values in clear, proven the only way that needs no trust in how
+ * a string looks: a value read for a target's own secret parameter is a secret of this client
+ * that Qlik accepts at /oauth/token (its token is revoked at once). False when Qlik refuses every
+ * candidate; a request without a definite answer stops the run (nothing was changed).
+ */
+export async function proveShownInClear(qlik: QlikApi, clientId: string, candidates: string[]): Promise<boolean> {
+  for (const value of new Set(candidates)) {
+    const answer = await qlik.exchangeToken(clientId, value);
+    if (answer.accepted) {
+      await answer.revoked;
+      return true;
+    }
+  }
+  return false;
 }
 
 async function findClient(config: Config, qlik: QlikApi): Promise<OAuthClient | null> {

@@ -138,6 +138,13 @@ function describeWarning(warning: PlanWarning): { title: string; text: string } 
         title: 'Lease ignored',
         text: `The record on the OAuth client holds a lease that claims to last until ${plainText(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
       };
+    case 'proof-needed':
+      return {
+        title: 'Talend targets',
+        text:
+          `Talend may hide values of ${warning.targets.map(describeTarget).join(', ')}, and their update must send every value back. ` +
+          "A real run tests the value it reads for the client secret at Qlik's /oauth/token to prove that Talend shows such values in clear, and refuses these targets otherwise.",
+      };
     case 'record-unreadable':
       return {
         title: 'Record',

@@ -10,6 +10,7 @@ import { RunFailure } from './core/failure.js';
 import { initialOutcome } from './core/outcome.js';
 import { type ObservedState, type RotationPlan, observedClient, planRotation, replanned } from './core/plan.js';
 import { configuredTargets } from './core/targets.js';
+import { proveShownInClear } from './read-state.js';
 import { plainText } from './untrusted-text.js';
 
 /** How the caller shows the stages: the first plan before anything changes, and the changes as one group. */
@@ -21,17 +22,25 @@ export interface StageHooks {
 const QUIET: StageHooks = { showPlan: () => undefined, applying: (changes) => changes() };
 
 /** What the run did, as far as it got. Never throws for a failure of the run: that is `failure`. */
-export async function planAndApply(observed: ObservedState, ctx: ApplyContext, hooks: StageHooks = QUIET): Promise<Applied> {
+export async function planAndApply(read: ObservedState, ctx: ApplyContext, hooks: StageHooks = QUIET): Promise<Applied> {
   const keys = configuredTargets(ctx.config).map((t) => t.key);
+  let observed = read;
   const plan = (o: ObservedState) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId);
   // What was found is reported also when planning stops the run.
   let outcome = initialOutcome(observed, keys);
   const store = new RecordStore(ctx);
   try {
-    const first = plan(observed);
+    let first = plan(observed);
     outcome = initialOutcome(observed, keys, first);
     hooks.showPlan(first);
     if (ctx.config.dryRun || first.result === 'unchanged') return { outcome };
+    if (first.needsProof.length > 0 && observed.client) {
+      // Reading Qlik's verdict on a secret a target shows: changes nothing, and only when needed.
+      const candidates = first.needsProof.flatMap((key) => observed.targets?.[key]?.secretValue ?? []);
+      observed = { ...observed, shownInClear: await proveShownInClear(ctx.qlik, observed.client.clientId, candidates) };
+      first = plan(observed);
+      outcome = initialOutcome(observed, keys, first);
+    }
     if (first.blockedBy) {
       throw new RunFailure(`Another run is changing this OAuth client (its lease expires at ${plainText(first.blockedBy.expiresAt, 40)}); this run changed nothing.`, {
         changedNothing: true,

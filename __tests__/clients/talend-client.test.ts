@@ -1,4 +1,5 @@
 import nock from '../http/nock-setup.js';
+import * as core from '@actions/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerSecret, resetSecretsForTest } from '../../src/secrets.js';
 import { TalendApi } from '../../src/talend/client.js';
@@ -135,6 +136,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
   const PAIR = { clientId: 'new-client', clientSecret: 'new-secret-value-0123456789' };
   const CONN = '/orchestration/connections/conn-1';
   const TASK = '/orchestration/executables/tasks/task-1';
+  const ARTIFACT = '/orchestration/artifacts/art-1/versions/0.3.1';
   const connection = (clientId: string, secret = '****') => ({
     id: 'conn-1',
     name: 'Qlik tenant',
@@ -178,7 +180,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     expect(scope.isDone()).toBe(true);
   });
 
-  it('a connection that does not exist, or whose other secret came back masked, is a refusal naming why, before any PUT; inspect throws the same', async () => {
+  it('a connection that does not exist, or whose other secret Talend may hide, is a refusal naming why, before any PUT; inspect throws when it does not exist or lacks a named parameter', async () => {
     const target = { kind: 'connection' as const, key: 'connection:conn-1', id: 'conn-1', names: NAMES };
     nock(TALEND).get(CONN).reply(404, { status: 404, message: 'Not Found' });
     expect(await api().talend.deliverToConnection('conn-1', NAMES, PAIR)).toEqual({
@@ -191,8 +193,8 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     masked.parameters.push({ name: 'proxy_password', value: '****', encrypted: true });
     nock(TALEND).get(CONN).reply(200, masked);
     expect(await api().talend.deliver(target, PAIR)).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/proxy_password/) });
-    nock(TALEND).get(CONN).reply(200, masked);
-    await expect(api().talend.inspect(target)).rejects.toThrow(/proxy_password/);
+    nock(TALEND).get(CONN).reply(200, { ...masked, parameters: masked.parameters.filter((p) => p.name !== 'client_id') });
+    await expect(api().talend.inspect(target)).rejects.toThrow(/no parameter named 'client_id'/);
     expect(nock.pendingMocks()).toEqual([]);
   });
 
@@ -204,12 +206,29 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     await expect(api().talend.deliverToConnection('conn-1', NAMES, PAIR)).rejects.toThrow(/reading it back does not show the new pair: what it holds now is unknown/);
   });
 
-  it('inspect resolves to the client ID a connection names, and to nothing when Talend hides it', async () => {
+  it('inspect resolves to the client ID a connection names where Talend shows it, and masks what it may hide at once', async () => {
     const target = { kind: 'connection' as const, key: 'connection:conn-1', id: 'conn-1', names: NAMES };
     nock(TALEND).get(CONN).reply(200, connection('named-client'));
-    expect(await api().talend.inspect(target)).toBe('named-client');
-    nock(TALEND).get(CONN).reply(200, connection('****'));
-    expect(await api().talend.inspect(target)).toBeUndefined();
+    expect(await api().talend.inspect(target)).toMatchObject({ clientId: 'named-client', hidden: [], idHidden: false });
+    const hiddenId = connection('named-client');
+    hiddenId.parameters[1] = { name: 'client_id', value: 'named-client', encrypted: true };
+    hiddenId.parameters.push({ name: 'proxy_password', value: 'proxy-password-value', encrypted: null as never });
+    nock(TALEND).get(CONN).reply(200, hiddenId);
+    expect(await api().talend.inspect(target)).toMatchObject({ clientId: undefined, hidden: ['proxy_password'], idHidden: true });
+    expect(vi.mocked(core.setSecret)).toHaveBeenCalledWith('proxy-password-value');
+  });
+
+  it('inspect reads the task\'s artifact for its parameter types, once per artifact version; an unreadable artifact says nothing', async () => {
+    const target = { kind: 'task' as const, key: 'task:task-1', id: 'task-1', names: TASK_NAMES };
+    nock(TALEND)
+      .get(TASK).twice().reply(200, task('named-client'))
+      .get(ARTIFACT).once().reply(200, { id: 'art-1', version: '0.3.1', parameters: [{ name: 'QLIK_CLIENT_ID', type: 'String' }, { name: 'QLIK_CLIENT_SECRET', type: 'Password' }, { name: 'SPACE', type: 'String' }] });
+    const { talend } = api();
+    expect(await talend.inspect(target)).toEqual({ clientId: 'named-client', hidden: [], idHidden: false, secretValue: '****' });
+    expect(await talend.inspect(target)).toMatchObject({ hidden: [] });
+    nock(TALEND).get(TASK).reply(200, task('named-client')).get(ARTIFACT).reply(403, { status: 403, message: 'Forbidden' });
+    expect(await api().talend.inspect(target)).toMatchObject({ clientId: undefined, hidden: ['SPACE'], idHidden: true });
+    expect(nock.pendingMocks()).toEqual([]);
   });
 
   it('an answer about another connection or task is an error', async () => {
@@ -223,6 +242,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     const upgrading = { autoUpgradeInfo: { autoUpgradable: true, overrideWithDefaultParameters: true } };
     const scope = nock(TALEND)
       .get(TASK).reply(200, task('old', upgrading))
+      .get(ARTIFACT).reply(200, { parameters: { QLIK_CLIENT_ID: { type: 'String' }, QLIK_CLIENT_SECRET: { type: 'Password' }, SPACE: { type: 'String' } } })
       .put(TASK, {
         name: 'Load sales',
         description: '',
@@ -237,6 +257,6 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
       .get(TASK).reply(200, task('new-client', upgrading));
     const out = await api().talend.deliverToTask('task-1', TASK_NAMES, PAIR);
     expect(scope.isDone()).toBe(true);
-    expect(out).toMatchObject({ outcome: 'stored', warnings: [expect.stringMatching(/overrideWithDefaultParameters/)] });
+    expect(out).toMatchObject({ outcome: 'stored', evidence: 'client-id-read-back', warnings: [expect.stringMatching(/overrideWithDefaultParameters/)] });
   });
 });

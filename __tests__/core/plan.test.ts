@@ -416,11 +416,12 @@ describe('planRotation: a connection or task that names another client', () => {
   const r = record({ targets: [{ key: TMC_KEY, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] }, { key: CONN, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] }] });
 
   it('gets a new secret, whatever rotate says; the same client ID, or one Talend does not show, changes nothing', () => {
-    const drifted = { ...observed(client(), r), targetClientIds: { [CONN]: 'someone-elses-client' } };
+    const names = (clientId: string | undefined) => ({ [CONN]: { clientId, hidden: [], idHidden: clientId === undefined, secretValue: undefined } });
+    const drifted = { ...observed(client(), r), targets: names('someone-elses-client') };
     for (const rotate of ['auto', 'never'] as const) {
       expect(stepOf(planRotation(config({ ...cfg, rotate }), drifted, NOW, RUN), 'create-secret')?.reason).toEqual({ why: 'target-drifted', target: CONN });
     }
-    expect(planRotation(cfg, { ...observed(client(), r), targetClientIds: { [CONN]: 'client-1' } }, NOW, RUN).result).toBe('unchanged');
-    expect(planRotation(cfg, { ...observed(client(), r), targetClientIds: {} }, NOW, RUN).result).toBe('unchanged');
+    expect(planRotation(cfg, { ...observed(client(), r), targets: names('client-1') }, NOW, RUN).result).toBe('unchanged');
+    expect(planRotation(cfg, { ...observed(client(), r), targets: names(undefined) }, NOW, RUN).result).toBe('unchanged');
   });
 });

@@ -269,7 +269,7 @@ class Run {
     const answers = await Promise.all(
       step.targets.map(async (target): Promise<DeliveryAnswer> => {
         try {
-          return { target, result: await this.ctx.talend.deliver(target, pair) };
+          return { target, result: await this.ctx.talend.deliver(target, pair, step.shownInClear) };
         } catch (err) {
           // No definite answer: the target may hold the new secret or what it held.
           return { target, result: { outcome: 'unknown', detail: (err as Error).message } };

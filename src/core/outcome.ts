@@ -48,6 +48,7 @@ const NO_PLAN: RotationPlan = {
   foreignLease: null,
   ignoredLease: null,
   blockedBy: null,
+  needsProof: [],
   warnings: [],
 };
 

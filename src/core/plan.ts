@@ -19,6 +19,7 @@ import {
 import { type Lease, type RecordState, type RotationRecord, type TargetHolding, parseDescription } from './record.js';
 import { CLOCK_SKEW_MS, type SecretRef, describeAge, findSecret, oldestFirst, sameSecret, secretAgeDays } from './secret-ref.js';
 import { type Target, configuredTargets, describeTarget, kindOfKey } from './targets.js';
+import { type TargetInspection, unprovenProblem } from '../talend/orchestration.js';
 
 /** Qlik allows this many secrets per client; the next create answers 409. */
 export const MAX_SECRETS_PER_CLIENT = 5;
@@ -31,8 +32,13 @@ export interface ObservedState {
   client: OAuthClient | null;
   record: RotationRecord | null;
   recordState: RecordState;
-  /** Per target key, the client ID a connection or task names, where Talend shows it readable. */
-  targetClientIds?: Readonly<Record<string, string>>;
+  /** Per connection or task target key, what Read state learned of it (the client ID it names, what it may hide). */
+  targets?: Readonly<Record<string, TargetInspection>>;
+  /**
+   * Whether this tenant was proven to show hidden values in clear (a target's own secret worked at
+   * Qlik's /oauth/token); undefined until a plan needs to know.
+   */
+  shownInClear?: boolean;
 }
 
 /**
@@ -80,7 +86,7 @@ export type PlanStep =
    * Deliver the new secret to every target at once. `drop`: recorded targets the inputs no longer
    * name, dropped from the record once all of `targets` hold it (`retarget`).
    */
-  | { step: 'deliver-to-talend'; targets: Target[]; drop: string[] }
+  | { step: 'deliver-to-talend'; targets: Target[]; drop: string[]; shownInClear: boolean }
   | { step: 'check-talend-task'; taskId: string; after: 'delivery' | 'unfinished-check' }
   | { step: 'write-record' }
   /** A run without a new secret: these, which the record proves Talend does not hold. */
@@ -105,7 +111,9 @@ export type PlanWarning =
   /** A lease that claims to last longer than any run can: ignored. */
   | { kind: 'lease-ignored'; lease: Lease }
   /** The record could not be read: Talend may hold any secret. */
-  | { kind: 'record-unreadable' };
+  | { kind: 'record-unreadable' }
+  /** A dry run cannot prove that Talend shows hidden values in clear; a real run tests it, and refuses these targets otherwise. */
+  | { kind: 'proof-needed'; targets: string[] };
 
 export interface RotationPlan {
   result: PlanResult;
@@ -120,6 +128,11 @@ export interface RotationPlan {
   ignoredLease: Lease | null;
   /** Another run's live lease, when this plan would change something: the plan cannot go ahead now. */
   blockedBy: Lease | null;
+  /**
+   * Targets the delivery would update that may hide values: the plan holds only once the run has
+   * proven this tenant shows hidden values in clear (observed.shownInClear), and refuses them otherwise.
+   */
+  needsProof: string[];
   warnings: PlanWarning[];
 }
 
@@ -159,18 +172,21 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     if (config.talendCheckTaskId) steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
   };
   const finish = (result: PlanResult, rest: Pick<RotationPlan, 'talendMayHold' | 'notInInputs'>): RotationPlan => {
+    const delivering = steps.some((s) => s.step === 'deliver-to-talend');
+    const needsProof = delivering ? unproven(observed, targets, client === null) : [];
     const warnings: PlanWarning[] = [];
+    if (needsProof.length > 0) warnings.push({ kind: 'proof-needed', targets: needsProof });
     if (observed.recordState === 'unreadable') warnings.push({ kind: 'record-unreadable' });
     if (rest.notInInputs.length > 0) warnings.push({ kind: 'not-in-inputs', targets: rest.notInInputs });
     const held = client ? commonHolding(targetsBefore(observed.record, client.secrets, keys)) : undefined;
     if (config.rotate === 'auto' && held && secretAgeDays(held, now) === null) warnings.push({ kind: 'age-unknown' });
     if (ignoredLease) warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
     const blockedBy = result === 'unchanged' ? null : foreignLease;
-    return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, warnings };
+    return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, needsProof, warnings };
   };
 
   if (client === null) {
-    steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [] });
+    steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [], shownInClear: observed.shownInClear === true });
     check('delivery');
     steps.push({ step: 'write-record' });
     return finish('created', { talendMayHold: [], notInInputs: [] });
@@ -194,7 +210,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   const kept = outside.filter((t) => !drop.includes(t.key));
   const record = knownRecord(observed.record);
   const talendMayHold = mayHoldOf(observed.record, client.secrets, keys);
-  const reason: NewSecretReason | null = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targetClientIds ?? {}, now);
+  const reason: NewSecretReason | null = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targets ?? {}, now);
   const rest = { talendMayHold, notInInputs: kept.map((t) => t.key) };
   const protect = secretsAnyTargetMayHold(kept);
 
@@ -203,7 +219,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     // Even where the record cannot say everything a target holds, what it does say stays protected.
     const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, secretsAnyTargetMayHold(recorded), now);
     if (makeRoom.length > 0) steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
-    steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop });
+    steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop, shownInClear: observed.shownInClear === true });
     check('delivery');
     steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
     return finish('rotated', rest);
@@ -217,6 +233,26 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   if (steps.length > 0 || retire.length > 0) steps.push({ step: 'write-record' });
   if (retire.length > 0) steps.push({ step: 'retire-secrets', secrets: retire });
   return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+}
+
+/**
+ * The targets a delivery would update that may hide values (docs/talend-targets.md): none when the
+ * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
+ * one): the plan stops before any change, naming each target and what to do.
+ */
+function unproven(observed: ObservedState, targets: Target[], newClient: boolean): string[] {
+  if (observed.shownInClear === true) return [];
+  const problems = targets.flatMap((t) => {
+    const inspection = observed.targets?.[t.key];
+    const problem = inspection ? unprovenProblem(inspection, describeTarget(t.key).replace(/^TMC /, '')) : undefined;
+    return problem ? [{ key: t.key, problem: `${describeTarget(t.key)}: ${problem}` }] : [];
+  });
+  if (problems.length === 0 || (observed.shownInClear === undefined && !newClient)) return problems.map((p) => p.key);
+  throw new PlanError(
+    `A Talend target cannot take the new secret without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
+      (newClient ? '\n(The client is new: no secret of it could prove that Talend shows hidden values in clear.)' : ''),
+    'talend-target',
+  );
 }
 
 /**
@@ -263,7 +299,7 @@ function newSecretDue(
   client: OAuthClient,
   record: RotationRecord | null,
   keys: string[],
-  clientIds: Readonly<Record<string, string>>,
+  inspections: Readonly<Record<string, TargetInspection>>,
   now: number,
 ): NewSecretReason | null {
   if (record === null) return { why: 'no-record' };
@@ -278,7 +314,8 @@ function newSecretDue(
   if (!first?.delivered || held.some((t) => t.delivered === null)) return { why: 'nothing-delivered' };
   // The record says it holds this client's secret, but it names another client now: whatever
   // it holds, it is not what the record says, and only a delivery puts it right.
-  const drifted = keys.find((key) => Object.hasOwn(clientIds, key) && clientIds[key] !== client.clientId);
+  const named = (key: string) => (Object.hasOwn(inspections, key) ? inspections[key]?.clientId : undefined);
+  const drifted = keys.find((key) => named(key) !== undefined && named(key) !== client.clientId);
   if (drifted) return { why: 'target-drifted', target: drifted };
   if (held.some((t) => !sameSecret(t.delivered as SecretRef, first.delivered as SecretRef))) return { why: 'targets-differ' };
   const delivered = findSecret(client.secrets, first.delivered);

@@ -7,17 +7,20 @@
 import { ApiError, type ApiClient } from '../http/api-client.js';
 import type { RequestSpec } from '../http/types.js';
 import { lazySchema, loadZod } from '../lazy.js';
-import { redact } from '../secrets.js';
+import { redact, registerSecret } from '../secrets.js';
 import { isUsableSegment } from '../untrusted-text.js';
 import {
   type Pair,
   type ParameterNames,
+  type ParameterTypes,
   type TalendConnection,
   type TalendTask,
-  connectionClientId,
+  type TargetInspection,
   connectionHolds,
   connectionUpdate,
-  taskClientId,
+  inspectConnection,
+  inspectTask,
+  mayBeSecretValues,
   taskHolds,
   taskUpdate,
 } from './orchestration.js';
@@ -52,20 +55,24 @@ const connectionSchema = lazySchema((z) =>
     parameters: z.array(z.looseObject({ name: z.string().check(z.minLength(1)), value: z.nullish(z.string()), encrypted: z.nullish(z.boolean()) })),
   }),
 );
-const taskSchema = lazySchema((z) =>
-  z.looseObject({
+// The maps are checked by hand, not rebuilt: a parameter named `__proto__` must stay a parameter.
+const taskSchema = lazySchema((z) => {
+  const map = z.unknown().check(z.refine((v) => v === undefined || v === null || isStringMap(v)));
+  return z.looseObject({
     id: z.string(),
     name: z.string().check(z.minLength(1)),
     description: z.nullish(z.string()),
     workspace: z.nullish(z.looseObject({ id: z.nullish(z.string()) })),
     artifact: z.nullish(z.looseObject({ id: z.nullish(z.string()), version: z.nullish(z.string()) })),
     tags: z.nullish(z.array(z.string())),
-    connections: z.nullish(z.record(z.string(), z.string())),
-    parameters: z.nullish(z.record(z.string(), z.string())),
-    resources: z.nullish(z.record(z.string(), z.string())),
+    connections: map,
+    parameters: map,
+    resources: map,
     autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
-  }),
-);
+  });
+});
+/** An artifact version's declared parameters: a list of `{name, type}` or a map by name (the published shape is unconfirmed). */
+const artifactSchema = lazySchema((z) => z.looseObject({ parameters: z.optional(z.unknown()) }));
 
 export const FINAL_EXECUTION_STATUSES = {
   execution_successful: true,
@@ -175,7 +182,7 @@ export class TalendApi {
 
   /** A task definition as Talend shows it (TaskV21); null when there is none with this ID. */
   getTask(taskId: string): Promise<TalendTask | null> {
-    return this.readTarget<TalendTask>(this.taskUrl(taskId), taskId, taskSchema, 1024 * 1024, 'Talend task', 'task');
+    return this.readTarget<TalendTask>(this.taskUrl(taskId), taskId, taskSchema as SchemaOf<TalendTask>, 1024 * 1024, 'Talend task', 'task');
   }
 
   private connectionUrl(connectionId: string): string {
@@ -194,37 +201,79 @@ export class TalendApi {
     return res.body;
   }
 
-  /** Delivers the pair to one target (the Deliver step); an unknown outcome throws. */
-  async deliver(target: Target, pair: Pair): Promise<DeliveryResult> {
+  /**
+   * Delivers the pair to one target (the Deliver step); an unknown outcome throws. `shownInClear`:
+   * the run proved this tenant shows hidden values in clear, so they may be written back.
+   */
+  async deliver(target: Target, pair: Pair, shownInClear = false): Promise<DeliveryResult> {
     switch (target.kind) {
       case 'qlik-auth':
         return this.deliverQlikCredentials(pair.clientId, pair.clientSecret);
       case 'connection':
-        return this.deliverToConnection(target.id, target.names, pair);
+        return this.deliverToConnection(target.id, target.names, pair, shownInClear);
       case 'task':
-        return this.deliverToTask(target.id, target.names, pair);
+        return this.deliverToTask(target.id, target.names, pair, shownInClear);
     }
   }
 
   /**
-   * Reads a connection or task target during Read state: it must exist, and an update must be
-   * possible without losing anything (UnsafeUpdate otherwise). Resolves to the client ID it names,
-   * when readable (server text: compared, never printed). The TMC setting cannot be read.
+   * Reads a connection or task target during Read state: it must exist and take an update without
+   * losing anything it shows (UnsafeUpdate otherwise); what it may hide is for the caller to prove.
+   * The TMC setting cannot be read.
    */
-  async inspect(target: Target): Promise<string | undefined> {
-    // Any values do: only whether an update could be built matters.
-    const probe = { clientId: 'probe', clientSecret: 'probe' };
-    if (target.kind === 'connection') {
-      const connection = this.requireTarget(await this.getConnection(target.id), 'TMC connection', target.id);
-      connectionUpdate(connection, target.names, probe);
-      return connectionClientId(connection, target.names);
-    }
+  async inspect(target: Target): Promise<TargetInspection | undefined> {
+    if (target.kind === 'connection') return inspectConnection(await this.readConnection(target.id, target.names), target.names);
     if (target.kind === 'task') {
-      const task = this.requireTarget(await this.getTask(target.id), 'Talend task', target.id);
-      taskUpdate(task, target.names, probe);
-      return taskClientId(task, target.names);
+      const { task, types } = await this.readTask(target.id, target.names);
+      return inspectTask(task, target.names, types);
     }
     return undefined;
+  }
+
+  /** A connection that must exist, its values that may be secrets masked before anything logs. */
+  private async readConnection(connectionId: string, names: ParameterNames): Promise<TalendConnection> {
+    const connection = this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId);
+    for (const value of mayBeSecretValues(connection, names, null)) registerSecret(value);
+    return connection;
+  }
+
+  /** A task that must exist, with its artifact's parameter types; its values that may be secrets masked. */
+  private async readTask(taskId: string, names: ParameterNames): Promise<{ task: TalendTask; types: ParameterTypes }> {
+    const task = this.requireTarget(await this.getTask(taskId), 'Talend task', taskId);
+    const types = await this.parameterTypes(task);
+    for (const value of mayBeSecretValues(task, names, types)) registerSecret(value);
+    return { task, types };
+  }
+
+  /** Read once per artifact version and run. */
+  private readonly artifactTypes = new Map<string, Promise<ParameterTypes>>();
+
+  /**
+   * The types the task's artifact version declares for its parameters, or null when Talend does
+   * not say (no artifact in the answer, the version unreadable, a shape this version does not know).
+   */
+  private parameterTypes(task: TalendTask): Promise<ParameterTypes> {
+    const id = task.artifact?.id;
+    const version = task.artifact?.version;
+    if (!id || !version || !isUsableSegment(id, 256) || !isUsableSegment(version, 256)) return Promise.resolve(null);
+    const key = `${id}\u0000${version}`;
+    let types = this.artifactTypes.get(key);
+    if (!types) {
+      types = this.http
+        .request({
+          method: 'GET',
+          url: `${this.apiBase}/orchestration/artifacts/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}`,
+          repeat: 'repeatable',
+          accept: [401, 403, 404],
+          schema: artifactSchema,
+          maxBodyBytes: 1024 * 1024,
+          doing: `reading the parameters of the artifact ${id} ${version}`,
+        })
+        .then((res) => (res.status === 200 && res.body ? declaredTypes(res.body.parameters) : null))
+        .catch(() => null);
+      this.artifactTypes.set(key, types);
+    }
+    return types;
   }
 
   /**
@@ -232,8 +281,8 @@ export class TalendApi {
    * read it again and check it holds the client ID. The PUT is a full replacement of what was just
    * read, so repeating it is safe; a 4xx is a refusal.
    */
-  async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair): Promise<DeliveryResult> {
-    const update = await beforeSending(async () => connectionUpdate(this.requireTarget(await this.getConnection(connectionId), 'TMC connection', connectionId), names, pair));
+  async deliverToConnection(connectionId: string, names: ParameterNames, pair: Pair, shownInClear = false): Promise<DeliveryResult> {
+    const update = await beforeSending(async () => connectionUpdate(await this.readConnection(connectionId, names), names, pair, shownInClear));
     if ('refused' in update) return update.refused;
     const res = await this.putTarget(this.connectionUrl(connectionId), update.value, `updating the TMC connection ${connectionId}`);
     if (res) return res;
@@ -248,14 +297,17 @@ export class TalendApi {
    * whole task) with the two parameters set, read it again and check. Warns when the task's
    * auto-upgrade would put the artifact's default parameters back.
    */
-  async deliverToTask(taskId: string, names: ParameterNames, pair: Pair): Promise<DeliveryResult> {
-    const prepared = await beforeSending(async () => taskUpdate(this.requireTarget(await this.getTask(taskId), 'Talend task', taskId), names, pair));
+  async deliverToTask(taskId: string, names: ParameterNames, pair: Pair, shownInClear = false): Promise<DeliveryResult> {
+    const prepared = await beforeSending(async () => {
+      const { task, types } = await this.readTask(taskId, names);
+      return { types, update: taskUpdate(task, names, pair, types, shownInClear) };
+    });
     if ('refused' in prepared) return prepared.refused;
-    const update = prepared.value;
+    const { update, types } = prepared.value;
     const res = await this.putTarget(this.taskUrl(taskId), update.body, `updating the parameters of the Talend task ${taskId}`);
     if (res) return res;
     const after = await this.getTask(taskId);
-    const evidence = after ? taskHolds(after, names, pair) : null;
+    const evidence = after ? taskHolds(after, names, pair, types) : null;
     if (!evidence) throw readBackMismatch(`task ${taskId}`);
     const warnings = update.autoUpgradeOverrides
       ? [
@@ -346,6 +398,30 @@ async function beforeSending<T>(prepare: () => Promise<T>): Promise<{ value: T }
  */
 function readBackMismatch(what: string): Error {
   return new Error(`Talend accepted the update of ${what}, but reading it back does not show the new pair: what it holds now is unknown.`);
+}
+
+function isStringMap(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+}
+
+/**
+ * The declared types, by parameter name, from an artifact version's `parameters`: a list of objects
+ * with `name` and `type`, or a map from name to an object with `type` (or to the type itself).
+ * Null when neither shape is there: Talend did not say.
+ */
+function declaredTypes(parameters: unknown): ParameterTypes {
+  const types = new Map<string, string>();
+  const add = (name: unknown, type: unknown) => {
+    if (typeof name === 'string' && typeof type === 'string') types.set(name, type);
+  };
+  if (Array.isArray(parameters)) {
+    for (const p of parameters) if (typeof p === 'object' && p !== null) add((p as Record<string, unknown>).name, (p as Record<string, unknown>).type);
+  } else if (typeof parameters === 'object' && parameters !== null) {
+    for (const [name, p] of Object.entries(parameters)) add(name, typeof p === 'object' && p !== null ? (p as Record<string, unknown>).type : p);
+  } else {
+    return null;
+  }
+  return types;
 }
 
 /** A 3xx or an unlisted 2xx: the target may have stored the pair before answering so. */
