@@ -43,6 +43,7 @@ const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?
   { name: 'client-name', required: false, default: 'Talend Management Console' },
   { name: 'client-id', required: false },
   { name: 'scopes', required: false, default: 'user_default admin_classic' },
+  { name: 'scopes-exact', required: false, default: 'false' },
   { name: 'rotate', required: false, default: 'auto' },
   { name: 'max-secret-age-days', required: false, default: '30' },
   { name: 'keep-previous-secrets', required: false, default: '0' },

@@ -28427,6 +28427,7 @@ const INPUT_NAMES = [
     'client-name',
     'client-id',
     'scopes',
+    'scopes-exact',
     'rotate',
     'max-secret-age-days',
     'keep-previous-secrets',
@@ -29631,6 +29632,7 @@ const INPUTS = {
     'client-name': withDefault(clientName, 'Talend Management Console'),
     'client-id': optional(pathSafeId),
     scopes: withDefault(scopes, 'user_default admin_classic'),
+    'scopes-exact': withDefault(inputs_boolean, 'false'),
     rotate: withDefault(rotateMode, 'auto'),
     'max-secret-age-days': withDefault(integer(1, 3650), '30'),
     'keep-previous-secrets': withDefault(integer(0, 3), '0'),
@@ -29771,6 +29773,7 @@ function toParsedInputs(inputs) {
         clientName: inputs['client-name'],
         clientId: inputs['client-id'],
         scopes: inputs.scopes,
+        scopesExact: inputs['scopes-exact'],
         rotate: inputs.rotate,
         maxSecretAgeDays: inputs['max-secret-age-days'],
         keepPreviousSecrets: inputs['keep-previous-secrets'],
@@ -30173,6 +30176,7 @@ function toModel(wire, consent, secrets) {
         appType: wire.appType,
         description: wire.description ?? '',
         allowedScopes: wire.allowedScopes ?? [],
+        scopesShown: Array.isArray(wire.allowedScopes),
         allowedGrantTypes: wire.allowedGrantTypes ?? [],
         allowedAuthMethods: wire.allowedAuthMethods ?? undefined,
         consentMethod: consent,
@@ -30274,6 +30278,10 @@ function nextRotationDue(secret, maxSecretAgeDays) {
 ;// CONCATENATED MODULE: ./src/core/holdings.ts
 
 
+/** A passed check proves what a hidden secret or a bare answer could not: for those, it is the evidence. */
+function confirmedByCheck(targets) {
+    return targets.map((t) => (t.status === 'delivered' && t.evidence !== 'secret-read-back' ? { ...t, evidence: 'check-task' } : t));
+}
 // ---- What Talend may hold -------------------------------------------------------------------
 /** The target's holding in the record, or undefined when the record does not know the target. */
 function holdingOf(record, key) {
@@ -30878,6 +30886,7 @@ function mayBeSecretValues(target, names, types) {
 
 
 
+
 /** Qlik allows this many secrets per client; the next create answers 409. */
 const MAX_SECRETS_PER_CLIENT = 5;
 const REQUIRED_GRANT_TYPE = 'client_credentials';
@@ -30890,7 +30899,7 @@ const LONGEST_RUN_MS = 3600 * 1000;
  */
 function observedClient(client) {
     const parsed = parseDescription(client.description);
-    return { client, record: parsed.record, recordState: parsed.state };
+    return { client, record: parsed.record, recordState: parsed.state, userText: parsed.userText };
 }
 /**
  * The plan made again after the lease, with what the first plan had to say too: the first read saw
@@ -30912,7 +30921,11 @@ class PlanError extends Error {
         this.name = 'PlanError';
     }
 }
-function planRotation(config, observed, now, runId) {
+/**
+ * `runUrl`: the workflow run the record's audit trail names (its length counts towards what the
+ * record needs in the client's description).
+ */
+function planRotation(config, observed, now, runId, runUrl) {
     const { client } = observed;
     const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
     const targets = configuredTargets(config);
@@ -30941,6 +30954,8 @@ function planRotation(config, observed, now, runId) {
         if (ignoredLease)
             warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
         const blockedBy = result === 'unchanged' ? null : foreignLease;
+        if (result !== 'unchanged')
+            refuseOverlongRecord(observed, delivering ? targets : [], { runId, runUrl, now });
         return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, needsProof, warnings };
     };
     if (client === null) {
@@ -30990,6 +31005,35 @@ function planRotation(config, observed, now, runId) {
     return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
 }
 /**
+ * A run writes the record several times; the longest is the one with the new secret pending at
+ * every target (beside what each may hold already), the lease, a check and the scopes. If that
+ * would not fit in Qlik's description, the run would fail after making a secret and could not
+ * even release its lease: so it stops before any change, saying how long each part is.
+ */
+function refuseOverlongRecord(observed, targets, run) {
+    const existing = observed.client?.secrets ?? [];
+    const base = observed.record ?? { ...EMPTY_RECORD, unknownHolder: observed.client !== null };
+    // The longest hint and creation time an answer may carry.
+    const newest = { hint: 'h'.repeat(MAX_HINT_LENGTH), createdAt: '2000-01-01T00:00:00.000000000+00:00' };
+    const at = new Date(run.now).toISOString();
+    const longest = {
+        ...withNewPending(base, targets, newest, [...existing, newest]),
+        lease: { holder: run.runId, expiresAt: at },
+        check: { result: 'pending', at },
+        changedAt: at,
+        changedBy: run.runUrl ?? null,
+        scopes: base.scopes ?? null,
+    };
+    const userText = observed.userText ?? '';
+    const length = renderDescription(userText, longest).length;
+    if (length <= DESCRIPTION_MAX)
+        return;
+    const own = userText.trimEnd().length;
+    throw new PlanError(`The OAuth client's description is too short to hold the action's record during this run: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${length - own} ` +
+        `and the description's own text has ${own} (the record names each Talend target with the secrets it may hold; this run delivers to ${targets.length}). ` +
+        "Shorten the description's own text in Qlik, or name fewer Talend targets.", 'description-full');
+}
+/**
  * The targets a delivery would update that may hide values (docs/talend-targets.md): none when the
  * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
  * one): the plan stops before any change, naming each target and what to do.
@@ -31031,13 +31075,17 @@ function planRepairs(config, client, record) {
         steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
     }
     const current = sortedSet(client.allowedScopes);
-    if (!sameSet(current, config.scopes)) {
+    // Talend's guide says to grant every scope: a repair adds what the input asks for and keeps
+    // what a person granted, unless the scopes must be exact.
+    const wanted = config.scopesExact ? config.scopes : sortedSet([...current, ...config.scopes]);
+    if (!sameSet(current, wanted)) {
         // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
         // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
         const kept = record?.scopes;
         const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
+        const op = config.scopesExact && client.scopesShown ? 'replace' : 'add';
         if (!keptByQlik)
-            steps.push({ step: 'repair-scopes', from: current, to: config.scopes });
+            steps.push({ step: 'repair-scopes', from: current, to: wanted, op });
     }
     if (client.consentMethod !== 'trusted')
         steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
@@ -31115,12 +31163,14 @@ function foreignLeaseOf(record, now, runId) {
     return { live: lease, ignored: null };
 }
 /**
- * What the record keeps of a scope repair: nothing when Qlik kept what was asked for; otherwise
- * both lists, so the next run does not patch again the scopes Qlik drops.
+ * What the record keeps of a scope repair: nothing when Qlik kept what was asked for (every scope
+ * of the input; exactly those with `scopes-exact`); otherwise both lists, so the next run does not
+ * patch again the scopes Qlik drops.
  */
-function scopesKept(requested, kept) {
+function scopesKept(requested, kept, exact) {
     const keptSet = sortedSet(kept);
-    return sameSet(keptSet, requested) ? null : { requested, kept: keptSet };
+    const asked = exact ? sameSet(keptSet, requested) : requested.every((s) => keptSet.includes(s));
+    return asked ? null : { requested, kept: keptSet };
 }
 function sortedSet(values) {
     return [...new Set(values)].sort();
@@ -31390,13 +31440,30 @@ function writeOutputs(result, config, progress) {
 function safeKey(key) {
     return isOutputSafeKey(key) ? key : null;
 }
-/** The `targets` output: each target's key, status and the hint it holds; no values, no server text. */
+/**
+ * The `targets` output: each target's key, status, the hint it holds and how this run's delivery
+ * was confirmed; no values, no server text.
+ */
 function targetsOutput(targets) {
     return targets.map((t) => ({
         target: safeKey(t.key),
         status: t.status,
         hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
+        confirmed: t.evidence ?? null,
     }));
+}
+/** How a delivery was confirmed, in words. */
+function describeEvidence(evidence) {
+    switch (evidence) {
+        case 'secret-read-back':
+            return 'confirmed: the secret read back';
+        case 'client-id-read-back':
+            return 'confirmed: the client ID read back (Talend hides the secret, so the read-back cannot prove it)';
+        case 'answer-only':
+            return "confirmed by Talend's answer only (TMC's setting cannot be read back)";
+        case 'check-task':
+            return 'confirmed: the check task ran with it and passed';
+    }
 }
 /**
  * The `plan` output: each step as data, no prose and no server text (the shape is in the README).
@@ -31413,8 +31480,9 @@ function planOutput(steps) {
             case 'repair-auth-methods':
                 return { step: step.step, add: 'client_secret' };
             case 'repair-scopes':
-                // `from` is what Qlik sent: not for an output.
-                return { step: step.step, to: step.to };
+                // Only scopes from the input: `from` is what Qlik sent, and the full list to store keeps
+                // scopes a person granted, also server text.
+                return step.op === 'replace' ? { step: step.step, to: step.to } : { step: step.step, add: step.to.filter((s) => !step.from.includes(s)) };
             case 'make-room':
                 return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
             case 'retire-secrets':
@@ -31522,7 +31590,10 @@ async function writeSummary(result, config, progress, now, failure) {
         ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
         ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
         ['Talend delivery', progress?.delivery ?? 'not-needed'],
-        ...(progress?.targets ?? []).map((t) => [`Target: ${describeTarget(t.key)}`, `${t.status}: ${describeHolding(t)}`]),
+        ...(progress?.targets ?? []).map((t) => [
+            `Target: ${describeTarget(t.key)}`,
+            `${t.status}: ${describeHolding(t)}${t.evidence ? `; ${describeEvidence(t.evidence)}` : ''}`,
+        ]),
         ['Task-run check', describeCheck(config, progress)],
     ];
     const summary = core/* summary */.z
@@ -31566,7 +31637,7 @@ function describeStep(step) {
         case 'repair-auth-methods':
             return 'add the auth method client_secret';
         case 'repair-scopes':
-            return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
+            return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"${step.op === 'replace' ? ' (scopes-exact)' : ' (the scopes a person granted stay)'}`;
         case 'repair-consent':
             return `change the consent method from ${step.from} to trusted`;
         case 'make-room':
@@ -31931,15 +32002,17 @@ class Run {
         this.outcome.secrets = [created.newSecret.meta];
     }
     noteKeptScopes(kept) {
-        const scopes = scopesKept(this.ctx.config.scopes, kept);
+        const { scopes: requested, scopesExact } = this.ctx.config;
+        const scopes = scopesKept(requested, kept, scopesExact);
         this.store.change((r) => ({ ...r, scopes }));
+        // What Qlik kept, read back: it may drop scopes it does not offer, or merge instead of replace.
         if (scopes)
-            this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${scopes.kept.join(' ') || '(none)'}.`);
+            this.ctx.log(`Qlik did not keep the scopes as asked: the client has ${scopes.kept.join(' ') || '(none)'}.`);
     }
     /** The repairs of the client itself, as one JSON Patch. */
     async repair(steps) {
         const { qlik } = this.ctx;
-        // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
+        // `add`, not `replace` (but for exact scopes Qlik shows): a member Qlik left out may not exist, and `replace` needs it to.
         const ops = [];
         const changes = [];
         let scopes;
@@ -31953,7 +32026,7 @@ class Run {
                 changes.push('added client_secret to the auth methods');
             }
             else if (step.step === 'repair-scopes') {
-                ops.push({ op: 'add', path: '/allowedScopes', value: step.to });
+                ops.push({ op: step.op, path: '/allowedScopes', value: step.to });
                 changes.push(`set the scopes to ${step.to.join(' ')}`);
                 scopes = step.to;
             }
@@ -32123,6 +32196,7 @@ class Run {
         const passed = check === 'passed';
         this.store.change((r) => ({ ...r, check: { result: passed ? 'passed' : 'failed', at: new Date(this.ctx.budget.now()).toISOString() } }));
         if (passed) {
+            this.outcome.targets = confirmedByCheck(this.outcome.targets);
             this.done(step.after === 'unfinished-check' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
             return;
         }
@@ -32265,11 +32339,20 @@ class RecordStore {
                 this.current = parsed.record;
                 this.leaseUncertain = false;
             }
+            if (!this.fits({ ...this.current, lease: null }) && this.stored) {
+                // The record as the run means it does not fit (the plan checks this, so only a record
+                // changed meanwhile gets here): what Qlik holds now, without the lease, is shorter than
+                // what fitted before. Pending deliveries stay pending there, so nothing is stranded.
+                this.current = { ...this.stored, lease: null };
+            }
             await this.save({ release: true, until: 'final' });
         }
         catch (err) {
             this.deps.log(`Could not release the lease (it expires at ${expiresAt}): ${err.message}`);
         }
+    }
+    fits(record) {
+        return renderDescription(this.userText, { ...record, ...this.audit() }).length <= DESCRIPTION_MAX;
     }
     newLease() {
         return { holder: this.deps.runId, expiresAt: new Date(this.deps.budget.deadline).toISOString() };
@@ -32309,7 +32392,7 @@ const QUIET = { showPlan: () => undefined, applying: (changes) => changes() };
 async function planAndApply(read, ctx, hooks = QUIET) {
     const keys = configuredTargets(ctx.config).map((t) => t.key);
     let observed = read;
-    const plan = (o) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId);
+    const plan = (o) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId, ctx.runUrl);
     // What was found is reported also when planning stops the run.
     let outcome = initialOutcome(observed, keys);
     const store = new RecordStore(ctx);

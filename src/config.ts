@@ -22,6 +22,8 @@ export interface Config {
   clientId: string | undefined;
   /** Requested scopes: unique, sorted. */
   scopes: string[];
+  /** The client's scopes become exactly `scopes`; otherwise repair only adds the missing ones. */
+  scopesExact: boolean;
   rotate: RotateMode;
   maxSecretAgeDays: number;
   keepPreviousSecrets: number;
@@ -61,6 +63,7 @@ export const INPUT_NAMES = [
   'client-name',
   'client-id',
   'scopes',
+  'scopes-exact',
   'rotate',
   'max-secret-age-days',
   'keep-previous-secrets',

@@ -177,13 +177,31 @@ function safeKey(key: string): string | null {
   return isOutputSafeKey(key) ? key : null;
 }
 
-/** The `targets` output: each target's key, status and the hint it holds; no values, no server text. */
+/**
+ * The `targets` output: each target's key, status, the hint it holds and how this run's delivery
+ * was confirmed; no values, no server text.
+ */
 export function targetsOutput(targets: TargetState[]): Record<string, unknown>[] {
   return targets.map((t) => ({
     target: safeKey(t.key),
     status: t.status,
     hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
+    confirmed: t.evidence ?? null,
   }));
+}
+
+/** How a delivery was confirmed, in words. */
+function describeEvidence(evidence: NonNullable<TargetState['evidence']>): string {
+  switch (evidence) {
+    case 'secret-read-back':
+      return 'confirmed: the secret read back';
+    case 'client-id-read-back':
+      return 'confirmed: the client ID read back (Talend hides the secret, so the read-back cannot prove it)';
+    case 'answer-only':
+      return "confirmed by Talend's answer only (TMC's setting cannot be read back)";
+    case 'check-task':
+      return 'confirmed: the check task ran with it and passed';
+  }
 }
 
 /**
@@ -201,8 +219,9 @@ export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
       case 'repair-auth-methods':
         return { step: step.step, add: 'client_secret' };
       case 'repair-scopes':
-        // `from` is what Qlik sent: not for an output.
-        return { step: step.step, to: step.to };
+        // Only scopes from the input: `from` is what Qlik sent, and the full list to store keeps
+        // scopes a person granted, also server text.
+        return step.op === 'replace' ? { step: step.step, to: step.to } : { step: step.step, add: step.to.filter((s) => !step.from.includes(s)) };
       case 'make-room':
         return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
       case 'retire-secrets':
@@ -316,7 +335,10 @@ async function writeSummary(
     ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
     ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
     ['Talend delivery', progress?.delivery ?? 'not-needed'],
-    ...(progress?.targets ?? []).map((t): [string, string] => [`Target: ${describeTarget(t.key)}`, `${t.status}: ${describeHolding(t)}`]),
+    ...(progress?.targets ?? []).map((t): [string, string] => [
+      `Target: ${describeTarget(t.key)}`,
+      `${t.status}: ${describeHolding(t)}${t.evidence ? `; ${describeEvidence(t.evidence)}` : ''}`,
+    ]),
     ['Task-run check', describeCheck(config, progress)],
   ];
   const summary = core.summary
@@ -358,7 +380,7 @@ function describeStep(step: PlanStep): string {
     case 'repair-auth-methods':
       return 'add the auth method client_secret';
     case 'repair-scopes':
-      return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"`;
+      return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"${step.op === 'replace' ? ' (scopes-exact)' : ' (the scopes a person granted stay)'}`;
     case 'repair-consent':
       return `change the consent method from ${step.from} to trusted`;
     case 'make-room':

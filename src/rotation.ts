@@ -25,7 +25,7 @@ const QUIET: StageHooks = { showPlan: () => undefined, applying: (changes) => ch
 export async function planAndApply(read: ObservedState, ctx: ApplyContext, hooks: StageHooks = QUIET): Promise<Applied> {
   const keys = configuredTargets(ctx.config).map((t) => t.key);
   let observed = read;
-  const plan = (o: ObservedState) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId);
+  const plan = (o: ObservedState) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId, ctx.runUrl);
   // What was found is reported also when planning stops the run.
   let outcome = initialOutcome(observed, keys);
   const store = new RecordStore(ctx);

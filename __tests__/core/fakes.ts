@@ -49,6 +49,7 @@ export class FakeQlik {
       appType: 'web',
       description: req.description,
       allowedScopes: req.scopes,
+      scopesShown: true,
       allowedGrantTypes: ['client_credentials'],
       allowedAuthMethods: ['client_secret'],
       consentMethod: 'trusted',

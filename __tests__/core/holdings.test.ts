@@ -6,6 +6,7 @@ import {
   afterAllStored,
   afterDelivery,
   commonHolding,
+  confirmedByCheck,
   deletableByHint,
   generatedDuringRepair,
   heldNowhere,
@@ -238,5 +239,17 @@ describe('I1 nothing stranded: how a delivery changes holdings', () => {
     const r = afterAllStored(record({ targets: [{ key: TMC_KEY, delivered: NEW, pending: [] }, { key: 'task:old', delivered: OLD, pending: [] }], unknownHolder: true }), ['task:old'], null);
     expect(r.targets.map((t) => t.key)).toEqual([TMC_KEY]);
     expect(r.unknownHolder).toBe(false);
+  });
+});
+
+describe('evidence', () => {
+  it('a passed check confirms what a hidden secret or a bare answer could not; a secret read back stays its own proof', () => {
+    const states: TargetState[] = [
+      { key: TMC_KEY, status: 'delivered', holds: NEW, evidence: 'answer-only' },
+      { key: 'connection:c1', status: 'delivered', holds: NEW, evidence: 'client-id-read-back' },
+      { key: 'task:t1', status: 'delivered', holds: NEW, evidence: 'secret-read-back' },
+      { key: 'task:old', status: 'not-in-inputs', holds: OLD },
+    ];
+    expect(confirmedByCheck(states).map((t) => t.evidence)).toEqual(['check-task', 'check-task', 'secret-read-back', undefined]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDescription, renderDescription } from '../../src/core/record.js';
-import { PlanError, type RotationPlan, planRotation, stepOf } from '../../src/core/plan.js';
+import { PlanError, type RotationPlan, planRotation, scopesKept, stepOf } from '../../src/core/plan.js';
 import { deletableByHint, secretsToRetire } from '../../src/core/holdings.js';
 import { createdAtLabel, describeAge, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
 import { describeReason } from '../../src/report.js';
@@ -168,6 +168,31 @@ describe('planRotation', () => {
       expect(planRotation(config(), observed(client({ allowedScopes: ['admin_classic', 'user_default'] }), record()), NOW, RUN).result).toBe('unchanged');
       const plan = planRotation(config(), observed(client({ allowedScopes: ['user_default'] }), record()), NOW, RUN);
       expect(stepOf(plan, 'repair-scopes')?.to).toEqual(['admin_classic', 'user_default']);
+    });
+
+    it('keeps the scopes a person granted and adds only the missing ones (Talend: select all check boxes)', () => {
+      const handMade = client({ allowedScopes: ['admin.apps', 'admin.spaces', 'admin_classic', 'user_default'] });
+      expect(planRotation(config(), observed(handMade, record()), NOW, RUN).result).toBe('unchanged');
+      const narrow = client({ allowedScopes: ['admin.apps', 'user_default'] });
+      expect(stepOf(planRotation(config(), observed(narrow, record()), NOW, RUN), 'repair-scopes')).toEqual({
+        step: 'repair-scopes',
+        from: ['admin.apps', 'user_default'],
+        to: ['admin.apps', 'admin_classic', 'user_default'],
+        op: 'add',
+      });
+    });
+
+    it("scopes-exact: the input exactly, by replace where Qlik shows the member, by add where it does not", () => {
+      const handMade = client({ allowedScopes: ['admin.apps', 'admin_classic', 'user_default'] });
+      expect(stepOf(planRotation(config({ scopesExact: true }), observed(handMade, record()), NOW, RUN), 'repair-scopes')).toMatchObject({ to: ['admin_classic', 'user_default'], op: 'replace' });
+      const none = client({ allowedScopes: [], scopesShown: false });
+      expect(stepOf(planRotation(config({ scopesExact: true }), observed(none, record()), NOW, RUN), 'repair-scopes')).toMatchObject({ op: 'add' });
+    });
+
+    it('records what Qlik kept only when it dropped a scope asked for (or, exact, kept more)', () => {
+      expect(scopesKept(['a', 'b'], ['a', 'b', 'granted'], false)).toBeNull();
+      expect(scopesKept(['a', 'b'], ['a', 'b', 'granted'], true)).toEqual({ requested: ['a', 'b'], kept: ['a', 'b', 'granted'] });
+      expect(scopesKept(['a', 'b'], ['a'], false)).toEqual({ requested: ['a', 'b'], kept: ['a'] });
     });
 
     it('does not patch again a scope Qlik does not keep', () => {
@@ -374,6 +399,24 @@ describe('planRotation: the TMC setting with and without a trailing slash', () =
     expect(slashed.targets.map((t) => t.key)).toEqual([TMC_KEY]);
     expect(planRotation(config(), observed(client(), slashed), NOW, RUN).result).toBe('unchanged');
     expect(planRotation(config({ talendQlikAuthUrl: 'https://api.eu.cloud.talend.example/tmc/qlik/' }), observed(client(), record()), NOW, RUN).result).toBe('unchanged');
+  });
+});
+
+describe("planRotation: the record must fit in the client's description all through the run", () => {
+  const six = config({ talendConnectionIds: ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'], rotate: 'always' });
+  const held = (key: string) => ({ key, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] });
+  const r = record({ targets: [TMC_KEY, ...['c1', 'c2', 'c3', 'c4', 'c5', 'c6'].map((id) => `connection:${id}`)].map(held) });
+  const withText = (n: number) => ({ ...observed(client(), r), userText: 'x'.repeat(n) });
+
+  it('3,300 characters of the user\'s own text and six connections: refused before any change, saying how long each part is', () => {
+    expect(() => planRotation(six, withText(3300), NOW, RUN, 'https://github.example/o/r/actions/runs/7')).toThrow(
+      /Qlik allows 4096 characters, the record needs \d+ and the description's own text has 3300 .*delivers to 7/,
+    );
+  });
+
+  it('the same text with one target fits; a plan that changes nothing is never refused for it', () => {
+    expect(planRotation(config({ rotate: 'always' }), { ...observed(client(), record()), userText: 'x'.repeat(3300) }, NOW, RUN).result).toBe('rotated');
+    expect(planRotation(config({ ...six, rotate: 'auto' }), withText(3900), NOW, RUN).result).toBe('unchanged');
   });
 });
 

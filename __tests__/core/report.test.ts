@@ -103,14 +103,14 @@ describe('report', () => {
 
   it('targets output: keys and hints a server (or a hand-edited record) chose reach it only when shell-safe', () => {
     const output = targetsOutput([
-      { key: 'connection:conn-1', status: 'delivered', holds: { hint: 'ab12c' } },
+      { key: 'connection:conn-1', status: 'delivered', holds: { hint: 'ab12c' }, evidence: 'client-id-read-back' },
       { key: 'task:$(touch /tmp/x)', status: 'not-in-inputs', holds: { hint: 'a`b`' } },
       { key: 'qlik-auth:https://api.eu.cloud.talend.example/tmc/qlik', status: 'refused', holds: null },
     ]);
     expect(output).toEqual([
-      { target: 'connection:conn-1', status: 'delivered', hint: 'ab12c' },
-      { target: null, status: 'not-in-inputs', hint: null },
-      { target: 'qlik-auth:https://api.eu.cloud.talend.example/tmc/qlik', status: 'refused', hint: null },
+      { target: 'connection:conn-1', status: 'delivered', hint: 'ab12c', confirmed: 'client-id-read-back' },
+      { target: null, status: 'not-in-inputs', hint: null, confirmed: null },
+      { target: 'qlik-auth:https://api.eu.cloud.talend.example/tmc/qlik', status: 'refused', hint: null, confirmed: null },
     ]);
   });
 

@@ -514,8 +514,10 @@ export function defineJourneys(strictMode: boolean): void {
         ]);
         // The TMC setting was not a target: nothing was sent there.
         expect(J().emu.talendPair()).toBeNull();
-        expect(JSON.parse(first.outputs.targets!)).toEqual([{ target: 'connection:conn-1', status: 'delivered', hint: only(c.clientSecrets).hint }]);
-        expect(first.summary).toContain(`<td>Target: TMC connection conn-1</td><td>delivered: took ${only(c.clientSecrets).hint}</td>`);
+        // How the delivery was confirmed: the secret itself where Talend shows it, else the client ID.
+        const confirmed = readBack === 'clear' ? 'secret-read-back' : 'client-id-read-back';
+        expect(JSON.parse(first.outputs.targets!)).toEqual([{ target: 'connection:conn-1', status: 'delivered', hint: only(c.clientSecrets).hint, confirmed }]);
+        expect(first.summary).toContain(`<td>Target: TMC connection conn-1</td><td>delivered: took ${only(c.clientSecrets).hint}; confirmed: ${readBack === 'clear' ? 'the secret read back' : 'the client ID read back (Talend hides the secret, so the read-back cannot prove it)'}</td>`);
 
         const rotated = await act({ ...only_connection, rotate: 'always' });
         expect(rotated.outputs.result).toBe('rotated');
@@ -564,9 +566,9 @@ export function defineJourneys(strictMode: boolean): void {
       expect(J().emu.taskDefinition('task-1')!.parameters!.QLIK_CLIENT_SECRET).toBe(secret);
       const hint = run.outputs['secret-hint'];
       expect(JSON.parse(run.outputs.targets!)).toEqual([
-        { target: `qlik-auth:${J().emu.talendQlikAuthUrl}`, status: 'delivered', hint },
-        { target: 'connection:conn-1', status: 'delivered', hint },
-        { target: 'task:task-1', status: 'delivered', hint },
+        { target: `qlik-auth:${J().emu.talendQlikAuthUrl}`, status: 'delivered', hint, confirmed: 'answer-only' },
+        { target: 'connection:conn-1', status: 'delivered', hint, confirmed: 'client-id-read-back' },
+        { target: 'task:task-1', status: 'delivered', hint, confirmed: 'secret-read-back' },
       ]);
       expect(run.summary.match(/<td>Target: /g)).toHaveLength(3);
       expectNothingStranded(only(J().emu.clients()).clientId);

@@ -11,6 +11,7 @@ import {
   type DeliveryAnswer,
   type TargetState,
   afterAllStored,
+  confirmedByCheck,
   generatedDuringRepair,
   heldNowhere,
   mayDeleteUndelivered,
@@ -170,15 +171,17 @@ class Run {
   }
 
   private noteKeptScopes(kept: string[]): void {
-    const scopes = scopesKept(this.ctx.config.scopes, kept);
+    const { scopes: requested, scopesExact } = this.ctx.config;
+    const scopes = scopesKept(requested, kept, scopesExact);
     this.store.change((r) => ({ ...r, scopes }));
-    if (scopes) this.ctx.log(`Qlik kept only these scopes of the ones asked for: ${scopes.kept.join(' ') || '(none)'}.`);
+    // What Qlik kept, read back: it may drop scopes it does not offer, or merge instead of replace.
+    if (scopes) this.ctx.log(`Qlik did not keep the scopes as asked: the client has ${scopes.kept.join(' ') || '(none)'}.`);
   }
 
   /** The repairs of the client itself, as one JSON Patch. */
   private async repair(steps: PlanStep[]): Promise<void> {
     const { qlik } = this.ctx;
-    // `add`, not `replace`: a member Qlik left out may not exist, and `replace` needs it to.
+    // `add`, not `replace` (but for exact scopes Qlik shows): a member Qlik left out may not exist, and `replace` needs it to.
     const ops: JsonPatchOp[] = [];
     const changes: string[] = [];
     let scopes: string[] | undefined;
@@ -190,7 +193,7 @@ class Run {
         ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
         changes.push('added client_secret to the auth methods');
       } else if (step.step === 'repair-scopes') {
-        ops.push({ op: 'add', path: '/allowedScopes', value: step.to });
+        ops.push({ op: step.op, path: '/allowedScopes', value: step.to });
         changes.push(`set the scopes to ${step.to.join(' ')}`);
         scopes = step.to;
       }
@@ -358,6 +361,7 @@ class Run {
     const passed = check === 'passed';
     this.store.change((r) => ({ ...r, check: { result: passed ? 'passed' : 'failed', at: new Date(this.ctx.budget.now()).toISOString() } }));
     if (passed) {
+      this.outcome.targets = confirmedByCheck(this.outcome.targets);
       this.done(step.after === 'unfinished-check' ? 'repeated the Talend task-run check: passed' : 'Talend task-run check passed');
       return;
     }

@@ -136,10 +136,20 @@ export class RecordStore {
         this.current = parsed.record;
         this.leaseUncertain = false;
       }
+      if (!this.fits({ ...this.current, lease: null }) && this.stored) {
+        // The record as the run means it does not fit (the plan checks this, so only a record
+        // changed meanwhile gets here): what Qlik holds now, without the lease, is shorter than
+        // what fitted before. Pending deliveries stay pending there, so nothing is stranded.
+        this.current = { ...this.stored, lease: null };
+      }
       await this.save({ release: true, until: 'final' });
     } catch (err) {
       this.deps.log(`Could not release the lease (it expires at ${expiresAt}): ${(err as Error).message}`);
     }
+  }
+
+  private fits(record: RotationRecord): boolean {
+    return renderDescription(this.userText, { ...record, ...this.audit() }).length <= DESCRIPTION_MAX;
   }
 
   private newLease(): NonNullable<RotationRecord['lease']> {

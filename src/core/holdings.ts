@@ -13,8 +13,17 @@ import type { CheckResult, RotationRecord, TargetHolding } from './record.js';
 import { type SecretRef, createdAtMs, findSecret, oldestFirst, sameSecret } from './secret-ref.js';
 import { type Target, describeTarget } from './targets.js';
 
-/** How a stored delivery was confirmed. */
-export type Evidence = 'secret-read-back' | 'client-id-read-back' | 'answer-only';
+/**
+ * How a stored delivery was confirmed: the target read back the secret itself; only the client ID
+ * (Talend hides the secret, so the read-back cannot prove it); the answer alone (TMC's setting
+ * cannot be read); or a check task that ran with it and passed.
+ */
+export type Evidence = 'secret-read-back' | 'client-id-read-back' | 'answer-only' | 'check-task';
+
+/** A passed check proves what a hidden secret or a bare answer could not: for those, it is the evidence. */
+export function confirmedByCheck(targets: TargetState[]): TargetState[] {
+  return targets.map((t) => (t.status === 'delivered' && t.evidence !== 'secret-read-back' ? { ...t, evidence: 'check-task' } : t));
+}
 
 /** One target's answer to a delivery. */
 export type DeliveryResult =

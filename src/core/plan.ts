@@ -14,9 +14,11 @@ import {
   secretsToRetire,
   talendMayHold as mayHoldOf,
   targetsBefore,
+  withNewPending,
   withoutHintsOf,
 } from './holdings.js';
-import { type Lease, type RecordState, type RotationRecord, type TargetHolding, parseDescription } from './record.js';
+import { DESCRIPTION_MAX, EMPTY_RECORD, type Lease, type RecordState, type RotationRecord, type TargetHolding, parseDescription, renderDescription } from './record.js';
+import { MAX_HINT_LENGTH } from '../qlik/model.js';
 import { CLOCK_SKEW_MS, type SecretRef, describeAge, findSecret, oldestFirst, sameSecret, secretAgeDays } from './secret-ref.js';
 import { type Target, configuredTargets, describeTarget, kindOfKey } from './targets.js';
 import { type TargetInspection, unprovenProblem } from '../talend/orchestration.js';
@@ -32,6 +34,8 @@ export interface ObservedState {
   client: OAuthClient | null;
   record: RotationRecord | null;
   recordState: RecordState;
+  /** The description's own text around the record block (kept as it is). */
+  userText?: string;
   /** Per connection or task target key, what Read state learned of it (the client ID it names, what it may hide). */
   targets?: Readonly<Record<string, TargetInspection>>;
   /**
@@ -45,9 +49,9 @@ export interface ObservedState {
  * What a read of the OAuth client says: the client, its record and the record's state. After the
  * lease, the fresh read replaces these and keeps everything Read state saw in Talend.
  */
-export function observedClient(client: OAuthClient): Pick<ObservedState, 'client' | 'record' | 'recordState'> {
+export function observedClient(client: OAuthClient): Pick<ObservedState, 'client' | 'record' | 'recordState' | 'userText'> {
   const parsed = parseDescription(client.description);
-  return { client, record: parsed.record, recordState: parsed.state };
+  return { client, record: parsed.record, recordState: parsed.state, userText: parsed.userText };
 }
 
 /** Why a new secret is due: data, so the report words it and the `plan` output carries it as is. */
@@ -76,7 +80,8 @@ export type PlanStep =
   | { step: 'repair-grant-types'; store: string[] }
   /** The full list to store: the client's own auth methods plus client_secret. */
   | { step: 'repair-auth-methods'; store: string[] }
-  | { step: 'repair-scopes'; from: string[]; to: string[] }
+  /** `to`: the full list to store; `op`: `replace` where the client has the member and the scopes must be exact. */
+  | { step: 'repair-scopes'; from: string[]; to: string[]; op: 'add' | 'replace' }
   | { step: 'repair-consent'; from: ConsentMethod | 'unknown' }
   /** `reclaim`: the record does not say what Talend holds; `reclaim-unrecorded-secrets` allowed it. */
   | { step: 'make-room'; secrets: ClientSecretMeta[]; reclaim: boolean }
@@ -153,14 +158,18 @@ export function stepOf<K extends StepName>(plan: RotationPlan, kind: K): StepOf<
 export class PlanError extends Error {
   constructor(
     message: string,
-    readonly reason: 'app-type' | 'slots-full' | 'talend-target',
+    readonly reason: 'app-type' | 'slots-full' | 'talend-target' | 'description-full',
   ) {
     super(message);
     this.name = 'PlanError';
   }
 }
 
-export function planRotation(config: Config, observed: ObservedState, now: number, runId: string): RotationPlan {
+/**
+ * `runUrl`: the workflow run the record's audit trail names (its length counts towards what the
+ * record needs in the client's description).
+ */
+export function planRotation(config: Config, observed: ObservedState, now: number, runId: string, runUrl?: string): RotationPlan {
   const { client } = observed;
   const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
   const targets = configuredTargets(config);
@@ -182,6 +191,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     if (config.rotate === 'auto' && held && secretAgeDays(held, now) === null) warnings.push({ kind: 'age-unknown' });
     if (ignoredLease) warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
     const blockedBy = result === 'unchanged' ? null : foreignLease;
+    if (result !== 'unchanged') refuseOverlongRecord(observed, delivering ? targets : [], { runId, runUrl, now });
     return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, needsProof, warnings };
   };
 
@@ -236,6 +246,38 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
 }
 
 /**
+ * A run writes the record several times; the longest is the one with the new secret pending at
+ * every target (beside what each may hold already), the lease, a check and the scopes. If that
+ * would not fit in Qlik's description, the run would fail after making a secret and could not
+ * even release its lease: so it stops before any change, saying how long each part is.
+ */
+function refuseOverlongRecord(observed: ObservedState, targets: Target[], run: { runId: string; runUrl: string | undefined; now: number }): void {
+  const existing = observed.client?.secrets ?? [];
+  const base = observed.record ?? { ...EMPTY_RECORD, unknownHolder: observed.client !== null };
+  // The longest hint and creation time an answer may carry.
+  const newest = { hint: 'h'.repeat(MAX_HINT_LENGTH), createdAt: '2000-01-01T00:00:00.000000000+00:00' };
+  const at = new Date(run.now).toISOString();
+  const longest: RotationRecord = {
+    ...withNewPending(base, targets, newest, [...existing, newest]),
+    lease: { holder: run.runId, expiresAt: at },
+    check: { result: 'pending', at },
+    changedAt: at,
+    changedBy: run.runUrl ?? null,
+    scopes: base.scopes ?? null,
+  };
+  const userText = observed.userText ?? '';
+  const length = renderDescription(userText, longest).length;
+  if (length <= DESCRIPTION_MAX) return;
+  const own = userText.trimEnd().length;
+  throw new PlanError(
+    `The OAuth client's description is too short to hold the action's record during this run: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${length - own} ` +
+      `and the description's own text has ${own} (the record names each Talend target with the secrets it may hold; this run delivers to ${targets.length}). ` +
+      "Shorten the description's own text in Qlik, or name fewer Talend targets.",
+    'description-full',
+  );
+}
+
+/**
  * The targets a delivery would update that may hide values (docs/talend-targets.md): none when the
  * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
  * one): the plan stops before any change, naming each target and what to do.
@@ -282,12 +324,16 @@ function planRepairs(config: Config, client: OAuthClient, record: RotationRecord
     steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
   }
   const current = sortedSet(client.allowedScopes);
-  if (!sameSet(current, config.scopes)) {
+  // Talend's guide says to grant every scope: a repair adds what the input asks for and keeps
+  // what a person granted, unless the scopes must be exact.
+  const wanted = config.scopesExact ? config.scopes : sortedSet([...current, ...config.scopes]);
+  if (!sameSet(current, wanted)) {
     // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
     // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
     const kept = record?.scopes;
     const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
-    if (!keptByQlik) steps.push({ step: 'repair-scopes', from: current, to: config.scopes });
+    const op = config.scopesExact && client.scopesShown ? 'replace' : 'add';
+    if (!keptByQlik) steps.push({ step: 'repair-scopes', from: current, to: wanted, op });
   }
   if (client.consentMethod !== 'trusted') steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
   return steps;
@@ -372,12 +418,14 @@ function foreignLeaseOf(record: RotationRecord | null, now: number, runId: strin
 }
 
 /**
- * What the record keeps of a scope repair: nothing when Qlik kept what was asked for; otherwise
- * both lists, so the next run does not patch again the scopes Qlik drops.
+ * What the record keeps of a scope repair: nothing when Qlik kept what was asked for (every scope
+ * of the input; exactly those with `scopes-exact`); otherwise both lists, so the next run does not
+ * patch again the scopes Qlik drops.
  */
-export function scopesKept(requested: string[], kept: string[]): RotationRecord['scopes'] {
+export function scopesKept(requested: string[], kept: string[], exact: boolean): RotationRecord['scopes'] {
   const keptSet = sortedSet(kept);
-  return sameSet(keptSet, requested) ? null : { requested, kept: keptSet };
+  const asked = exact ? sameSet(keptSet, requested) : requested.every((s) => keptSet.includes(s));
+  return asked ? null : { requested, kept: keptSet };
 }
 
 export function sortedSet(values: string[]): string[] {

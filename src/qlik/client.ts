@@ -92,9 +92,10 @@ export interface NewSecret extends ClientSecretMeta {
 /**
  * JSON Patch ops the action sends. `add` on an object member sets it whether or not it exists
  * (RFC 6902 §4.1), while `replace` needs it to exist (§4.3): a client made in Qlik's UI may have
- * no description at all. Either op stores the same state however often it is sent.
+ * no description at all. `replace` only where the member is known to exist and `add` might merge
+ * an array instead (Qlik does not say). Either op stores the same state however often it is sent.
  */
-export type JsonPatchOp = { op: 'add'; path: string; value: string | string[] };
+export type JsonPatchOp = { op: 'add' | 'replace'; path: string; value: string | string[] };
 
 /** A client as the name lookup lists it: enough to choose one before reading it in full. */
 export interface ListedClient {
@@ -395,6 +396,7 @@ function toModel(wire: WireClient, consent: ConsentMethod | undefined, secrets: 
     appType: wire.appType,
     description: wire.description ?? '',
     allowedScopes: wire.allowedScopes ?? [],
+    scopesShown: Array.isArray(wire.allowedScopes),
     allowedGrantTypes: wire.allowedGrantTypes ?? [],
     allowedAuthMethods: wire.allowedAuthMethods ?? undefined,
     consentMethod: consent,

@@ -15,6 +15,8 @@ export interface OAuthClient {
   appType: string;
   description: string;
   allowedScopes: string[];
+  /** Qlik's answer had the member (a JSON Patch `replace` needs it to exist). */
+  scopesShown: boolean;
   allowedGrantTypes: string[];
   /** Undefined when the answer did not say (the field is optional in Qlik's spec). */
   allowedAuthMethods: string[] | undefined;
