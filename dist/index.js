@@ -32470,7 +32470,7 @@ const connectionSchema = lazySchema((z) => z.looseObject({
 }));
 // The maps are checked by hand, not rebuilt: a parameter named `__proto__` must stay a parameter.
 const taskSchema = lazySchema((z) => {
-    const map = z.unknown().check(z.refine((v) => v === undefined || v === null || isStringMap(v)));
+    const map = z.optional(z.unknown().check(z.refine((v) => v === undefined || v === null || isStringMap(v))));
     return z.looseObject({
         id: z.string(),
         name: z.string().check(z.minLength(1)),

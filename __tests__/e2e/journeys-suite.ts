@@ -6,76 +6,13 @@
  * query taken literally). `defineJourneys(strict)` defines them against one mode;
  * journeys.test.ts and journeys-strict.test.ts are the two, so two test workers share the work.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../emulator/index.js';
-import { secretsAnyTargetMayHold } from '../../src/core/holdings.js';
+import { describe, expect } from 'vitest';
+import { startEmulator } from '../../emulator/index.js';
 import { parseDescription } from '../../src/core/record.js';
-import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
-
-const CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** What one journey works on; journeys run concurrently, each with its own. */
-interface Journey {
-  /** The emulator mode, fixed when the journey was defined. */
-  strict: boolean;
-  emu: Emulator;
-  runs: ActionRun[];
-  /** The emulated Qlik's clock runs this far behind, so a secret can be created "days ago". */
-  clockOffsetMs: number;
-}
-const journeys = new AsyncLocalStorage<Journey>();
-/** The journey the calling code belongs to. */
-const J = (): Journey => journeys.getStore()!;
-const DAY = 86_400_000;
-/** The emulator mode of the journeys being defined (each journey keeps its own copy). */
-let definingStrict = false;
-
-/**
- * A journey: its own emulator (in this file's mode), concurrent with the others; afterwards I5 on
- * every run it made and no credential-handling violation on the wire.
- */
-function journey(name: string, body: () => Promise<void>, timeoutMs?: number): void {
-  const strict = definingStrict;
-  it.concurrent(
-    name,
-    async () => {
-      const j: Journey = { strict, emu: undefined as unknown as Emulator, runs: [], clockOffsetMs: 0 };
-      j.emu = await startEmulator({ strict, now: () => Date.now() - j.clockOffsetMs });
-      try {
-        await journeys.run(j, body);
-        for (const run of j.runs) expect(leaksIn(run, j.emu.issuedSecrets())).toEqual([]);
-        expect(j.emu.violations).toEqual([]);
-      } finally {
-        await j.emu.close();
-      }
-    },
-    timeoutMs,
-  );
-}
-
-async function act(extra: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
-  const run = await runAction({ ...baseInputs(J().emu), ...extra }, { env });
-  J().runs.push(run);
-  return run;
-}
-
-function only<T>(xs: T[]): T {
-  expect(xs).toHaveLength(1);
-  return xs[0]!;
-}
-
-/** I1: every secret Talend may hold exists in Qlik, and the pair Talend holds works. */
-function expectNothingStranded(clientId: string) {
-  const c = J().emu.client(clientId)!;
-  const record = parseDescription(c.description).record;
-  const hints = c.clientSecrets.map((s) => s.hint);
-  if (record) for (const ref of secretsAnyTargetMayHold(record.targets)) expect(hints).toContain(ref.hint);
-  const pair = J().emu.talendPair();
-  if (pair) expect(c.clientSecrets.map((s) => s.secret)).toContain(pair.clientSecret);
-}
+import { CHANGING, DAY, J, act, defining, expectNothingStranded, journey, only } from './journey-harness.js';
 
 export function defineJourneys(strictMode: boolean): void {
-  definingStrict = strictMode;
+  defining(strictMode);
   describe(`journeys against a ${strictMode ? 'strict' : 'lenient'} Qlik`, () => {
     journey('fresh tenant → created; immediate rerun → unchanged with no changing request (I3)', async () => {
       const first = await act();

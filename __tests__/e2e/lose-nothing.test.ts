@@ -1,0 +1,3 @@
+import { defineLoseNothingJourneys } from './lose-nothing-suite.js';
+
+defineLoseNothingJourneys(false);
