@@ -25,7 +25,8 @@ async function clientWithSecret() {
 export function defineLoseNothingJourneys(strictMode: boolean): void {
   defining(strictMode);
   describe(`lose nothing in Talend, against a ${strictMode ? 'strict' : 'lenient'} Qlik`, () => {
-    journey("a connection parameter Talend may hide (flag left out, any mask) is never written back unproven: refused before any change; proven shown in clear, it goes back intact", async () => {
+    for (const [flag, mask] of [['omitted', '<hidden>'], ['null', 'ENC(0x1f2e)']] as const)
+    journey(`a connection parameter Talend may hide (flag ${flag}, mask ${mask}) is never written back unproven: refused before any change; proven shown in clear, it goes back intact`, async () => {
       const { clientId, secret } = await clientWithSecret();
       const define = () =>
         J().emu.defineConnection({
@@ -38,7 +39,7 @@ export function defineLoseNothingJourneys(strictMode: boolean): void {
         });
       define();
       J().emu.setSecretReadBack('masked');
-      J().emu.setHiddenValues({ mask: '<hidden>', encryptedFlag: 'omitted' });
+      J().emu.setHiddenValues({ mask, encryptedFlag: flag });
       const mark = J().emu.log.length;
       const refused = await act({ 'talend-connection-ids': 'conn-1' });
       expect(refused.code).toBe(1);
@@ -62,17 +63,19 @@ export function defineLoseNothingJourneys(strictMode: boolean): void {
       expectNothingStranded(clientId);
     });
 
-    journey('a task: an answer without its connections map is refused before any PUT; a password shown blank waits for the proof; blank plain parameters and a __proto__ parameter come through', async () => {
+    journey('a task: an answer without its connections or parameters map is refused before any PUT; a password shown blank waits for the proof; blank plain parameters and a __proto__ parameter come through', async () => {
       const { clientId, secret } = await clientWithSecret();
       const parameters = JSON.parse(`{"QLIK_CLIENT_ID":"${clientId}","QLIK_CLIENT_SECRET":"${secret}","BATCH":"","DB_PASSWORD":"db-password-value-0000000000","__proto__":"kept"}`) as Record<string, string>;
-      J().emu.defineTaskDefinition({ id: 'task-1', parameters, connections: { QLIK: 'conn-9' }, sensitive: ['QLIK_CLIENT_SECRET', 'DB_PASSWORD'], omitFields: ['connections'] });
       J().emu.setSecretReadBack('masked');
       J().emu.setHiddenValues({ mask: '' });
       let mark = J().emu.log.length;
-      const noMap = await act({ 'talend-task-ids': 'task-1' });
-      expect(noMap.code).toBe(1);
-      expect(noMap.stdout).toMatch(/task task-1: Talend's answer for task task-1 has no connections; the update replaces the whole task/);
-      expect(changingSince(mark)).toEqual([]);
+      for (const field of ['connections', 'parameters']) {
+        J().emu.defineTaskDefinition({ id: 'task-1', parameters, connections: { QLIK: 'conn-9' }, sensitive: ['QLIK_CLIENT_SECRET', 'DB_PASSWORD'], omitFields: [field] });
+        const noMap = await act({ 'talend-task-ids': 'task-1' });
+        expect(noMap.code).toBe(1);
+        expect(noMap.stdout).toMatch(new RegExp(`task task-1: Talend's answer for task task-1 has no ${field}; the update replaces the whole task`));
+        expect(changingSince(mark)).toEqual([]);
+      }
 
       J().emu.defineTaskDefinition({ id: 'task-1', parameters, connections: { QLIK: 'conn-9' }, sensitive: ['QLIK_CLIENT_SECRET', 'DB_PASSWORD'] });
       mark = J().emu.log.length;

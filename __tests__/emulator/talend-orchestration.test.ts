@@ -129,3 +129,43 @@ it('a client secret in a connection or task PUT is not a violation; anywhere els
   await talend(emu, '/orchestration/connections', { method: 'POST', json: { name: 'n', parameters: [{ name: 'client_secret', value: secret }] } });
   expect(emu.violations).toHaveLength(1);
 });
+
+describe('a Talend that hides values in other ways', () => {
+  it('shows a hidden value as any mask text, and its encrypted flag left out or null', async () => {
+    await withConnection('masked');
+    for (const [mask, flag, expected] of [
+      ['<hidden>', 'omitted', {}],
+      ['[ENCRYPTED]', 'null', { encrypted: null }],
+      ['＊＊＊＊', 'shown', { encrypted: true }],
+    ] as const) {
+      emu.setHiddenValues({ mask, encryptedFlag: flag });
+      const res = await talend(emu, '/orchestration/connections/conn-1');
+      expect(res.body.parameters[1]).toEqual({ name: 'client_secret', value: mask, ...expected });
+    }
+  });
+
+  it('a PUT that leaves a parameter\'s flag out keeps the flag it had', async () => {
+    await withConnection('masked');
+    await talend(emu, '/orchestration/connections/conn-1', { method: 'PUT', json: { name: 'Qlik tenant', parameters: [{ name: 'client_id', value: 'c' }, { name: 'client_secret', value: 's-value' }] } });
+    expect(emu.connection('conn-1')!.parameters.map((p) => p.encrypted)).toEqual([false, true]);
+  });
+
+  it("a task's answer leaves out the fields it is told to; its artifact version declares each parameter's type (passwords as such), or answers 403", async () => {
+    emu = await startEmulator();
+    emu.defineTaskDefinition({ id: 'task-1', parameters: { QLIK_CLIENT_ID: 'c', QLIK_CLIENT_SECRET: 's', BATCH: '5' }, sensitive: ['QLIK_CLIENT_SECRET'], omitFields: ['connections', 'parameters'] });
+    const task = await talend(emu, '/orchestration/executables/tasks/task-1');
+    expect('connections' in task.body).toBe(false);
+    expect('parameters' in task.body).toBe(false);
+    const { id, version } = task.body.artifact;
+    const artifact = await talend(emu, `/orchestration/artifacts/${id}/versions/${version}`);
+    expect(artifact.status).toBe(200);
+    expect(artifact.body.parameters).toEqual([
+      { name: 'QLIK_CLIENT_ID', type: 'String', required: false },
+      { name: 'QLIK_CLIENT_SECRET', type: 'Password', required: false },
+      { name: 'BATCH', type: 'String', required: false },
+    ]);
+    expect((await talend(emu, `/orchestration/artifacts/${id}/versions/9.9.9`)).status).toBe(404);
+    emu.setArtifactsReadable(false);
+    expect((await talend(emu, `/orchestration/artifacts/${id}/versions/${version}`)).status).toBe(403);
+  });
+});
