@@ -30779,7 +30779,8 @@ function refuseUnproven(inspection, shownInClear, what) {
 function unprovenProblem(inspection, what) {
     if (inspection.hidden.length > 0) {
         const wayOut = what.startsWith('task') ? 'Keep the Qlik pair in a TMC connection instead (talend-connection-ids)' : "Keep the Qlik pair in a connection of its own, holding only this client's parameters";
-        return (`Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (it does not say it shows it), and an update must send every parameter back: ` +
+        const unsaid = inspection.typesUnread ? "its artifact version, which declares the parameters' types, could not be read" : 'it does not say it shows it';
+        return (`Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (${unsaid}), and an update must send every parameter back: ` +
             `writing back what it showed could destroy it, and the run could not prove that Talend shows such values in clear. ${wayOut}.`);
     }
     if (inspection.idHidden) {
@@ -30831,6 +30832,7 @@ function inspectTask(task, names, types) {
         hidden: Object.keys(params).filter((name) => !own.has(name) && !taskParameterShown(types, name)),
         idHidden,
         secretValue: secret !== undefined && secret !== '' ? secret : undefined,
+        ...(types === null ? { typesUnread: true } : {}),
     };
 }
 /**
@@ -30942,7 +30944,8 @@ function planRotation(config, observed, now, runId, runUrl) {
         const delivering = steps.some((s) => s.step === 'deliver-to-talend');
         const needsProof = delivering ? unproven(observed, targets, client === null) : [];
         const warnings = [];
-        if (needsProof.length > 0)
+        // A real run asks for the proof and either goes on or stops; only a dry run has to say so.
+        if (needsProof.length > 0 && config.dryRun)
             warnings.push({ kind: 'proof-needed', targets: needsProof });
         if (observed.recordState === 'unreadable')
             warnings.push({ kind: 'record-unreadable' });

@@ -227,7 +227,7 @@ describe('TalendApi: TMC connections and task parameters (Orchestration API)', (
     expect(await talend.inspect(target)).toEqual({ clientId: 'named-client', hidden: [], idHidden: false, secretValue: '****' });
     expect(await talend.inspect(target)).toMatchObject({ hidden: [] });
     nock(TALEND).get(TASK).reply(200, task('named-client')).get(ARTIFACT).reply(403, { status: 403, message: 'Forbidden' });
-    expect(await api().talend.inspect(target)).toMatchObject({ clientId: undefined, hidden: ['SPACE'], idHidden: true });
+    expect(await api().talend.inspect(target)).toMatchObject({ clientId: undefined, hidden: ['SPACE'], idHidden: true, typesUnread: true });
     expect(nock.pendingMocks()).toEqual([]);
   });
 

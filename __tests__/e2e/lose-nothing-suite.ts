@@ -40,6 +40,12 @@ export function defineLoseNothingJourneys(strictMode: boolean): void {
       define();
       J().emu.setSecretReadBack('masked');
       J().emu.setHiddenValues({ mask, encryptedFlag: flag });
+      // A dry run cannot ask for the proof (I4): it says a real run will, and what then.
+      const dry = J().emu.log.length;
+      const planned = await act({ 'talend-connection-ids': 'conn-1', 'dry-run': 'true' });
+      expect(planned.outputs.result).toBe('planned');
+      expect(planned.stdout).toMatch(/^::warning title=Talend targets::Talend may hide values of TMC connection conn-1, .*refuses these targets otherwise/m);
+      expect(changingSince(dry)).toEqual([]);
       const mark = J().emu.log.length;
       const refused = await act({ 'talend-connection-ids': 'conn-1' });
       expect(refused.code).toBe(1);

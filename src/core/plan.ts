@@ -184,7 +184,8 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     const delivering = steps.some((s) => s.step === 'deliver-to-talend');
     const needsProof = delivering ? unproven(observed, targets, client === null) : [];
     const warnings: PlanWarning[] = [];
-    if (needsProof.length > 0) warnings.push({ kind: 'proof-needed', targets: needsProof });
+    // A real run asks for the proof and either goes on or stops; only a dry run has to say so.
+    if (needsProof.length > 0 && config.dryRun) warnings.push({ kind: 'proof-needed', targets: needsProof });
     if (observed.recordState === 'unreadable') warnings.push({ kind: 'record-unreadable' });
     if (rest.notInInputs.length > 0) warnings.push({ kind: 'not-in-inputs', targets: rest.notInInputs });
     const held = client ? commonHolding(targetsBefore(observed.record, client.secrets, keys)) : undefined;

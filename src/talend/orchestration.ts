@@ -94,6 +94,8 @@ export interface TargetInspection {
   idHidden: boolean;
   /** What the target's own secret parameter reads: the value that can prove Talend shows hidden values in clear. */
   secretValue: string | undefined;
+  /** A task whose artifact's parameter types could not be read: Talend did not say which are passwords. */
+  typesUnread?: boolean;
 }
 
 /** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
@@ -199,8 +201,9 @@ function refuseUnproven(inspection: TargetInspection, shownInClear: boolean, wha
 export function unprovenProblem(inspection: TargetInspection, what: string): string | undefined {
   if (inspection.hidden.length > 0) {
     const wayOut = what.startsWith('task') ? 'Keep the Qlik pair in a TMC connection instead (talend-connection-ids)' : "Keep the Qlik pair in a connection of its own, holding only this client's parameters";
+    const unsaid = inspection.typesUnread ? "its artifact version, which declares the parameters' types, could not be read" : 'it does not say it shows it';
     return (
-      `Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (it does not say it shows it), and an update must send every parameter back: ` +
+      `Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (${unsaid}), and an update must send every parameter back: ` +
       `writing back what it showed could destroy it, and the run could not prove that Talend shows such values in clear. ${wayOut}.`
     );
   }
@@ -258,6 +261,7 @@ export function inspectTask(task: TalendTask, names: ParameterNames, types: Para
     hidden: Object.keys(params).filter((name) => !own.has(name) && !taskParameterShown(types, name)),
     idHidden,
     secretValue: secret !== undefined && secret !== '' ? secret : undefined,
+    ...(types === null ? { typesUnread: true } : {}),
   };
 }
 
