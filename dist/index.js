@@ -30270,9 +30270,22 @@ function createdAtLabel(secret) {
     const at = secret ? createdAtMs(secret) : null;
     return at === null ? undefined : isoTime(at);
 }
+/**
+ * How much earlier than `max-secret-age-days` a secret counts as due: a tenth of it, at most three
+ * days. A schedule is not a clock: a monthly cron sees 28 to 31 days between runs, and a run that
+ * starts late makes the next one find its secret a little younger than the schedule's period. With
+ * the default 30 days and a monthly schedule, every monthly run rotates (28 days ≥ 27).
+ */
+function dueGraceDays(maxSecretAgeDays) {
+    return Math.min(maxSecretAgeDays / 10, 3);
+}
+/** Age at which `rotate: auto` rotates. */
+function dueAgeDays(maxSecretAgeDays) {
+    return maxSecretAgeDays - dueGraceDays(maxSecretAgeDays);
+}
 function nextRotationDue(secret, maxSecretAgeDays) {
     const at = secret ? createdAtMs(secret) : null;
-    return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
+    return at === null ? undefined : isoTime(at + dueAgeDays(maxSecretAgeDays) * DAY_MS);
 }
 
 ;// CONCATENATED MODULE: ./src/core/holdings.ts
@@ -31125,7 +31138,7 @@ function newSecretDue(config, client, record, keys, inspections, now) {
         return { why: 'rotate-always' };
     if (config.rotate === 'auto') {
         const age = secretAgeDays(delivered, now);
-        if (age !== null && age >= config.maxSecretAgeDays)
+        if (age !== null && age >= dueAgeDays(config.maxSecretAgeDays))
             return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
     }
     return null;
@@ -31682,7 +31695,7 @@ function describeReason(reason) {
         case 'rotate-always':
             return "'rotate' is 'always'";
         case 'age':
-            return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays})`;
+            return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays}; due from ${formatDays(dueAgeDays(reason.maxAgeDays))}, so that a schedule's jitter never skips a rotation)`;
     }
 }
 

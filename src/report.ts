@@ -9,7 +9,7 @@ import { RunFailure } from './core/failure.js';
 import { type TargetState, commonHolding, knownHeld } from './core/holdings.js';
 import type { Outcome } from './core/outcome.js';
 import type { NewSecretReason, PlanStep, PlanWarning, RotationPlan } from './core/plan.js';
-import { type SecretRef, createdAtLabel, describeAge, formatDays, nextRotationDue } from './core/secret-ref.js';
+import { type SecretRef, createdAtLabel, describeAge, dueAgeDays, formatDays, nextRotationDue } from './core/secret-ref.js';
 import { type Target, describeTarget, isOutputSafeKey } from './core/targets.js';
 import { ApiError } from './http/api-client.js';
 import type { InputError } from './inputs.js';
@@ -423,6 +423,6 @@ export function describeReason(reason: NewSecretReason): string {
     case 'rotate-always':
       return "'rotate' is 'always'";
     case 'age':
-      return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays})`;
+      return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays}; due from ${formatDays(dueAgeDays(reason.maxAgeDays))}, so that a schedule's jitter never skips a rotation)`;
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDescription, renderDescription } from '../../src/core/record.js';
 import { PlanError, type RotationPlan, planRotation, scopesKept, stepOf } from '../../src/core/plan.js';
 import { deletableByHint, secretsToRetire } from '../../src/core/holdings.js';
-import { createdAtLabel, describeAge, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
+import { createdAtLabel, describeAge, dueAgeDays, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
 import { describeReason } from '../../src/report.js';
 import { NOW, TMC_KEY, client, config, daysAgo, observed, record, secret } from './fixtures.js';
 
@@ -38,10 +38,14 @@ describe('planRotation', () => {
     expect(reasonOf(plan)).toBeNull();
   });
 
+  // Due from 27 days at the default 30: a tenth early, at most three days (dueGraceDays).
   it.each([
-    ['one day under the limit', 29, 'unchanged'],
-    ['a millisecond under the limit', 30 - 1 / 86_400_000, 'unchanged'],
-    ['exactly at the limit', 30, 'rotated'],
+    ['a day younger than its due age', 26, 'unchanged'],
+    ['a millisecond younger than its due age', 27 - 1 / 86_400_000, 'unchanged'],
+    ['exactly at its due age', 27, 'rotated'],
+    ['28 days old (a monthly schedule after February)', 28, 'rotated'],
+    ['29.9 days old (a monthly run that starts a little earlier than the last)', 29.9, 'rotated'],
+    ['at the limit', 30, 'rotated'],
     ['past the limit', 45, 'rotated'],
   ])('rotate auto: a secret %s', (_label, age, expected) => {
     const c = client({ secrets: [secret('aaaaa', age)] });
@@ -296,6 +300,15 @@ describe('planRotation', () => {
     const real = planRotation(config(), observed(c, r), NOW, RUN);
     const dry = planRotation(config({ dryRun: true }), observed(c, r), NOW, RUN);
     expect(dry).toEqual(real);
+  });
+});
+
+describe('when a secret is due', () => {
+  it('a tenth of max-secret-age-days early, at most three days: a daily schedule with a late run still rotates daily', () => {
+    expect(dueAgeDays(30)).toBe(27);
+    expect(dueAgeDays(365)).toBe(362);
+    expect(dueAgeDays(1)).toBeCloseTo(0.9);
+    expect(nextRotationDue({ hint: 'a', createdAt: '2026-01-01T04:17:00.000Z' }, 30)).toBe('2026-01-28T04:17:00.000Z');
   });
 });
 

@@ -59,9 +59,10 @@ export function defineJourneys(strictMode: boolean): void {
     });
 
     for (const [label, ageDays, expected] of [
-      ['exactly at the limit', 30, 'rotated'],
+      ['at the limit', 30, 'rotated'],
       ['past the limit', 31, 'rotated'],
-      ['young', 29, 'unchanged'],
+      ['28 days old: a monthly schedule rotates after February too', 28, 'rotated'],
+      ['young', 26, 'unchanged'],
     ] as const)
       journey(`rotation by age: a secret ${label}`, async () => {
         // The first run creates the client and its secret as if it ran ageDays ago.

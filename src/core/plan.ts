@@ -19,7 +19,7 @@ import {
 } from './holdings.js';
 import { DESCRIPTION_MAX, EMPTY_RECORD, type Lease, type RecordState, type RotationRecord, type TargetHolding, parseDescription, renderDescription } from './record.js';
 import { MAX_HINT_LENGTH } from '../qlik/model.js';
-import { CLOCK_SKEW_MS, type SecretRef, describeAge, findSecret, oldestFirst, sameSecret, secretAgeDays } from './secret-ref.js';
+import { CLOCK_SKEW_MS, type SecretRef, describeAge, dueAgeDays, findSecret, oldestFirst, sameSecret, secretAgeDays } from './secret-ref.js';
 import { type Target, configuredTargets, describeTarget, kindOfKey } from './targets.js';
 import { type TargetInspection, unprovenProblem } from '../talend/orchestration.js';
 
@@ -370,7 +370,7 @@ function newSecretDue(
   if (config.rotate === 'always') return { why: 'rotate-always' };
   if (config.rotate === 'auto') {
     const age = secretAgeDays(delivered, now);
-    if (age !== null && age >= config.maxSecretAgeDays) return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
+    if (age !== null && age >= dueAgeDays(config.maxSecretAgeDays)) return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
   }
   return null;
 }

@@ -74,7 +74,22 @@ export function createdAtLabel(secret: SecretRef | undefined): string | undefine
   return at === null ? undefined : isoTime(at);
 }
 
+/**
+ * How much earlier than `max-secret-age-days` a secret counts as due: a tenth of it, at most three
+ * days. A schedule is not a clock: a monthly cron sees 28 to 31 days between runs, and a run that
+ * starts late makes the next one find its secret a little younger than the schedule's period. With
+ * the default 30 days and a monthly schedule, every monthly run rotates (28 days ≥ 27).
+ */
+export function dueGraceDays(maxSecretAgeDays: number): number {
+  return Math.min(maxSecretAgeDays / 10, 3);
+}
+
+/** Age at which `rotate: auto` rotates. */
+export function dueAgeDays(maxSecretAgeDays: number): number {
+  return maxSecretAgeDays - dueGraceDays(maxSecretAgeDays);
+}
+
 export function nextRotationDue(secret: SecretRef | undefined, maxSecretAgeDays: number): string | undefined {
   const at = secret ? createdAtMs(secret) : null;
-  return at === null ? undefined : isoTime(at + maxSecretAgeDays * DAY_MS);
+  return at === null ? undefined : isoTime(at + dueAgeDays(maxSecretAgeDays) * DAY_MS);
 }
