@@ -65,6 +65,11 @@ const CONTRACT_INPUTS: ReadonlyArray<{ name: string; required: boolean; default?
   { name: 'talend-task-ids', required: false },
   { name: 'talend-task-parameters', required: false },
   { name: 'retarget', required: false, default: 'false' },
+  { name: 'revoke-tokens', required: false, default: 'false' },
+  { name: 'qlik-api-key-warning-days', required: false, default: '14' },
+  { name: 'operation', required: false, default: 'maintain' },
+  { name: 'confirm-decommission', required: false },
+  { name: 'talend-qlik-auth-disconnect-request', required: false },
   { name: 'dry-run', required: false, default: 'false' },
   { name: 'timeout-seconds', required: false, default: '300' },
 ];
@@ -79,6 +84,8 @@ const CONTRACT_OUTPUTS: ReadonlyArray<{ name: string; masked: boolean }> = [
   { name: 'next-rotation-due', masked: false },
   { name: 'plan', masked: false },
   { name: 'targets', masked: false },
+  { name: 'qlik-api-key-expires-at', masked: false },
+  { name: 'tokens-revoked', masked: false },
 ];
 
 /**

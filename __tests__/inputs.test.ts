@@ -46,6 +46,9 @@ function companions(name: InputName): RawInputs {
   // Parameter names come with the targets they name parameters of.
   if (name === 'talend-connection-parameters') return { 'talend-connection-ids': 'conn-1' };
   if (name === 'talend-task-parameters') return { 'talend-task-ids': 'task-1' };
+  // A decommission's settings come with it (and it with its confirmation).
+  if (name === 'confirm-decommission') return { operation: 'decommission' };
+  if (name === 'talend-qlik-auth-disconnect-request') return { operation: 'decommission', 'confirm-decommission': 'client-1' };
   return {};
 }
 
@@ -82,6 +85,11 @@ describe('parseInputs: defaults and required inputs', () => {
         talendCheckTaskId: undefined,
         talendQlikAuthRequest: DEFAULT_QLIK_AUTH_REQUEST,
         retarget: false,
+        revokeTokens: false,
+        apiKeyWarningDays: 14,
+        operation: 'maintain',
+        confirmDecommission: undefined,
+        talendQlikAuthDisconnect: undefined,
         dryRun: false,
         timeoutSeconds: 300,
       } satisfies Config,
@@ -732,6 +740,11 @@ describe('parseInputs: huge values and error shape', () => {
       'talend-task-ids': `x ${marker}\u0000`,
       'talend-task-parameters': `${marker}$ b`,
       retarget: marker,
+      'revoke-tokens': marker,
+      'qlik-api-key-warning-days': marker,
+      operation: marker,
+      'confirm-decommission': `${marker}/..`,
+      'talend-qlik-auth-disconnect-request': `{"url": "${marker}"`,
       'dry-run': marker,
       'timeout-seconds': marker,
     };

@@ -19,6 +19,7 @@ export type RequestLabel = string;
 export const R = {
   lookup: 'qlik GET /api/v1/oauth-clients?filter',
   preflight: 'talend GET /account/subscription',
+  apiKey: 'qlik GET /api/v1/api-keys/{id}',
   createClient: 'qlik POST /api/v1/oauth-clients',
   patchClient: 'qlik PATCH /api/v1/oauth-clients/{id}',
   getClient: 'qlik GET /api/v1/oauth-clients/{id}',
@@ -80,6 +81,7 @@ const TMC_ONLY: Targets = { tmc: true, connection: false, task: false };
 const reads = (t: Targets = TMC_ONLY): RequiredRequest[] => [
   { label: R.lookup, stage: 1, why: 'find the client by exact name (filter, one page); the item carries its secrets, consent and the record', listing: 'before' },
   { label: R.preflight, stage: 1, why: 'Talend token preflight; independent of the Qlik read, so concurrent with it' },
+  { label: R.apiKey, stage: 1, why: "the admin API key's expiry (its ID is the key's jti), to warn before it runs out; concurrent with the other reads" },
   ...(t.connection ? [{ label: R.getConnection, stage: 1, why: 'Read state: the connection exists and takes an update without losing a value; concurrent with the other reads' }] : []),
   ...(t.task
     ? [
@@ -219,6 +221,7 @@ export function normalise(r: Pick<LoggedRequest, 'service' | 'method' | 'path'>,
   if (r.service === 'talend' && talendBasePath !== '' && path.startsWith(talendBasePath)) path = path.slice(talendBasePath.length) || '/';
   path = path
     .replace(/^\/api\/v1\/oauth-clients\/[^/]+/, '/api/v1/oauth-clients/{id}')
+    .replace(/^\/api\/v1\/api-keys\/[^/]+$/, '/api/v1/api-keys/{id}')
     .replace(/\/client-secrets\/[^/]+$/, '/client-secrets/{hint}')
     .replace(/^\/processing\/executions\/[^/]+$/, '/processing/executions/{id}')
     .replace(/^\/orchestration\/connections\/[^/]+$/, '/orchestration/connections/{id}')

@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5676);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4243);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5676:
+/***/ 4243:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28445,6 +28445,11 @@ const INPUT_NAMES = [
     'talend-task-ids',
     'talend-task-parameters',
     'retarget',
+    'revoke-tokens',
+    'qlik-api-key-warning-days',
+    'operation',
+    'confirm-decommission',
+    'talend-qlik-auth-disconnect-request',
     'dry-run',
     'timeout-seconds',
 ];
@@ -28459,6 +28464,8 @@ const OUTPUT_NAMES = (/* unused pure expression or super */ null && ([
     'next-rotation-due',
     'plan',
     'targets',
+    'qlik-api-key-expires-at',
+    'tokens-revoked',
 ]));
 const TALEND_REGIONS = {
     eu: 'https://api.eu.cloud.talend.com',
@@ -29149,6 +29156,7 @@ const DEFAULT_QLIK_AUTH_REQUEST = {
 };
 const FIELDS = ['method', 'contentType', 'body', 'headers', 'success', 'stored', 'refused'];
 const METHODS = ['PUT', 'POST', 'PATCH'];
+const DISCONNECT_METHODS = ['PUT', 'POST', 'PATCH', 'DELETE'];
 /**
  * Headers the action sets itself, that would carry credentials it does not manage, or that are
  * hop-by-hop (RFC 9110 §7.6.1: they describe one connection, and `Transfer-Encoding` beside the
@@ -29179,6 +29187,28 @@ const HEADER_VALUE = /^[\x20-\x7e]{0,1024}$/;
  * quotes the text (it may hold anything the user pasted).
  */
 function parseQlikAuthRequest(text, report) {
+    return parseRequest(text, report, 'store');
+}
+/** Reads `talend-qlik-auth-disconnect-request`: as the store request, with `url`, and without the secret. */
+function parseQlikAuthDisconnect(text, report) {
+    const request = parseRequest(text, report, 'disconnect');
+    let url;
+    try {
+        const json = JSON.parse(text);
+        const raw = isObject(json) ? json.url : undefined;
+        if (raw !== undefined && typeof raw !== 'string')
+            report("field 'url' must be a string: an absolute https:// URL or a path below the Talend API base");
+        else
+            url = raw;
+    }
+    catch {
+        // parseRequest reported it.
+    }
+    return { ...request, url };
+}
+function parseRequest(text, report, kind) {
+    const fields = kind === 'store' ? FIELDS : [...FIELDS, 'url'];
+    const methods = kind === 'store' ? METHODS : DISCONNECT_METHODS;
     let json;
     try {
         json = JSON.parse(text);
@@ -29191,15 +29221,15 @@ function parseQlikAuthRequest(text, report) {
         report('must be a JSON object');
         return DEFAULT_QLIK_AUTH_REQUEST;
     }
-    if (Object.keys(json).some((k) => !FIELDS.includes(k)))
-        report(`may have only the fields ${FIELDS.join(', ')}`);
+    if (Object.keys(json).some((k) => !fields.includes(k)))
+        report(`may have only the fields ${fields.join(', ')}`);
     let method = DEFAULT_QLIK_AUTH_REQUEST.method;
     if (json.method !== undefined) {
-        const m = METHODS.find((x) => x === json.method);
+        const m = methods.find((x) => x === json.method);
         if (m)
             method = m;
         else
-            report(`field 'method' must be one of ${METHODS.join(', ')}`);
+            report(`field 'method' must be one of ${methods.join(', ')}`);
     }
     let contentType = 'json';
     if (json.contentType !== undefined) {
@@ -29208,15 +29238,17 @@ function parseQlikAuthRequest(text, report) {
         else
             report("field 'contentType' must be 'json' or 'form'");
     }
-    const body = json.body === undefined ? DEFAULT_QLIK_AUTH_REQUEST.body : json.body;
+    const body = json.body === undefined ? (kind === 'store' ? DEFAULT_QLIK_AUTH_REQUEST.body : undefined) : json.body;
     const leaves = stringLeaves(body);
     const used = new Set(leaves.flatMap((s) => s.match(/\{\{[^{}]*\}\}/g) ?? []));
     if ([...used].some((p) => !PLACEHOLDERS.includes(p))) {
         report(`field 'body' uses a placeholder other than ${PLACEHOLDERS.join(', ')}`);
     }
-    if (!used.has('{{clientSecret}}'))
+    if (kind === 'store' && !used.has('{{clientSecret}}'))
         report("field 'body' must contain {{clientSecret}} (else TMC never gets the new secret)");
-    if (contentType === 'form') {
+    if (kind === 'disconnect' && used.has('{{clientSecret}}'))
+        report('field \'body\' must not contain {{clientSecret}}: a disconnect sends no secret');
+    if (contentType === 'form' && body !== undefined) {
         const flat = isObject(body) && Object.values(body).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
         if (!flat)
             report("field 'body' must be a flat object of strings, numbers and booleans when 'contentType' is 'form'");
@@ -29321,6 +29353,8 @@ function judgeQlikAuthAnswer(request, status, body) {
 function renderQlikAuthRequest(request, values) {
     const fill = (s) => s.replace(/\{\{(clientId|clientSecret|qlikTenantUrl)\}\}/g, (_m, key) => values[key]);
     const body = mapStrings(request.body, fill);
+    if (body === undefined)
+        return { method: request.method, headers: request.headers };
     if (request.contentType === 'form') {
         const form = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, String(v)]));
         return { method: request.method, form, headers: request.headers };
@@ -29601,6 +29635,17 @@ function rotateMode(text, report) {
         report(`must be one of: ${ROTATE_MODES.join(', ')}`);
     return mode ?? 'auto';
 }
+function operation(text, report) {
+    if (text !== 'maintain' && text !== 'decommission')
+        report("must be 'maintain' or 'decommission'");
+    return text === 'decommission' ? 'decommission' : 'maintain';
+}
+/** `talend-qlik-auth-disconnect-request`, its `url` checked like `talend-qlik-auth-url`. */
+function disconnectRequest(text, report) {
+    const request = parseQlikAuthDisconnect(text, report);
+    const location = request.url === undefined ? undefined : talendQlikAuthUrl(request.url, (problem) => report(`field 'url' ${problem}`));
+    return { ...request, location };
+}
 function inputs_boolean(text, report) {
     const lower = text.toLowerCase();
     if (lower !== 'true' && lower !== 'false')
@@ -29650,6 +29695,11 @@ const INPUTS = {
     'talend-task-ids': withDefault(idList, ''),
     'talend-task-parameters': withDefault(parameterNames, 'QLIK_CLIENT_ID QLIK_CLIENT_SECRET'),
     retarget: withDefault(inputs_boolean, 'false'),
+    'revoke-tokens': withDefault(inputs_boolean, 'false'),
+    'qlik-api-key-warning-days': withDefault(integer(0, 3650), '14'),
+    operation: withDefault(operation, 'maintain'),
+    'confirm-decommission': optional(pathSafeId),
+    'talend-qlik-auth-disconnect-request': optional(disconnectRequest),
     'dry-run': withDefault(inputs_boolean, 'false'),
     'timeout-seconds': withDefault(integer(5, 3600), '300'),
 };
@@ -29715,14 +29765,39 @@ function crossInputProblems(values, given) {
         const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
         problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
     }
-    problems.push(...targetProblems(values, given));
+    problems.push(...targetProblems(values, given), ...lifecycleProblems(values, given));
+    return problems;
+}
+/** Decommission needs its confirmation; its settings need it; revoking tokens keeps no older secret. */
+function lifecycleProblems(values, given) {
+    const problems = [];
+    const decommission = values.operation === 'decommission';
+    if (decommission && !given.has('confirm-decommission')) {
+        problems.push({ inputs: ['confirm-decommission'], line: "Input 'confirm-decommission' is required with 'operation: decommission': the ID of the OAuth client to delete." });
+    }
+    for (const name of ['confirm-decommission', 'talend-qlik-auth-disconnect-request']) {
+        if (given.has(name) && values.operation === 'maintain') {
+            problems.push({ inputs: [name], line: `Input '${name}' is given without 'operation: decommission', the only operation it applies to.` });
+        }
+    }
+    const disconnect = values['talend-qlik-auth-disconnect-request'];
+    if (disconnect && disconnect.location === undefined && !given.has('talend-qlik-auth-url')) {
+        problems.push({ inputs: ['talend-qlik-auth-disconnect-request'], line: "Input 'talend-qlik-auth-disconnect-request' needs a 'url' field, or 'talend-qlik-auth-url'." });
+    }
+    if (values['revoke-tokens'] && (values['keep-previous-secrets'] ?? 0) > 0) {
+        problems.push({
+            inputs: ['revoke-tokens', 'keep-previous-secrets'],
+            line: "Inputs 'revoke-tokens' and 'keep-previous-secrets': after a leak no older secret may stay valid; set 'keep-previous-secrets: 0' with 'revoke-tokens: true'.",
+        });
+    }
     return problems;
 }
 /** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
 function targetProblems(values, given) {
     const problems = [];
     const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'];
-    if (!kinds.some((name) => given.has(name))) {
+    // A decommission detaches what the record names too: it may need no target of its own.
+    if (!kinds.some((name) => given.has(name)) && values.operation !== 'decommission') {
         problems.push({
             inputs: [...kinds],
             line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
@@ -29756,12 +29831,19 @@ function targetProblems(values, given) {
     return problems;
 }
 /** The TMC setting's URL: absolute as given, or the path after the API base (whose own path is kept). */
-function qlikAuthUrlOf(values) {
-    const auth = values['talend-qlik-auth-url'];
-    if (auth === undefined)
+function qlikAuthUrlOf(values, location = values['talend-qlik-auth-url']) {
+    if (location === undefined)
         return undefined;
     // The base never ends in '/', the path always starts with one.
-    return auth.kind === 'absolute' ? auth.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${auth.path}`;
+    return location.kind === 'absolute' ? location.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${location.path}`;
+}
+/** The disconnect request with its URL resolved, defaulting to the TMC setting's own. */
+function disconnectOf(inputs, qlikAuthUrl) {
+    const given = inputs['talend-qlik-auth-disconnect-request'];
+    if (given === undefined)
+        return undefined;
+    const { location, ...request } = given;
+    return { ...request, url: location === undefined ? qlikAuthUrl : qlikAuthUrlOf(inputs, location) };
 }
 /** The checked inputs → the configuration; runs only when every input passed. */
 function toParsedInputs(inputs) {
@@ -29790,6 +29872,11 @@ function toParsedInputs(inputs) {
         talendCheckTaskId: inputs['talend-check-task-id'],
         talendQlikAuthRequest: inputs['talend-qlik-auth-request'] ?? DEFAULT_QLIK_AUTH_REQUEST,
         retarget: inputs.retarget,
+        revokeTokens: inputs['revoke-tokens'],
+        apiKeyWarningDays: inputs['qlik-api-key-warning-days'],
+        operation: inputs.operation,
+        confirmDecommission: inputs['confirm-decommission'],
+        talendQlikAuthDisconnect: disconnectOf(inputs, qlikAuthUrl),
         dryRun: inputs['dry-run'],
         timeoutSeconds: inputs['timeout-seconds'],
     };
@@ -29831,6 +29918,63 @@ function logInfo(line) {
     core/* info */.pq((0,untrusted_text/* safeLogLine */.AL)(line));
 }
 
+;// CONCATENATED MODULE: ./src/qlik/jwt.ts
+/**
+ * The claims of a JWT Qlik issued (an API key, an access token), read without checking the
+ * signature: the action only needs to know which key or which bot user it holds, and trusts
+ * nothing else in it. Pure; nothing here is ever logged.
+ */
+
+/** The payload as an object, or null when the text is not a JWT. */
+function jwtPayload(token) {
+    const parts = token.split('.');
+    if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1] ?? ''))
+        return null;
+    try {
+        const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+        return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** A claim that can name something in a URL path or query (`jti`, `sub`), or undefined. */
+function idClaim(token, claim) {
+    const value = jwtPayload(token)?.[claim];
+    return typeof value === 'string' && (0,untrusted_text/* isPathSafeId */.WN)(value) ? value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/qlik/api-key.ts
+
+
+const apiKeySchema = lazySchema((z) => z.looseObject({ id: z.optional(z.string()), expiry: z.nullish(z.string()), status: z.nullish(z.string()) }));
+async function readApiKey(http, tenantUrl, apiKey) {
+    const id = idClaim(apiKey, 'jti');
+    if (!id)
+        return { read: false, why: 'the key is not a JWT with a key ID' };
+    try {
+        const res = await http.request({
+            method: 'GET',
+            url: new URL(`/api/v1/api-keys/${encodeURIComponent(id)}`, tenantUrl).toString(),
+            repeat: 'repeatable',
+            accept: [403, 404],
+            schema: apiKeySchema,
+            maxBodyBytes: 64 * 1024,
+            doing: "reading the API key's expiry",
+        });
+        if (res.status === 403)
+            return { read: false, why: "Qlik did not show the key's record (HTTP 403: its owner may not manage API keys)" };
+        if (res.status === 404 || !res.body || (res.body.id !== undefined && res.body.id !== id))
+            return { read: false, why: "Qlik has no record of the key's ID" };
+        const at = res.body.expiry ? Date.parse(res.body.expiry) : NaN;
+        const status = typeof res.body.status === 'string' && /^[a-z_-]{1,20}$/.test(res.body.status) ? res.body.status : undefined;
+        return { read: true, expiresAt: Number.isFinite(at) ? at : undefined, status };
+    }
+    catch (err) {
+        return { read: false, why: `reading it failed (${err.message})` };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/qlik/model.ts
 
 /**
@@ -29851,7 +29995,70 @@ function isOutputSafeHint(hint) {
     return isValidHint(hint) && /^[A-Za-z0-9+/=._~-]+$/.test(hint);
 }
 
+;// CONCATENATED MODULE: ./src/qlik/oauth-tokens.ts
+
+
+const pageSchema = lazySchema((z) => z.looseObject({
+    data: z.array(z.looseObject({ id: z.string().check(z.refine(untrusted_text/* isPathSafeId */.WN)) })),
+    links: z.nullish(z.looseObject({ next: z.nullish(z.looseObject({ href: z.nullish(z.string()) })) })),
+}));
+/** A bounded walk: a server whose page links repeat cannot make it spin. */
+const MAX_PAGES = 100;
+class OAuthTokens {
+    http;
+    tenantUrl;
+    constructor(http, tenantUrl) {
+        this.http = http;
+        this.tenantUrl = tenantUrl;
+    }
+    /** Revokes every token of the user; resolves to how many were revoked (gone meanwhile ones not counted). */
+    async revokeAllOf(userId) {
+        let revoked = 0;
+        // Revoking while paging would move the pages under the cursor: list first, then revoke.
+        for (const id of await this.idsOf(userId)) {
+            const res = await this.http.request({
+                method: 'DELETE',
+                url: new URL(`/api/v1/oauth-tokens/${encodeURIComponent(id)}`, this.tenantUrl).toString(),
+                repeat: 'repeatable',
+                accept: [404],
+                maxBodyBytes: 64 * 1024,
+                doing: "revoking an OAuth token of the client's bot user",
+            });
+            if (res.status < 300)
+                revoked += 1;
+        }
+        return revoked;
+    }
+    async idsOf(userId) {
+        const ids = new Set();
+        const seen = new Set();
+        let url = `${new URL('/api/v1/oauth-tokens', this.tenantUrl).toString()}?userId=${encodeURIComponent(userId)}&limit=100`;
+        for (let page = 0; url !== undefined; page++) {
+            if (page >= MAX_PAGES || seen.has(url))
+                throw new Error(`Qlik: listing the bot user's OAuth tokens did not end after ${page} pages; the server's page links repeat.`);
+            seen.add(url);
+            const res = await this.http.request({
+                method: 'GET',
+                url,
+                repeat: 'repeatable',
+                schema: pageSchema,
+                maxBodyBytes: 4 * 1024 * 1024,
+                doing: "listing the OAuth tokens of the client's bot user",
+            });
+            for (const token of res.body?.data ?? [])
+                ids.add(token.id);
+            const next = res.body?.links?.next?.href;
+            // A link on another origin is refused by the HTTP layer: the key goes only to the tenant.
+            url = next ? new URL(next, this.tenantUrl).toString() : undefined;
+        }
+        return [...ids];
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/qlik/client.ts
+
+
+
 
 
 
@@ -29901,7 +30108,7 @@ const tokenSchema = lazySchema((z) => z.looseObject({ access_token: secretValue(
 /** Fields only the admin view has: with one of them, a missing `clientSecrets` means "none". */
 const ADMIN_ONLY_FIELDS = ['redirectUris', 'allowedOrigins', 'publicKeys', 'jwksUri', 'connectionConfig'];
 /** A bounded walk: a misbehaving server cannot make the listing spin forever. */
-const MAX_PAGES = 1000;
+const client_MAX_PAGES = 1000;
 class QlikApi {
     http;
     tenantUrl;
@@ -29912,6 +30119,14 @@ class QlikApi {
         this.http = http;
         this.tenantUrl = tenantUrl;
         this.note = note;
+    }
+    /** When the admin API key expires, as far as Qlik says (api-key.ts): never throws. */
+    apiKeyState(apiKey) {
+        return readApiKey(this.http, this.tenantUrl, apiKey);
+    }
+    /** Revokes every OAuth token of a user (the client's bot user); resolves to how many. */
+    revokeTokensOf(userId) {
+        return new OAuthTokens(this.http, this.tenantUrl).revokeAllOf(userId);
     }
     /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
     async getClient(clientId) {
@@ -29950,7 +30165,7 @@ class QlikApi {
         const seen = new Set();
         let url = first;
         for (let page = 0; url !== undefined; page++) {
-            if (page >= MAX_PAGES || seen.has(url)) {
+            if (page >= client_MAX_PAGES || seen.has(url)) {
                 throw new Error(`Qlik: listing OAuth clients did not end after ${page} pages; the server's page links repeat.`);
             }
             seen.add(url);
@@ -30064,18 +30279,19 @@ class QlikApi {
         return { secret: body.clientSecret, hint: body.hint, createdAt: body.createdAt ?? undefined };
     }
     /**
-     * Deletes a client. Only ever used on a client this run created moments ago and never delivered
-     * (a lost creation race). Qlik's current spec requires the confirmation header.
+     * Deletes a client: one this run created moments ago and never delivered (a lost creation race),
+     * or the one a decommission retires. Qlik's current spec requires the confirmation header.
      */
-    async deleteClient(clientId) {
+    async deleteClient(clientId, doing = 'deleting the OAuth client this run created in a race') {
         await this.http.request({
             method: 'DELETE',
             url: this.clientUrl(clientId),
             headers: { 'qlik-confirm-delete': clientId },
             repeat: 'repeatable',
+            accept: [404],
             until: 'final',
             maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
-            doing: 'deleting the OAuth client this run created in a race',
+            doing,
         });
     }
     /** Deletes a secret by hint. `gone` when it did not exist (404): the goal is reached either way. */
@@ -30113,7 +30329,8 @@ class QlikApi {
         if (res.status >= 300 || !res.body)
             return { accepted: false, status: res.status };
         (0,secrets/* registerSecret */.cl)(res.body.access_token);
-        return { accepted: true, revoked: this.revokeToken(res.body.access_token) };
+        // The token is the client's bot user's: its `sub` names it, for revoking its tokens later.
+        return { accepted: true, revoked: this.revokeToken(res.body.access_token), botUserId: idClaim(res.body.access_token, 'sub') };
     }
     /** `POST /oauth/revoke` for an access token; true when Qlik confirmed it. Never throws. */
     async revokeToken(token) {
@@ -30519,6 +30736,7 @@ function settleDeliveries(record, answers, meta, before) {
 
 ;// CONCATENATED MODULE: ./src/core/record.ts
 
+
 const EMPTY_RECORD = {
     targets: [],
     check: null,
@@ -30527,6 +30745,7 @@ const EMPTY_RECORD = {
     changedBy: null,
     scopes: null,
     unknownHolder: false,
+    botUserId: null,
 };
 const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
 const END = '--- end of qlik-talend-oauth record ---';
@@ -30553,6 +30772,7 @@ function toRecord(json) {
         return requested && kept ? { requested, kept } : undefined;
     });
     const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
+    const botUserId = orNull(json.botUserId, (v) => (typeof v === 'string' && (0,untrusted_text/* isPathSafeId */.WN)(v) ? v : undefined));
     const record = {
         targets,
         check,
@@ -30561,6 +30781,7 @@ function toRecord(json) {
         changedBy: orNull(json.changedBy, text),
         scopes,
         unknownHolder,
+        botUserId,
     };
     if (Object.values(record).includes(undefined))
         return null;
@@ -30679,7 +30900,7 @@ function joinUserText(before, after) {
         return a;
     return `${a}\n\n${b}`;
 }
-const record_FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'];
+const record_FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'botUserId'];
 /**
  * Canonical text of a record: fixed field order, so equal records render equal. One line per
  * target, for people reading it in Qlik.
@@ -31006,6 +31227,10 @@ function planRotation(config, observed, now, runId, runUrl) {
         steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop, shownInClear: observed.shownInClear === true });
         check('delivery');
         steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
+        if (config.revokeTokens) {
+            refuseLeakKeptAlive(kept);
+            steps.push({ step: 'revoke-tokens' });
+        }
         return finish('rotated', rest);
     }
     // No new secret is due, so every configured target holds the same recorded secret (no pending).
@@ -31018,7 +31243,21 @@ function planRotation(config, observed, now, runId, runUrl) {
         steps.push({ step: 'write-record' });
     if (retire.length > 0)
         steps.push({ step: 'retire-secrets', secrets: retire });
-    return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+    const plan = finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+    return config.revokeTokens ? { ...plan, warnings: [...plan.warnings, { kind: 'revoke-without-rotation' }] } : plan;
+}
+/**
+ * After a leak (`revoke-tokens`), no secret older than the new one may stay valid: a recorded
+ * target the inputs do not name would keep its (leaked) secret alive while the run passes. Stop
+ * before any change and say how out: name it, or take the client from it with `retarget`.
+ */
+function refuseLeakKeptAlive(kept) {
+    const alive = kept.filter((t) => secretsAnyTargetMayHold([t]).length > 0);
+    if (alive.length === 0)
+        return;
+    throw new PlanError(`'revoke-tokens' is true, but ${alive.map((t) => describeTarget(t.key)).join(', ')} still hold(s) an older secret this run would keep valid: ` +
+        'it is recorded on the client and the inputs do not name it. Name it in the inputs, so that it gets the new secret too, ' +
+        "or run with 'retarget: true' to take the client from it (it loses its secret). Nothing was changed.", 'talend-target');
 }
 /**
  * A run writes the record several times; the longest is the one with the new secret pending at
@@ -31039,6 +31278,7 @@ function refuseOverlongRecord(observed, targets, run) {
         changedAt: at,
         changedBy: run.runUrl ?? null,
         scopes: base.scopes ?? null,
+        botUserId: base.botUserId ?? 'u'.repeat(64),
     };
     const userText = observed.userText ?? '';
     const length = renderDescription(userText, longest).length;
@@ -31207,10 +31447,10 @@ function sameSet(a, b) {
 const MAX_LISTED_IDS = 10;
 async function readState(config, qlik, talend) {
     // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-    const [client, targets] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+    const [client, targets, apiKey] = await Promise.all([findClient(config, qlik), checkTalend(config, talend), qlik.apiKeyState(config.qlikApiKey)]);
     if (!client) {
         logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
-        return { client: null, record: null, recordState: 'absent', targets };
+        return { client: null, record: null, recordState: 'absent', targets, apiKey };
     }
     const found = observedClient(client);
     if (found.recordState === 'duplicate') {
@@ -31218,7 +31458,7 @@ async function readState(config, qlik, talend) {
             "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
     }
     logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-    return { ...found, targets };
+    return { ...found, targets, apiKey };
 }
 /**
  * The token preflight and every connection and task target, side by side: each target must exist
@@ -31284,37 +31524,13 @@ async function findClient(config, qlik) {
     return qlik.completeListed(only);
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
-/**
- * Outputs, the job summary and the final error. Masking happened when each secret came to exist;
- * this module only writes values that are already masked, and registers the credential pair once
- * more (idempotent) right before writing it, so no order of calls can leak it.
- */
+;// CONCATENATED MODULE: ./src/report-words.ts
 
 
 
 
 
-
-
-
-
-
-
-function reportPlan(plan, config) {
-    core/* startGroup */.Oh(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
-    for (const step of plan.steps)
-        logInfo(`- ${describeStep(step)}`);
-    if (plan.steps.length === 0)
-        logInfo('The client, its secrets and Talend are as they should be.');
-    if (config.dryRun) {
-        logInfo('dry-run is true: nothing will be changed.');
-        const deliver = plan.steps.find((s) => s.step === 'deliver-to-talend');
-        if (deliver)
-            describeDeliveries(deliver.targets, config).forEach((line) => logInfo(line));
-    }
-    core/* endGroup */.N4();
-}
+const report_words_DAY_MS = 86_400_000;
 /** What a delivery would send to each target, as a dry run shows it: the secret as ***. */
 function describeDeliveries(targets, config) {
     return targets.flatMap((target) => {
@@ -31336,73 +31552,6 @@ function describeDeliveries(targets, config) {
         ];
     });
 }
-async function reportSuccess(result, config, progress, now) {
-    writeOutputs(result, config, progress);
-    reportWarnings(progress);
-    // Each change was logged as it happened (apply.ts); here only the verdict.
-    logInfo(`Result: ${result}`);
-    await writeSummary(result, config, progress, now, undefined);
-}
-/**
- * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
- * `result=failed` and one `::error::`.
- */
-async function reportFailure(err, config, progress, now) {
-    process.exitCode = 1;
-    let message;
-    try {
-        // Defence in depth: every message part is built without secrets, but an unexpected error's
-        // text is not ours; the runner would mask it in the log, not in the summary file.
-        message = (0,secrets/* scrubKnownSecrets */.wz)(failureMessage(err, progress));
-    }
-    catch {
-        message = 'The run failed, and describing how failed too. Read both systems before the next run.';
-    }
-    try {
-        core/* setOutput */.uH('result', 'failed');
-        if (progress)
-            writeOutputs('failed', config, progress);
-    }
-    catch {
-        // Outputs as far as they could be written; `result` is written first.
-    }
-    try {
-        if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
-            core/* debug */.Yz((0,secrets/* scrubKnownSecrets */.wz)(err.stack));
-        }
-        await writeSummary('failed', config, progress, now, message);
-    }
-    catch {
-        // The annotation below still says what failed.
-    }
-    try {
-        if (progress)
-            reportWarnings(progress);
-    }
-    catch {
-        // The error below matters more.
-    }
-    // One annotation with a title that says which system gave up.
-    core/* error */.z3(message, { title: failureTitle(err) });
-}
-/**
- * Bad inputs end the run before any request: `result=failed` and one error that names each input
- * (and quotes no value). Like every report, the output comes first.
- */
-function reportInvalidInputs(err) {
-    core/* setOutput */.uH('result', 'failed');
-    core/* error */.z3(err.message, { title: 'Invalid input' });
-    process.exitCode = 1;
-}
-/** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
-function reportWarnings(progress) {
-    for (const warning of progress.plan.warnings) {
-        const { title, text } = describeWarning(warning);
-        core/* warning */.$e(text, { title });
-    }
-    for (const warning of progress.warnings)
-        core/* warning */.$e((0,secrets/* scrubKnownSecrets */.wz)(warning), { title: 'Talend target' });
-}
 function describeWarning(warning) {
     switch (warning.kind) {
         case 'not-in-inputs':
@@ -31421,6 +31570,11 @@ function describeWarning(warning) {
                 title: 'Lease ignored',
                 text: `The record on the OAuth client holds a lease that claims to last until ${(0,untrusted_text/* plainText */.wh)(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
             };
+        case 'revoke-without-rotation':
+            return {
+                title: 'revoke-tokens',
+                text: "'revoke-tokens' is true, but this run makes no new secret and retires none, so it revokes no token. After a leak, run with 'rotate: always' and 'revoke-tokens: true'.",
+            };
         case 'proof-needed':
             return {
                 title: 'Talend targets',
@@ -31434,40 +31588,6 @@ function describeWarning(warning) {
             };
     }
 }
-function writeOutputs(result, config, progress) {
-    const set = (name, value) => core/* setOutput */.uH(name, value);
-    set('result', result);
-    (0,secrets/* registerSecret */.cl)(progress.clientId);
-    set('client-id', progress.clientId ?? '');
-    // Also on failure: a person can finish by hand with the secret this run created.
-    (0,secrets/* registerSecret */.cl)(progress.newSecret?.value);
-    // A secret the run deleted again is of no use to anyone finishing by hand.
-    set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
-    // Outputs are labels the action formats itself: a later `run:` step may paste them into a
-    // shell, so no text a server chose reaches them.
-    const holds = knownHeld(progress.targets, progress.delivery);
-    set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
-    set('secret-created-at', createdAtLabel(holds) ?? '');
-    set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
-    set('plan', JSON.stringify(planOutput(progress.plan.steps)));
-    set('targets', JSON.stringify(targetsOutput(progress.targets)));
-}
-/** A target key as outputs show it: null unless shell-safe (targets.ts). */
-function safeKey(key) {
-    return isOutputSafeKey(key) ? key : null;
-}
-/**
- * The `targets` output: each target's key, status, the hint it holds and how this run's delivery
- * was confirmed; no values, no server text.
- */
-function targetsOutput(targets) {
-    return targets.map((t) => ({
-        target: safeKey(t.key),
-        status: t.status,
-        hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
-        confirmed: t.evidence ?? null,
-    }));
-}
 /** How a delivery was confirmed, in words. */
 function describeEvidence(evidence) {
     switch (evidence) {
@@ -31480,69 +31600,6 @@ function describeEvidence(evidence) {
         case 'check-task':
             return 'confirmed: the check task ran with it and passed';
     }
-}
-/**
- * The `plan` output: each step as data, no prose and no server text (the shape is in the README).
- * A hint that is not output-safe shows as null.
- */
-function planOutput(steps) {
-    const hints = (secrets) => secrets.map((s) => (isOutputSafeHint(s.hint) ? s.hint : null));
-    return steps.map((step) => {
-        switch (step.step) {
-            case 'create-client':
-                return { step: step.step, scopes: step.scopes };
-            case 'repair-grant-types':
-                return { step: step.step, add: 'client_credentials' };
-            case 'repair-auth-methods':
-                return { step: step.step, add: 'client_secret' };
-            case 'repair-scopes':
-                // Only scopes from the input: `from` is what Qlik sent, and the full list to store keeps
-                // scopes a person granted, also server text.
-                return step.op === 'replace' ? { step: step.step, to: step.to } : { step: step.step, add: step.to.filter((s) => !step.from.includes(s)) };
-            case 'make-room':
-                return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
-            case 'retire-secrets':
-                return { step: step.step, hints: hints(step.secrets) };
-            case 'deliver-to-talend':
-                return { step: step.step, targets: step.targets.map((t) => safeKey(t.key)), drop: step.drop.map(safeKey) };
-            case 'retire-older-secrets':
-                return { step: step.step, keep: step.keep, protect: hints(step.protect) };
-            case 'create-secret':
-                return { step: step.step, reason: 'target' in step.reason ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
-            default:
-                return { ...step };
-        }
-    });
-}
-function failureMessage(err, progress) {
-    const what = err instanceof Error ? err.message : String(err);
-    const detail = err instanceof RunFailure ? err.detail : {};
-    // A request without a definite answer may have changed something (a client or secret created).
-    const unknown = err instanceof ApiError && err.kind === 'unknown-outcome';
-    const lines = [what];
-    if (unknown) {
-        lines.push(`The outcome of ${err.doing} is unknown: it may have taken effect in ${err.service}.`);
-        if (progress && progress.done.length > 0)
-            lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
-    }
-    else if (detail.changedNothing || !progress || (progress.done.length === 0 && !progress.newSecret)) {
-        lines.push('Nothing was changed in Qlik or Talend.');
-    }
-    else {
-        lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
-    }
-    const next = unknown
-        ? 'reads both systems again: a client or secret this run may have created is adopted or retired, never one Talend may hold. A lease this run may have left blocks changes until this run\'s deadline.'
-        : nextRunAfter(progress);
-    lines.push(`Next run: ${detail.nextRun ?? next}`);
-    return lines.join('\n');
-}
-function failureTitle(err) {
-    if (err instanceof ApiError)
-        return `${err.service} request failed`;
-    if (err instanceof RunFailure)
-        return 'Rotation stopped';
-    return 'qlik-talend-oauth failed';
 }
 function qlikState(progress) {
     const done = progress.done.length > 0 ? `this run ${progress.done.join('; ')}. ` : '';
@@ -31586,55 +31643,6 @@ function describeHolding(t) {
             return held;
     }
 }
-function nextRunAfter(progress) {
-    if (!progress || (progress.done.length === 0 && !progress.newSecret))
-        return 'starts over from the same state.';
-    if (progress.newSecret && progress.delivery === 'not-needed') {
-        return 'the new secret was not delivered, so Talend does not hold it; the next run retires it and rotates again if a rotation is still due.';
-    }
-    return 'reads both systems again and finishes what this run could not.';
-}
-async function writeSummary(result, config, progress, now, failure) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    const holds = progress ? knownHeld(progress.targets, progress.delivery) : undefined;
-    const rows = [
-        ['Result', result],
-        ['OAuth client', `${config.clientName}${progress?.clientId ? ` (ID ${progress.clientId})` : ''}`],
-        ['Found', progress?.found ?? 'not read'],
-        ['Secret Talend holds', holds ? `${holds.hint} (${describeAge(holds, now)})` : 'unknown'],
-        ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
-        ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
-        ['Talend delivery', progress?.delivery ?? 'not-needed'],
-        ...(progress?.targets ?? []).map((t) => [
-            `Target: ${describeTarget(t.key)}`,
-            `${t.status}: ${describeHolding(t)}${t.evidence ? `; ${describeEvidence(t.evidence)}` : ''}`,
-        ]),
-        ['Task-run check', describeCheck(config, progress)],
-    ];
-    const summary = core/* summary */.z
-        .addHeading('Qlik Cloud OAuth secret for Talend', 2)
-        .addTable([
-        [
-            { data: 'What', header: true },
-            { data: 'State', header: true },
-        ],
-        // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
-        ...rows.map(([k, v]) => [(0,untrusted_text/* escapeHtml */.ZD)(k), (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(v))]),
-    ]);
-    const changes = progress?.done ?? [];
-    summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(c))) : ['none']);
-    // addCodeBlock does not escape: the block is written here, escaped like every other part.
-    if (failure)
-        summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${(0,untrusted_text/* escapeHtml */.ZD)(failure)}</code></pre>`, true);
-    try {
-        await summary.write();
-    }
-    catch (err) {
-        // A summary that cannot be written must not turn a successful rotation into a failed run.
-        core/* warning */.$e(`Could not write the job summary: ${(0,untrusted_text/* plainText */.wh)((0,secrets/* scrubKnownSecrets */.wz)(String(err.message)))}`);
-    }
-}
 function describeCheck(config, progress) {
     if (!config.talendCheckTaskId)
         return 'not configured';
@@ -31670,6 +31678,8 @@ function describeStep(step) {
             return 'update the record on the client';
         case 'retire-secrets':
             return `retire secrets: ${list(step.secrets)}`;
+        case 'revoke-tokens':
+            return "revoke every OAuth token of the client's bot user (revoke-tokens), once the old secrets are retired";
         case 'retire-older-secrets':
             return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})${step.protect.length > 0 ? `, but not ${list(step.protect)} (held by targets not in the inputs)` : ''}`;
     }
@@ -31696,6 +31706,293 @@ function describeReason(reason) {
             return "'rotate' is 'always'";
         case 'age':
             return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays}; due from ${formatDays(dueAgeDays(reason.maxAgeDays))}, so that a schedule's jitter never skips a rotation)`;
+    }
+}
+/**
+ * What a 401 from Qlik's API means, for the admin who gets paged: the API key is what Qlik
+ * refused (the client's own credentials go only to /oauth/token, which never fails the run so).
+ */
+function qlikRefusedTheKey() {
+    return ("Qlik refused the API key (HTTP 401). Check, in Qlik's Management Console: has the key expired or been revoked (Settings > API keys)? " +
+        "Does its owner still have the 'Manage API keys' permission? (Qlik removed the Developer role in February 2026: a key whose owner lacks that permission now gets 401.) " +
+        "Create a new key as a Tenant Admin who has it, and update the secret the workflow passes as 'qlik-api-key'.");
+}
+/** The key's expiry for the summary. */
+function describeApiKey(apiKey, now) {
+    if (!apiKey)
+        return 'not read';
+    if (!apiKey.read)
+        return `expiry unknown: ${apiKey.why}`;
+    const status = apiKey.status && apiKey.status !== 'active' ? ` (Qlik says it is ${apiKey.status})` : '';
+    if (apiKey.expiresAt === undefined)
+        return `Qlik shows no expiry${status}`;
+    return `expires ${isoTime(apiKey.expiresAt)?.slice(0, 10) ?? 'at an unknown time'}, in ${formatDays(Math.max(0, apiKey.expiresAt - now) / report_words_DAY_MS)} days${status}`;
+}
+/** A warning when the key expires within `warningDays` (0: never), or Qlik says it is no longer active. */
+function apiKeyWarning(apiKey, warningDays, now) {
+    if (!apiKey?.read)
+        return undefined;
+    const inactive = apiKey.status !== undefined && apiKey.status !== 'active';
+    const soon = apiKey.expiresAt !== undefined && warningDays > 0 && apiKey.expiresAt - now <= warningDays * report_words_DAY_MS;
+    if (!inactive && !soon)
+        return undefined;
+    return (`The Qlik API key (qlik-api-key) ${describeApiKey(apiKey, now)}. ` +
+        "Once it expires every run fails with HTTP 401: create a new key as a Tenant Admin (Management Console > Settings > API keys) and update the workflow's secret before then.");
+}
+
+;// CONCATENATED MODULE: ./src/report.ts
+/**
+ * Outputs, the job summary and the final error. Masking happened when each secret came to exist;
+ * this module only writes values that are already masked, and registers the credential pair once
+ * more (idempotent) right before writing it, so no order of calls can leak it.
+ */
+
+
+
+
+
+
+
+
+
+
+
+function reportPlan(plan, config) {
+    core/* startGroup */.Oh(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
+    for (const step of plan.steps)
+        logInfo(`- ${describeStep(step)}`);
+    if (plan.steps.length === 0)
+        logInfo('The client, its secrets and Talend are as they should be.');
+    if (config.dryRun) {
+        logInfo('dry-run is true: nothing will be changed.');
+        const deliver = plan.steps.find((s) => s.step === 'deliver-to-talend');
+        if (deliver)
+            describeDeliveries(deliver.targets, config).forEach((line) => logInfo(line));
+    }
+    core/* endGroup */.N4();
+}
+async function reportSuccess(result, config, progress, now) {
+    writeOutputs(result, config, progress);
+    reportWarnings(progress, config, now);
+    // Each change was logged as it happened (apply.ts); here only the verdict.
+    logInfo(`Result: ${result}`);
+    await writeSummary(result, config, progress, now, undefined);
+}
+/**
+ * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
+ * `result=failed` and one `::error::`.
+ */
+async function reportFailure(err, config, progress, now) {
+    process.exitCode = 1;
+    let message;
+    try {
+        // Defence in depth: every message part is built without secrets, but an unexpected error's
+        // text is not ours; the runner would mask it in the log, not in the summary file.
+        message = (0,secrets/* scrubKnownSecrets */.wz)(failureMessage(err, progress));
+    }
+    catch {
+        message = 'The run failed, and describing how failed too. Read both systems before the next run.';
+    }
+    try {
+        core/* setOutput */.uH('result', 'failed');
+        if (progress)
+            writeOutputs('failed', config, progress);
+    }
+    catch {
+        // Outputs as far as they could be written; `result` is written first.
+    }
+    try {
+        if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
+            core/* debug */.Yz((0,secrets/* scrubKnownSecrets */.wz)(err.stack));
+        }
+        await writeSummary('failed', config, progress, now, message);
+    }
+    catch {
+        // The annotation below still says what failed.
+    }
+    try {
+        if (progress)
+            reportWarnings(progress, config, now);
+    }
+    catch {
+        // The error below matters more.
+    }
+    // One annotation with a title that says which system gave up.
+    core/* error */.z3(message, { title: failureTitle(err) });
+}
+/**
+ * Bad inputs end the run before any request: `result=failed` and one error that names each input
+ * (and quotes no value). Like every report, the output comes first.
+ */
+function reportInvalidInputs(err) {
+    core/* setOutput */.uH('result', 'failed');
+    core/* error */.z3(err.message, { title: 'Invalid input' });
+    process.exitCode = 1;
+}
+/** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
+function reportWarnings(progress, config, now) {
+    const expiring = apiKeyWarning(progress.apiKey, config.apiKeyWarningDays, now);
+    if (expiring)
+        core/* warning */.$e(expiring, { title: 'Qlik API key' });
+    for (const warning of progress.plan.warnings) {
+        const { title, text } = describeWarning(warning);
+        core/* warning */.$e(text, { title });
+    }
+    for (const warning of progress.warnings)
+        core/* warning */.$e((0,secrets/* scrubKnownSecrets */.wz)(warning), { title: 'Talend target' });
+}
+function writeOutputs(result, config, progress) {
+    const set = (name, value) => core/* setOutput */.uH(name, value);
+    set('result', result);
+    (0,secrets/* registerSecret */.cl)(progress.clientId);
+    set('client-id', progress.clientId ?? '');
+    // Also on failure: a person can finish by hand with the secret this run created.
+    (0,secrets/* registerSecret */.cl)(progress.newSecret?.value);
+    // A secret the run deleted again is of no use to anyone finishing by hand.
+    set('client-secret', progress.newSecret && !progress.newSecret.deleted ? progress.newSecret.value : '');
+    // Outputs are labels the action formats itself: a later `run:` step may paste them into a
+    // shell, so no text a server chose reaches them.
+    const holds = knownHeld(progress.targets, progress.delivery);
+    set('secret-hint', holds && isOutputSafeHint(holds.hint) ? holds.hint : '');
+    set('secret-created-at', createdAtLabel(holds) ?? '');
+    set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
+    set('plan', JSON.stringify(planOutput(progress.plan.steps)));
+    set('targets', JSON.stringify(targetsOutput(progress.targets)));
+    // Times the action formats itself, and a count: no server text.
+    set('qlik-api-key-expires-at', progress.apiKey?.read && progress.apiKey.expiresAt !== undefined ? (isoTime(progress.apiKey.expiresAt) ?? '') : '');
+    set('tokens-revoked', progress.tokensRevoked === undefined ? '' : String(progress.tokensRevoked));
+}
+/** A target key as outputs show it: null unless shell-safe (targets.ts). */
+function safeKey(key) {
+    return isOutputSafeKey(key) ? key : null;
+}
+/**
+ * The `targets` output: each target's key, status, the hint it holds and how this run's delivery
+ * was confirmed; no values, no server text.
+ */
+function targetsOutput(targets) {
+    return targets.map((t) => ({
+        target: safeKey(t.key),
+        status: t.status,
+        hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
+        confirmed: t.evidence ?? null,
+    }));
+}
+/**
+ * The `plan` output: each step as data, no prose and no server text (the shape is in the README).
+ * A hint that is not output-safe shows as null.
+ */
+function planOutput(steps) {
+    const hints = (secrets) => secrets.map((s) => (isOutputSafeHint(s.hint) ? s.hint : null));
+    return steps.map((step) => {
+        switch (step.step) {
+            case 'create-client':
+                return { step: step.step, scopes: step.scopes };
+            case 'repair-grant-types':
+                return { step: step.step, add: 'client_credentials' };
+            case 'repair-auth-methods':
+                return { step: step.step, add: 'client_secret' };
+            case 'repair-scopes':
+                // Only scopes from the input: `from` is what Qlik sent, and the full list to store keeps
+                // scopes a person granted, also server text.
+                return step.op === 'replace' ? { step: step.step, to: step.to } : { step: step.step, add: step.to.filter((s) => !step.from.includes(s)) };
+            case 'make-room':
+                return { step: step.step, hints: hints(step.secrets), reclaim: step.reclaim };
+            case 'retire-secrets':
+                return { step: step.step, hints: hints(step.secrets) };
+            case 'deliver-to-talend':
+                return { step: step.step, targets: step.targets.map((t) => safeKey(t.key)), drop: step.drop.map(safeKey) };
+            case 'retire-older-secrets':
+                return { step: step.step, keep: step.keep, protect: hints(step.protect) };
+            case 'create-secret':
+                return { step: step.step, reason: 'target' in step.reason ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
+            default:
+                return { ...step };
+        }
+    });
+}
+function failureMessage(err, progress) {
+    const what = err instanceof Error ? err.message : String(err);
+    const detail = err instanceof RunFailure ? err.detail : {};
+    // A request without a definite answer may have changed something (a client or secret created).
+    const unknown = err instanceof ApiError && err.kind === 'unknown-outcome';
+    const lines = [what];
+    // The admin API key refused: the most common reason a scheduled run starts failing.
+    if (err instanceof ApiError && err.service === 'Qlik' && err.status === 401)
+        lines.push(qlikRefusedTheKey());
+    if (unknown) {
+        lines.push(`The outcome of ${err.doing} is unknown: it may have taken effect in ${err.service}.`);
+        if (progress && progress.done.length > 0)
+            lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
+    }
+    else if (detail.changedNothing || !progress || (progress.done.length === 0 && !progress.newSecret)) {
+        lines.push('Nothing was changed in Qlik or Talend.');
+    }
+    else {
+        lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
+    }
+    const next = unknown
+        ? 'reads both systems again: a client or secret this run may have created is adopted or retired, never one Talend may hold. A lease this run may have left blocks changes until this run\'s deadline.'
+        : nextRunAfter(progress);
+    lines.push(`Next run: ${detail.nextRun ?? next}`);
+    return lines.join('\n');
+}
+function failureTitle(err) {
+    if (err instanceof ApiError)
+        return `${err.service} request failed`;
+    if (err instanceof RunFailure)
+        return 'Rotation stopped';
+    return 'qlik-talend-oauth failed';
+}
+function nextRunAfter(progress) {
+    if (!progress || (progress.done.length === 0 && !progress.newSecret))
+        return 'starts over from the same state.';
+    if (progress.newSecret && progress.delivery === 'not-needed') {
+        return 'the new secret was not delivered, so Talend does not hold it; the next run retires it and rotates again if a rotation is still due.';
+    }
+    return 'reads both systems again and finishes what this run could not.';
+}
+async function writeSummary(result, config, progress, now, failure) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    const holds = progress ? knownHeld(progress.targets, progress.delivery) : undefined;
+    const rows = [
+        ['Result', result],
+        ['OAuth client', `${config.clientName}${progress?.clientId ? ` (ID ${progress.clientId})` : ''}`],
+        ['Found', progress?.found ?? 'not read'],
+        ['Secret Talend holds', holds ? `${holds.hint} (${describeAge(holds, now)})` : 'unknown'],
+        ['Secrets in Qlik', progress?.secrets.map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ') || 'none'],
+        ['Next rotation due', nextRotationDue(holds, config.maxSecretAgeDays) ?? 'unknown'],
+        ['Talend delivery', progress?.delivery ?? 'not-needed'],
+        ...(progress?.targets ?? []).map((t) => [
+            `Target: ${describeTarget(t.key)}`,
+            `${t.status}: ${describeHolding(t)}${t.evidence ? `; ${describeEvidence(t.evidence)}` : ''}`,
+        ]),
+        ['Task-run check', describeCheck(config, progress)],
+        ['Qlik API key', progress ? describeApiKey(progress.apiKey, now) : 'not read'],
+        ...(progress?.tokensRevoked !== undefined ? [['OAuth tokens revoked', String(progress.tokensRevoked)]] : []),
+    ];
+    const summary = core/* summary */.z
+        .addHeading('Qlik Cloud OAuth secret for Talend', 2)
+        .addTable([
+        [
+            { data: 'What', header: true },
+            { data: 'State', header: true },
+        ],
+        // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
+        ...rows.map(([k, v]) => [(0,untrusted_text/* escapeHtml */.ZD)(k), (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(v))]),
+    ]);
+    const changes = progress?.done ?? [];
+    summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(c))) : ['none']);
+    // addCodeBlock does not escape: the block is written here, escaped like every other part.
+    if (failure)
+        summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${(0,untrusted_text/* escapeHtml */.ZD)(failure)}</code></pre>`, true);
+    try {
+        await summary.write();
+    }
+    catch (err) {
+        // A summary that cannot be written must not turn a successful rotation into a failed run.
+        core/* warning */.$e(`Could not write the job summary: ${(0,untrusted_text/* plainText */.wh)((0,secrets/* scrubKnownSecrets */.wz)(String(err.message)))}`);
     }
 }
 
@@ -31732,6 +32029,8 @@ function initialOutcome(observed, keys, plan = NO_PLAN) {
         warnings: [],
         done: [],
         secrets,
+        apiKey: observed.apiKey,
+        tokensRevoked: undefined,
     };
 }
 function describeFound(observed) {
@@ -31877,7 +32176,7 @@ async function verifySecret(deps, clientId, secret) {
         try {
             const answer = await qlik.exchangeToken(clientId, secret);
             if (answer.accepted)
-                return { accepted: true, revoked: answer.revoked };
+                return { accepted: true, revoked: answer.revoked, botUserId: answer.botUserId };
             why = `HTTP ${answer.status}`;
         }
         catch (err) {
@@ -31986,6 +32285,8 @@ class Run {
                 return this.retire(step.secrets);
             case 'retire-older-secrets':
                 return this.retire(retireAfterDelivery(this.outcome.secrets, this.requireNewSecret().meta, step.keep, step.protect));
+            case 'revoke-tokens':
+                return this.revokeTokens();
             case 'repair-grant-types':
             case 'repair-auth-methods':
             case 'repair-scopes':
@@ -32097,6 +32398,9 @@ class Run {
         const verdict = await verifySecret(this.ctx, this.clientId, newSecret.value);
         if (verdict.accepted) {
             this.stepDone(`Qlik accepted the new secret ${newSecret.meta.hint} at /oauth/token`);
+            const botUserId = verdict.botUserId;
+            if (botUserId)
+                this.store.change((r) => ({ ...r, botUserId }));
             this.revocation = verdict.revoked.then((revoked) => {
                 if (!revoked)
                     this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
@@ -32220,6 +32524,25 @@ class Run {
         throw new RunFailure(`The Talend task-run check of task ${step.taskId} did not pass (${detail}).`, {
             nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
         });
+    }
+    /**
+     * After a leak: every OAuth token of the client's bot user (they outlive the retired secrets for
+     * hours). A failure fails the run and undoes nothing: the rotation stands.
+     */
+    async revokeTokens() {
+        const botUserId = this.store.record.botUserId;
+        const nextRun = "The rotation stands: Talend holds the new secret and the old ones are retired. Run again with 'rotate: always' and 'revoke-tokens: true', " +
+            "or revoke the bot user's tokens in Qlik's Management Console.";
+        if (!botUserId) {
+            throw new RunFailure("Could not revoke the OAuth tokens of the client's bot user: the token Qlik gave to verify the new secret does not name its user.", { nextRun });
+        }
+        try {
+            this.outcome.tokensRevoked = await this.ctx.qlik.revokeTokensOf(botUserId);
+        }
+        catch (err) {
+            throw new RunFailure(`Revoking the OAuth tokens of the client's bot user ${botUserId} failed: ${err.message}`, { nextRun });
+        }
+        this.done(`revoked ${this.outcome.tokensRevoked} OAuth token(s) of the client's bot user ${botUserId}`);
     }
     /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */
     async retire(secrets) {
@@ -33000,7 +33323,9 @@ function connect(config, env) {
     const talendHttp = new ApiClient({
         service: 'Talend',
         token: auth.kind === 'token' ? auth.token : () => serviceAccount.token(),
-        allowedOrigins: [...new Set([origin(config.talendApiBase), ...(config.talendQlikAuthUrl ? [origin(config.talendQlikAuthUrl)] : [])])],
+        allowedOrigins: [
+            ...new Set([origin(config.talendApiBase), ...[config.talendQlikAuthUrl, config.talendQlikAuthDisconnect?.url].flatMap((url) => (url ? [origin(url)] : []))]),
+        ],
         defaultHeaders: { 'talend-version': TALEND_API_VERSION },
         budget,
     });

@@ -35,12 +35,13 @@ function normalisePath(p: string): string {
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
-  const qlikApiKey = opts.qlikApiKey ?? `qlik-admin-key-${hex(24)}`;
+  // Default: a JWT like Qlik's, whose `jti` names it in /api/v1/api-keys.
   const talendToken = opts.talendToken ?? `talend-pat-${hex(24)}`;
   const talendBasePath = normalisePath(opts.talendBasePath ?? '/talend-api');
   const qlikAuthPath = normalisePath(opts.qlikAuthPath ?? '/tmc/qlik-cloud-authentication') || '/';
 
-  const state = new EmulatorState(qlikApiKey, talendToken, opts.now ?? Date.now, opts.strict ?? false);
+  const state = new EmulatorState(opts.qlikApiKey, talendToken, opts.now ?? Date.now, opts.strict ?? false);
+  const qlikApiKey = state.apiKey;
   if (opts.restore) state.restore(opts.restore);
   if (opts.secretReadBack) state.secretReadBack = opts.secretReadBack;
   const faults = new FaultBook();
@@ -121,6 +122,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setSecretReadBack: (mode) => {
       state.secretReadBack = mode;
     },
+    setApiKey: (changes) => {
+      if (changes.expiry !== undefined) state.apiKeyExpiry = changes.expiry;
+      if (changes.status !== undefined) state.apiKeyStatus = changes.status;
+      if (changes.readable !== undefined) state.apiKeysReadable = changes.readable;
+    },
+    botUserOf: (clientId) => state.botUsers.get(clientId),
+    mintToken: (clientId) => state.issueAccessToken(clientId).token,
+    liveTokensOf: (userId) => state.tokensOf(userId).length,
     setHiddenValues: (how) => {
       if (how.mask !== undefined) state.maskText = how.mask;
       if (how.encryptedFlag !== undefined) state.encryptedFlag = how.encryptedFlag;

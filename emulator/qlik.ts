@@ -29,7 +29,8 @@ export function qlikService(state: EmulatorState, opts: QlikOptions): ServiceDef
     const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const token = m?.[1];
     if (token === undefined) return undefined;
-    if (token === state.apiKey) return { kind: 'admin' };
+    // An expired or revoked key is refused like any bad token: 401.
+    if (token === state.apiKey) return state.apiKeyUsable() ? { kind: 'admin' } : undefined;
     const rec = state.accessTokenValid(token);
     return rec ? { kind: 'bot', clientId: rec.clientId } : undefined;
   };
@@ -49,6 +50,16 @@ export function qlikService(state: EmulatorState, opts: QlikOptions): ServiceDef
 
     if (resource === 'users' && id === 'me' && sub === undefined) {
       return req.method === 'GET' ? usersMe(state, caller) : methodNotAllowed();
+    }
+    if (resource === 'api-keys' && id !== undefined && sub === undefined) {
+      if (req.method !== 'GET') return methodNotAllowed();
+      return apiKey(state, caller, id, tenant.strict);
+    }
+    if (resource === 'oauth-tokens' && sub === undefined) {
+      if (caller.kind !== 'admin') return qlikError(403, 'HTTP-403', 'Forbidden', 'Only a tenant admin may manage OAuth tokens');
+      if (id === undefined) return req.method === 'GET' ? listTokens(state, req) : methodNotAllowed();
+      if (req.method !== 'DELETE') return methodNotAllowed();
+      return state.revokeAccessTokenById(id) ? { status: 204 } : notFound(`OAuth token ${id} not found`);
     }
     if (resource !== 'oauth-clients') return notFound(`no route for ${req.path}`);
     if (id === undefined) {
@@ -133,6 +144,41 @@ function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** `GET /api/v1/api-keys/{id}`: the key's metadata (never the key). Strict: fields left out when empty. */
+function apiKey(state: EmulatorState, caller: Caller, id: string, strict: boolean): RouteResponse {
+  if (caller.kind !== 'admin' || !state.apiKeysReadable) return qlikError(403, 'HTTP-403', 'Forbidden', 'Missing permission to manage API keys');
+  if (id !== state.apiKeyId) return notFound(`API key ${id} not found`);
+  const body: Record<string, unknown> = {
+    id: state.apiKeyId,
+    tenantId: state.tenantId,
+    description: strict ? undefined : 'qlik-talend-oauth',
+    sub: state.adminUserId,
+    subType: 'user',
+    status: state.apiKeyStatus,
+    created: new Date(state.now() - 86_400_000).toISOString(),
+    createdByUser: state.adminUserId,
+    lastUpdated: new Date(state.now() - 86_400_000).toISOString(),
+    expiry: state.apiKeyExpiry,
+  };
+  return { status: 200, body: JSON.parse(JSON.stringify(body)) };
+}
+
+/** `GET /api/v1/oauth-tokens?userId=&limit=&page=`: a user's live tokens, in pages with a `links.next` cursor. */
+function listTokens(state: EmulatorState, req: RouteRequest): RouteResponse {
+  const userId = req.query.get('userId');
+  if (!userId) return badRequest('userId is required');
+  const limit = Number(req.query.get('limit') ?? '20');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) return badRequest('limit must be 1 to 100');
+  const page = req.query.get('page');
+  const all = state.tokensOf(userId);
+  const start = page === null ? 0 : Number(page);
+  if (!Number.isInteger(start) || start < 0) return badRequest('invalid page cursor');
+  const data = all.slice(start, start + limit).map((t) => ({ id: t.id, userId: t.userId, tenantId: state.tenantId, description: 'client_credentials', deviceType: 'machine' }));
+  const links: Record<string, unknown> = { self: { href: `/api/v1/oauth-tokens?userId=${encodeURIComponent(userId)}&limit=${limit}` } };
+  if (start + limit < all.length) links.next = { href: `/api/v1/oauth-tokens?userId=${encodeURIComponent(userId)}&limit=${limit}&page=${start + limit}` };
+  return { status: 200, body: { data, links } };
+}
+
 function usersMe(state: EmulatorState, caller: Caller): RouteResponse {
   if (caller.kind === 'admin') {
     return {
@@ -143,7 +189,7 @@ function usersMe(state: EmulatorState, caller: Caller): RouteResponse {
   const client = state.client(caller.clientId);
   return {
     status: 200,
-    body: { id: `bot-${caller.clientId}`, tenantId: state.tenantId, name: client?.clientName ?? caller.clientId, status: 'active', roles: ['TenantAdmin'] },
+    body: { id: state.botUsers.get(caller.clientId) ?? `bot-${caller.clientId}`, tenantId: state.tenantId, name: client?.clientName ?? caller.clientId, status: 'active', roles: ['TenantAdmin'] },
   };
 }
 

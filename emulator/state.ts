@@ -22,6 +22,16 @@ export const hex = (bytes: number): string => randomBytes(bytes).toString('hex')
 export interface AccessTokenRecord {
   clientId: string;
   expiresAt: number;
+  /** The token's ID in `/api/v1/oauth-tokens`. */
+  id: string;
+  /** The client's bot user, made at its first token (Qlik keeps it when the client is deleted). */
+  userId: string;
+}
+
+/** A JWT as Qlik issues them (header.payload.signature, base64url); the signature is not checked by anyone here. */
+export function jwt(payload: Record<string, unknown>): string {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${part({ alg: 'ES384', kid: hex(8), typ: 'JWT' })}.${part(payload)}.${Buffer.from(hex(48), 'hex').toString('base64url')}`;
 }
 
 export interface ExecutionRecord {
@@ -111,16 +121,32 @@ export class EmulatorState {
   /** JSON Patch `add` on an existing array merges instead of replacing (RFC 6902 says replace; Qlik does not say). */
   addMerges = false;
   readonly executions = new Map<string, ExecutionRecord>();
+  /** The admin API key: a JWT whose `jti` is its ID in `/api/v1/api-keys` (unless a test gave a plain one). */
+  readonly apiKey: string;
+  readonly apiKeyId = hex(12);
+  apiKeyExpiry: string;
+  apiKeyStatus: 'active' | 'expired' | 'revoked' = 'active';
+  /** Whether `GET /api/v1/api-keys/{id}` answers (403 otherwise: the key's owner may not manage keys). */
+  apiKeysReadable = true;
+  /** Bot users, by client ID: made at a client's first token, kept when it is deleted. */
+  readonly botUsers = new Map<string, string>();
 
   constructor(
-    readonly apiKey: string,
+    apiKey: string | undefined,
     readonly talendToken: string,
     readonly now: () => number,
     /** Hints from a wide alphabet, `+` and `/` included (Qlik gives no character set). */
     readonly wideHints = false,
   ) {
-    this.recordIssued(apiKey);
+    this.apiKey = apiKey ?? jwt({ jti: this.apiKeyId, sub: this.adminUserId, subType: 'user', tenantId: this.tenantId, iat: Math.floor(now() / 1000) });
+    this.apiKeyExpiry = new Date(now() + 180 * 86_400_000).toISOString();
+    this.recordIssued(this.apiKey);
     this.recordIssued(talendToken);
+  }
+
+  /** Would Qlik accept the admin API key now (not revoked, not expired)? */
+  apiKeyUsable(): boolean {
+    return this.apiKeyStatus === 'active' && Date.parse(this.apiKeyExpiry) > this.now();
   }
 
   nowIso(): string {
@@ -293,15 +319,37 @@ export class EmulatorState {
   }
 
   issueAccessToken(clientId: string): { token: string; expiresAt: number } {
-    const token = `qat_${hex(32)}`;
+    let userId = this.botUsers.get(clientId);
+    if (!userId) {
+      userId = `bot${hex(10)}`;
+      this.botUsers.set(clientId, userId);
+    }
+    const id = hex(12);
     const expiresAt = this.now() + ACCESS_TOKEN_LIFETIME_S * 1000;
-    this.accessTokens.set(token, { clientId, expiresAt });
+    const token = jwt({ sub: userId, subType: 'user', tenantId: this.tenantId, client_id: clientId, jti: id, exp: Math.floor(expiresAt / 1000) });
+    this.accessTokens.set(token, { clientId, expiresAt, id, userId });
     this.recordIssued(token);
     return { token, expiresAt };
   }
 
   revokeAccessToken(token: string): void {
     this.accessTokens.delete(token);
+  }
+
+  /** A token by its ID (`DELETE /api/v1/oauth-tokens/{id}`); true when there was one. */
+  revokeAccessTokenById(id: string): boolean {
+    for (const [token, r] of this.accessTokens) {
+      if (r.id === id) {
+        this.accessTokens.delete(token);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Live tokens of a user, oldest first. Deleting a secret or a client does not end them: they last until revoked or expired. */
+  tokensOf(userId: string): AccessTokenRecord[] {
+    return [...this.accessTokens.values()].filter((r) => r.userId === userId && r.expiresAt > this.now());
   }
 
   /** Access tokens that would still be accepted (not expired, not revoked). */
@@ -333,6 +381,7 @@ export class EmulatorState {
       clientSecretValues: [...this.clientSecretValues],
       droppedScopes: [...this.droppedScopes],
       accessTokens: [...this.accessTokens],
+      botUsers: [...this.botUsers],
       talendPair: this.talendPair,
       tasks: [...this.tasks],
       executions: [...this.executions],
@@ -349,6 +398,7 @@ export class EmulatorState {
     for (const value of s.clientSecretValues) this.clientSecretValues.add(value);
     this.droppedScopes = new Set(s.droppedScopes);
     for (const [token, r] of s.accessTokens) this.accessTokens.set(token, r);
+    for (const [clientId, userId] of s.botUsers ?? []) this.botUsers.set(clientId, userId);
     this.talendPair = s.talendPair;
     for (const [id, status] of s.tasks) this.tasks.set(id, status);
     for (const [id, e] of s.executions) this.executions.set(id, e);
@@ -383,6 +433,7 @@ export interface EmulatorSnapshot {
   clientSecretValues: string[];
   droppedScopes: string[];
   accessTokens: [string, AccessTokenRecord][];
+  botUsers?: [string, string][];
   talendPair: { clientId: string; clientSecret: string } | null;
   tasks: [string, string][];
   executions: [string, ExecutionRecord][];

@@ -202,6 +202,14 @@ export interface Emulator {
   defineTaskDefinition(t: { id: string } & Partial<Omit<TaskDefinitionState, 'id'>>): void;
   taskDefinition(id: string): TaskDefinitionState | undefined;
   setSecretReadBack(mode: SecretReadBack): void;
+  /** The admin API key's metadata as `GET /api/v1/api-keys/{id}` shows it; `readable: false` answers 403. */
+  setApiKey(changes: { expiry?: string; status?: 'active' | 'expired' | 'revoked'; readable?: boolean }): void;
+  /** The bot user Qlik made at a client's first token (kept when the client is deleted). */
+  botUserOf(clientId: string): string | undefined;
+  /** A consumer (TMC, a Job) gets a token with a client's secret, as /oauth/token would give it. */
+  mintToken(clientId: string): string;
+  /** Tokens of a user Qlik would still accept (not revoked, not expired). */
+  liveTokensOf(userId: string): number;
   /** How a Talend that hides values shows them: the mask's text, and the `encrypted` flag of a hidden connection parameter. */
   setHiddenValues(how: { mask?: string; encryptedFlag?: 'shown' | 'omitted' | 'null' }): void;
   /** Whether Talend answers for a task's artifact version (its parameter types). */

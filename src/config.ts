@@ -4,7 +4,7 @@
  */
 
 import type { ParameterNames } from './talend/orchestration.js';
-import type { QlikAuthRequest } from './talend/qlik-auth-request.js';
+import type { QlikAuthDisconnect, QlikAuthRequest } from './talend/qlik-auth-request.js';
 
 export type RotateMode = 'auto' | 'always' | 'never';
 
@@ -49,6 +49,16 @@ export interface Config {
    * keep their secrets, and a TMC setting at another URL stops the run, whatever `rotate` says.
    */
   retarget: boolean;
+  /** After a leak: revoke every OAuth token of the client's bot user once the old secrets are retired. */
+  revokeTokens: boolean;
+  /** Warn when the admin API key expires within this many days (0: never). */
+  apiKeyWarningDays: number;
+  /** `maintain` (rotate and deliver) or `decommission` (detach, delete the client, revoke its tokens). */
+  operation: 'maintain' | 'decommission';
+  /** With `decommission`: the ID of the client the user means to delete. */
+  confirmDecommission: string | undefined;
+  /** With `decommission`: how to disconnect TMC's setting; undefined: TMC is not called. */
+  talendQlikAuthDisconnect: QlikAuthDisconnect | undefined;
   dryRun: boolean;
   timeoutSeconds: number;
 }
@@ -81,6 +91,11 @@ export const INPUT_NAMES = [
   'talend-task-ids',
   'talend-task-parameters',
   'retarget',
+  'revoke-tokens',
+  'qlik-api-key-warning-days',
+  'operation',
+  'confirm-decommission',
+  'talend-qlik-auth-disconnect-request',
   'dry-run',
   'timeout-seconds',
 ] as const;
@@ -99,6 +114,8 @@ export const OUTPUT_NAMES = [
   'next-rotation-due',
   'plan',
   'targets',
+  'qlik-api-key-expires-at',
+  'tokens-revoked',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];

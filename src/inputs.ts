@@ -9,8 +9,8 @@ import {
 import { MAX_KEY_LENGTH, MAX_TARGETS } from './core/targets.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
 import type { ParameterNames } from './talend/orchestration.js';
-import { DEFAULT_QLIK_AUTH_REQUEST, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
-import { type Report, qlikHostWarnings, qlikTenantUrl, talendApiUrl, talendQlikAuthUrl } from './input-urls.js';
+import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthDisconnect, parseQlikAuthDisconnect, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
+import { type AuthLocation, type Report, qlikHostWarnings, qlikTenantUrl, talendApiUrl, talendQlikAuthUrl } from './input-urls.js';
 import { isPathSafeId } from './untrusted-text.js';
 
 /**
@@ -162,6 +162,18 @@ function rotateMode(text: string, report: Report): RotateMode {
   return mode ?? 'auto';
 }
 
+function operation(text: string, report: Report): Config['operation'] {
+  if (text !== 'maintain' && text !== 'decommission') report("must be 'maintain' or 'decommission'");
+  return text === 'decommission' ? 'decommission' : 'maintain';
+}
+
+/** `talend-qlik-auth-disconnect-request`, its `url` checked like `talend-qlik-auth-url`. */
+function disconnectRequest(text: string, report: Report): QlikAuthDisconnect & { location: AuthLocation | undefined } {
+  const request = parseQlikAuthDisconnect(text, report);
+  const location = request.url === undefined ? undefined : talendQlikAuthUrl(request.url, (problem) => report(`field 'url' ${problem}`));
+  return { ...request, location };
+}
+
 function boolean(text: string, report: Report): boolean {
   const lower = text.toLowerCase();
   if (lower !== 'true' && lower !== 'false') report("must be 'true' or 'false'");
@@ -212,6 +224,11 @@ const INPUTS = {
   'talend-task-ids': withDefault(idList, ''),
   'talend-task-parameters': withDefault(parameterNames, 'QLIK_CLIENT_ID QLIK_CLIENT_SECRET'),
   retarget: withDefault(boolean, 'false'),
+  'revoke-tokens': withDefault(boolean, 'false'),
+  'qlik-api-key-warning-days': withDefault(integer(0, 3650), '14'),
+  operation: withDefault(operation, 'maintain'),
+  'confirm-decommission': optional(pathSafeId),
+  'talend-qlik-auth-disconnect-request': optional(disconnectRequest),
   'dry-run': withDefault(boolean, 'false'),
   'timeout-seconds': withDefault(integer(5, 3600), '300'),
 } satisfies Record<InputName, InputRule<unknown>>;
@@ -284,7 +301,32 @@ function crossInputProblems(values: Partial<InputValues>, given: ReadonlySet<Inp
     const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
     problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
   }
-  problems.push(...targetProblems(values, given));
+  problems.push(...targetProblems(values, given), ...lifecycleProblems(values, given));
+  return problems;
+}
+
+/** Decommission needs its confirmation; its settings need it; revoking tokens keeps no older secret. */
+function lifecycleProblems(values: Partial<InputValues>, given: ReadonlySet<InputName>): Problem[] {
+  const problems: Problem[] = [];
+  const decommission = values.operation === 'decommission';
+  if (decommission && !given.has('confirm-decommission')) {
+    problems.push({ inputs: ['confirm-decommission'], line: "Input 'confirm-decommission' is required with 'operation: decommission': the ID of the OAuth client to delete." });
+  }
+  for (const name of ['confirm-decommission', 'talend-qlik-auth-disconnect-request'] as const) {
+    if (given.has(name) && values.operation === 'maintain') {
+      problems.push({ inputs: [name], line: `Input '${name}' is given without 'operation: decommission', the only operation it applies to.` });
+    }
+  }
+  const disconnect = values['talend-qlik-auth-disconnect-request'];
+  if (disconnect && disconnect.location === undefined && !given.has('talend-qlik-auth-url')) {
+    problems.push({ inputs: ['talend-qlik-auth-disconnect-request'], line: "Input 'talend-qlik-auth-disconnect-request' needs a 'url' field, or 'talend-qlik-auth-url'." });
+  }
+  if (values['revoke-tokens'] && (values['keep-previous-secrets'] ?? 0) > 0) {
+    problems.push({
+      inputs: ['revoke-tokens', 'keep-previous-secrets'],
+      line: "Inputs 'revoke-tokens' and 'keep-previous-secrets': after a leak no older secret may stay valid; set 'keep-previous-secrets: 0' with 'revoke-tokens: true'.",
+    });
+  }
   return problems;
 }
 
@@ -292,7 +334,8 @@ function crossInputProblems(values: Partial<InputValues>, given: ReadonlySet<Inp
 function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputName>): Problem[] {
   const problems: Problem[] = [];
   const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'] as const;
-  if (!kinds.some((name) => given.has(name))) {
+  // A decommission detaches what the record names too: it may need no target of its own.
+  if (!kinds.some((name) => given.has(name)) && values.operation !== 'decommission') {
     problems.push({
       inputs: [...kinds],
       line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
@@ -327,11 +370,18 @@ function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputNa
 }
 
 /** The TMC setting's URL: absolute as given, or the path after the API base (whose own path is kept). */
-function qlikAuthUrlOf(values: Partial<InputValues>): string | undefined {
-  const auth = values['talend-qlik-auth-url'];
-  if (auth === undefined) return undefined;
+function qlikAuthUrlOf(values: Partial<InputValues>, location: AuthLocation | undefined = values['talend-qlik-auth-url']): string | undefined {
+  if (location === undefined) return undefined;
   // The base never ends in '/', the path always starts with one.
-  return auth.kind === 'absolute' ? auth.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${auth.path}`;
+  return location.kind === 'absolute' ? location.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${location.path}`;
+}
+
+/** The disconnect request with its URL resolved, defaulting to the TMC setting's own. */
+function disconnectOf(inputs: InputValues, qlikAuthUrl: string | undefined): QlikAuthDisconnect | undefined {
+  const given = inputs['talend-qlik-auth-disconnect-request'];
+  if (given === undefined) return undefined;
+  const { location, ...request } = given;
+  return { ...request, url: location === undefined ? qlikAuthUrl : qlikAuthUrlOf(inputs, location) };
 }
 
 /** The checked inputs → the configuration; runs only when every input passed. */
@@ -361,6 +411,11 @@ function toParsedInputs(inputs: InputValues): ParsedInputs {
     talendCheckTaskId: inputs['talend-check-task-id'],
     talendQlikAuthRequest: inputs['talend-qlik-auth-request'] ?? DEFAULT_QLIK_AUTH_REQUEST,
     retarget: inputs.retarget,
+    revokeTokens: inputs['revoke-tokens'],
+    apiKeyWarningDays: inputs['qlik-api-key-warning-days'],
+    operation: inputs.operation,
+    confirmDecommission: inputs['confirm-decommission'],
+    talendQlikAuthDisconnect: disconnectOf(inputs, qlikAuthUrl),
     dryRun: inputs['dry-run'],
     timeoutSeconds: inputs['timeout-seconds'],
   };

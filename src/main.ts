@@ -75,7 +75,9 @@ function connect(config: Config, env: NodeJS.ProcessEnv): ApplyContext {
   const talendHttp = new ApiClient({
     service: 'Talend',
     token: auth.kind === 'token' ? auth.token : () => (serviceAccount as ServiceAccountToken).token(),
-    allowedOrigins: [...new Set([origin(config.talendApiBase), ...(config.talendQlikAuthUrl ? [origin(config.talendQlikAuthUrl)] : [])])],
+    allowedOrigins: [
+      ...new Set([origin(config.talendApiBase), ...[config.talendQlikAuthUrl, config.talendQlikAuthDisconnect?.url].flatMap((url) => (url ? [origin(url)] : []))]),
+    ],
     defaultHeaders: { 'talend-version': TALEND_API_VERSION },
     budget,
   });

@@ -20,10 +20,10 @@ const MAX_LISTED_IDS = 10;
 
 export async function readState(config: Config, qlik: QlikApi, talend: TalendApi): Promise<ObservedState> {
   // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-  const [client, targets] = await Promise.all([findClient(config, qlik), checkTalend(config, talend)]);
+  const [client, targets, apiKey] = await Promise.all([findClient(config, qlik), checkTalend(config, talend), qlik.apiKeyState(config.qlikApiKey)]);
   if (!client) {
     logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
-    return { client: null, record: null, recordState: 'absent', targets };
+    return { client: null, record: null, recordState: 'absent', targets, apiKey };
   }
   const found = observedClient(client);
   if (found.recordState === 'duplicate') {
@@ -34,7 +34,7 @@ export async function readState(config: Config, qlik: QlikApi, talend: TalendApi
     );
   }
   logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-  return { ...found, targets };
+  return { ...found, targets, apiKey };
 }
 
 /**

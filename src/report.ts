@@ -6,18 +6,30 @@
 import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
 import { RunFailure } from './core/failure.js';
-import { type TargetState, commonHolding, knownHeld } from './core/holdings.js';
+import { type TargetState, knownHeld } from './core/holdings.js';
 import type { Outcome } from './core/outcome.js';
-import type { NewSecretReason, PlanStep, PlanWarning, RotationPlan } from './core/plan.js';
-import { type SecretRef, createdAtLabel, describeAge, dueAgeDays, formatDays, nextRotationDue } from './core/secret-ref.js';
-import { type Target, describeTarget, isOutputSafeKey } from './core/targets.js';
+import type { PlanStep, RotationPlan } from './core/plan.js';
+import { type SecretRef, createdAtLabel, describeAge, isoTime, nextRotationDue } from './core/secret-ref.js';
+import { describeTarget, isOutputSafeKey } from './core/targets.js';
 import { ApiError } from './http/api-client.js';
 import type { InputError } from './inputs.js';
 import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
-import { renderQlikAuthRequest } from './talend/qlik-auth-request.js';
 import { logInfo } from './log.js';
 import { escapeHtml, plainText } from './untrusted-text.js';
+import {
+  apiKeyWarning,
+  describeApiKey,
+  describeCheck,
+  describeDeliveries,
+  describeEvidence,
+  describeHolding,
+  describeStep,
+  describeWarning,
+  qlikRefusedTheKey,
+  qlikState,
+  talendState,
+} from './report-words.js';
 
 export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
 
@@ -33,31 +45,9 @@ export function reportPlan(plan: RotationPlan, config: Config): void {
   core.endGroup();
 }
 
-/** What a delivery would send to each target, as a dry run shows it: the secret as ***. */
-function describeDeliveries(targets: Target[], config: Config): string[] {
-  return targets.flatMap((target) => {
-    if (target.kind !== 'qlik-auth') {
-      const what = target.kind === 'connection' ? `TMC connection ${target.id}` : `the parameters of task ${target.id}`;
-      return [`The delivery would update ${what}: ${target.names.clientId} = (client ID), ${target.names.clientSecret} = *** (read first, everything else sent back as read, read back after).`];
-    }
-    const rendered = renderQlikAuthRequest(config.talendQlikAuthRequest, {
-      clientId: '(client ID)',
-      clientSecret: '***',
-      qlikTenantUrl: config.qlikTenantUrl,
-    });
-    const headers = ['authorization', 'content-type', 'talend-version', ...Object.keys(rendered.headers)];
-    const body = rendered.form ? new URLSearchParams(rendered.form).toString() : JSON.stringify(rendered.json);
-    return [
-      `The delivery would send: ${rendered.method} ${target.url}`,
-      `  headers: ${headers.join(', ')}`,
-      `  body (${config.talendQlikAuthRequest.contentType}): ${body}`,
-    ];
-  });
-}
-
 export async function reportSuccess(result: RunResult, config: Config, progress: Outcome, now: number): Promise<void> {
   writeOutputs(result, config, progress);
-  reportWarnings(progress);
+  reportWarnings(progress, config, now);
   // Each change was logged as it happened (apply.ts); here only the verdict.
   logInfo(`Result: ${result}`);
   await writeSummary(result, config, progress, now, undefined);
@@ -92,7 +82,7 @@ export async function reportFailure(err: unknown, config: Config, progress: Outc
     // The annotation below still says what failed.
   }
   try {
-    if (progress) reportWarnings(progress);
+    if (progress) reportWarnings(progress, config, now);
   } catch {
     // The error below matters more.
   }
@@ -111,46 +101,14 @@ export function reportInvalidInputs(err: InputError): void {
 }
 
 /** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
-function reportWarnings(progress: Outcome): void {
+function reportWarnings(progress: Outcome, config: Config, now: number): void {
+  const expiring = apiKeyWarning(progress.apiKey, config.apiKeyWarningDays, now);
+  if (expiring) core.warning(expiring, { title: 'Qlik API key' });
   for (const warning of progress.plan.warnings) {
     const { title, text } = describeWarning(warning);
     core.warning(text, { title });
   }
   for (const warning of progress.warnings) core.warning(scrubKnownSecrets(warning), { title: 'Talend target' });
-}
-
-function describeWarning(warning: PlanWarning): { title: string; text: string } {
-  switch (warning.kind) {
-    case 'not-in-inputs':
-      return {
-        title: 'Talend targets',
-        text:
-          `The record on the OAuth client names Talend targets this run's inputs do not: ${warning.targets.map(describeTarget).join(', ')}. ` +
-          "Their secrets are kept. If they no longer use this client, run once with 'retarget: true' to drop them (they lose their secrets).",
-      };
-    case 'age-unknown':
-      return {
-        title: 'Secret age unknown',
-        text: "Qlik gives no usable creation time for the secret Talend holds (none, or one in the future), so 'rotate: auto' cannot tell its age and will not rotate it. Use 'rotate: always' on a schedule instead.",
-      };
-    case 'lease-ignored':
-      return {
-        title: 'Lease ignored',
-        text: `The record on the OAuth client holds a lease that claims to last until ${plainText(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
-      };
-    case 'proof-needed':
-      return {
-        title: 'Talend targets',
-        text:
-          `Talend may hide values of ${warning.targets.map(describeTarget).join(', ')}, and their update must send every value back. ` +
-          "A real run tests the value it reads for the client secret at Qlik's /oauth/token to prove that Talend shows such values in clear, and refuses these targets otherwise.",
-      };
-    case 'record-unreadable':
-      return {
-        title: 'Record',
-        text: "The action's record on the OAuth client could not be read, so Talend may hold any of its secrets. A new secret will be delivered; the unreadable block stays in the description as it is.",
-      };
-  }
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Outcome): void {
@@ -170,6 +128,9 @@ function writeOutputs(result: RunResult, config: Config, progress: Outcome): voi
   set('next-rotation-due', nextRotationDue(holds, config.maxSecretAgeDays) ?? '');
   set('plan', JSON.stringify(planOutput(progress.plan.steps)));
   set('targets', JSON.stringify(targetsOutput(progress.targets)));
+  // Times the action formats itself, and a count: no server text.
+  set('qlik-api-key-expires-at', progress.apiKey?.read && progress.apiKey.expiresAt !== undefined ? (isoTime(progress.apiKey.expiresAt) ?? '') : '');
+  set('tokens-revoked', progress.tokensRevoked === undefined ? '' : String(progress.tokensRevoked));
 }
 
 /** A target key as outputs show it: null unless shell-safe (targets.ts). */
@@ -188,20 +149,6 @@ export function targetsOutput(targets: TargetState[]): Record<string, unknown>[]
     hint: t.holds && isOutputSafeHint(t.holds.hint) ? t.holds.hint : null,
     confirmed: t.evidence ?? null,
   }));
-}
-
-/** How a delivery was confirmed, in words. */
-function describeEvidence(evidence: NonNullable<TargetState['evidence']>): string {
-  switch (evidence) {
-    case 'secret-read-back':
-      return 'confirmed: the secret read back';
-    case 'client-id-read-back':
-      return 'confirmed: the client ID read back (Talend hides the secret, so the read-back cannot prove it)';
-    case 'answer-only':
-      return "confirmed by Talend's answer only (TMC's setting cannot be read back)";
-    case 'check-task':
-      return 'confirmed: the check task ran with it and passed';
-  }
 }
 
 /**
@@ -244,6 +191,8 @@ function failureMessage(err: unknown, progress: Outcome | undefined): string {
   // A request without a definite answer may have changed something (a client or secret created).
   const unknown = err instanceof ApiError && err.kind === 'unknown-outcome';
   const lines = [what];
+  // The admin API key refused: the most common reason a scheduled run starts failing.
+  if (err instanceof ApiError && err.service === 'Qlik' && err.status === 401) lines.push(qlikRefusedTheKey());
   if (unknown) {
     lines.push(`The outcome of ${err.doing} is unknown: it may have taken effect in ${err.service}.`);
     if (progress && progress.done.length > 0) lines.push(`Qlik: ${qlikState(progress)}`, `Talend: ${talendState(progress)}`);
@@ -263,51 +212,6 @@ function failureTitle(err: unknown): string {
   if (err instanceof ApiError) return `${err.service} request failed`;
   if (err instanceof RunFailure) return 'Rotation stopped';
   return 'qlik-talend-oauth failed';
-}
-
-function qlikState(progress: Outcome): string {
-  const done = progress.done.length > 0 ? `this run ${progress.done.join('; ')}. ` : '';
-  const hints = progress.secrets.map((s) => s.hint).join(', ');
-  return `${done}The client holds ${progress.secrets.length} secret(s)${hints ? ` (${hints})` : ''}.`;
-}
-
-function talendState(progress: Outcome): string {
-  const newHint = progress.newSecret?.meta?.hint;
-  switch (progress.delivery) {
-    case 'stored':
-      return `holds the new secret ${newHint}${progress.targets.length > 1 ? ' at every target' : ''}.`;
-    case 'refused': {
-      const held = commonHolding(progress.targets);
-      return `refused the new secret and still holds its previous one${held ? ` (${held.hint})` : ''}.`;
-    }
-    case 'unknown':
-      return `may hold the new secret ${newHint} or its previous one; both are kept in Qlik.`;
-    case 'partial':
-      return `not every target took the new secret ${newHint}: ${progress.targets.map((t) => `${describeTarget(t.key)} ${describeHolding(t)}`).join('; ')}. Every secret a target holds or may hold is kept in Qlik.`;
-    default: {
-      const held = commonHolding(progress.targets);
-      return held ? `unchanged, holds secret ${held.hint}.` : 'unchanged; which secret it holds is not known.';
-    }
-  }
-}
-
-/** What one target holds, in words. */
-function describeHolding(t: TargetState): string {
-  const held = t.holds ? `holds ${t.holds.hint}` : 'holds an unknown secret';
-  switch (t.status) {
-    case 'delivered':
-      return `took ${t.holds?.hint ?? 'the new secret'}`;
-    case 'refused':
-      return `refused it (${t.detail ?? 'no reason given'}) and ${held}`;
-    case 'unknown':
-      return t.detail ? `gave no definite answer (${t.detail}): it may hold the new secret or its previous one` : 'holds an unknown secret';
-    case 'not-in-inputs':
-      return `is not in this run's inputs; ${held} (kept)`;
-    case 'dropped':
-      return 'was dropped from the record (retarget)';
-    case 'holds':
-      return held;
-  }
 }
 
 function nextRunAfter(progress: Outcome | undefined): string {
@@ -340,6 +244,8 @@ async function writeSummary(
       `${t.status}: ${describeHolding(t)}${t.evidence ? `; ${describeEvidence(t.evidence)}` : ''}`,
     ]),
     ['Task-run check', describeCheck(config, progress)],
+    ['Qlik API key', progress ? describeApiKey(progress.apiKey, now) : 'not read'],
+    ...(progress?.tokensRevoked !== undefined ? [['OAuth tokens revoked', String(progress.tokensRevoked)] as [string, string]] : []),
   ];
   const summary = core.summary
     .addHeading('Qlik Cloud OAuth secret for Talend', 2)
@@ -360,69 +266,5 @@ async function writeSummary(
   } catch (err) {
     // A summary that cannot be written must not turn a successful rotation into a failed run.
     core.warning(`Could not write the job summary: ${plainText(scrubKnownSecrets(String((err as Error).message)))}`);
-  }
-}
-
-function describeCheck(config: Config, progress: Outcome | undefined): string {
-  if (!config.talendCheckTaskId) return 'not configured';
-  if (progress && progress.check !== 'not-run') return `${progress.check}${progress.checkDetail ? `: ${progress.checkDetail}` : ''}`;
-  const last = progress?.lastCheck;
-  return last ? `not needed this run (last check ${last.result} at ${last.at})` : 'not run';
-}
-
-function describeStep(step: PlanStep): string {
-  const list = (secrets: SecretRef[]) => secrets.map((x) => x.hint).join(', ');
-  switch (step.step) {
-    case 'create-client':
-      return `create the OAuth client "${step.clientName}" (web, client_credentials, consent trusted, scopes ${step.scopes.join(' ')})`;
-    case 'repair-grant-types':
-      return 'add the grant type client_credentials';
-    case 'repair-auth-methods':
-      return 'add the auth method client_secret';
-    case 'repair-scopes':
-      return `change the scopes from "${step.from.join(' ')}" to "${step.to.join(' ')}"${step.op === 'replace' ? ' (scopes-exact)' : ' (the scopes a person granted stay)'}`;
-    case 'repair-consent':
-      return `change the consent method from ${step.from} to trusted`;
-    case 'make-room':
-      return `delete secret(s) ${list(step.secrets)} to make room (${step.reclaim ? 'reclaim-unrecorded-secrets' : 'not held by Talend'})`;
-    case 'create-secret':
-      return `create a new secret: ${describeReason(step.reason)}`;
-    case 'verify-secret':
-      return 'verify the new secret at Qlik /oauth/token';
-    case 'deliver-to-talend':
-      return `deliver it to ${step.targets.map((t) => describeTarget(t.key)).join(', ')}${step.drop.length > 0 ? `; then drop ${step.drop.map(describeTarget).join(', ')} from the record` : ''}`;
-    case 'check-talend-task':
-      return `run the Talend check task (${step.after === 'unfinished-check' ? 'the last check did not pass' : 'after delivery'})`;
-    case 'write-record':
-      return 'update the record on the client';
-    case 'retire-secrets':
-      return `retire secrets: ${list(step.secrets)}`;
-    case 'retire-older-secrets':
-      return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})${step.protect.length > 0 ? `, but not ${list(step.protect)} (held by targets not in the inputs)` : ''}`;
-  }
-}
-
-export function describeReason(reason: NewSecretReason): string {
-  switch (reason.why) {
-    case 'no-record':
-      return 'there is no record of which secret Talend holds';
-    case 'new-target':
-      return `${describeTarget(reason.target)} is new to the record`;
-    case 'target-drifted':
-      return `${describeTarget(reason.target)} names another client ID than this client's (changed by hand?)`;
-    case 'targets-differ':
-      return 'the Talend targets hold different secrets (an earlier delivery reached only some)';
-    case 'pending-delivery':
-      return 'an earlier delivery to Talend has an unknown outcome';
-    case 'nothing-delivered':
-      return 'no secret has been delivered to Talend yet';
-    case 'delivered-gone':
-      return 'the secret Talend holds no longer exists in Qlik';
-    case 'retarget':
-      return "recorded Talend targets are not in this run's inputs and 'retarget' is true";
-    case 'rotate-always':
-      return "'rotate' is 'always'";
-    case 'age':
-      return `the secret Talend holds is ${formatDays(reason.ageDays)} days old ('max-secret-age-days' is ${reason.maxAgeDays}; due from ${formatDays(dueAgeDays(reason.maxAgeDays))}, so that a schedule's jitter never skips a rotation)`;
   }
 }

@@ -3,7 +3,7 @@ import type { ApplyContext } from '../../src/apply/apply.js';
 import { RunFailure } from '../../src/core/failure.js';
 import { commonHolding, secretsAnyTargetMayHold } from '../../src/core/holdings.js';
 import { type ObservedState, planRotation, stepOf } from '../../src/core/plan.js';
-import { describeReason } from '../../src/report.js';
+import { describeReason } from '../../src/report-words.js';
 import { parseDescription, renderDescription } from '../../src/core/record.js';
 import { planAndApply } from '../../src/rotation.js';
 import type { Config } from '../../src/config.js';
@@ -467,5 +467,28 @@ describe('applyPlan keeps the record small', () => {
     const { error } = await runOnce(config({ rotate: 'always' }), 'client-1');
     expect((error as Error).message).toMatch(/Qlik allows 4096 characters, the record needs \d+ and the description's own text has 4000/);
     expect(qlik.hints('client-1')).toEqual(['aaaaa']);
+  });
+});
+
+describe('applyPlan after a leak (revoke-tokens)', () => {
+  it('revokes every token of the bot user once the old secrets are retired, counts them, and records the bot user', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always', revokeTokens: true }));
+    qlik.tokens.set('bot-client-1', 3);
+    const { progress, error } = await runOnce(cfg, 'client-1');
+    expect(error).toBeUndefined();
+    expect(progress.tokensRevoked).toBe(3);
+    expect(qlik.calls.indexOf('REVOKE tokens of bot-client-1')).toBeGreaterThan(qlik.calls.indexOf('DELETE aaaaa'));
+    expect(qlik.hints('client-1')).toEqual([progress.newSecret!.meta.hint]);
+    expect(storedRecord('client-1').botUserId).toBe('bot-client-1');
+  });
+
+  it('a failed revocation fails the run and undoes nothing: the rotation stands', async () => {
+    const cfg = seedHealthy(config({ rotate: 'always', revokeTokens: true }));
+    qlik.revokeFails = true;
+    const { progress, error } = await runOnce(cfg, 'client-1');
+    expect((error as Error).message).toMatch(/Revoking the OAuth tokens of the client's bot user bot-client-1 failed/);
+    expect((error as RunFailure).detail.nextRun).toMatch(/The rotation stands/);
+    expect(qlik.hints('client-1')).toEqual([progress.newSecret!.meta.hint]);
+    expect(talend.held?.clientSecret).toBe(progress.newSecret!.value);
   });
 });

@@ -123,7 +123,19 @@ export class FakeQlik {
     const err = this.failures.exchangeToken?.();
     if (err) throw err;
     const ok = !this.rejectToken && [...(this.clients.get(id)?.values.values() ?? [])].includes(secret);
-    return ok ? ({ accepted: true, revoked: Promise.resolve(true) } as const) : ({ accepted: false, status: 401 } as const);
+    return ok ? ({ accepted: true, revoked: Promise.resolve(true), botUserId: `bot-${id}` } as const) : ({ accepted: false, status: 401 } as const);
+  }
+
+  /** Tokens of each user, as Qlik's /api/v1/oauth-tokens would list them. */
+  tokens = new Map<string, number>();
+  revokeFails = false;
+
+  async revokeTokensOf(userId: string) {
+    this.calls.push(`REVOKE tokens of ${userId}`);
+    if (this.revokeFails) throw new Error('Qlik: listing the OAuth tokens of the client\'s bot user failed: HTTP 403');
+    const n = this.tokens.get(userId) ?? 0;
+    this.tokens.set(userId, 0);
+    return n;
   }
 
   hints(id: string): string[] {

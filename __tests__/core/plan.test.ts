@@ -3,7 +3,7 @@ import { parseDescription, renderDescription } from '../../src/core/record.js';
 import { PlanError, type RotationPlan, planRotation, scopesKept, stepOf } from '../../src/core/plan.js';
 import { deletableByHint, secretsToRetire } from '../../src/core/holdings.js';
 import { createdAtLabel, describeAge, dueAgeDays, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
-import { describeReason } from '../../src/report.js';
+import { describeReason } from '../../src/report-words.js';
 import { NOW, TMC_KEY, client, config, daysAgo, observed, record, secret } from './fixtures.js';
 
 const RUN = 'run-1';
@@ -430,6 +430,25 @@ describe("planRotation: the record must fit in the client's description all thro
   it('the same text with one target fits; a plan that changes nothing is never refused for it', () => {
     expect(planRotation(config({ rotate: 'always' }), { ...observed(client(), record()), userText: 'x'.repeat(3300) }, NOW, RUN).result).toBe('rotated');
     expect(planRotation(config({ ...six, rotate: 'auto' }), withText(3900), NOW, RUN).result).toBe('unchanged');
+  });
+});
+
+describe('planRotation after a leak (revoke-tokens)', () => {
+  it('revokes the bot user\'s tokens after retiring the old secrets', () => {
+    const plan = planRotation(config({ rotate: 'always', revokeTokens: true }), observed(client(), record()), NOW, RUN);
+    expect(plan.steps.map((s) => s.step).slice(-2)).toEqual(['retire-older-secrets', 'revoke-tokens']);
+  });
+
+  it('a recorded target the inputs do not name would keep the leaked secret valid: refused before any change, naming retarget', () => {
+    const r = record({ targets: [{ key: TMC_KEY, delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] }, { key: 'connection:left', delivered: { hint: 'aaaaa', createdAt: daysAgo(10) }, pending: [] }] });
+    expect(() => planRotation(config({ rotate: 'always', revokeTokens: true }), observed(client(), r), NOW, RUN)).toThrow(/TMC connection left still hold\(s\) an older secret .*'retarget: true'/);
+    expect(stepOf(planRotation(config({ rotate: 'always', revokeTokens: true, retarget: true }), observed(client(), r), NOW, RUN), 'revoke-tokens')).toBeDefined();
+  });
+
+  it('a run that makes no new secret revokes nothing, and says so', () => {
+    const plan = planRotation(config({ revokeTokens: true }), observed(client(), record()), NOW, RUN);
+    expect(plan.result).toBe('unchanged');
+    expect(plan.warnings).toContainEqual({ kind: 'revoke-without-rotation' });
   });
 });
 

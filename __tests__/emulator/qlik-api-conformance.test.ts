@@ -138,7 +138,7 @@ describe('@qlik/api against the emulator', () => {
     const token = emu.log.filter((r) => r.path === '/oauth/token').at(-1);
     expect(JSON.parse(token?.body ?? '{}')).toMatchObject({ grant_type: 'client_credentials', client_id: c.clientId });
     const meReq = emu.log.filter((r) => r.path === '/api/v1/users/me').at(-1);
-    expect(meReq?.authorization).toMatch(/^Bearer qat_/);
+    expect(meReq?.authorization).toMatch(/^Bearer eyJ[A-Za-z0-9_-]+\.eyJ/);
     expect(emu.violations).toEqual([]);
   });
 });

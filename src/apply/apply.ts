@@ -136,6 +136,8 @@ class Run {
         return this.retire(step.secrets);
       case 'retire-older-secrets':
         return this.retire(retireAfterDelivery(this.outcome.secrets, this.requireNewSecret().meta, step.keep, step.protect));
+      case 'revoke-tokens':
+        return this.revokeTokens();
       case 'repair-grant-types':
       case 'repair-auth-methods':
       case 'repair-scopes':
@@ -248,6 +250,8 @@ class Run {
     const verdict = await verifySecret(this.ctx, this.clientId, newSecret.value);
     if (verdict.accepted) {
       this.stepDone(`Qlik accepted the new secret ${newSecret.meta.hint} at /oauth/token`);
+      const botUserId = verdict.botUserId;
+      if (botUserId) this.store.change((r) => ({ ...r, botUserId }));
       this.revocation = verdict.revoked.then((revoked) => {
         if (!revoked) this.ctx.log('Qlik did not confirm that the verification token was revoked; it expires by itself within hours.');
       });
@@ -369,6 +373,26 @@ class Run {
     throw new RunFailure(`The Talend task-run check of task ${step.taskId} did not pass (${detail}).`, {
       nextRun: 'Nothing was deleted. The next run repeats the check (fix the task or the TMC connection first).',
     });
+  }
+
+  /**
+   * After a leak: every OAuth token of the client's bot user (they outlive the retired secrets for
+   * hours). A failure fails the run and undoes nothing: the rotation stands.
+   */
+  private async revokeTokens(): Promise<void> {
+    const botUserId = this.store.record.botUserId;
+    const nextRun =
+      "The rotation stands: Talend holds the new secret and the old ones are retired. Run again with 'rotate: always' and 'revoke-tokens: true', " +
+      "or revoke the bot user's tokens in Qlik's Management Console.";
+    if (!botUserId) {
+      throw new RunFailure("Could not revoke the OAuth tokens of the client's bot user: the token Qlik gave to verify the new secret does not name its user.", { nextRun });
+    }
+    try {
+      this.outcome.tokensRevoked = await this.ctx.qlik.revokeTokensOf(botUserId);
+    } catch (err) {
+      throw new RunFailure(`Revoking the OAuth tokens of the client's bot user ${botUserId} failed: ${(err as Error).message}`, { nextRun });
+    }
+    this.done(`revoked ${this.outcome.tokensRevoked} OAuth token(s) of the client's bot user ${botUserId}`);
   }
 
   /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */

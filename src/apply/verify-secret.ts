@@ -10,7 +10,7 @@ import { waitLogger } from './wait-log.js';
 
 export type Verification =
   /** `revoked` settles when Qlik confirmed the verification token's revocation (never rejects). */
-  | { accepted: true; revoked: Promise<boolean> }
+  | { accepted: true; revoked: Promise<boolean>; botUserId: string | undefined }
   | { accepted: false; why: string };
 
 export async function verifySecret(
@@ -26,7 +26,7 @@ export async function verifySecret(
     let why: string;
     try {
       const answer = await qlik.exchangeToken(clientId, secret);
-      if (answer.accepted) return { accepted: true, revoked: answer.revoked };
+      if (answer.accepted) return { accepted: true, revoked: answer.revoked, botUserId: answer.botUserId };
       why = `HTTP ${answer.status}`;
     } catch (err) {
       return { accepted: false, why: (err as Error).message };

@@ -2,6 +2,7 @@
  * What a run found and did, for the report: apply returns it, also with the failure that stopped
  * it part-way. Only apply's own run writes to it.
  */
+import type { ApiKeyState } from '../qlik/api-key.js';
 import type { ClientSecretMeta } from '../qlik/model.js';
 import { type DeliveryState, type TargetState, targetsBefore } from './holdings.js';
 import type { ObservedState, RotationPlan } from './plan.js';
@@ -37,6 +38,10 @@ export interface Outcome {
   done: string[];
   /** The client's secrets as far as the run knows. */
   secrets: ClientSecretMeta[];
+  /** When the admin API key expires, as far as Qlik says (undefined: not read). */
+  apiKey: ApiKeyState | undefined;
+  /** OAuth tokens of the bot user this run revoked (undefined: none was to be revoked). */
+  tokensRevoked: number | undefined;
 }
 
 /** Before the plan is made (a plan that stops the run still reports what was found). */
@@ -71,6 +76,8 @@ export function initialOutcome(observed: ObservedState, keys: string[], plan: Ro
     warnings: [],
     done: [],
     secrets,
+    apiKey: observed.apiKey,
+    tokensRevoked: undefined,
   };
 }
 

@@ -19,6 +19,7 @@ import {
 } from './holdings.js';
 import { DESCRIPTION_MAX, EMPTY_RECORD, type Lease, type RecordState, type RotationRecord, type TargetHolding, parseDescription, renderDescription } from './record.js';
 import { MAX_HINT_LENGTH } from '../qlik/model.js';
+import type { ApiKeyState } from '../qlik/api-key.js';
 import { CLOCK_SKEW_MS, type SecretRef, describeAge, dueAgeDays, findSecret, oldestFirst, sameSecret, secretAgeDays } from './secret-ref.js';
 import { type Target, configuredTargets, describeTarget, kindOfKey } from './targets.js';
 import { type TargetInspection, unprovenProblem } from '../talend/orchestration.js';
@@ -36,6 +37,8 @@ export interface ObservedState {
   recordState: RecordState;
   /** The description's own text around the record block (kept as it is). */
   userText?: string;
+  /** When the admin API key expires, as far as Qlik says. */
+  apiKey?: ApiKeyState;
   /** Per connection or task target key, what Read state learned of it (the client ID it names, what it may hide). */
   targets?: Readonly<Record<string, TargetInspection>>;
   /**
@@ -100,7 +103,9 @@ export type PlanStep =
    * After a delivery: older than the new secret, beyond this many (known only once it exists),
    * never one that `protect` names (what recorded targets outside the inputs may hold).
    */
-  | { step: 'retire-older-secrets'; keep: number; protect: SecretRef[] };
+  | { step: 'retire-older-secrets'; keep: number; protect: SecretRef[] }
+  /** After a leak (`revoke-tokens`): every OAuth token of the client's bot user, once the old secrets are retired. */
+  | { step: 'revoke-tokens' };
 
 export type StepName = PlanStep['step'];
 export type StepOf<K extends StepName> = Extract<PlanStep, { step: K }>;
@@ -118,7 +123,9 @@ export type PlanWarning =
   /** The record could not be read: Talend may hold any secret. */
   | { kind: 'record-unreadable' }
   /** A dry run cannot prove that Talend shows hidden values in clear; a real run tests it, and refuses these targets otherwise. */
-  | { kind: 'proof-needed'; targets: string[] };
+  | { kind: 'proof-needed'; targets: string[] }
+  /** `revoke-tokens` in a run that retires nothing: no token is revoked. */
+  | { kind: 'revoke-without-rotation' };
 
 export interface RotationPlan {
   result: PlanResult;
@@ -233,6 +240,10 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop, shownInClear: observed.shownInClear === true });
     check('delivery');
     steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
+    if (config.revokeTokens) {
+      refuseLeakKeptAlive(kept);
+      steps.push({ step: 'revoke-tokens' });
+    }
     return finish('rotated', rest);
   }
 
@@ -243,7 +254,24 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
   const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
   if (steps.length > 0 || retire.length > 0) steps.push({ step: 'write-record' });
   if (retire.length > 0) steps.push({ step: 'retire-secrets', secrets: retire });
-  return finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+  const plan = finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+  return config.revokeTokens ? { ...plan, warnings: [...plan.warnings, { kind: 'revoke-without-rotation' }] } : plan;
+}
+
+/**
+ * After a leak (`revoke-tokens`), no secret older than the new one may stay valid: a recorded
+ * target the inputs do not name would keep its (leaked) secret alive while the run passes. Stop
+ * before any change and say how out: name it, or take the client from it with `retarget`.
+ */
+function refuseLeakKeptAlive(kept: TargetHolding[]): void {
+  const alive = kept.filter((t) => secretsAnyTargetMayHold([t]).length > 0);
+  if (alive.length === 0) return;
+  throw new PlanError(
+    `'revoke-tokens' is true, but ${alive.map((t) => describeTarget(t.key)).join(', ')} still hold(s) an older secret this run would keep valid: ` +
+      'it is recorded on the client and the inputs do not name it. Name it in the inputs, so that it gets the new secret too, ' +
+      "or run with 'retarget: true' to take the client from it (it loses its secret). Nothing was changed.",
+    'talend-target',
+  );
 }
 
 /**
@@ -265,6 +293,7 @@ function refuseOverlongRecord(observed: ObservedState, targets: Target[], run: {
     changedAt: at,
     changedBy: run.runUrl ?? null,
     scopes: base.scopes ?? null,
+    botUserId: base.botUserId ?? 'u'.repeat(64),
   };
   const userText = observed.userText ?? '';
   const length = renderDescription(userText, longest).length;

@@ -6,6 +6,7 @@
  */
 import type { SecretRef } from './secret-ref.js';
 import { MAX_KEY_LENGTH, normalizedKey } from './targets.js';
+import { isPathSafeId } from '../untrusted-text.js';
 
 export interface CheckResult {
   /** `pending`: a delivery happened and its check has not passed yet (a killed run, say). */
@@ -48,6 +49,11 @@ export interface RotationRecord {
    * record): until a delivery succeeds, Talend may hold any of its secrets.
    */
   unknownHolder: boolean;
+  /**
+   * The client's bot user (the `sub` of a token the action verified a secret with): Qlik keeps it
+   * when the client is deleted, and its tokens are what `revoke-tokens` and a decommission revoke.
+   */
+  botUserId: string | null;
 }
 
 export const EMPTY_RECORD: RotationRecord = {
@@ -58,6 +64,7 @@ export const EMPTY_RECORD: RotationRecord = {
   changedBy: null,
   scopes: null,
   unknownHolder: false,
+  botUserId: null,
 };
 
 /**
@@ -102,6 +109,7 @@ function toRecord(json: unknown): RotationRecord | null {
     return requested && kept ? { requested, kept } : undefined;
   });
   const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
+  const botUserId = orNull(json.botUserId, (v) => (typeof v === 'string' && isPathSafeId(v) ? v : undefined));
   const record = {
     targets,
     check,
@@ -110,6 +118,7 @@ function toRecord(json: unknown): RotationRecord | null {
     changedBy: orNull(json.changedBy, text),
     scopes,
     unknownHolder,
+    botUserId,
   };
   if (Object.values(record).includes(undefined)) return null;
   return record as RotationRecord;
@@ -223,7 +232,7 @@ function joinUserText(before: string, after: string): string {
   return `${a}\n\n${b}`;
 }
 
-const FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder'] as const;
+const FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'botUserId'] as const;
 
 /**
  * Canonical text of a record: fixed field order, so equal records render equal. One line per

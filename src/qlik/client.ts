@@ -8,7 +8,10 @@ import type { ApiClient } from '../http/api-client.js';
 import { type Zod, lazySchema } from '../lazy.js';
 import { isMaskableSecret, registerSecret } from '../secrets.js';
 import { isPathSafeId } from '../untrusted-text.js';
+import { type ApiKeyState, readApiKey } from './api-key.js';
+import { idClaim } from './jwt.js';
 import { type ClientSecretMeta, type ConsentMethod, type OAuthClient, isValidHint } from './model.js';
+import { OAuthTokens } from './oauth-tokens.js';
 
 // Built on first use, zod loaded then (lazy.ts): a run builds only the schemas of the requests it makes.
 
@@ -113,6 +116,16 @@ export class QlikApi {
     /** Notes for the log (already plain text, no server text unescaped). */
     private readonly note: (line: string) => void = () => undefined,
   ) {}
+
+  /** When the admin API key expires, as far as Qlik says (api-key.ts): never throws. */
+  apiKeyState(apiKey: string): Promise<ApiKeyState> {
+    return readApiKey(this.http, this.tenantUrl, apiKey);
+  }
+
+  /** Revokes every OAuth token of a user (the client's bot user); resolves to how many. */
+  revokeTokensOf(userId: string): Promise<number> {
+    return new OAuthTokens(this.http, this.tenantUrl).revokeAllOf(userId);
+  }
 
   /** The client by ID, or null when Qlik answers 404. Falls back to the consent endpoint when the view lacks it. */
   async getClient(clientId: string): Promise<OAuthClient | null> {
@@ -277,18 +290,19 @@ export class QlikApi {
   }
 
   /**
-   * Deletes a client. Only ever used on a client this run created moments ago and never delivered
-   * (a lost creation race). Qlik's current spec requires the confirmation header.
+   * Deletes a client: one this run created moments ago and never delivered (a lost creation race),
+   * or the one a decommission retires. Qlik's current spec requires the confirmation header.
    */
-  async deleteClient(clientId: string): Promise<void> {
+  async deleteClient(clientId: string, doing = 'deleting the OAuth client this run created in a race'): Promise<void> {
     await this.http.request({
       method: 'DELETE',
       url: this.clientUrl(clientId),
       headers: { 'qlik-confirm-delete': clientId },
       repeat: 'repeatable',
+      accept: [404],
       until: 'final',
       maxBodyBytes: SMALL_ANSWER_MAX_BYTES,
-      doing: 'deleting the OAuth client this run created in a race',
+      doing,
     });
   }
 
@@ -315,7 +329,7 @@ export class QlikApi {
   async exchangeToken(
     clientId: string,
     secret: string,
-  ): Promise<{ accepted: true; revoked: Promise<boolean> } | { accepted: false; status: number }> {
+  ): Promise<{ accepted: true; revoked: Promise<boolean>; botUserId: string | undefined } | { accepted: false; status: number }> {
     const res = await this.http.request({
       method: 'POST',
       url: new URL('/oauth/token', this.tenantUrl).toString(),
@@ -330,7 +344,8 @@ export class QlikApi {
     });
     if (res.status >= 300 || !res.body) return { accepted: false, status: res.status };
     registerSecret(res.body.access_token);
-    return { accepted: true, revoked: this.revokeToken(res.body.access_token) };
+    // The token is the client's bot user's: its `sub` names it, for revoking its tokens later.
+    return { accepted: true, revoked: this.revokeToken(res.body.access_token), botUserId: idClaim(res.body.access_token, 'sub') };
   }
 
   /** `POST /oauth/revoke` for an access token; true when Qlik confirmed it. Never throws. */

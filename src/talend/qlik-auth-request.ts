@@ -7,7 +7,7 @@
  * body is serialised afterwards, so a secret with quotes or backslashes is always escaped right.
  */
 
-export type AuthRequestMethod = 'PUT' | 'POST' | 'PATCH';
+export type AuthRequestMethod = 'PUT' | 'POST' | 'PATCH' | 'DELETE';
 
 /** What a 2xx answer's JSON body must hold: the value at an RFC 6901 JSON pointer. */
 export interface AnswerCondition {
@@ -32,6 +32,16 @@ export interface QlikAuthRequest {
 
 export const PLACEHOLDERS = ['{{clientId}}', '{{clientSecret}}', '{{qlikTenantUrl}}'] as const;
 
+/**
+ * The request that disconnects TMC's setting (`talend-qlik-auth-disconnect-request`, for a
+ * decommission): the same shape, an optional URL (the raw text; inputs.ts resolves it like
+ * `talend-qlik-auth-url`, which it defaults to), any method, an optional body, and never the
+ * secret.
+ */
+export interface QlikAuthDisconnect extends QlikAuthRequest {
+  url: string | undefined;
+}
+
 /** Today's request, unchanged for workflows that give no description. */
 export const DEFAULT_QLIK_AUTH_REQUEST: QlikAuthRequest = {
   method: 'PUT',
@@ -45,6 +55,7 @@ export const DEFAULT_QLIK_AUTH_REQUEST: QlikAuthRequest = {
 
 const FIELDS = ['method', 'contentType', 'body', 'headers', 'success', 'stored', 'refused'];
 const METHODS: AuthRequestMethod[] = ['PUT', 'POST', 'PATCH'];
+const DISCONNECT_METHODS: AuthRequestMethod[] = ['PUT', 'POST', 'PATCH', 'DELETE'];
 /**
  * Headers the action sets itself, that would carry credentials it does not manage, or that are
  * hop-by-hop (RFC 9110 §7.6.1: they describe one connection, and `Transfer-Encoding` beside the
@@ -76,6 +87,27 @@ const HEADER_VALUE = /^[\x20-\x7e]{0,1024}$/;
  * quotes the text (it may hold anything the user pasted).
  */
 export function parseQlikAuthRequest(text: string, report: (problem: string) => void): QlikAuthRequest {
+  return parseRequest(text, report, 'store');
+}
+
+/** Reads `talend-qlik-auth-disconnect-request`: as the store request, with `url`, and without the secret. */
+export function parseQlikAuthDisconnect(text: string, report: (problem: string) => void): QlikAuthDisconnect {
+  const request = parseRequest(text, report, 'disconnect');
+  let url: string | undefined;
+  try {
+    const json: unknown = JSON.parse(text);
+    const raw = isObject(json) ? json.url : undefined;
+    if (raw !== undefined && typeof raw !== 'string') report("field 'url' must be a string: an absolute https:// URL or a path below the Talend API base");
+    else url = raw;
+  } catch {
+    // parseRequest reported it.
+  }
+  return { ...request, url };
+}
+
+function parseRequest(text: string, report: (problem: string) => void, kind: 'store' | 'disconnect'): QlikAuthRequest {
+  const fields = kind === 'store' ? FIELDS : [...FIELDS, 'url'];
+  const methods = kind === 'store' ? METHODS : DISCONNECT_METHODS;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -87,13 +119,13 @@ export function parseQlikAuthRequest(text: string, report: (problem: string) => 
     report('must be a JSON object');
     return DEFAULT_QLIK_AUTH_REQUEST;
   }
-  if (Object.keys(json).some((k) => !FIELDS.includes(k))) report(`may have only the fields ${FIELDS.join(', ')}`);
+  if (Object.keys(json).some((k) => !fields.includes(k))) report(`may have only the fields ${fields.join(', ')}`);
 
   let method: AuthRequestMethod = DEFAULT_QLIK_AUTH_REQUEST.method;
   if (json.method !== undefined) {
-    const m = METHODS.find((x) => x === json.method);
+    const m = methods.find((x) => x === json.method);
     if (m) method = m;
-    else report(`field 'method' must be one of ${METHODS.join(', ')}`);
+    else report(`field 'method' must be one of ${methods.join(', ')}`);
   }
   let contentType: QlikAuthRequest['contentType'] = 'json';
   if (json.contentType !== undefined) {
@@ -101,14 +133,15 @@ export function parseQlikAuthRequest(text: string, report: (problem: string) => 
     else report("field 'contentType' must be 'json' or 'form'");
   }
 
-  const body = json.body === undefined ? DEFAULT_QLIK_AUTH_REQUEST.body : json.body;
+  const body = json.body === undefined ? (kind === 'store' ? DEFAULT_QLIK_AUTH_REQUEST.body : undefined) : json.body;
   const leaves = stringLeaves(body);
   const used = new Set(leaves.flatMap((s) => s.match(/\{\{[^{}]*\}\}/g) ?? []));
   if ([...used].some((p) => !(PLACEHOLDERS as readonly string[]).includes(p))) {
     report(`field 'body' uses a placeholder other than ${PLACEHOLDERS.join(', ')}`);
   }
-  if (!used.has('{{clientSecret}}')) report("field 'body' must contain {{clientSecret}} (else TMC never gets the new secret)");
-  if (contentType === 'form') {
+  if (kind === 'store' && !used.has('{{clientSecret}}')) report("field 'body' must contain {{clientSecret}} (else TMC never gets the new secret)");
+  if (kind === 'disconnect' && used.has('{{clientSecret}}')) report('field \'body\' must not contain {{clientSecret}}: a disconnect sends no secret');
+  if (contentType === 'form' && body !== undefined) {
     const flat = isObject(body) && Object.values(body).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
     if (!flat) report("field 'body' must be a flat object of strings, numbers and booleans when 'contentType' is 'form'");
   }
@@ -214,6 +247,7 @@ export function renderQlikAuthRequest(
   const fill = (s: string) =>
     s.replace(/\{\{(clientId|clientSecret|qlikTenantUrl)\}\}/g, (_m, key: keyof typeof values) => values[key]);
   const body = mapStrings(request.body, fill);
+  if (body === undefined) return { method: request.method, headers: request.headers };
   if (request.contentType === 'form') {
     const form = Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
     return { method: request.method, form, headers: request.headers };
