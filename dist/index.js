@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4243);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4585);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4243:
+/***/ 4585:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29462,6 +29462,13 @@ function talendApiUrl(text, report) {
         return '';
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
+/** A TMC URL input as given (absolute, or a path) resolved against the Talend API base, whose own path is kept. */
+function resolveAuthUrl(apiBase, location) {
+    if (location === undefined)
+        return undefined;
+    // The base never ends in '/', the path always starts with one.
+    return location.kind === 'absolute' ? location.url : `${apiBase}${location.path}`;
+}
 /** RFC 3986 path characters; anything else would be re-encoded or reinterpreted by a URL parser. */
 const PATH_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]+$/;
 function talendQlikAuthUrl(text, report) {
@@ -29507,7 +29514,110 @@ function qlikHostWarnings(origin) {
     return ["qlik-tenant-url's host is not a qlikcloud.com host; continuing"];
 }
 
+;// CONCATENATED MODULE: ./src/input-rules.ts
+
+
+/**
+ * Rules between inputs, checked after every input on its own (so one run reports everything).
+ * `given`: the inputs whose text was not blank, also when it failed its own rule (a failed input is
+ * still given); `values`: the converted values, undefined where blank or failed.
+ */
+function crossInputProblems(values, given) {
+    const problems = [];
+    const bases = ['talend-region', 'talend-api-url'].filter((name) => given.has(name));
+    if (bases.length !== 1) {
+        problems.push({
+            inputs: ['talend-region', 'talend-api-url'],
+            line: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${bases.length === 0 ? 'neither is set' : 'both are set'}).`,
+        });
+    }
+    // One way to sign in to Talend: a token, or a service account (both of its inputs).
+    const token = given.has('talend-token');
+    const account = ['talend-client-id', 'talend-client-secret'].filter((name) => given.has(name));
+    if (token && account.length > 0) {
+        problems.push({
+            inputs: ['talend-token', ...account],
+            line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend, not both.",
+        });
+    }
+    else if (!token && account.length === 0) {
+        problems.push({
+            inputs: ['talend-token', 'talend-client-id', 'talend-client-secret'],
+            line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend (a token, or a service account's ID and secret).",
+        });
+    }
+    else if (!token && account.length === 1) {
+        const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
+        problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
+    }
+    problems.push(...targetProblems(values, given), ...lifecycleProblems(values, given));
+    return problems;
+}
+/** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
+function targetProblems(values, given) {
+    const problems = [];
+    const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'];
+    // A decommission detaches what the record names too: it may need no target of its own.
+    if (!kinds.some((name) => given.has(name)) && values.operation !== 'decommission') {
+        problems.push({
+            inputs: [...kinds],
+            line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
+        });
+    }
+    // A list that failed its own rule (too long, say) is reported by its input and not counted here.
+    const count = (given.has('talend-qlik-auth-url') ? 1 : 0) + (values['talend-connection-ids']?.length ?? 0) + (values['talend-task-ids']?.length ?? 0);
+    if (count > MAX_TARGETS) {
+        problems.push({
+            inputs: [...kinds],
+            line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
+        });
+    }
+    const authUrl = resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', values['talend-qlik-auth-url']);
+    if (authUrl !== undefined && `qlik-auth:${authUrl}`.length > MAX_KEY_LENGTH) {
+        problems.push({
+            inputs: ['talend-qlik-auth-url'],
+            line: `Input 'talend-qlik-auth-url' is too long: the record on the OAuth client names the target by its URL, in at most ${MAX_KEY_LENGTH - 'qlik-auth:'.length} characters (with the API base).`,
+        });
+    }
+    const shapes = [
+        ['talend-qlik-auth-request', 'talend-qlik-auth-url'],
+        ['talend-connection-parameters', 'talend-connection-ids'],
+        ['talend-task-parameters', 'talend-task-ids'],
+    ];
+    for (const [setting, target] of shapes) {
+        if (given.has(setting) && !given.has(target)) {
+            problems.push({ inputs: [setting], line: `Input '${setting}' is given without '${target}', the target it applies to.` });
+        }
+    }
+    return problems;
+}
+/** Decommission needs its confirmation; its settings need it; revoking tokens keeps no older secret. */
+function lifecycleProblems(values, given) {
+    const problems = [];
+    const decommission = values.operation === 'decommission';
+    if (decommission && !given.has('confirm-decommission')) {
+        problems.push({ inputs: ['confirm-decommission'], line: "Input 'confirm-decommission' is required with 'operation: decommission': the ID of the OAuth client to delete." });
+    }
+    for (const name of ['confirm-decommission', 'talend-qlik-auth-disconnect-request']) {
+        if (given.has(name) && values.operation === 'maintain') {
+            problems.push({ inputs: [name], line: `Input '${name}' is given without 'operation: decommission', the only operation it applies to.` });
+        }
+    }
+    const disconnect = values['talend-qlik-auth-disconnect-request'];
+    if (disconnect && disconnect.location === undefined && !given.has('talend-qlik-auth-url')) {
+        problems.push({ inputs: ['talend-qlik-auth-disconnect-request'], line: "Input 'talend-qlik-auth-disconnect-request' needs a 'url' field, or 'talend-qlik-auth-url'." });
+    }
+    if (values['revoke-tokens'] && (values['keep-previous-secrets'] ?? 0) > 0) {
+        problems.push({
+            inputs: ['revoke-tokens', 'keep-previous-secrets'],
+            line: "Inputs 'revoke-tokens' and 'keep-previous-secrets': after a leak no older secret may stay valid; set 'keep-previous-secrets: 0' with 'revoke-tokens: true'.",
+        });
+    }
+    return problems;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -29732,110 +29842,9 @@ function readInput(name, rule, raw, problems) {
     const value = rule.convert(text, problem);
     return problems.length === before ? value : undefined;
 }
-/**
- * Rules between inputs, checked after every input on its own (so one run reports everything).
- * `given`: the inputs whose text was not blank, also when it failed its own rule (a failed input is
- * still given); `values`: the converted values, undefined where blank or failed.
- */
-function crossInputProblems(values, given) {
-    const problems = [];
-    const bases = ['talend-region', 'talend-api-url'].filter((name) => given.has(name));
-    if (bases.length !== 1) {
-        problems.push({
-            inputs: ['talend-region', 'talend-api-url'],
-            line: `Inputs 'talend-region' and 'talend-api-url': set exactly one (${bases.length === 0 ? 'neither is set' : 'both are set'}).`,
-        });
-    }
-    // One way to sign in to Talend: a token, or a service account (both of its inputs).
-    const token = given.has('talend-token');
-    const account = ['talend-client-id', 'talend-client-secret'].filter((name) => given.has(name));
-    if (token && account.length > 0) {
-        problems.push({
-            inputs: ['talend-token', ...account],
-            line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend, not both.",
-        });
-    }
-    else if (!token && account.length === 0) {
-        problems.push({
-            inputs: ['talend-token', 'talend-client-id', 'talend-client-secret'],
-            line: "Inputs 'talend-token' and 'talend-client-id'/'talend-client-secret': set one way to sign in to Talend (a token, or a service account's ID and secret).",
-        });
-    }
-    else if (!token && account.length === 1) {
-        const missing = account[0] === 'talend-client-id' ? 'talend-client-secret' : 'talend-client-id';
-        problems.push({ inputs: [missing], line: `Input '${missing}' is required with '${account[0]}'.` });
-    }
-    problems.push(...targetProblems(values, given), ...lifecycleProblems(values, given));
-    return problems;
-}
-/** Decommission needs its confirmation; its settings need it; revoking tokens keeps no older secret. */
-function lifecycleProblems(values, given) {
-    const problems = [];
-    const decommission = values.operation === 'decommission';
-    if (decommission && !given.has('confirm-decommission')) {
-        problems.push({ inputs: ['confirm-decommission'], line: "Input 'confirm-decommission' is required with 'operation: decommission': the ID of the OAuth client to delete." });
-    }
-    for (const name of ['confirm-decommission', 'talend-qlik-auth-disconnect-request']) {
-        if (given.has(name) && values.operation === 'maintain') {
-            problems.push({ inputs: [name], line: `Input '${name}' is given without 'operation: decommission', the only operation it applies to.` });
-        }
-    }
-    const disconnect = values['talend-qlik-auth-disconnect-request'];
-    if (disconnect && disconnect.location === undefined && !given.has('talend-qlik-auth-url')) {
-        problems.push({ inputs: ['talend-qlik-auth-disconnect-request'], line: "Input 'talend-qlik-auth-disconnect-request' needs a 'url' field, or 'talend-qlik-auth-url'." });
-    }
-    if (values['revoke-tokens'] && (values['keep-previous-secrets'] ?? 0) > 0) {
-        problems.push({
-            inputs: ['revoke-tokens', 'keep-previous-secrets'],
-            line: "Inputs 'revoke-tokens' and 'keep-previous-secrets': after a leak no older secret may stay valid; set 'keep-previous-secrets: 0' with 'revoke-tokens: true'.",
-        });
-    }
-    return problems;
-}
-/** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
-function targetProblems(values, given) {
-    const problems = [];
-    const kinds = ['talend-qlik-auth-url', 'talend-connection-ids', 'talend-task-ids'];
-    // A decommission detaches what the record names too: it may need no target of its own.
-    if (!kinds.some((name) => given.has(name)) && values.operation !== 'decommission') {
-        problems.push({
-            inputs: [...kinds],
-            line: "Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': set at least one, so the secret has somewhere to go.",
-        });
-    }
-    // A list that failed its own rule (too long, say) is reported by its input and not counted here.
-    const count = (given.has('talend-qlik-auth-url') ? 1 : 0) + (values['talend-connection-ids']?.length ?? 0) + (values['talend-task-ids']?.length ?? 0);
-    if (count > MAX_TARGETS) {
-        problems.push({
-            inputs: [...kinds],
-            line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
-        });
-    }
-    const authUrl = qlikAuthUrlOf(values);
-    if (authUrl !== undefined && `qlik-auth:${authUrl}`.length > MAX_KEY_LENGTH) {
-        problems.push({
-            inputs: ['talend-qlik-auth-url'],
-            line: `Input 'talend-qlik-auth-url' is too long: the record on the OAuth client names the target by its URL, in at most ${MAX_KEY_LENGTH - 'qlik-auth:'.length} characters (with the API base).`,
-        });
-    }
-    const shapes = [
-        ['talend-qlik-auth-request', 'talend-qlik-auth-url'],
-        ['talend-connection-parameters', 'talend-connection-ids'],
-        ['talend-task-parameters', 'talend-task-ids'],
-    ];
-    for (const [setting, target] of shapes) {
-        if (given.has(setting) && !given.has(target)) {
-            problems.push({ inputs: [setting], line: `Input '${setting}' is given without '${target}', the target it applies to.` });
-        }
-    }
-    return problems;
-}
-/** The TMC setting's URL: absolute as given, or the path after the API base (whose own path is kept). */
+/** The TMC setting's URL (and the disconnect's), resolved against the Talend API base. */
 function qlikAuthUrlOf(values, location = values['talend-qlik-auth-url']) {
-    if (location === undefined)
-        return undefined;
-    // The base never ends in '/', the path always starts with one.
-    return location.kind === 'absolute' ? location.url : `${values['talend-api-url'] ?? values['talend-region'] ?? ''}${location.path}`;
+    return resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', location);
 }
 /** The disconnect request with its URL resolved, defaulting to the TMC setting's own. */
 function disconnectOf(inputs, qlikAuthUrl) {
@@ -30421,6 +30430,304 @@ class RunFailure extends Error {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/record.ts
+
+
+const EMPTY_RECORD = {
+    targets: [],
+    check: null,
+    lease: null,
+    changedAt: null,
+    changedBy: null,
+    scopes: null,
+    unknownHolder: false,
+    botUserId: null,
+};
+const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
+const END = '--- end of qlik-talend-oauth record ---';
+/** Qlik's limit on `description`. */
+const DESCRIPTION_MAX = 4096;
+/**
+ * The record's JSON, checked field by field (a few lines, so the record needs no schema library:
+ * it is read before anything else needs one). A missing field takes its empty value; anything
+ * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
+ */
+function toRecord(json) {
+    if (!record_isObject(json) || (json.v !== 1 && json.v !== 2))
+        return null;
+    const targets = json.v === 2 ? holdings(json.targets) : fromVersion1(json);
+    const check = orNull(json.check, (c) => record_isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
+        ? { result: c.result, at: c.at }
+        : undefined);
+    const lease = orNull(json.lease, (l) => record_isObject(l) && typeof l.holder === 'string' && typeof l.expiresAt === 'string' ? { holder: l.holder, expiresAt: l.expiresAt } : undefined);
+    const text = (v) => (typeof v === 'string' ? v : undefined);
+    const strings = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
+    const scopes = orNull(json.scopes, (v) => {
+        const requested = record_isObject(v) ? strings(v.requested) : undefined;
+        const kept = record_isObject(v) ? strings(v.kept) : undefined;
+        return requested && kept ? { requested, kept } : undefined;
+    });
+    const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
+    const botUserId = orNull(json.botUserId, (v) => (typeof v === 'string' && (0,untrusted_text/* isPathSafeId */.WN)(v) ? v : undefined));
+    const record = {
+        targets,
+        check,
+        lease,
+        changedAt: orNull(json.changedAt, text),
+        changedBy: orNull(json.changedBy, text),
+        scopes,
+        unknownHolder,
+        botUserId,
+    };
+    if (Object.values(record).includes(undefined))
+        return null;
+    return record;
+}
+/** More than any run writes (MAX_TARGETS); a longer list was not written by the action. */
+const MAX_RECORDED_TARGETS = 50;
+const MAX_PENDING = 20;
+function holdings(v) {
+    if (v === undefined)
+        return [];
+    if (!Array.isArray(v) || v.length > MAX_RECORDED_TARGETS)
+        return undefined;
+    const list = v.map((t) => (record_isObject(t) ? holding(t.key, t.delivered, t.pending) : undefined));
+    if (list.includes(undefined))
+        return undefined;
+    const keys = new Set(list.map((t) => t?.key));
+    return keys.size === list.length ? list : undefined;
+}
+function holding(key, delivered, pending) {
+    // A key names a target kind and something after the colon; the rest is checked where it is used.
+    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > MAX_KEY_LENGTH)
+        return undefined;
+    const d = orNull(delivered, secretRef);
+    const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
+    if (d === undefined || p === undefined || p.includes(undefined))
+        return undefined;
+    return { key: normalizedKey(key), delivered: d, pending: p };
+}
+/**
+ * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
+ * action delivered to several targets: its secrets belong to that one target. Without
+ * `talendTarget` nobody knows which target held them: unreadable, so Talend may hold any secret.
+ */
+function fromVersion1(json) {
+    const nothing = (json.delivered === undefined || json.delivered === null) && (json.pending === undefined || (Array.isArray(json.pending) && json.pending.length === 0));
+    if (nothing)
+        return [];
+    if (typeof json.talendTarget !== 'string' || json.talendTarget === '')
+        return undefined;
+    const one = holding(`qlik-auth:${json.talendTarget}`, json.delivered, json.pending);
+    return one ? [one] : undefined;
+}
+function record_isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/** A field that may be null, and is null when absent; undefined when it does not fit. */
+function orNull(v, read) {
+    return v === undefined || v === null ? null : read(v);
+}
+function secretRef(v) {
+    if (!record_isObject(v) || typeof v.hint !== 'string' || v.hint.length < 1 || v.hint.length > 64)
+        return undefined;
+    if (v.createdAt !== undefined && typeof v.createdAt !== 'string')
+        return undefined;
+    return v.createdAt === undefined ? { hint: v.hint } : { hint: v.hint, createdAt: v.createdAt };
+}
+/**
+ * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
+ * whole lines, so the same words inside the user's text are just text. Nothing the user wrote is
+ * ever lost: a block that cannot be read (no END line, bad JSON, another version) stays in the
+ * user's text verbatim, and the next write adds a fresh block after it.
+ */
+function parseDescription(description) {
+    const text = description ?? '';
+    // Lines with their own line ends, so text outside a readable block is kept byte for byte.
+    const lines = text.split(/(?<=\n)/);
+    const marker = (line) => line.replace(/\r?\n$/, '').trim();
+    const blocks = [];
+    let sawMarker = false;
+    let open = -1;
+    lines.forEach((line, i) => {
+        const m = marker(line);
+        if (m === BEGIN) {
+            // A BEGIN while another block is open orphans the first one: it stays text.
+            sawMarker = true;
+            open = i;
+        }
+        else if (m === END && open >= 0) {
+            const record = parseRecordBody(lines.slice(open + 1, i).join(''));
+            if (record)
+                blocks.push({ from: open, to: i, record });
+            open = -1;
+        }
+    });
+    if (blocks.length === 0)
+        return { userText: text, record: null, state: sawMarker ? 'unreadable' : 'absent' };
+    if (blocks.length > 1)
+        return { userText: text, record: null, state: 'duplicate' };
+    const [block] = blocks;
+    const userText = joinUserText(lines.slice(0, block.from).join(''), lines.slice(block.to + 1).join(''));
+    return { userText, record: block.record, state: 'ok' };
+}
+function parseRecordBody(body) {
+    let json;
+    try {
+        json = JSON.parse(body.trim());
+    }
+    catch {
+        return null;
+    }
+    return toRecord(json);
+}
+/** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */
+function renderDescription(userText, record) {
+    const block = `${BEGIN}\n${renderRecord(record)}\n${END}`;
+    const user = userText.trimEnd();
+    return user === '' ? block : `${user}\n\n${block}`;
+}
+function joinUserText(before, after) {
+    const a = before.trimEnd();
+    const b = after.trim();
+    if (a === '')
+        return b;
+    if (b === '')
+        return a;
+    return `${a}\n\n${b}`;
+}
+const record_FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'botUserId'];
+/**
+ * Canonical text of a record: fixed field order, so equal records render equal. One line per
+ * target, for people reading it in Qlik.
+ */
+function renderRecord(record) {
+    const targets = record.targets.map((t) => JSON.stringify({ key: t.key, delivered: t.delivered, pending: t.pending }));
+    const lines = [`"v":2`, `"targets":[${targets.length === 0 ? '' : `\n${targets.join(',\n')}\n`}]`, ...record_FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
+    return `{${lines.join(',\n')}}`;
+}
+function recordsEqual(a, b) {
+    return renderRecord(a) === renderRecord(b);
+}
+
+;// CONCATENATED MODULE: ./src/core/plan-model.ts
+
+/**
+ * What a read of the OAuth client says: the client, its record and the record's state. After the
+ * lease, the fresh read replaces these and keeps everything Read state saw in Talend.
+ */
+function observedClient(client) {
+    const parsed = parseDescription(client.description);
+    return { client, record: parsed.record, recordState: parsed.state, userText: parsed.userText };
+}
+/**
+ * The plan made again after the lease, with what the first plan had to say too: the first read saw
+ * things the fresh one no longer shows (another run's ignored lease, now replaced by this run's).
+ */
+function replanned(final, first) {
+    const seen = new Set(final.warnings.map((w) => JSON.stringify(w)));
+    return { ...final, warnings: [...first.warnings.filter((w) => !seen.has(JSON.stringify(w))), ...final.warnings] };
+}
+/** The plan's step of a kind, if it has one. */
+function stepOf(plan, kind) {
+    return plan.steps.find((s) => s.step === kind);
+}
+class PlanError extends Error {
+    reason;
+    constructor(message, reason) {
+        super(message);
+        this.reason = reason;
+        this.name = 'PlanError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/read-state.ts
+
+
+
+
+
+/** An error lists at most this many client IDs: the rest is a count. */
+const MAX_LISTED_IDS = 10;
+async function readState(config, qlik, talend) {
+    // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
+    const [client, targets, apiKey] = await Promise.all([findClient(config, qlik), checkTalend(config, talend), qlik.apiKeyState(config.qlikApiKey)]);
+    if (!client) {
+        logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
+        return { client: null, record: null, recordState: 'absent', targets, apiKey };
+    }
+    const found = observedClient(client);
+    if (found.recordState === 'duplicate') {
+        throw new RunFailure("The OAuth client's description holds more than one block of the action's record, so which one is true is unknown. " +
+            "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
+    }
+    logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
+    return { ...found, targets, apiKey };
+}
+/**
+ * The token preflight and every connection and task target, side by side: each target must exist
+ * and take an update without losing a value it shows, or the run stops before anything changes.
+ * A refused token makes every read fail; its own error says the most, so it wins.
+ */
+async function checkTalend(config, talend) {
+    const targets = configuredTargets(config);
+    const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
+    if (token?.status === 'rejected')
+        throw token.reason;
+    const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
+    const inspections = {};
+    reads.forEach((r, i) => {
+        if (r.status === 'fulfilled' && r.value !== undefined)
+            inspections[targets[i].key] = r.value;
+    });
+    if (found.length > 0) {
+        throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
+            changedNothing: true,
+            nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
+        });
+    }
+    return inspections;
+}
+/**
+ * Whether this tenant shows hidden values in clear, proven the only way that needs no trust in how
+ * a string looks: a value read for a target's own secret parameter is a secret of this client
+ * that Qlik accepts at /oauth/token (its token is revoked at once). False when Qlik refuses every
+ * candidate; a request without a definite answer stops the run (nothing was changed).
+ */
+async function proveShownInClear(qlik, clientId, candidates) {
+    for (const value of new Set(candidates)) {
+        const answer = await qlik.exchangeToken(clientId, value);
+        if (answer.accepted) {
+            await answer.revoked;
+            return true;
+        }
+    }
+    return false;
+}
+async function findClient(config, qlik) {
+    if (config.clientId) {
+        (0,secrets/* registerSecret */.cl)(config.clientId);
+        const client = await qlik.getClient(config.clientId);
+        if (!client) {
+            throw new RunFailure("Input 'client-id': no OAuth client with this ID exists in the Qlik tenant. The action never creates a client when 'client-id' is given.", { changedNothing: true });
+        }
+        return client;
+    }
+    const matches = await qlik.findClientsByName(config.clientName);
+    if (matches.length > 1) {
+        // Before reading any of them in full: a tenant with thousands of matches costs no extra request.
+        const ids = matches.slice(0, MAX_LISTED_IDS).map((c) => c.clientId).join(', ');
+        const more = matches.length > MAX_LISTED_IDS ? ` and ${matches.length - MAX_LISTED_IDS} more` : '';
+        throw new RunFailure(`${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${ids}${more}). Set 'client-id' to the one Talend uses.`, { changedNothing: true });
+    }
+    const [only] = matches;
+    if (!only)
+        return null;
+    // Half of the credential pair: masked before any request path or debug line names it.
+    (0,secrets/* registerSecret */.cl)(only.clientId);
+    return qlik.completeListed(only);
+}
+
 ;// CONCATENATED MODULE: ./src/core/secret-ref.ts
 /**
  * A secret as the action names it: Qlik's hint and creation time, never its value. Which secret is
@@ -30732,796 +31039,6 @@ function settleDeliveries(record, answers, meta, before) {
     const count = (status) => states.filter((s) => s.status === status).length;
     const delivery = count('delivered') === answers.length ? 'stored' : count('delivered') > 0 ? 'partial' : count('unknown') > 0 ? 'unknown' : 'refused';
     return { record: next, states, delivery, failures, warnings };
-}
-
-;// CONCATENATED MODULE: ./src/core/record.ts
-
-
-const EMPTY_RECORD = {
-    targets: [],
-    check: null,
-    lease: null,
-    changedAt: null,
-    changedBy: null,
-    scopes: null,
-    unknownHolder: false,
-    botUserId: null,
-};
-const BEGIN = '--- qlik-talend-oauth record (kept by the GitHub Action; do not edit) ---';
-const END = '--- end of qlik-talend-oauth record ---';
-/** Qlik's limit on `description`. */
-const DESCRIPTION_MAX = 4096;
-/**
- * The record's JSON, checked field by field (a few lines, so the record needs no schema library:
- * it is read before anything else needs one). A missing field takes its empty value; anything
- * else that does not fit makes the whole block unreadable. Unknown fields are dropped.
- */
-function toRecord(json) {
-    if (!record_isObject(json) || (json.v !== 1 && json.v !== 2))
-        return null;
-    const targets = json.v === 2 ? holdings(json.targets) : fromVersion1(json);
-    const check = orNull(json.check, (c) => record_isObject(c) && (c.result === 'passed' || c.result === 'failed' || c.result === 'pending') && typeof c.at === 'string'
-        ? { result: c.result, at: c.at }
-        : undefined);
-    const lease = orNull(json.lease, (l) => record_isObject(l) && typeof l.holder === 'string' && typeof l.expiresAt === 'string' ? { holder: l.holder, expiresAt: l.expiresAt } : undefined);
-    const text = (v) => (typeof v === 'string' ? v : undefined);
-    const strings = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
-    const scopes = orNull(json.scopes, (v) => {
-        const requested = record_isObject(v) ? strings(v.requested) : undefined;
-        const kept = record_isObject(v) ? strings(v.kept) : undefined;
-        return requested && kept ? { requested, kept } : undefined;
-    });
-    const unknownHolder = json.unknownHolder === undefined ? false : typeof json.unknownHolder === 'boolean' ? json.unknownHolder : undefined;
-    const botUserId = orNull(json.botUserId, (v) => (typeof v === 'string' && (0,untrusted_text/* isPathSafeId */.WN)(v) ? v : undefined));
-    const record = {
-        targets,
-        check,
-        lease,
-        changedAt: orNull(json.changedAt, text),
-        changedBy: orNull(json.changedBy, text),
-        scopes,
-        unknownHolder,
-        botUserId,
-    };
-    if (Object.values(record).includes(undefined))
-        return null;
-    return record;
-}
-/** More than any run writes (MAX_TARGETS); a longer list was not written by the action. */
-const MAX_RECORDED_TARGETS = 50;
-const MAX_PENDING = 20;
-function holdings(v) {
-    if (v === undefined)
-        return [];
-    if (!Array.isArray(v) || v.length > MAX_RECORDED_TARGETS)
-        return undefined;
-    const list = v.map((t) => (record_isObject(t) ? holding(t.key, t.delivered, t.pending) : undefined));
-    if (list.includes(undefined))
-        return undefined;
-    const keys = new Set(list.map((t) => t?.key));
-    return keys.size === list.length ? list : undefined;
-}
-function holding(key, delivered, pending) {
-    // A key names a target kind and something after the colon; the rest is checked where it is used.
-    if (typeof key !== 'string' || !/^[a-z-]+:./.test(key) || key.length > MAX_KEY_LENGTH)
-        return undefined;
-    const d = orNull(delivered, secretRef);
-    const p = pending === undefined ? [] : Array.isArray(pending) && pending.length <= MAX_PENDING ? pending.map(secretRef) : undefined;
-    if (d === undefined || p === undefined || p.includes(undefined))
-        return undefined;
-    return { key: normalizedKey(key), delivered: d, pending: p };
-}
-/**
- * A record of the first form (one target, TMC's setting at `talendTarget`), written before the
- * action delivered to several targets: its secrets belong to that one target. Without
- * `talendTarget` nobody knows which target held them: unreadable, so Talend may hold any secret.
- */
-function fromVersion1(json) {
-    const nothing = (json.delivered === undefined || json.delivered === null) && (json.pending === undefined || (Array.isArray(json.pending) && json.pending.length === 0));
-    if (nothing)
-        return [];
-    if (typeof json.talendTarget !== 'string' || json.talendTarget === '')
-        return undefined;
-    const one = holding(`qlik-auth:${json.talendTarget}`, json.delivered, json.pending);
-    return one ? [one] : undefined;
-}
-function record_isObject(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-/** A field that may be null, and is null when absent; undefined when it does not fit. */
-function orNull(v, read) {
-    return v === undefined || v === null ? null : read(v);
-}
-function secretRef(v) {
-    if (!record_isObject(v) || typeof v.hint !== 'string' || v.hint.length < 1 || v.hint.length > 64)
-        return undefined;
-    if (v.createdAt !== undefined && typeof v.createdAt !== 'string')
-        return undefined;
-    return v.createdAt === undefined ? { hint: v.hint } : { hint: v.hint, createdAt: v.createdAt };
-}
-/**
- * Finds the record block: a BEGIN marker line, the JSON, an END marker line. Markers count only as
- * whole lines, so the same words inside the user's text are just text. Nothing the user wrote is
- * ever lost: a block that cannot be read (no END line, bad JSON, another version) stays in the
- * user's text verbatim, and the next write adds a fresh block after it.
- */
-function parseDescription(description) {
-    const text = description ?? '';
-    // Lines with their own line ends, so text outside a readable block is kept byte for byte.
-    const lines = text.split(/(?<=\n)/);
-    const marker = (line) => line.replace(/\r?\n$/, '').trim();
-    const blocks = [];
-    let sawMarker = false;
-    let open = -1;
-    lines.forEach((line, i) => {
-        const m = marker(line);
-        if (m === BEGIN) {
-            // A BEGIN while another block is open orphans the first one: it stays text.
-            sawMarker = true;
-            open = i;
-        }
-        else if (m === END && open >= 0) {
-            const record = parseRecordBody(lines.slice(open + 1, i).join(''));
-            if (record)
-                blocks.push({ from: open, to: i, record });
-            open = -1;
-        }
-    });
-    if (blocks.length === 0)
-        return { userText: text, record: null, state: sawMarker ? 'unreadable' : 'absent' };
-    if (blocks.length > 1)
-        return { userText: text, record: null, state: 'duplicate' };
-    const [block] = blocks;
-    const userText = joinUserText(lines.slice(0, block.from).join(''), lines.slice(block.to + 1).join(''));
-    return { userText, record: block.record, state: 'ok' };
-}
-function parseRecordBody(body) {
-    let json;
-    try {
-        json = JSON.parse(body.trim());
-    }
-    catch {
-        return null;
-    }
-    return toRecord(json);
-}
-/** The description to store: the user's text, then the block. One JSON line per field, for people reading it in Qlik. */
-function renderDescription(userText, record) {
-    const block = `${BEGIN}\n${renderRecord(record)}\n${END}`;
-    const user = userText.trimEnd();
-    return user === '' ? block : `${user}\n\n${block}`;
-}
-function joinUserText(before, after) {
-    const a = before.trimEnd();
-    const b = after.trim();
-    if (a === '')
-        return b;
-    if (b === '')
-        return a;
-    return `${a}\n\n${b}`;
-}
-const record_FIELDS = ['check', 'lease', 'changedAt', 'changedBy', 'scopes', 'unknownHolder', 'botUserId'];
-/**
- * Canonical text of a record: fixed field order, so equal records render equal. One line per
- * target, for people reading it in Qlik.
- */
-function renderRecord(record) {
-    const targets = record.targets.map((t) => JSON.stringify({ key: t.key, delivered: t.delivered, pending: t.pending }));
-    const lines = [`"v":2`, `"targets":[${targets.length === 0 ? '' : `\n${targets.join(',\n')}\n`}]`, ...record_FIELDS.map((k) => `${JSON.stringify(k)}:${JSON.stringify(record[k])}`)];
-    return `{${lines.join(',\n')}}`;
-}
-function recordsEqual(a, b) {
-    return renderRecord(a) === renderRecord(b);
-}
-
-;// CONCATENATED MODULE: ./src/talend/orchestration.ts
-
-/** Why a target cannot be updated without losing something: said to the user as is. */
-class UnsafeUpdate extends Error {
-    name = 'UnsafeUpdate';
-}
-/** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
-function quoted(names) {
-    return names.map((n) => `'${(0,untrusted_text/* plainText */.wh)(n, 100)}'`).join(', ');
-}
-/** A task parameter whose type says it is a secret (the spelling Talend uses is unconfirmed; any type naming a password counts). */
-function isSecretType(type) {
-    return /password|secret|credential|encrypt/i.test(type);
-}
-/**
- * The parameters the action writes must already exist, with these exact names: a name that differs
- * in case would add a parameter beside the one the Job reads.
- */
-function requireOwnParameters(present, names, what) {
-    const missing = [names.clientId, names.clientSecret].filter((n) => !present.includes(n));
-    if (missing.length === 0)
-        return;
-    const hints = missing.map((n) => {
-        const close = closeMatches(n, present);
-        return close.length > 0 ? `${quoted([n])} (close: ${quoted(close)})` : quoted([n]);
-    });
-    throw new UnsafeUpdate(`${what} has no parameter named ${hints.join(' or ')}; the action updates only parameters that exist, with their exact names, so it changed nothing. ` +
-        'Correct the names in the inputs (talend-connection-parameters or talend-task-parameters), or add the parameters in TMC.');
-}
-/** Names that differ only in case, or by at most two edits: what the user probably meant. */
-function closeMatches(name, candidates) {
-    const lower = name.toLowerCase();
-    return candidates.filter((c) => c.toLowerCase() === lower || editDistance(c.toLowerCase(), lower) <= 2).slice(0, 3);
-}
-function editDistance(a, b) {
-    if (Math.abs(a.length - b.length) > 2)
-        return 3;
-    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const next = [i];
-        for (let j = 1; j <= b.length; j++)
-            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        row = next;
-    }
-    return row[b.length];
-}
-// ---- Connections ----------------------------------------------------------------------------
-/** Talend shows a connection parameter's value only when it says the parameter is not encrypted. */
-function shownByTalend(p) {
-    return p.encrypted === false;
-}
-function inspectConnection(connection, names) {
-    requireOwnParameters(connection.parameters.map((p) => p.name), names, `Connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}`);
-    const own = new Set([names.clientId, names.clientSecret]);
-    const idParam = connection.parameters.find((p) => p.name === names.clientId);
-    const secret = connection.parameters.find((p) => p.name === names.clientSecret)?.value;
-    const idHidden = !idParam || !shownByTalend(idParam);
-    return {
-        clientId: !idHidden && typeof idParam?.value === 'string' ? idParam.value : undefined,
-        hidden: connection.parameters.filter((p) => !own.has(p.name) && !shownByTalend(p)).map((p) => p.name),
-        idHidden,
-        secretValue: typeof secret === 'string' && secret !== '' ? secret : undefined,
-    };
-}
-/**
- * The connection with the two parameters set (the secret encrypted) and every other one as read,
- * in its order. `shownInClear`: the run proved this tenant shows hidden values in clear. Refused
- * when a value Talend may hide would have to be written back unproven.
- */
-function connectionUpdate(connection, names, pair, shownInClear) {
-    const inspection = inspectConnection(connection, names);
-    refuseUnproven(inspection, shownInClear, `connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}`);
-    const parameters = connection.parameters.map((p) => {
-        if (p.name === names.clientId)
-            return { ...p, value: pair.clientId };
-        if (p.name === names.clientSecret)
-            return { ...p, value: pair.clientSecret, encrypted: true };
-        // The spec types `value` as a string: a null is not echoed back as one.
-        if (p.value === null) {
-            const { value: _none, ...rest } = p;
-            return rest;
-        }
-        return { ...p };
-    });
-    return { name: connection.name, parameters };
-}
-function refuseUnproven(inspection, shownInClear, what) {
-    const problem = shownInClear ? undefined : unprovenProblem(inspection, what);
-    if (problem)
-        throw new UnsafeUpdate(problem);
-}
-/**
- * Why a target cannot be updated (or its delivery confirmed) unless this tenant is proven to show
- * hidden values in clear, in words; undefined when nothing it holds is hidden. `what`: the target
- * as people read it ("connection …", "task …").
- */
-function unprovenProblem(inspection, what) {
-    if (inspection.hidden.length > 0) {
-        const wayOut = what.startsWith('task') ? 'Keep the Qlik pair in a TMC connection instead (talend-connection-ids)' : "Keep the Qlik pair in a connection of its own, holding only this client's parameters";
-        const unsaid = inspection.typesUnread ? "its artifact version, which declares the parameters' types, could not be read" : 'it does not say it shows it';
-        return (`Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (${unsaid}), and an update must send every parameter back: ` +
-            `writing back what it showed could destroy it, and the run could not prove that Talend shows such values in clear. ${wayOut}.`);
-    }
-    if (inspection.idHidden) {
-        return (`Talend may hide the client ID parameter of ${what}, so reading it back could never confirm a delivery (every run would leave one more secret pending). ` +
-            'Store the client ID in a parameter Talend shows in clear (not encrypted, not a password).');
-    }
-    return undefined;
-}
-/**
- * What a connection read back proves: the secret itself, or the client ID with the secret hidden;
- * null when it does not show the pair (what it holds is then unknown).
- */
-function connectionHolds(connection, names, pair) {
-    const param = (name) => connection.parameters.find((p) => p.name === name);
-    if (param(names.clientId)?.value !== pair.clientId)
-        return null;
-    const secret = param(names.clientSecret);
-    if (secret?.value === pair.clientSecret)
-        return 'secret-read-back';
-    return secret && !shownByTalend(secret) ? 'client-id-read-back' : null;
-}
-// ---- Tasks ----------------------------------------------------------------------------------
-/** The fields a task PUT replaces: left out of the answer, the PUT would reset them. */
-const TASK_FIELDS = ['description', 'tags', 'connections', 'parameters', 'resources', 'autoUpgradeInfo'];
-/** A task parameter Talend shows in clear: its artifact declares it, with a type that is no secret. */
-function taskParameterShown(types, name) {
-    const type = types?.get(name);
-    return type !== undefined && !isSecretType(type);
-}
-function inspectTask(task, names, types) {
-    const what = `Talend's answer for task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`;
-    const missing = [
-        ...TASK_FIELDS.filter((f) => task[f] === undefined),
-        ...(!task.workspace?.id ? ['workspace.id'] : []),
-        ...(!task.artifact?.id ? ['artifact.id'] : []),
-        ...(!task.artifact?.version ? ['artifact.version'] : []),
-    ];
-    if (missing.length > 0 || !task.parameters) {
-        const fields = missing.length > 0 ? missing : ['parameters'];
-        throw new UnsafeUpdate(`${what} has no ${fields.join(', ')}; the update replaces the whole task and would reset what the answer leaves out, so the task was left as it is.`);
-    }
-    const params = task.parameters;
-    requireOwnParameters(Object.keys(params), names, `Task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`);
-    const own = new Set([names.clientId, names.clientSecret]);
-    const idHidden = !taskParameterShown(types, names.clientId);
-    const secret = params[names.clientSecret];
-    return {
-        clientId: idHidden ? undefined : params[names.clientId],
-        hidden: Object.keys(params).filter((name) => !own.has(name) && !taskParameterShown(types, name)),
-        idHidden,
-        secretValue: secret !== undefined && secret !== '' ? secret : undefined,
-        ...(types === null ? { typesUnread: true } : {}),
-    };
-}
-/**
- * The whole task as read, with the two parameters set: the PUT replaces the task, so whatever is
- * left out is lost. Refused when the answer lacks what the PUT would reset, or when a value Talend
- * may hide would have to be written back unproven.
- */
-function taskUpdate(task, names, pair, types, shownInClear) {
-    const inspection = inspectTask(task, names, types);
-    refuseUnproven(inspection, shownInClear, `task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`);
-    // Own properties only, whatever their names (`__proto__` included): entries, not assignment.
-    const parameters = Object.fromEntries(Object.entries(task.parameters ?? {}).map(([name, value]) => [name, name === names.clientId ? pair.clientId : name === names.clientSecret ? pair.clientSecret : value]));
-    const body = {
-        name: task.name,
-        description: task.description ?? '',
-        workspaceId: task.workspace?.id,
-        artifact: { id: task.artifact?.id, version: task.artifact?.version },
-        parameters,
-    };
-    if (task.tags)
-        body.tags = task.tags;
-    if (task.connections)
-        body.connections = task.connections;
-    if (task.resources)
-        body.resources = task.resources;
-    if (task.autoUpgradeInfo)
-        body.autoUpgradeInfo = task.autoUpgradeInfo;
-    const upgrade = task.autoUpgradeInfo ?? {};
-    return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
-}
-/** What a task read back proves (as for a connection; the secret counts as hidden unless its type is plain). */
-function taskHolds(task, names, pair, types) {
-    const params = task.parameters ?? {};
-    if (params[names.clientId] !== pair.clientId)
-        return null;
-    if (params[names.clientSecret] === pair.clientSecret)
-        return 'secret-read-back';
-    return taskParameterShown(types, names.clientSecret) ? null : 'client-id-read-back';
-}
-/** The values of a target Talend may hide, and its own secret: registered with the mask before anything logs. */
-function mayBeSecretValues(target, names, types) {
-    if ('parameters' in target && Array.isArray(target.parameters)) {
-        return target.parameters.filter((p) => p.name === names.clientSecret || !shownByTalend(p)).flatMap((p) => (typeof p.value === 'string' ? [p.value] : []));
-    }
-    const params = target.parameters ?? {};
-    return Object.entries(params).filter(([name]) => name === names.clientSecret || !taskParameterShown(types, name)).map(([, value]) => value);
-}
-
-;// CONCATENATED MODULE: ./src/core/plan.ts
-
-
-
-
-
-
-
-/** Qlik allows this many secrets per client; the next create answers 409. */
-const MAX_SECRETS_PER_CLIENT = 5;
-const REQUIRED_GRANT_TYPE = 'client_credentials';
-const REQUIRED_AUTH_METHOD = 'client_secret';
-/** No run of the action lasts longer (timeout-seconds is at most 3600). */
-const LONGEST_RUN_MS = 3600 * 1000;
-/**
- * What a read of the OAuth client says: the client, its record and the record's state. After the
- * lease, the fresh read replaces these and keeps everything Read state saw in Talend.
- */
-function observedClient(client) {
-    const parsed = parseDescription(client.description);
-    return { client, record: parsed.record, recordState: parsed.state, userText: parsed.userText };
-}
-/**
- * The plan made again after the lease, with what the first plan had to say too: the first read saw
- * things the fresh one no longer shows (another run's ignored lease, now replaced by this run's).
- */
-function replanned(final, first) {
-    const seen = new Set(final.warnings.map((w) => JSON.stringify(w)));
-    return { ...final, warnings: [...first.warnings.filter((w) => !seen.has(JSON.stringify(w))), ...final.warnings] };
-}
-/** The plan's step of a kind, if it has one. */
-function stepOf(plan, kind) {
-    return plan.steps.find((s) => s.step === kind);
-}
-class PlanError extends Error {
-    reason;
-    constructor(message, reason) {
-        super(message);
-        this.reason = reason;
-        this.name = 'PlanError';
-    }
-}
-/**
- * `runUrl`: the workflow run the record's audit trail names (its length counts towards what the
- * record needs in the client's description).
- */
-function planRotation(config, observed, now, runId, runUrl) {
-    const { client } = observed;
-    const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
-    const targets = configuredTargets(config);
-    const keys = targets.map((t) => t.key);
-    // The inputs require one; without any, a rotation would retire what every target holds.
-    if (keys.length === 0)
-        throw new Error('No Talend target is configured.');
-    const steps = [];
-    const check = (after) => {
-        if (config.talendCheckTaskId)
-            steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
-    };
-    const finish = (result, rest) => {
-        const delivering = steps.some((s) => s.step === 'deliver-to-talend');
-        const needsProof = delivering ? unproven(observed, targets, client === null) : [];
-        const warnings = [];
-        // A real run asks for the proof and either goes on or stops; only a dry run has to say so.
-        if (needsProof.length > 0 && config.dryRun)
-            warnings.push({ kind: 'proof-needed', targets: needsProof });
-        if (observed.recordState === 'unreadable')
-            warnings.push({ kind: 'record-unreadable' });
-        if (rest.notInInputs.length > 0)
-            warnings.push({ kind: 'not-in-inputs', targets: rest.notInInputs });
-        const held = client ? commonHolding(targetsBefore(observed.record, client.secrets, keys)) : undefined;
-        if (config.rotate === 'auto' && held && secretAgeDays(held, now) === null)
-            warnings.push({ kind: 'age-unknown' });
-        if (ignoredLease)
-            warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
-        const blockedBy = result === 'unchanged' ? null : foreignLease;
-        if (result !== 'unchanged')
-            refuseOverlongRecord(observed, delivering ? targets : [], { runId, runUrl, now });
-        return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, needsProof, warnings };
-    };
-    if (client === null) {
-        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [], shownInClear: observed.shownInClear === true });
-        check('delivery');
-        steps.push({ step: 'write-record' });
-        return finish('created', { talendMayHold: [], notInInputs: [] });
-    }
-    if (client.appType !== 'web') {
-        throw new PlanError(`The OAuth client has appType '${(0,untrusted_text/* plainText */.wh)(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
-            `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
-            `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
-    }
-    const recorded = observed.record?.targets ?? [];
-    const outside = recorded.filter((t) => !keys.includes(t.key));
-    refuseAnotherTmc(config, outside, keys);
-    // `rotate` only says when to make a new secret; taking the client from targets the inputs no
-    // longer name is a separate decision (`retarget`), because those targets lose their secrets.
-    const drop = config.retarget ? outside.map((t) => t.key) : [];
-    const kept = outside.filter((t) => !drop.includes(t.key));
-    const record = knownRecord(observed.record);
-    const talendMayHold = holdings_talendMayHold(observed.record, client.secrets, keys);
-    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targets ?? {}, now);
-    const rest = { talendMayHold, notInInputs: kept.map((t) => t.key) };
-    const protect = secretsAnyTargetMayHold(kept);
-    steps.push(...planRepairs(config, client, observed.record));
-    if (reason !== null) {
-        // Even where the record cannot say everything a target holds, what it does say stays protected.
-        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, secretsAnyTargetMayHold(recorded), now);
-        if (makeRoom.length > 0)
-            steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
-        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop, shownInClear: observed.shownInClear === true });
-        check('delivery');
-        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
-        if (config.revokeTokens) {
-            refuseLeakKeptAlive(kept);
-            steps.push({ step: 'revoke-tokens' });
-        }
-        return finish('rotated', rest);
-    }
-    // No new secret is due, so every configured target holds the same recorded secret (no pending).
-    const lastCheck = record?.check?.result;
-    if (lastCheck === 'failed' || lastCheck === 'pending')
-        check('unfinished-check');
-    const delivered = findSecret(client.secrets, holdingOf(record, keys[0] ?? '')?.delivered ?? null);
-    const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
-    if (steps.length > 0 || retire.length > 0)
-        steps.push({ step: 'write-record' });
-    if (retire.length > 0)
-        steps.push({ step: 'retire-secrets', secrets: retire });
-    const plan = finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
-    return config.revokeTokens ? { ...plan, warnings: [...plan.warnings, { kind: 'revoke-without-rotation' }] } : plan;
-}
-/**
- * After a leak (`revoke-tokens`), no secret older than the new one may stay valid: a recorded
- * target the inputs do not name would keep its (leaked) secret alive while the run passes. Stop
- * before any change and say how out: name it, or take the client from it with `retarget`.
- */
-function refuseLeakKeptAlive(kept) {
-    const alive = kept.filter((t) => secretsAnyTargetMayHold([t]).length > 0);
-    if (alive.length === 0)
-        return;
-    throw new PlanError(`'revoke-tokens' is true, but ${alive.map((t) => describeTarget(t.key)).join(', ')} still hold(s) an older secret this run would keep valid: ` +
-        'it is recorded on the client and the inputs do not name it. Name it in the inputs, so that it gets the new secret too, ' +
-        "or run with 'retarget: true' to take the client from it (it loses its secret). Nothing was changed.", 'talend-target');
-}
-/**
- * A run writes the record several times; the longest is the one with the new secret pending at
- * every target (beside what each may hold already), the lease, a check and the scopes. If that
- * would not fit in Qlik's description, the run would fail after making a secret and could not
- * even release its lease: so it stops before any change, saying how long each part is.
- */
-function refuseOverlongRecord(observed, targets, run) {
-    const existing = observed.client?.secrets ?? [];
-    const base = observed.record ?? { ...EMPTY_RECORD, unknownHolder: observed.client !== null };
-    // The longest hint and creation time an answer may carry.
-    const newest = { hint: 'h'.repeat(MAX_HINT_LENGTH), createdAt: '2000-01-01T00:00:00.000000000+00:00' };
-    const at = new Date(run.now).toISOString();
-    const longest = {
-        ...withNewPending(base, targets, newest, [...existing, newest]),
-        lease: { holder: run.runId, expiresAt: at },
-        check: { result: 'pending', at },
-        changedAt: at,
-        changedBy: run.runUrl ?? null,
-        scopes: base.scopes ?? null,
-        botUserId: base.botUserId ?? 'u'.repeat(64),
-    };
-    const userText = observed.userText ?? '';
-    const length = renderDescription(userText, longest).length;
-    if (length <= DESCRIPTION_MAX)
-        return;
-    const own = userText.trimEnd().length;
-    throw new PlanError(`The OAuth client's description is too short to hold the action's record during this run: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${length - own} ` +
-        `and the description's own text has ${own} (the record names each Talend target with the secrets it may hold; this run delivers to ${targets.length}). ` +
-        "Shorten the description's own text in Qlik, or name fewer Talend targets.", 'description-full');
-}
-/**
- * The targets a delivery would update that may hide values (docs/talend-targets.md): none when the
- * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
- * one): the plan stops before any change, naming each target and what to do.
- */
-function unproven(observed, targets, newClient) {
-    if (observed.shownInClear === true)
-        return [];
-    const problems = targets.flatMap((t) => {
-        const inspection = observed.targets?.[t.key];
-        const problem = inspection ? unprovenProblem(inspection, describeTarget(t.key).replace(/^TMC /, '')) : undefined;
-        return problem ? [{ key: t.key, problem: `${describeTarget(t.key)}: ${problem}` }] : [];
-    });
-    if (problems.length === 0 || (observed.shownInClear === undefined && !newClient))
-        return problems.map((p) => p.key);
-    throw new PlanError(`A Talend target cannot take the new secret without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
-        (newClient ? '\n(The client is new: no secret of it could prove that Talend shows hidden values in clear.)' : ''), 'talend-target');
-}
-/**
- * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
- * another URL than this run's means another TMC account shares the client (they would retire each
- * other's secrets) or TMC moved: only `retarget` says which.
- */
-function refuseAnotherTmc(config, outside, keys) {
-    const other = outside.find((t) => kindOfKey(t.key) === 'qlik-auth');
-    if (!other || config.retarget || !keys.some((k) => kindOfKey(k) === 'qlik-auth'))
-        return;
-    throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${describeTarget(other.key)}). ` +
-        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
-        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's targets; the old target loses its secret.", 'talend-target');
-}
-function planRepairs(config, client, record) {
-    const steps = [];
-    if (!client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)) {
-        steps.push({ step: 'repair-grant-types', store: [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE] });
-    }
-    // Not shown (the field is optional) is not drift: only a list without client_secret is.
-    const methods = client.allowedAuthMethods;
-    if (methods !== undefined && !methods.includes(REQUIRED_AUTH_METHOD)) {
-        steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
-    }
-    const current = sortedSet(client.allowedScopes);
-    // Talend's guide says to grant every scope: a repair adds what the input asks for and keeps
-    // what a person granted, unless the scopes must be exact.
-    const wanted = config.scopesExact ? config.scopes : sortedSet([...current, ...config.scopes]);
-    if (!sameSet(current, wanted)) {
-        // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
-        // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
-        const kept = record?.scopes;
-        const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
-        const op = config.scopesExact && client.scopesShown ? 'replace' : 'add';
-        if (!keptByQlik)
-            steps.push({ step: 'repair-scopes', from: current, to: wanted, op });
-    }
-    if (client.consentMethod !== 'trusted')
-        steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
-    return steps;
-}
-/** When a new secret is due, and why (the Plan step). */
-function newSecretDue(config, client, record, keys, inspections, now) {
-    if (record === null)
-        return { why: 'no-record' };
-    const held = [];
-    for (const key of keys) {
-        const holding = holdingOf(record, key);
-        if (!holding)
-            return { why: 'new-target', target: key };
-        held.push(holding);
-    }
-    if (held.some((t) => t.pending.length > 0))
-        return { why: 'pending-delivery' };
-    const [first] = held;
-    if (!first?.delivered || held.some((t) => t.delivered === null))
-        return { why: 'nothing-delivered' };
-    // The record says it holds this client's secret, but it names another client now: whatever
-    // it holds, it is not what the record says, and only a delivery puts it right.
-    const named = (key) => (Object.hasOwn(inspections, key) ? inspections[key]?.clientId : undefined);
-    const drifted = keys.find((key) => named(key) !== undefined && named(key) !== client.clientId);
-    if (drifted)
-        return { why: 'target-drifted', target: drifted };
-    if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
-        return { why: 'targets-differ' };
-    const delivered = findSecret(client.secrets, first.delivered);
-    if (!delivered)
-        return { why: 'delivered-gone' };
-    if (config.rotate === 'always')
-        return { why: 'rotate-always' };
-    if (config.rotate === 'auto') {
-        const age = secretAgeDays(delivered, now);
-        if (age !== null && age >= dueAgeDays(config.maxSecretAgeDays))
-            return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
-    }
-    return null;
-}
-/**
- * The Make room step: free one slot for the new secret without touching anything Talend may hold.
- * `recorded`: what the record says some target holds or may hold; never deleted, not even when
- * `reclaim-unrecorded-secrets` lets the action delete secrets nobody recorded.
- */
-function planMakeRoom(config, secrets, mayHold, recorded, now) {
-    const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
-    const room = secretsToMakeRoom(secrets, mayHold, recorded, excess, config.reclaimUnrecordedSecrets);
-    if (room)
-        return room;
-    const list = oldestFirst(secrets).map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
-    const advice = mayHold === 'any'
-        ? (recorded.length === 0
-            ? 'There is no record of which one Talend holds.'
-            : 'The record does not say what every Talend target holds (a target new to it, one that never took a delivery, or a recorded secret that is gone); the ones it names are never deleted.') +
-            " Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest secret no target is recorded to hold (a target may be disconnected until the new secret is delivered)."
-        : 'Talend may hold every one of them (the delivered secrets and deliveries with an unknown outcome). Check which secret each target holds and delete another one by hand.';
-    throw new PlanError(`The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`, 'slots-full');
-}
-/**
- * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
- * run from now (plus clock skew); one that claims more was not written by a run of this action
- * and would block every run for its whole length: it is ignored.
- */
-function foreignLeaseOf(record, now, runId) {
-    const lease = record?.lease;
-    if (!lease || lease.holder === runId)
-        return { live: null, ignored: null };
-    const expires = Date.parse(lease.expiresAt);
-    if (Number.isNaN(expires) || expires <= now)
-        return { live: null, ignored: null };
-    if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS)
-        return { live: null, ignored: lease };
-    return { live: lease, ignored: null };
-}
-/**
- * What the record keeps of a scope repair: nothing when Qlik kept what was asked for (every scope
- * of the input; exactly those with `scopes-exact`); otherwise both lists, so the next run does not
- * patch again the scopes Qlik drops.
- */
-function scopesKept(requested, kept, exact) {
-    const keptSet = sortedSet(kept);
-    const asked = exact ? sameSet(keptSet, requested) : requested.every((s) => keptSet.includes(s));
-    return asked ? null : { requested, kept: keptSet };
-}
-function sortedSet(values) {
-    return [...new Set(values)].sort();
-}
-function sameSet(a, b) {
-    const sa = sortedSet(a);
-    const sb = sortedSet(b);
-    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
-}
-
-;// CONCATENATED MODULE: ./src/read-state.ts
-
-
-
-
-
-/** An error lists at most this many client IDs: the rest is a count. */
-const MAX_LISTED_IDS = 10;
-async function readState(config, qlik, talend) {
-    // Independent reads overlap: the Qlik lookup, the Talend token preflight and the targets.
-    const [client, targets, apiKey] = await Promise.all([findClient(config, qlik), checkTalend(config, talend), qlik.apiKeyState(config.qlikApiKey)]);
-    if (!client) {
-        logInfo(`No OAuth client named "${config.clientName}" exists yet.`);
-        return { client: null, record: null, recordState: 'absent', targets, apiKey };
-    }
-    const found = observedClient(client);
-    if (found.recordState === 'duplicate') {
-        throw new RunFailure("The OAuth client's description holds more than one block of the action's record, so which one is true is unknown. " +
-            "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
-    }
-    logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-    return { ...found, targets, apiKey };
-}
-/**
- * The token preflight and every connection and task target, side by side: each target must exist
- * and take an update without losing a value it shows, or the run stops before anything changes.
- * A refused token makes every read fail; its own error says the most, so it wins.
- */
-async function checkTalend(config, talend) {
-    const targets = configuredTargets(config);
-    const [token, ...reads] = await Promise.allSettled([talend.checkToken(), ...targets.map((target) => talend.inspect(target))]);
-    if (token?.status === 'rejected')
-        throw token.reason;
-    const found = reads.flatMap((r, i) => (r.status === 'rejected' ? [`${describeTarget(targets[i].key)}: ${r.reason.message}`] : []));
-    const inspections = {};
-    reads.forEach((r, i) => {
-        if (r.status === 'fulfilled' && r.value !== undefined)
-            inspections[targets[i].key] = r.value;
-    });
-    if (found.length > 0) {
-        throw new RunFailure(`A Talend target cannot take the new secret:\n${found.join('\n')}`, {
-            changedNothing: true,
-            nextRun: 'fails the same way until the target is fixed or left out of the inputs.',
-        });
-    }
-    return inspections;
-}
-/**
- * Whether this tenant shows hidden values in clear, proven the only way that needs no trust in how
- * a string looks: a value read for a target's own secret parameter is a secret of this client
- * that Qlik accepts at /oauth/token (its token is revoked at once). False when Qlik refuses every
- * candidate; a request without a definite answer stops the run (nothing was changed).
- */
-async function proveShownInClear(qlik, clientId, candidates) {
-    for (const value of new Set(candidates)) {
-        const answer = await qlik.exchangeToken(clientId, value);
-        if (answer.accepted) {
-            await answer.revoked;
-            return true;
-        }
-    }
-    return false;
-}
-async function findClient(config, qlik) {
-    if (config.clientId) {
-        (0,secrets/* registerSecret */.cl)(config.clientId);
-        const client = await qlik.getClient(config.clientId);
-        if (!client) {
-            throw new RunFailure("Input 'client-id': no OAuth client with this ID exists in the Qlik tenant. The action never creates a client when 'client-id' is given.", { changedNothing: true });
-        }
-        return client;
-    }
-    const matches = await qlik.findClientsByName(config.clientName);
-    if (matches.length > 1) {
-        // Before reading any of them in full: a tenant with thousands of matches costs no extra request.
-        const ids = matches.slice(0, MAX_LISTED_IDS).map((c) => c.clientId).join(', ');
-        const more = matches.length > MAX_LISTED_IDS ? ` and ${matches.length - MAX_LISTED_IDS} more` : '';
-        throw new RunFailure(`${matches.length} OAuth clients are named "${config.clientName}" (IDs: ${ids}${more}). Set 'client-id' to the one Talend uses.`, { changedNothing: true });
-    }
-    const [only] = matches;
-    if (!only)
-        return null;
-    // Half of the credential pair: masked before any request path or debug line names it.
-    (0,secrets/* registerSecret */.cl)(only.clientId);
-    return qlik.completeListed(only);
 }
 
 ;// CONCATENATED MODULE: ./src/report-words.ts
@@ -32119,6 +31636,570 @@ async function settleCreationRace(deps, store, mine, onDeleted) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/talend/orchestration.ts
+
+/** Why a target cannot be updated without losing something: said to the user as is. */
+class UnsafeUpdate extends Error {
+    name = 'UnsafeUpdate';
+}
+/** Names and IDs from Talend's answers, as they appear in a message: one safe line each. */
+function quoted(names) {
+    return names.map((n) => `'${(0,untrusted_text/* plainText */.wh)(n, 100)}'`).join(', ');
+}
+/** A task parameter whose type says it is a secret (the spelling Talend uses is unconfirmed; any type naming a password counts). */
+function isSecretType(type) {
+    return /password|secret|credential|encrypt/i.test(type);
+}
+/**
+ * The parameters the action writes must already exist, with these exact names: a name that differs
+ * in case would add a parameter beside the one the Job reads.
+ */
+function requireOwnParameters(present, names, what) {
+    const missing = [names.clientId, names.clientSecret].filter((n) => !present.includes(n));
+    if (missing.length === 0)
+        return;
+    const hints = missing.map((n) => {
+        const close = closeMatches(n, present);
+        return close.length > 0 ? `${quoted([n])} (close: ${quoted(close)})` : quoted([n]);
+    });
+    throw new UnsafeUpdate(`${what} has no parameter named ${hints.join(' or ')}; the action updates only parameters that exist, with their exact names, so it changed nothing. ` +
+        'Correct the names in the inputs (talend-connection-parameters or talend-task-parameters), or add the parameters in TMC.');
+}
+/** Names that differ only in case, or by at most two edits: what the user probably meant. */
+function closeMatches(name, candidates) {
+    const lower = name.toLowerCase();
+    return candidates.filter((c) => c.toLowerCase() === lower || editDistance(c.toLowerCase(), lower) <= 2).slice(0, 3);
+}
+function editDistance(a, b) {
+    if (Math.abs(a.length - b.length) > 2)
+        return 3;
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++)
+            next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row = next;
+    }
+    return row[b.length];
+}
+// ---- Connections ----------------------------------------------------------------------------
+/** Talend shows a connection parameter's value only when it says the parameter is not encrypted. */
+function shownByTalend(p) {
+    return p.encrypted === false;
+}
+function inspectConnection(connection, names) {
+    requireOwnParameters(connection.parameters.map((p) => p.name), names, `Connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}`);
+    const own = new Set([names.clientId, names.clientSecret]);
+    const idParam = connection.parameters.find((p) => p.name === names.clientId);
+    const secret = connection.parameters.find((p) => p.name === names.clientSecret)?.value;
+    const idHidden = !idParam || !shownByTalend(idParam);
+    return {
+        clientId: !idHidden && typeof idParam?.value === 'string' ? idParam.value : undefined,
+        hidden: connection.parameters.filter((p) => !own.has(p.name) && !shownByTalend(p)).map((p) => p.name),
+        idHidden,
+        secretValue: typeof secret === 'string' && secret !== '' ? secret : undefined,
+    };
+}
+/**
+ * The connection with the two parameters set (the secret encrypted) and every other one as read,
+ * in its order. `shownInClear`: the run proved this tenant shows hidden values in clear. Refused
+ * when a value Talend may hide would have to be written back unproven.
+ */
+function connectionUpdate(connection, names, pair, shownInClear) {
+    const inspection = inspectConnection(connection, names);
+    refuseUnproven(inspection, shownInClear, `connection ${(0,untrusted_text/* plainText */.wh)(connection.id, 100)}`);
+    const parameters = connection.parameters.map((p) => {
+        if (p.name === names.clientId)
+            return { ...p, value: pair.clientId };
+        if (p.name === names.clientSecret)
+            return { ...p, value: pair.clientSecret, encrypted: true };
+        // The spec types `value` as a string: a null is not echoed back as one.
+        if (p.value === null) {
+            const { value: _none, ...rest } = p;
+            return rest;
+        }
+        return { ...p };
+    });
+    return { name: connection.name, parameters };
+}
+function refuseUnproven(inspection, shownInClear, what) {
+    const problem = shownInClear ? undefined : unprovenProblem(inspection, what);
+    if (problem)
+        throw new UnsafeUpdate(problem);
+}
+/**
+ * Why a target cannot be updated (or its delivery confirmed) unless this tenant is proven to show
+ * hidden values in clear, in words; undefined when nothing it holds is hidden. `what`: the target
+ * as people read it ("connection …", "task …").
+ */
+function unprovenProblem(inspection, what) {
+    if (inspection.hidden.length > 0) {
+        const wayOut = what.startsWith('task') ? 'Keep the Qlik pair in a TMC connection instead (talend-connection-ids)' : "Keep the Qlik pair in a connection of its own, holding only this client's parameters";
+        const unsaid = inspection.typesUnread ? "its artifact version, which declares the parameters' types, could not be read" : 'it does not say it shows it';
+        return (`Talend may hide the value of ${quoted(inspection.hidden)} of ${what} (${unsaid}), and an update must send every parameter back: ` +
+            `writing back what it showed could destroy it, and the run could not prove that Talend shows such values in clear. ${wayOut}.`);
+    }
+    if (inspection.idHidden) {
+        return (`Talend may hide the client ID parameter of ${what}, so reading it back could never confirm a delivery (every run would leave one more secret pending). ` +
+            'Store the client ID in a parameter Talend shows in clear (not encrypted, not a password).');
+    }
+    return undefined;
+}
+/**
+ * What a connection read back proves: the secret itself, or the client ID with the secret hidden;
+ * null when it does not show the pair (what it holds is then unknown).
+ */
+function connectionHolds(connection, names, pair) {
+    const param = (name) => connection.parameters.find((p) => p.name === name);
+    if (param(names.clientId)?.value !== pair.clientId)
+        return null;
+    const secret = param(names.clientSecret);
+    if (secret?.value === pair.clientSecret)
+        return 'secret-read-back';
+    return secret && !shownByTalend(secret) ? 'client-id-read-back' : null;
+}
+// ---- Tasks ----------------------------------------------------------------------------------
+/** The fields a task PUT replaces: left out of the answer, the PUT would reset them. */
+const TASK_FIELDS = ['description', 'tags', 'connections', 'parameters', 'resources', 'autoUpgradeInfo'];
+/** A task parameter Talend shows in clear: its artifact declares it, with a type that is no secret. */
+function taskParameterShown(types, name) {
+    const type = types?.get(name);
+    return type !== undefined && !isSecretType(type);
+}
+function inspectTask(task, names, types) {
+    const what = `Talend's answer for task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`;
+    const missing = [
+        ...TASK_FIELDS.filter((f) => task[f] === undefined),
+        ...(!task.workspace?.id ? ['workspace.id'] : []),
+        ...(!task.artifact?.id ? ['artifact.id'] : []),
+        ...(!task.artifact?.version ? ['artifact.version'] : []),
+    ];
+    if (missing.length > 0 || !task.parameters) {
+        const fields = missing.length > 0 ? missing : ['parameters'];
+        throw new UnsafeUpdate(`${what} has no ${fields.join(', ')}; the update replaces the whole task and would reset what the answer leaves out, so the task was left as it is.`);
+    }
+    const params = task.parameters;
+    requireOwnParameters(Object.keys(params), names, `Task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`);
+    const own = new Set([names.clientId, names.clientSecret]);
+    const idHidden = !taskParameterShown(types, names.clientId);
+    const secret = params[names.clientSecret];
+    return {
+        clientId: idHidden ? undefined : params[names.clientId],
+        hidden: Object.keys(params).filter((name) => !own.has(name) && !taskParameterShown(types, name)),
+        idHidden,
+        secretValue: secret !== undefined && secret !== '' ? secret : undefined,
+        ...(types === null ? { typesUnread: true } : {}),
+    };
+}
+/**
+ * The whole task as read, with the two parameters set: the PUT replaces the task, so whatever is
+ * left out is lost. Refused when the answer lacks what the PUT would reset, or when a value Talend
+ * may hide would have to be written back unproven.
+ */
+function taskUpdate(task, names, pair, types, shownInClear) {
+    const inspection = inspectTask(task, names, types);
+    refuseUnproven(inspection, shownInClear, `task ${(0,untrusted_text/* plainText */.wh)(task.id, 100)}`);
+    // Own properties only, whatever their names (`__proto__` included): entries, not assignment.
+    const parameters = Object.fromEntries(Object.entries(task.parameters ?? {}).map(([name, value]) => [name, name === names.clientId ? pair.clientId : name === names.clientSecret ? pair.clientSecret : value]));
+    const body = {
+        name: task.name,
+        description: task.description ?? '',
+        workspaceId: task.workspace?.id,
+        artifact: { id: task.artifact?.id, version: task.artifact?.version },
+        parameters,
+    };
+    if (task.tags)
+        body.tags = task.tags;
+    if (task.connections)
+        body.connections = task.connections;
+    if (task.resources)
+        body.resources = task.resources;
+    if (task.autoUpgradeInfo)
+        body.autoUpgradeInfo = task.autoUpgradeInfo;
+    const upgrade = task.autoUpgradeInfo ?? {};
+    return { body, autoUpgradeOverrides: upgrade.autoUpgradable === true && upgrade.overrideWithDefaultParameters === true };
+}
+/** What a task read back proves (as for a connection; the secret counts as hidden unless its type is plain). */
+function taskHolds(task, names, pair, types) {
+    const params = task.parameters ?? {};
+    if (params[names.clientId] !== pair.clientId)
+        return null;
+    if (params[names.clientSecret] === pair.clientSecret)
+        return 'secret-read-back';
+    return taskParameterShown(types, names.clientSecret) ? null : 'client-id-read-back';
+}
+/** The values of a target Talend may hide, and its own secret: registered with the mask before anything logs. */
+function mayBeSecretValues(target, names, types) {
+    if ('parameters' in target && Array.isArray(target.parameters)) {
+        return target.parameters.filter((p) => p.name === names.clientSecret || !shownByTalend(p)).flatMap((p) => (typeof p.value === 'string' ? [p.value] : []));
+    }
+    const params = target.parameters ?? {};
+    return Object.entries(params).filter(([name]) => name === names.clientSecret || !taskParameterShown(types, name)).map(([, value]) => value);
+}
+
+;// CONCATENATED MODULE: ./src/core/plan-guards.ts
+
+
+
+
+
+
+
+/** No run of the action lasts longer (timeout-seconds is at most 3600). */
+const LONGEST_RUN_MS = 3600 * 1000;
+/**
+ * After a leak (`revoke-tokens`), no secret older than the new one may stay valid: a recorded
+ * target the inputs do not name would keep its (leaked) secret alive while the run passes. Stop
+ * before any change and say how out: name it, or take the client from it with `retarget`.
+ */
+function refuseLeakKeptAlive(kept) {
+    const alive = kept.filter((t) => secretsAnyTargetMayHold([t]).length > 0);
+    if (alive.length === 0)
+        return;
+    throw new PlanError(`'revoke-tokens' is true, but ${alive.map((t) => describeTarget(t.key)).join(', ')} still hold(s) an older secret this run would keep valid: ` +
+        'it is recorded on the client and the inputs do not name it. Name it in the inputs, so that it gets the new secret too, ' +
+        "or run with 'retarget: true' to take the client from it (it loses its secret). Nothing was changed.", 'talend-target');
+}
+/**
+ * A run writes the record several times; the longest is the one with the new secret pending at
+ * every target (beside what each may hold already), the lease, a check and the scopes. If that
+ * would not fit in Qlik's description, the run would fail after making a secret and could not
+ * even release its lease: so it stops before any change, saying how long each part is.
+ */
+function refuseOverlongRecord(observed, targets, run) {
+    const existing = observed.client?.secrets ?? [];
+    const base = observed.record ?? { ...EMPTY_RECORD, unknownHolder: observed.client !== null };
+    // The longest hint and creation time an answer may carry.
+    const newest = { hint: 'h'.repeat(MAX_HINT_LENGTH), createdAt: '2000-01-01T00:00:00.000000000+00:00' };
+    const at = new Date(run.now).toISOString();
+    const longest = {
+        ...withNewPending(base, targets, newest, [...existing, newest]),
+        lease: { holder: run.runId, expiresAt: at },
+        check: { result: 'pending', at },
+        changedAt: at,
+        changedBy: run.runUrl ?? null,
+        scopes: base.scopes ?? null,
+        botUserId: base.botUserId ?? 'u'.repeat(64),
+    };
+    const userText = observed.userText ?? '';
+    const length = renderDescription(userText, longest).length;
+    if (length <= DESCRIPTION_MAX)
+        return;
+    const own = userText.trimEnd().length;
+    throw new PlanError(`The OAuth client's description is too short to hold the action's record during this run: Qlik allows ${DESCRIPTION_MAX} characters, the record needs ${length - own} ` +
+        `and the description's own text has ${own} (the record names each Talend target with the secrets it may hold; this run delivers to ${targets.length}). ` +
+        "Shorten the description's own text in Qlik, or name fewer Talend targets.", 'description-full');
+}
+/**
+ * The targets a delivery would update that may hide values (docs/talend-targets.md): none when the
+ * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
+ * one): the plan stops before any change, naming each target and what to do.
+ */
+function unproven(observed, targets, newClient) {
+    if (observed.shownInClear === true)
+        return [];
+    const problems = targets.flatMap((t) => {
+        const inspection = observed.targets?.[t.key];
+        const problem = inspection ? unprovenProblem(inspection, describeTarget(t.key).replace(/^TMC /, '')) : undefined;
+        return problem ? [{ key: t.key, problem: `${describeTarget(t.key)}: ${problem}` }] : [];
+    });
+    if (problems.length === 0 || (observed.shownInClear === undefined && !newClient))
+        return problems.map((p) => p.key);
+    throw new PlanError(`A Talend target cannot take the new secret without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
+        (newClient ? '\n(The client is new: no secret of it could prove that Talend shows hidden values in clear.)' : ''), 'talend-target');
+}
+/**
+ * TMC has one Qlik Cloud Authentication setting per account. A record naming the setting at
+ * another URL than this run's means another TMC account shares the client (they would retire each
+ * other's secrets) or TMC moved: only `retarget` says which.
+ */
+function refuseAnotherTmc(config, outside, keys) {
+    const other = outside.find((t) => kindOfKey(t.key) === 'qlik-auth');
+    if (!other || config.retarget || !keys.some((k) => kindOfKey(k) === 'qlik-auth'))
+        return;
+    throw new PlanError(`This OAuth client's record says its secret is delivered to another Talend target (${describeTarget(other.key)}). ` +
+        "Two TMC accounts sharing one client would retire each other's secrets: give each its own 'client-name' " +
+        "(or 'client-id'). If TMC really moved, run once with 'retarget: true' to deliver a new secret to this run's targets; the old target loses its secret.", 'talend-target');
+}
+/**
+ * Another run's lease that still holds. A lease runs to its holder's deadline, at most the longest
+ * run from now (plus clock skew); one that claims more was not written by a run of this action
+ * and would block every run for its whole length: it is ignored.
+ */
+function foreignLeaseOf(record, now, runId) {
+    const lease = record?.lease;
+    if (!lease || lease.holder === runId)
+        return { live: null, ignored: null };
+    const expires = Date.parse(lease.expiresAt);
+    if (Number.isNaN(expires) || expires <= now)
+        return { live: null, ignored: null };
+    if (expires > now + LONGEST_RUN_MS + CLOCK_SKEW_MS)
+        return { live: null, ignored: lease };
+    return { live: lease, ignored: null };
+}
+
+;// CONCATENATED MODULE: ./src/core/plan.ts
+
+
+
+
+
+
+/** Qlik allows this many secrets per client; the next create answers 409. */
+const MAX_SECRETS_PER_CLIENT = 5;
+const REQUIRED_GRANT_TYPE = 'client_credentials';
+const REQUIRED_AUTH_METHOD = 'client_secret';
+/**
+ * `runUrl`: the workflow run the record's audit trail names (its length counts towards what the
+ * record needs in the client's description).
+ */
+function planRotation(config, observed, now, runId, runUrl) {
+    const { client } = observed;
+    const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
+    const targets = configuredTargets(config);
+    const keys = targets.map((t) => t.key);
+    // The inputs require one; without any, a rotation would retire what every target holds.
+    if (keys.length === 0)
+        throw new Error('No Talend target is configured.');
+    const steps = [];
+    const check = (after) => {
+        if (config.talendCheckTaskId)
+            steps.push({ step: 'check-talend-task', taskId: config.talendCheckTaskId, after });
+    };
+    const finish = (result, rest) => {
+        const delivering = steps.some((s) => s.step === 'deliver-to-talend');
+        const needsProof = delivering ? unproven(observed, targets, client === null) : [];
+        const warnings = [];
+        // A real run asks for the proof and either goes on or stops; only a dry run has to say so.
+        if (needsProof.length > 0 && config.dryRun)
+            warnings.push({ kind: 'proof-needed', targets: needsProof });
+        if (observed.recordState === 'unreadable')
+            warnings.push({ kind: 'record-unreadable' });
+        if (rest.notInInputs.length > 0)
+            warnings.push({ kind: 'not-in-inputs', targets: rest.notInInputs });
+        const held = client ? commonHolding(targetsBefore(observed.record, client.secrets, keys)) : undefined;
+        if (config.rotate === 'auto' && held && secretAgeDays(held, now) === null)
+            warnings.push({ kind: 'age-unknown' });
+        if (ignoredLease)
+            warnings.push({ kind: 'lease-ignored', lease: ignoredLease });
+        const blockedBy = result === 'unchanged' ? null : foreignLease;
+        if (result !== 'unchanged')
+            refuseOverlongRecord(observed, delivering ? targets : [], { runId, runUrl, now });
+        return { result, steps, ...rest, foreignLease, ignoredLease, blockedBy, needsProof, warnings };
+    };
+    if (client === null) {
+        steps.push({ step: 'create-client', clientName: config.clientName, scopes: config.scopes }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop: [], shownInClear: observed.shownInClear === true });
+        check('delivery');
+        steps.push({ step: 'write-record' });
+        return finish('created', { talendMayHold: [], notInInputs: [] });
+    }
+    if (client.appType !== 'web') {
+        throw new PlanError(`The OAuth client has appType '${(0,untrusted_text/* plainText */.wh)(client.appType, 40)}', but Talend needs a Web client with machine-to-machine access. ` +
+            `Qlik cannot change a client's type, so the action cannot repair it: create a Web client (or delete this one) ` +
+            `and pin it with 'client-id', or choose another 'client-name'.`, 'app-type');
+    }
+    const recorded = observed.record?.targets ?? [];
+    const outside = recorded.filter((t) => !keys.includes(t.key));
+    refuseAnotherTmc(config, outside, keys);
+    // `rotate` only says when to make a new secret; taking the client from targets the inputs no
+    // longer name is a separate decision (`retarget`), because those targets lose their secrets.
+    const drop = config.retarget ? outside.map((t) => t.key) : [];
+    const kept = outside.filter((t) => !drop.includes(t.key));
+    const record = knownRecord(observed.record);
+    const talendMayHold = holdings_talendMayHold(observed.record, client.secrets, keys);
+    const reason = drop.length > 0 ? { why: 'retarget' } : newSecretDue(config, client, record, keys, observed.targets ?? {}, now);
+    const rest = { talendMayHold, notInInputs: kept.map((t) => t.key) };
+    const protect = secretsAnyTargetMayHold(kept);
+    steps.push(...planRepairs(config, client, observed.record));
+    if (reason !== null) {
+        // Even where the record cannot say everything a target holds, what it does say stays protected.
+        const makeRoom = planMakeRoom(config, client.secrets, talendMayHold, secretsAnyTargetMayHold(recorded), now);
+        if (makeRoom.length > 0)
+            steps.push({ step: 'make-room', secrets: makeRoom, reclaim: talendMayHold === 'any' });
+        steps.push({ step: 'create-secret', reason }, { step: 'verify-secret' }, { step: 'deliver-to-talend', targets, drop, shownInClear: observed.shownInClear === true });
+        check('delivery');
+        steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
+        if (config.revokeTokens) {
+            refuseLeakKeptAlive(kept);
+            steps.push({ step: 'revoke-tokens' });
+        }
+        return finish('rotated', rest);
+    }
+    // No new secret is due, so every configured target holds the same recorded secret (no pending).
+    const lastCheck = record?.check?.result;
+    if (lastCheck === 'failed' || lastCheck === 'pending')
+        check('unfinished-check');
+    const delivered = findSecret(client.secrets, holdingOf(record, keys[0] ?? '')?.delivered ?? null);
+    const retire = delivered ? withoutHintsOf(secretsToRetire(client.secrets, delivered, config.keepPreviousSecrets, { retireNewer: true }), protect) : [];
+    if (steps.length > 0 || retire.length > 0)
+        steps.push({ step: 'write-record' });
+    if (retire.length > 0)
+        steps.push({ step: 'retire-secrets', secrets: retire });
+    const plan = finish(steps.length > 0 ? 'repaired' : 'unchanged', rest);
+    return config.revokeTokens ? { ...plan, warnings: [...plan.warnings, { kind: 'revoke-without-rotation' }] } : plan;
+}
+function planRepairs(config, client, record) {
+    const steps = [];
+    if (!client.allowedGrantTypes.includes(REQUIRED_GRANT_TYPE)) {
+        steps.push({ step: 'repair-grant-types', store: [...client.allowedGrantTypes, REQUIRED_GRANT_TYPE] });
+    }
+    // Not shown (the field is optional) is not drift: only a list without client_secret is.
+    const methods = client.allowedAuthMethods;
+    if (methods !== undefined && !methods.includes(REQUIRED_AUTH_METHOD)) {
+        steps.push({ step: 'repair-auth-methods', store: [...methods, REQUIRED_AUTH_METHOD] });
+    }
+    const current = sortedSet(client.allowedScopes);
+    // Talend's guide says to grant every scope: a repair adds what the input asks for and keeps
+    // what a person granted, unless the scopes must be exact.
+    const wanted = config.scopesExact ? config.scopes : sortedSet([...current, ...config.scopes]);
+    if (!sameSet(current, wanted)) {
+        // Qlik may drop scopes it does not offer. If the last repair asked for exactly these scopes and
+        // Qlik kept exactly what the client has now, patching again would change nothing: no drift.
+        const kept = record?.scopes;
+        const keptByQlik = kept && sameSet(kept.requested, config.scopes) && sameSet(kept.kept, current);
+        const op = config.scopesExact && client.scopesShown ? 'replace' : 'add';
+        if (!keptByQlik)
+            steps.push({ step: 'repair-scopes', from: current, to: wanted, op });
+    }
+    if (client.consentMethod !== 'trusted')
+        steps.push({ step: 'repair-consent', from: client.consentMethod ?? 'unknown' });
+    return steps;
+}
+/** When a new secret is due, and why (the Plan step). */
+function newSecretDue(config, client, record, keys, inspections, now) {
+    if (record === null)
+        return { why: 'no-record' };
+    const held = [];
+    for (const key of keys) {
+        const holding = holdingOf(record, key);
+        if (!holding)
+            return { why: 'new-target', target: key };
+        held.push(holding);
+    }
+    if (held.some((t) => t.pending.length > 0))
+        return { why: 'pending-delivery' };
+    const [first] = held;
+    if (!first?.delivered || held.some((t) => t.delivered === null))
+        return { why: 'nothing-delivered' };
+    // The record says it holds this client's secret, but it names another client now: whatever
+    // it holds, it is not what the record says, and only a delivery puts it right.
+    const named = (key) => (Object.hasOwn(inspections, key) ? inspections[key]?.clientId : undefined);
+    const drifted = keys.find((key) => named(key) !== undefined && named(key) !== client.clientId);
+    if (drifted)
+        return { why: 'target-drifted', target: drifted };
+    if (held.some((t) => !sameSecret(t.delivered, first.delivered)))
+        return { why: 'targets-differ' };
+    const delivered = findSecret(client.secrets, first.delivered);
+    if (!delivered)
+        return { why: 'delivered-gone' };
+    if (config.rotate === 'always')
+        return { why: 'rotate-always' };
+    if (config.rotate === 'auto') {
+        const age = secretAgeDays(delivered, now);
+        if (age !== null && age >= dueAgeDays(config.maxSecretAgeDays))
+            return { why: 'age', ageDays: Math.floor(age * 10) / 10, maxAgeDays: config.maxSecretAgeDays };
+    }
+    return null;
+}
+/**
+ * The Make room step: free one slot for the new secret without touching anything Talend may hold.
+ * `recorded`: what the record says some target holds or may hold; never deleted, not even when
+ * `reclaim-unrecorded-secrets` lets the action delete secrets nobody recorded.
+ */
+function planMakeRoom(config, secrets, mayHold, recorded, now) {
+    const excess = secrets.length - (MAX_SECRETS_PER_CLIENT - 1);
+    const room = secretsToMakeRoom(secrets, mayHold, recorded, excess, config.reclaimUnrecordedSecrets);
+    if (room)
+        return room;
+    const list = oldestFirst(secrets).map((s) => `${s.hint} (${describeAge(s, now)})`).join(', ');
+    const advice = mayHold === 'any'
+        ? (recorded.length === 0
+            ? 'There is no record of which one Talend holds.'
+            : 'The record does not say what every Talend target holds (a target new to it, one that never took a delivery, or a recorded secret that is gone); the ones it names are never deleted.') +
+            " Delete one by hand after checking TMC, or set 'reclaim-unrecorded-secrets: true' to let the action delete the oldest secret no target is recorded to hold (a target may be disconnected until the new secret is delivered)."
+        : 'Talend may hold every one of them (the delivered secrets and deliveries with an unknown outcome). Check which secret each target holds and delete another one by hand.';
+    throw new PlanError(`The OAuth client already holds ${secrets.length} secrets, Qlik's maximum, and none can be deleted safely: ${list}. ${advice}`, 'slots-full');
+}
+/**
+ * What the record keeps of a scope repair: nothing when Qlik kept what was asked for (every scope
+ * of the input; exactly those with `scopes-exact`); otherwise both lists, so the next run does not
+ * patch again the scopes Qlik drops.
+ */
+function scopesKept(requested, kept, exact) {
+    const keptSet = sortedSet(kept);
+    const asked = exact ? sameSet(keptSet, requested) : requested.every((s) => keptSet.includes(s));
+    return asked ? null : { requested, kept: keptSet };
+}
+function sortedSet(values) {
+    return [...new Set(values)].sort();
+}
+function sameSet(a, b) {
+    const sa = sortedSet(a);
+    const sb = sortedSet(b);
+    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
+}
+
+;// CONCATENATED MODULE: ./src/apply/repair-client.ts
+
+
+
+/** Repairs the client; resolves to its secrets afterwards. `done` hears each change as it happens. */
+async function repairClient(deps, store, run) {
+    const { qlik } = deps;
+    const ops = [];
+    const changes = [];
+    let scopes;
+    for (const step of run.steps) {
+        if (step.step === 'repair-grant-types') {
+            ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
+            changes.push('added client_credentials to the grant types');
+        }
+        else if (step.step === 'repair-auth-methods') {
+            ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
+            changes.push('added client_secret to the auth methods');
+        }
+        else if (step.step === 'repair-scopes') {
+            ops.push({ op: step.op, path: '/allowedScopes', value: step.to });
+            changes.push(`set the scopes to ${step.to.join(' ')}`);
+            scopes = step.to;
+        }
+    }
+    // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
+    // client masked it the moment it was parsed.
+    const { generatedSecret } = await qlik.patchClient(run.clientId, ops, 'repairing the OAuth client');
+    for (const change of changes)
+        run.done(change);
+    if (!scopes && !generatedSecret)
+        return run.secrets;
+    const after = await qlik.getClient(run.clientId);
+    if (!after)
+        throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
+    // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
+    if (scopes)
+        noteKeptScopes(deps, store, after.allowedScopes);
+    if (!generatedSecret)
+        return run.secrets;
+    const { deletable, shared } = generatedDuringRepair(run.secrets, after.secrets);
+    for (const secret of shared) {
+        deps.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
+    }
+    let remaining = after.secrets;
+    for (const secret of deletable) {
+        await qlik.deleteSecret(run.clientId, secret.hint);
+        remaining = remaining.filter((s) => s !== secret);
+        run.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
+    }
+    return remaining;
+}
+/** What Qlik kept of the scopes asked for, read back: it may drop scopes it does not offer, or merge instead of replace. */
+function noteKeptScopes(deps, store, kept) {
+    const { scopes: requested, scopesExact } = deps.config;
+    const scopes = scopesKept(requested, kept, scopesExact);
+    store.change((r) => ({ ...r, scopes }));
+    if (scopes)
+        deps.log(`Qlik did not keep the scopes as asked: the client has ${scopes.kept.join(' ') || '(none)'}.`);
+}
+
 ;// CONCATENATED MODULE: ./src/apply/wait-log.ts
 /** A long wait logs its progress at most this often. */
 const WAIT_LOG_INTERVAL_MS = 5_000;
@@ -32313,70 +32394,14 @@ class Run {
                 this.outcome.newSecret = undefined;
             },
         });
-        this.noteKeptScopes(created.scopes);
+        noteKeptScopes(this.ctx, this.store, created.scopes);
         this.newSecret = created.newSecret;
         this.outcome.newSecret = this.newSecret;
         this.outcome.secrets = [created.newSecret.meta];
     }
-    noteKeptScopes(kept) {
-        const { scopes: requested, scopesExact } = this.ctx.config;
-        const scopes = scopesKept(requested, kept, scopesExact);
-        this.store.change((r) => ({ ...r, scopes }));
-        // What Qlik kept, read back: it may drop scopes it does not offer, or merge instead of replace.
-        if (scopes)
-            this.ctx.log(`Qlik did not keep the scopes as asked: the client has ${scopes.kept.join(' ') || '(none)'}.`);
-    }
-    /** The repairs of the client itself, as one JSON Patch. */
+    /** The repairs of the client itself, as one JSON Patch; a secret Qlik generated meanwhile goes at once. */
     async repair(steps) {
-        const { qlik } = this.ctx;
-        // `add`, not `replace` (but for exact scopes Qlik shows): a member Qlik left out may not exist, and `replace` needs it to.
-        const ops = [];
-        const changes = [];
-        let scopes;
-        for (const step of steps) {
-            if (step.step === 'repair-grant-types') {
-                ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
-                changes.push('added client_credentials to the grant types');
-            }
-            else if (step.step === 'repair-auth-methods') {
-                ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
-                changes.push('added client_secret to the auth methods');
-            }
-            else if (step.step === 'repair-scopes') {
-                ops.push({ op: step.op, path: '/allowedScopes', value: step.to });
-                changes.push(`set the scopes to ${step.to.join(' ')}`);
-                scopes = step.to;
-            }
-        }
-        // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
-        // client masked it the moment it was parsed.
-        const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-        for (const change of changes)
-            this.done(change);
-        if (scopes || generatedSecret) {
-            const after = await qlik.getClient(this.clientId);
-            if (!after)
-                throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
-            // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
-            if (scopes)
-                this.noteKeptScopes(after.allowedScopes);
-            if (generatedSecret)
-                await this.dropGeneratedSecrets(after.secrets);
-        }
-    }
-    /** A secret Qlik generated during a repair takes a slot, and nobody holds it: deleted at once. */
-    async dropGeneratedSecrets(after) {
-        const { deletable, shared } = generatedDuringRepair(this.outcome.secrets, after);
-        for (const secret of shared) {
-            this.ctx.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
-        }
-        let remaining = after;
-        for (const secret of deletable) {
-            await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-            remaining = remaining.filter((s) => s !== secret);
-            this.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
-        }
-        this.outcome.secrets = remaining;
+        this.outcome.secrets = await repairClient(this.ctx, this.store, { clientId: this.clientId, steps, secrets: this.outcome.secrets, done: (change) => this.done(change) });
     }
     async makeRoom(secrets) {
         for (const secret of secrets) {
@@ -32718,6 +32743,7 @@ class RecordStore {
  * changes stops there. Otherwise take the lease on an existing client, read it again, plan again on
  * the fresh read (what Read state saw in Talend still counts), and apply that final plan.
  */
+
 
 
 

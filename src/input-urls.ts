@@ -80,6 +80,13 @@ export function talendApiUrl(text: string, report: Report): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+/** A TMC URL input as given (absolute, or a path) resolved against the Talend API base, whose own path is kept. */
+export function resolveAuthUrl(apiBase: string, location: AuthLocation | undefined): string | undefined {
+  if (location === undefined) return undefined;
+  // The base never ends in '/', the path always starts with one.
+  return location.kind === 'absolute' ? location.url : `${apiBase}${location.path}`;
+}
+
 export type AuthLocation = { kind: 'absolute'; url: string } | { kind: 'path'; path: string };
 
 /** RFC 3986 path characters; anything else would be re-encoded or reinterpreted by a URL parser. */

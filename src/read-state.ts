@@ -6,7 +6,7 @@
  */
 import type { Config } from './config.js';
 import { RunFailure } from './core/failure.js';
-import { type ObservedState, observedClient } from './core/plan.js';
+import { type ObservedState, observedClient } from './core/plan-model.js';
 import { configuredTargets, describeTarget } from './core/targets.js';
 import { logInfo } from './log.js';
 import type { QlikApi } from './qlik/client.js';

@@ -6,7 +6,7 @@
 import type { Config } from './config.js';
 import { type TargetState, commonHolding } from './core/holdings.js';
 import type { Outcome } from './core/outcome.js';
-import type { NewSecretReason, PlanStep, PlanWarning } from './core/plan.js';
+import type { NewSecretReason, PlanStep, PlanWarning } from './core/plan-model.js';
 import { type SecretRef, dueAgeDays, formatDays, isoTime } from './core/secret-ref.js';
 import type { ApiKeyState } from './qlik/api-key.js';
 import { type Target, describeTarget } from './core/targets.js';

@@ -8,7 +8,7 @@ import type { Config, OutputName } from './config.js';
 import { RunFailure } from './core/failure.js';
 import { type TargetState, knownHeld } from './core/holdings.js';
 import type { Outcome } from './core/outcome.js';
-import type { PlanStep, RotationPlan } from './core/plan.js';
+import type { PlanStep, RotationPlan } from './core/plan-model.js';
 import { type SecretRef, createdAtLabel, describeAge, isoTime, nextRotationDue } from './core/secret-ref.js';
 import { describeTarget, isOutputSafeKey } from './core/targets.js';
 import { ApiError } from './http/api-client.js';

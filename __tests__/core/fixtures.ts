@@ -1,6 +1,6 @@
 import type { Config } from '../../src/config.js';
 import { DEFAULT_QLIK_AUTH_REQUEST } from '../../src/talend/qlik-auth-request.js';
-import type { ObservedState } from '../../src/core/plan.js';
+import type { ObservedState } from '../../src/core/plan-model.js';
 import { EMPTY_RECORD, type RotationRecord } from '../../src/core/record.js';
 import type { SecretRef } from '../../src/core/secret-ref.js';
 import type { ClientSecretMeta, OAuthClient } from '../../src/qlik/model.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDescription, renderDescription } from '../../src/core/record.js';
-import { PlanError, type RotationPlan, planRotation, scopesKept, stepOf } from '../../src/core/plan.js';
+import { planRotation, scopesKept } from '../../src/core/plan.js';
+import { PlanError, type RotationPlan, stepOf } from '../../src/core/plan-model.js';
 import { deletableByHint, secretsToRetire } from '../../src/core/holdings.js';
 import { createdAtLabel, describeAge, dueAgeDays, isoTime, nextRotationDue, secretAgeDays } from '../../src/core/secret-ref.js';
 import { describeReason } from '../../src/report-words.js';

@@ -12,7 +12,6 @@ import {
   type TargetState,
   afterAllStored,
   confirmedByCheck,
-  generatedDuringRepair,
   heldNowhere,
   mayDeleteUndelivered,
   retireAfterDelivery,
@@ -21,14 +20,15 @@ import {
   withoutPending,
 } from '../core/holdings.js';
 import { type NewSecretValue, type Outcome, initialOutcome } from '../core/outcome.js';
-import { type ObservedState, type PlanStep, type RotationPlan, type StepOf, scopesKept } from '../core/plan.js';
+import type { ObservedState, PlanStep, RotationPlan, StepOf } from '../core/plan-model.js';
 import { type SecretRef, sameSecret } from '../core/secret-ref.js';
 import { configuredTargets, describeTarget } from '../core/targets.js';
 import type { RunBudget } from '../http/budget.js';
-import type { JsonPatchOp, QlikApi } from '../qlik/client.js';
+import type { QlikApi } from '../qlik/client.js';
 import type { ClientSecretMeta } from '../qlik/model.js';
 import type { TalendApi } from '../talend/client.js';
 import { createOwnClient } from './create-client.js';
+import { noteKeptScopes, repairClient } from './repair-client.js';
 import type { RecordStore } from './record-store.js';
 import { runTaskCheck } from './task-check.js';
 import { verifySecret } from './verify-secret.js';
@@ -166,66 +166,15 @@ class Run {
         this.outcome.newSecret = undefined;
       },
     });
-    this.noteKeptScopes(created.scopes);
+    noteKeptScopes(this.ctx, this.store, created.scopes);
     this.newSecret = created.newSecret;
     this.outcome.newSecret = this.newSecret;
     this.outcome.secrets = [created.newSecret.meta];
   }
 
-  private noteKeptScopes(kept: string[]): void {
-    const { scopes: requested, scopesExact } = this.ctx.config;
-    const scopes = scopesKept(requested, kept, scopesExact);
-    this.store.change((r) => ({ ...r, scopes }));
-    // What Qlik kept, read back: it may drop scopes it does not offer, or merge instead of replace.
-    if (scopes) this.ctx.log(`Qlik did not keep the scopes as asked: the client has ${scopes.kept.join(' ') || '(none)'}.`);
-  }
-
-  /** The repairs of the client itself, as one JSON Patch. */
+  /** The repairs of the client itself, as one JSON Patch; a secret Qlik generated meanwhile goes at once. */
   private async repair(steps: PlanStep[]): Promise<void> {
-    const { qlik } = this.ctx;
-    // `add`, not `replace` (but for exact scopes Qlik shows): a member Qlik left out may not exist, and `replace` needs it to.
-    const ops: JsonPatchOp[] = [];
-    const changes: string[] = [];
-    let scopes: string[] | undefined;
-    for (const step of steps) {
-      if (step.step === 'repair-grant-types') {
-        ops.push({ op: 'add', path: '/allowedGrantTypes', value: step.store });
-        changes.push('added client_credentials to the grant types');
-      } else if (step.step === 'repair-auth-methods') {
-        ops.push({ op: 'add', path: '/allowedAuthMethods', value: step.store });
-        changes.push('added client_secret to the auth methods');
-      } else if (step.step === 'repair-scopes') {
-        ops.push({ op: step.op, path: '/allowedScopes', value: step.to });
-        changes.push(`set the scopes to ${step.to.join(' ')}`);
-        scopes = step.to;
-      }
-    }
-    // A 202 answer carries a secret Qlik generated (adding client_secret does that); the Qlik
-    // client masked it the moment it was parsed.
-    const { generatedSecret } = await qlik.patchClient(this.clientId, ops, 'repairing the OAuth client');
-    for (const change of changes) this.done(change);
-    if (scopes || generatedSecret) {
-      const after = await qlik.getClient(this.clientId);
-      if (!after) throw new RunFailure('The OAuth client disappeared from Qlik while the run repaired it.', {});
-      // Qlik may drop scopes it does not offer: remember what it kept, so the next run does not patch again.
-      if (scopes) this.noteKeptScopes(after.allowedScopes);
-      if (generatedSecret) await this.dropGeneratedSecrets(after.secrets);
-    }
-  }
-
-  /** A secret Qlik generated during a repair takes a slot, and nobody holds it: deleted at once. */
-  private async dropGeneratedSecrets(after: ClientSecretMeta[]): Promise<void> {
-    const { deletable, shared } = generatedDuringRepair(this.outcome.secrets, after);
-    for (const secret of shared) {
-      this.ctx.log(`Qlik generated secret ${secret.hint} while repairing the client; another secret has the same hint, so a later run retires it.`);
-    }
-    let remaining = after;
-    for (const secret of deletable) {
-      await this.ctx.qlik.deleteSecret(this.clientId, secret.hint);
-      remaining = remaining.filter((s) => s !== secret);
-      this.done(`deleted secret ${secret.hint}, which Qlik generated while repairing the client`);
-    }
-    this.outcome.secrets = remaining;
+    this.outcome.secrets = await repairClient(this.ctx, this.store, { clientId: this.clientId, steps, secrets: this.outcome.secrets, done: (change) => this.done(change) });
   }
 
   private async makeRoom(secrets: ClientSecretMeta[]): Promise<void> {

@@ -5,7 +5,7 @@
 import type { ApiKeyState } from '../qlik/api-key.js';
 import type { ClientSecretMeta } from '../qlik/model.js';
 import { type DeliveryState, type TargetState, targetsBefore } from './holdings.js';
-import type { ObservedState, RotationPlan } from './plan.js';
+import type { ObservedState, RotationPlan } from './plan-model.js';
 import type { SecretRef } from './secret-ref.js';
 
 export type CheckState = 'not-run' | 'passed' | 'failed' | 'unknown';
