@@ -28375,7 +28375,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4585);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2032);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28402,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4585:
+/***/ 2032:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29102,6 +29102,22 @@ const MAX_KEY_LENGTH = 2048;
 function normalizedKey(key) {
     return key.startsWith('qlik-auth:') ? key.replace(/\/+$/, '') : key;
 }
+/**
+ * The target a recorded key names, with this run's parameter names for a connection or task;
+ * undefined for a key this version does not know or an ID that is not path-safe (a person may
+ * have edited the record).
+ */
+function targetOfKey(key, config) {
+    const kind = kindOfKey(key);
+    const rest = key.slice(key.indexOf(':') + 1);
+    if (kind === 'qlik-auth')
+        return { kind, key, url: rest };
+    if (kind === 'connection' && (0,untrusted_text/* isPathSafeId */.WN)(rest))
+        return { kind, key, id: rest, names: config.talendConnectionParameters };
+    if (kind === 'task' && (0,untrusted_text/* isPathSafeId */.WN)(rest))
+        return { kind, key, id: rest, names: config.talendTaskParameters };
+    return undefined;
+}
 /** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */
 function kindOfKey(key) {
     const kind = key.slice(0, key.indexOf(':'));
@@ -29223,7 +29239,8 @@ function parseRequest(text, report, kind) {
     }
     if (Object.keys(json).some((k) => !fields.includes(k)))
         report(`may have only the fields ${fields.join(', ')}`);
-    let method = DEFAULT_QLIK_AUTH_REQUEST.method;
+    // A disconnect is most likely a DELETE; the user says otherwise.
+    let method = kind === 'store' ? DEFAULT_QLIK_AUTH_REQUEST.method : 'DELETE';
     if (json.method !== undefined) {
         const m = methods.find((x) => x === json.method);
         if (m)
@@ -30662,7 +30679,36 @@ async function readState(config, qlik, talend) {
             "Delete all but the newest block in Qlik's admin page (each starts with the line '--- qlik-talend-oauth record').", { changedNothing: true, nextRun: 'fails the same way until only one record block is left.' });
     }
     logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-    return { ...found, targets, apiKey };
+    // A decommission detaches what the record names too: those targets are read now.
+    const recorded = config.operation === 'decommission' ? await inspectRecorded(config, talend, found.record, targets) : {};
+    return { ...found, targets: { ...targets, ...recorded }, apiKey };
+}
+/**
+ * The connections and tasks the record names and the inputs do not, for a decommission: one that
+ * no longer exists has nothing to detach; one that cannot take the change stops the run.
+ */
+async function inspectRecorded(config, talend, record, known) {
+    const extra = (record?.targets ?? []).flatMap(({ key }) => {
+        const target = targetOfKey(key, config);
+        return target && target.kind !== 'qlik-auth' && !Object.hasOwn(known, key) ? [target] : [];
+    });
+    const reads = await Promise.allSettled(extra.map((target) => talend.inspect(target, 'skip')));
+    const found = {};
+    const problems = [];
+    reads.forEach((r, i) => {
+        const target = extra[i];
+        if (r.status === 'fulfilled' && r.value)
+            found[target.key] = r.value;
+        else if (r.status === 'rejected')
+            problems.push(`${describeTarget(target.key)}: ${r.reason.message}`);
+    });
+    if (problems.length > 0) {
+        throw new RunFailure(`A Talend target the record names cannot be detached:\n${problems.join('\n')}`, {
+            changedNothing: true,
+            nextRun: 'fails the same way until the target is fixed (or deleted in TMC).',
+        });
+    }
+    return found;
 }
 /**
  * The token preflight and every connection and task target, side by side: each target must exist
@@ -31087,6 +31133,21 @@ function describeWarning(warning) {
                 title: 'Lease ignored',
                 text: `The record on the OAuth client holds a lease that claims to last until ${(0,untrusted_text/* plainText */.wh)(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
             };
+        case 'press-disconnect':
+            return {
+                title: 'Decommission',
+                text: `The action does not call ${warning.targets.map(describeTarget).join(', ')} (no 'talend-qlik-auth-disconnect-request' for it): ` +
+                    "in TMC, open Configurations > Qlik Cloud and press Disconnect under Qlik Cloud Authentication, or TMC keeps a pair that no longer works.",
+            };
+        case 'bot-user-stays':
+            return {
+                title: 'Decommission',
+                text: warning.botUserId
+                    ? `Qlik keeps the client's bot user ${warning.botUserId} after the client is deleted: it may own content and hold a licence. ` +
+                        "In Qlik's Management Console > Users, reassign what it owns, then delete it (or remove its licence)."
+                    : "Qlik keeps the client's bot user after the client is deleted, and the record does not name it (no run of this version verified a secret): " +
+                        "in Qlik's Management Console > Users, find the user named like the client, revoke its OAuth tokens, reassign what it owns and delete it.",
+            };
         case 'revoke-without-rotation':
             return {
                 title: 'revoke-tokens',
@@ -31156,6 +31217,8 @@ function describeHolding(t) {
             return `is not in this run's inputs; ${held} (kept)`;
         case 'dropped':
             return 'was dropped from the record (retarget)';
+        case 'detached':
+            return "detached: the client's ID and secret emptied there";
         case 'holds':
             return held;
     }
@@ -31196,7 +31259,15 @@ function describeStep(step) {
         case 'retire-secrets':
             return `retire secrets: ${list(step.secrets)}`;
         case 'revoke-tokens':
-            return "revoke every OAuth token of the client's bot user (revoke-tokens), once the old secrets are retired";
+            return step.after === 'rotation'
+                ? "revoke every OAuth token of the client's bot user (revoke-tokens), once the old secrets are retired"
+                : "revoke every OAuth token of the client's bot user";
+        case 'detach-targets':
+            return `detach ${step.targets.map((t) => describeTarget(t.key)).join(', ')}: empty the client's ID and secret there, keep everything else`;
+        case 'disconnect-tmc':
+            return `disconnect TMC's Qlik Cloud Authentication (talend-qlik-auth-disconnect-request to ${(0,untrusted_text/* plainText */.wh)(step.url, 300)})`;
+        case 'delete-client':
+            return 'delete the OAuth client (its secrets and the record go with it)';
         case 'retire-older-secrets':
             return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})${step.protect.length > 0 ? `, but not ${list(step.protect)} (held by targets not in the inputs)` : ''}`;
     }
@@ -31348,15 +31419,17 @@ function reportInvalidInputs(err) {
 }
 /** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
 function reportWarnings(progress, config, now) {
-    const expiring = apiKeyWarning(progress.apiKey, config.apiKeyWarningDays, now);
-    if (expiring)
-        core/* warning */.$e(expiring, { title: 'Qlik API key' });
-    for (const warning of progress.plan.warnings) {
-        const { title, text } = describeWarning(warning);
+    for (const { title, text } of warningsOf(progress, config, now))
         core/* warning */.$e(text, { title });
-    }
-    for (const warning of progress.warnings)
-        core/* warning */.$e((0,secrets/* scrubKnownSecrets */.wz)(warning), { title: 'Talend target' });
+}
+/** Every warning of the run, in one list: the API key's, the plan's, then what apply met. */
+function warningsOf(progress, config, now) {
+    const expiring = apiKeyWarning(progress.apiKey, config.apiKeyWarningDays, now);
+    return [
+        ...(expiring ? [{ title: 'Qlik API key', text: expiring }] : []),
+        ...progress.plan.warnings.map(describeWarning),
+        ...progress.warnings.map((warning) => ({ title: 'Talend target', text: (0,secrets/* scrubKnownSecrets */.wz)(warning) })),
+    ];
 }
 function writeOutputs(result, config, progress) {
     const set = (name, value) => core/* setOutput */.uH(name, value);
@@ -31501,6 +31574,9 @@ async function writeSummary(result, config, progress, now, failure) {
     ]);
     const changes = progress?.done ?? [];
     summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(c))) : ['none']);
+    const warnings = progress ? warningsOf(progress, config, now) : [];
+    if (warnings.length > 0)
+        summary.addHeading('Warnings', 3).addList(warnings.map((w) => (0,untrusted_text/* escapeHtml */.ZD)(`${w.title}: ${(0,secrets/* scrubKnownSecrets */.wz)(w.text)}`)));
     // addCodeBlock does not escape: the block is written here, escaped like every other part.
     if (failure)
         summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${(0,untrusted_text/* escapeHtml */.ZD)(failure)}</code></pre>`, true);
@@ -31634,6 +31710,49 @@ async function settleCreationRace(deps, store, mine, onDeleted) {
         changedNothing: true,
         nextRun: 'Re-run after the other run ends. Use a `concurrency:` group per environment so runs do not overlap.',
     });
+}
+
+;// CONCATENATED MODULE: ./src/apply/decommission.ts
+
+
+const NEXT_RUN = 'detaches again (a detached target stays detached) and, once every Talend target took it, deletes the client.';
+/** Detaches each target at once; resolves to their states, or throws naming each that did not take it. */
+async function detachTargets(deps, step) {
+    const results = await Promise.all(step.targets.map(async (target) => {
+        try {
+            return { target, result: await deps.talend.detach(target, step.shownInClear) };
+        }
+        catch (err) {
+            return { target, result: { outcome: 'unknown', detail: err.message } };
+        }
+    }));
+    const failures = results.flatMap(({ target, result }) => (result.outcome === 'stored' ? [] : [`${describeTarget(target.key)}: ${describe(result)}`]));
+    if (failures.length > 0) {
+        throw new RunFailure(`Not every Talend target could be detached, so the OAuth client was not deleted: ${failures.join('; ')}.`, { nextRun: NEXT_RUN });
+    }
+    return results.map(({ target }) => ({ key: target.key, status: 'detached', holds: null }));
+}
+/** Disconnects TMC's Qlik Cloud Authentication, or throws: the client is not deleted while TMC may still use it. */
+async function disconnectTmc(deps, step) {
+    const request = deps.config.talendQlikAuthDisconnect;
+    if (!request)
+        throw new Error('The plan disconnects TMC without a talend-qlik-auth-disconnect-request.');
+    let result;
+    try {
+        result = await deps.talend.disconnectQlikAuth(request, step.url);
+    }
+    catch (err) {
+        result = { outcome: 'unknown', detail: err.message };
+    }
+    if (result.outcome !== 'stored') {
+        throw new RunFailure(`TMC's Qlik Cloud Authentication was not disconnected (${describe(result)}), so the OAuth client was not deleted.`, { nextRun: NEXT_RUN });
+    }
+}
+function describe(result) {
+    if (result.outcome === 'unknown')
+        return result.detail;
+    const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
+    return result.message ? `${status}: ${result.message}` : status;
 }
 
 ;// CONCATENATED MODULE: ./src/talend/orchestration.ts
@@ -31895,7 +32014,7 @@ function refuseOverlongRecord(observed, targets, run) {
  * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
  * one): the plan stops before any change, naming each target and what to do.
  */
-function unproven(observed, targets, newClient) {
+function unproven(observed, targets, newClient, doing = 'take the new secret') {
     if (observed.shownInClear === true)
         return [];
     const problems = targets.flatMap((t) => {
@@ -31905,7 +32024,7 @@ function unproven(observed, targets, newClient) {
     });
     if (problems.length === 0 || (observed.shownInClear === undefined && !newClient))
         return problems.map((p) => p.key);
-    throw new PlanError(`A Talend target cannot take the new secret without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
+    throw new PlanError(`A Talend target cannot ${doing} without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
         (newClient ? '\n(The client is new: no secret of it could prove that Talend shows hidden values in clear.)' : ''), 'talend-target');
 }
 /**
@@ -32021,7 +32140,7 @@ function planRotation(config, observed, now, runId, runUrl) {
         steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
         if (config.revokeTokens) {
             refuseLeakKeptAlive(kept);
-            steps.push({ step: 'revoke-tokens' });
+            steps.push({ step: 'revoke-tokens', after: 'rotation' });
         }
         return finish('rotated', rest);
     }
@@ -32281,6 +32400,7 @@ async function verifySecret(deps, clientId, secret) {
 
 
 
+
 /**
  * Walks the final plan. `observed`: the read the plan was made on (after the lease, for an existing
  * client); `store`: the record, with the lease already taken. The lease is released at the end,
@@ -32309,6 +32429,8 @@ class Run {
     revocation = Promise.resolve();
     /** The new secret, once the create-client or create-secret step made it. */
     newSecret;
+    /** A decommission deleted the client: nothing of it is left to write to. */
+    clientDeleted = false;
     constructor(ctx, store, 
     /** Private to this run; the report gets snapshots. */
     outcome, clientId) {
@@ -32367,7 +32489,17 @@ class Run {
             case 'retire-older-secrets':
                 return this.retire(retireAfterDelivery(this.outcome.secrets, this.requireNewSecret().meta, step.keep, step.protect));
             case 'revoke-tokens':
-                return this.revokeTokens();
+                return this.revokeTokens(step);
+            case 'detach-targets': {
+                for (const state of await detachTargets(this.ctx, step))
+                    this.setTarget(state);
+                return this.done(`detached ${step.targets.map((t) => describeTarget(t.key)).join(', ')}`);
+            }
+            case 'disconnect-tmc':
+                await disconnectTmc(this.ctx, step);
+                return this.done("disconnected TMC's Qlik Cloud Authentication");
+            case 'delete-client':
+                return this.deleteClient();
             case 'repair-grant-types':
             case 'repair-auth-methods':
             case 'repair-scopes':
@@ -32554,20 +32686,32 @@ class Run {
      * After a leak: every OAuth token of the client's bot user (they outlive the retired secrets for
      * hours). A failure fails the run and undoes nothing: the rotation stands.
      */
-    async revokeTokens() {
+    async revokeTokens(step) {
         const botUserId = this.store.record.botUserId;
-        const nextRun = "The rotation stands: Talend holds the new secret and the old ones are retired. Run again with 'rotate: always' and 'revoke-tokens: true', " +
-            "or revoke the bot user's tokens in Qlik's Management Console.";
+        const nextRun = step.after === 'rotation'
+            ? "The rotation stands: Talend holds the new secret and the old ones are retired. Run again with 'rotate: always' and 'revoke-tokens: true', " +
+                "or revoke the bot user's tokens in Qlik's Management Console."
+            : !this.clientDeleted
+                ? 'repeats the decommission (the targets stay detached) and revokes the tokens before it deletes the client.'
+                : "finds no client and changes nothing: revoke the bot user's tokens in Qlik's Management Console (they expire within hours anyway).";
         if (!botUserId) {
             throw new RunFailure("Could not revoke the OAuth tokens of the client's bot user: the token Qlik gave to verify the new secret does not name its user.", { nextRun });
         }
         try {
-            this.outcome.tokensRevoked = await this.ctx.qlik.revokeTokensOf(botUserId);
+            this.outcome.tokensRevoked = (this.outcome.tokensRevoked ?? 0) + (await this.ctx.qlik.revokeTokensOf(botUserId));
         }
         catch (err) {
             throw new RunFailure(`Revoking the OAuth tokens of the client's bot user ${botUserId} failed: ${err.message}`, { nextRun });
         }
         this.done(`revoked ${this.outcome.tokensRevoked} OAuth token(s) of the client's bot user ${botUserId}`);
+    }
+    /** The decommission's end: the client, its secrets and its record (the lease with it). */
+    async deleteClient() {
+        await this.ctx.qlik.deleteClient(this.clientId, 'deleting the OAuth client (decommission)');
+        this.store.forgetClient();
+        this.clientDeleted = true;
+        this.outcome.secrets = [];
+        this.done('deleted the OAuth client (Qlik keeps its bot user)');
     }
     /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */
     async retire(secrets) {
@@ -32736,6 +32880,69 @@ class RecordStore {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/decommission.ts
+
+
+
+function planDecommission(config, observed, now, runId, runUrl) {
+    const { client } = observed;
+    const { live: foreignLease, ignored: ignoredLease } = foreignLeaseOf(observed.record, now, runId);
+    const done = (result, steps, warnings, needsProof = []) => ({
+        result,
+        steps,
+        talendMayHold: 'any',
+        notInInputs: [],
+        foreignLease,
+        ignoredLease,
+        blockedBy: result === 'unchanged' ? null : foreignLease,
+        needsProof,
+        warnings: ignoredLease ? [...warnings, { kind: 'lease-ignored', lease: ignoredLease }] : warnings,
+    });
+    // Deleted already (or never there): a rerun of a finished decommission changes nothing.
+    if (client === null)
+        return done('unchanged', [], []);
+    if (config.confirmDecommission !== client.clientId) {
+        throw new PlanError(`Input 'confirm-decommission' does not name the OAuth client found (by ${config.clientId ? "'client-id'" : `its name "${config.clientName}"`}): the decommission stopped before any change. ` +
+            "Copy the client's ID from Qlik's Administration > OAuth into 'confirm-decommission'.", 'confirm');
+    }
+    // Every target the inputs or the record name, once.
+    const targets = new Map();
+    for (const t of configuredTargets(config))
+        targets.set(t.key, t);
+    for (const { key } of observed.record?.targets ?? []) {
+        const t = targetOfKey(key, config);
+        if (t && !targets.has(t.key))
+            targets.set(t.key, t);
+    }
+    // A recorded connection or task Talend no longer has (Read state found none) has nothing to detach.
+    const detach = [...targets.values()].filter((t) => t.kind !== 'qlik-auth' && observed.targets?.[t.key] !== undefined);
+    const disconnectUrl = config.talendQlikAuthDisconnect?.url;
+    const tmc = [...targets.values()].filter((t) => t.kind === 'qlik-auth');
+    const byRequest = disconnectUrl === undefined ? [] : tmc.filter((t) => t.key === normalizedKey(`qlik-auth:${disconnectUrl}`));
+    const byHand = tmc.filter((t) => !byRequest.includes(t)).map((t) => t.key);
+    const steps = [];
+    if (detach.length > 0)
+        steps.push({ step: 'detach-targets', targets: detach, shownInClear: observed.shownInClear === true });
+    if (disconnectUrl !== undefined && (byRequest.length > 0 || tmc.length === 0))
+        steps.push({ step: 'disconnect-tmc', url: disconnectUrl });
+    const botUserId = observed.record?.botUserId ?? null;
+    if (botUserId)
+        steps.push({ step: 'revoke-tokens', after: 'decommission' });
+    steps.push({ step: 'delete-client' });
+    if (botUserId)
+        steps.push({ step: 'revoke-tokens', after: 'decommission' });
+    const warnings = [];
+    if (byHand.length > 0)
+        warnings.push({ kind: 'press-disconnect', targets: byHand });
+    warnings.push({ kind: 'bot-user-stays', botUserId });
+    // The lease is the only record write: nothing pending is added.
+    refuseOverlongRecord(observed, [], { runId, runUrl, now });
+    const needsProof = unproven(observed, detach, false, 'be detached');
+    if (needsProof.length > 0 && config.dryRun)
+        warnings.push({ kind: 'proof-needed', targets: needsProof });
+    return done('decommissioned', steps, warnings, needsProof);
+}
+
 ;// CONCATENATED MODULE: ./src/rotation.ts
 /**
  * The stages between Read state and Report, in one place (docs/protocol.md, the Plan and Lease
@@ -32752,12 +32959,14 @@ class RecordStore {
 
 
 
+
 const QUIET = { showPlan: () => undefined, applying: (changes) => changes() };
 /** What the run did, as far as it got. Never throws for a failure of the run: that is `failure`. */
 async function planAndApply(read, ctx, hooks = QUIET) {
     const keys = configuredTargets(ctx.config).map((t) => t.key);
     let observed = read;
-    const plan = (o) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId, ctx.runUrl);
+    const planner = ctx.config.operation === 'decommission' ? planDecommission : planRotation;
+    const plan = (o) => planner(ctx.config, o, ctx.budget.now(), ctx.runId, ctx.runUrl);
     // What was found is reported also when planning stops the run.
     let outcome = initialOutcome(observed, keys);
     const store = new RecordStore(ctx);
@@ -32803,6 +33012,57 @@ async function planAndApply(read, ctx, hooks = QUIET) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/talend/artifacts.ts
+
+
+/** An artifact version's declared parameters: a list of `{name, type}` or a map by name (the published shape is unconfirmed). */
+const artifactSchema = lazySchema((z) => z.looseObject({ parameters: z.optional(z.unknown()) }));
+/** The declared types, or null when Talend does not say (the version unreadable, a shape this version does not know). */
+async function readParameterTypes(http, apiBase, id, version) {
+    if (!(0,untrusted_text/* isUsableSegment */.aX)(id, 256) || !(0,untrusted_text/* isUsableSegment */.aX)(version, 256))
+        return null;
+    try {
+        const res = await http.request({
+            method: 'GET',
+            url: `${apiBase}/orchestration/artifacts/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}`,
+            repeat: 'repeatable',
+            accept: [401, 403, 404],
+            schema: artifactSchema,
+            maxBodyBytes: 1024 * 1024,
+            doing: `reading the parameters of the artifact ${id} ${version}`,
+        });
+        return res.status === 200 && res.body ? declaredTypes(res.body.parameters) : null;
+    }
+    catch {
+        return null;
+    }
+}
+/**
+ * The declared types, by parameter name, from an artifact version's `parameters`: a list of objects
+ * with `name` and `type`, or a map from name to an object with `type` (or to the type itself).
+ * Null when neither shape is there: Talend did not say.
+ */
+function declaredTypes(parameters) {
+    const types = new Map();
+    const add = (name, type) => {
+        if (typeof name === 'string' && typeof type === 'string')
+            types.set(name, type);
+    };
+    if (Array.isArray(parameters)) {
+        for (const p of parameters)
+            if (typeof p === 'object' && p !== null)
+                add(p.name, p.type);
+    }
+    else if (typeof parameters === 'object' && parameters !== null) {
+        for (const [name, p] of Object.entries(parameters))
+            add(name, typeof p === 'object' && p !== null ? p.type : p);
+    }
+    else {
+        return null;
+    }
+    return types;
+}
+
 ;// CONCATENATED MODULE: ./src/talend/client.ts
 /**
  * Talend Cloud: the token preflight, TMC's Qlik Cloud Authentication setting (through the
@@ -32810,6 +33070,7 @@ async function planAndApply(read, ctx, hooks = QUIET) {
  * task definitions (the published Orchestration API) and the Processing API's task runs. Knows
  * wire formats, nothing about rotation.
  */
+
 
 
 
@@ -32849,8 +33110,6 @@ const taskSchema = lazySchema((z) => {
         autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
     });
 });
-/** An artifact version's declared parameters: a list of `{name, type}` or a map by name (the published shape is unconfirmed). */
-const artifactSchema = lazySchema((z) => z.looseObject({ parameters: z.optional(z.unknown()) }));
 const FINAL_EXECUTION_STATUSES = {
     execution_successful: true,
     execution_failed: false,
@@ -32990,14 +33249,15 @@ class TalendApi {
      * losing anything it shows (UnsafeUpdate otherwise); what it may hide is for the caller to prove.
      * The TMC setting cannot be read.
      */
-    async inspect(target) {
+    async inspect(target, ifMissing = 'fail') {
+        if (target.kind === 'qlik-auth')
+            return undefined;
+        if (ifMissing === 'skip' && (target.kind === 'connection' ? await this.getConnection(target.id) : await this.getTask(target.id)) === null)
+            return undefined;
         if (target.kind === 'connection')
             return inspectConnection(await this.readConnection(target.id, target.names), target.names);
-        if (target.kind === 'task') {
-            const { task, types } = await this.readTask(target.id, target.names);
-            return inspectTask(task, target.names, types);
-        }
-        return undefined;
+        const { task, types } = await this.readTask(target.id, target.names);
+        return inspectTask(task, target.names, types);
     }
     /** A connection that must exist, its values that may be secrets masked before anything logs. */
     async readConnection(connectionId, names) {
@@ -33016,30 +33276,16 @@ class TalendApi {
     }
     /** Read once per artifact version and run. */
     artifactTypes = new Map();
-    /**
-     * The types the task's artifact version declares for its parameters, or null when Talend does
-     * not say (no artifact in the answer, the version unreadable, a shape this version does not know).
-     */
+    /** The types the task's artifact version declares for its parameters, or null when Talend does not say. */
     parameterTypes(task) {
         const id = task.artifact?.id;
         const version = task.artifact?.version;
-        if (!id || !version || !(0,untrusted_text/* isUsableSegment */.aX)(id, 256) || !(0,untrusted_text/* isUsableSegment */.aX)(version, 256))
+        if (!id || !version)
             return Promise.resolve(null);
         const key = `${id}\u0000${version}`;
         let types = this.artifactTypes.get(key);
         if (!types) {
-            types = this.http
-                .request({
-                method: 'GET',
-                url: `${this.apiBase}/orchestration/artifacts/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}`,
-                repeat: 'repeatable',
-                accept: [401, 403, 404],
-                schema: artifactSchema,
-                maxBodyBytes: 1024 * 1024,
-                doing: `reading the parameters of the artifact ${id} ${version}`,
-            })
-                .then((res) => (res.status === 200 && res.body ? declaredTypes(res.body.parameters) : null))
-                .catch(() => null);
+            types = readParameterTypes(this.http, this.apiBase, id, version);
             this.artifactTypes.set(key, types);
         }
         return types;
@@ -33111,6 +33357,39 @@ class TalendApi {
             return { outcome: 'unknown', detail: unclearAnswer(res.status) };
         return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
     }
+    /**
+     * A decommission's detach of a connection or task: the pair's parameters emptied, everything else
+     * as read (the same update, read-back and refusals as a delivery). Resolves to the outcome.
+     */
+    detach(target, shownInClear) {
+        if (target.kind === 'qlik-auth')
+            throw new Error("Talend: TMC's setting is disconnected with its own request, not detached.");
+        return this.deliver(target, { clientId: '', clientSecret: '' }, shownInClear);
+    }
+    /**
+     * A decommission's disconnect of TMC's Qlik Cloud Authentication, with the request the user
+     * described (`talend-qlik-auth-disconnect-request`), judged like the request that stores the pair.
+     */
+    async disconnectQlikAuth(request, url) {
+        const rendered = renderQlikAuthRequest(request, { clientId: '', clientSecret: '', qlikTenantUrl: this.qlikTenantUrl });
+        const res = await this.http.request({
+            method: rendered.method,
+            url,
+            ...(rendered.form ? { form: rendered.form } : rendered.json !== undefined ? { json: rendered.json } : {}),
+            headers: rendered.headers,
+            ...STORING,
+            maxBodyBytes: 64 * 1024,
+            doing: "disconnecting TMC's Qlik Cloud Authentication",
+        });
+        switch (judgeQlikAuthAnswer(request, res.status, res.body)) {
+            case 'stored':
+                return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
+            case 'refused':
+                return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
+            case 'unclear':
+                return { outcome: 'unknown', detail: unclearAnswer(res.status) };
+        }
+    }
     /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
     async startExecution(taskId) {
         const res = await this.http.request({
@@ -33173,31 +33452,6 @@ function readBackMismatch(what) {
 }
 function isStringMap(v) {
     return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
-}
-/**
- * The declared types, by parameter name, from an artifact version's `parameters`: a list of objects
- * with `name` and `type`, or a map from name to an object with `type` (or to the type itself).
- * Null when neither shape is there: Talend did not say.
- */
-function declaredTypes(parameters) {
-    const types = new Map();
-    const add = (name, type) => {
-        if (typeof name === 'string' && typeof type === 'string')
-            types.set(name, type);
-    };
-    if (Array.isArray(parameters)) {
-        for (const p of parameters)
-            if (typeof p === 'object' && p !== null)
-                add(p.name, p.type);
-    }
-    else if (typeof parameters === 'object' && parameters !== null) {
-        for (const [name, p] of Object.entries(parameters))
-            add(name, typeof p === 'object' && p !== null ? p.type : p);
-    }
-    else {
-        return null;
-    }
-    return types;
 }
 /** A 3xx or an unlisted 2xx: the target may have stored the pair before answering so. */
 function unclearAnswer(status) {

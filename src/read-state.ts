@@ -7,7 +7,8 @@
 import type { Config } from './config.js';
 import { RunFailure } from './core/failure.js';
 import { type ObservedState, observedClient } from './core/plan-model.js';
-import { configuredTargets, describeTarget } from './core/targets.js';
+import type { RotationRecord } from './core/record.js';
+import { configuredTargets, describeTarget, targetOfKey } from './core/targets.js';
 import { logInfo } from './log.js';
 import type { QlikApi } from './qlik/client.js';
 import type { OAuthClient } from './qlik/model.js';
@@ -34,7 +35,35 @@ export async function readState(config: Config, qlik: QlikApi, talend: TalendApi
     );
   }
   logInfo(`Found the OAuth client (${client.secrets.length} secret(s)); Talend accepted the token.`);
-  return { ...found, targets, apiKey };
+  // A decommission detaches what the record names too: those targets are read now.
+  const recorded = config.operation === 'decommission' ? await inspectRecorded(config, talend, found.record, targets) : {};
+  return { ...found, targets: { ...targets, ...recorded }, apiKey };
+}
+
+/**
+ * The connections and tasks the record names and the inputs do not, for a decommission: one that
+ * no longer exists has nothing to detach; one that cannot take the change stops the run.
+ */
+async function inspectRecorded(config: Config, talend: TalendApi, record: RotationRecord | null, known: Record<string, TargetInspection>): Promise<Record<string, TargetInspection>> {
+  const extra = (record?.targets ?? []).flatMap(({ key }) => {
+    const target = targetOfKey(key, config);
+    return target && target.kind !== 'qlik-auth' && !Object.hasOwn(known, key) ? [target] : [];
+  });
+  const reads = await Promise.allSettled(extra.map((target) => talend.inspect(target, 'skip')));
+  const found: Record<string, TargetInspection> = {};
+  const problems: string[] = [];
+  reads.forEach((r, i) => {
+    const target = extra[i]!;
+    if (r.status === 'fulfilled' && r.value) found[target.key] = r.value;
+    else if (r.status === 'rejected') problems.push(`${describeTarget(target.key)}: ${(r.reason as Error).message}`);
+  });
+  if (problems.length > 0) {
+    throw new RunFailure(`A Talend target the record names cannot be detached:\n${problems.join('\n')}`, {
+      changedNothing: true,
+      nextRun: 'fails the same way until the target is fixed (or deleted in TMC).',
+    });
+  }
+  return found;
 }
 
 /**

@@ -56,6 +56,22 @@ export function describeWarning(warning: PlanWarning): { title: string; text: st
         title: 'Lease ignored',
         text: `The record on the OAuth client holds a lease that claims to last until ${plainText(warning.lease.expiresAt, 40)}, longer than any run of this action can: it is ignored.`,
       };
+    case 'press-disconnect':
+      return {
+        title: 'Decommission',
+        text:
+          `The action does not call ${warning.targets.map(describeTarget).join(', ')} (no 'talend-qlik-auth-disconnect-request' for it): ` +
+          "in TMC, open Configurations > Qlik Cloud and press Disconnect under Qlik Cloud Authentication, or TMC keeps a pair that no longer works.",
+      };
+    case 'bot-user-stays':
+      return {
+        title: 'Decommission',
+        text: warning.botUserId
+          ? `Qlik keeps the client's bot user ${warning.botUserId} after the client is deleted: it may own content and hold a licence. ` +
+            "In Qlik's Management Console > Users, reassign what it owns, then delete it (or remove its licence)."
+          : "Qlik keeps the client's bot user after the client is deleted, and the record does not name it (no run of this version verified a secret): " +
+            "in Qlik's Management Console > Users, find the user named like the client, revoke its OAuth tokens, reassign what it owns and delete it.",
+      };
     case 'revoke-without-rotation':
       return {
         title: 'revoke-tokens',
@@ -130,6 +146,8 @@ export function describeHolding(t: TargetState): string {
       return `is not in this run's inputs; ${held} (kept)`;
     case 'dropped':
       return 'was dropped from the record (retarget)';
+    case 'detached':
+      return "detached: the client's ID and secret emptied there";
     case 'holds':
       return held;
   }
@@ -170,7 +188,15 @@ export function describeStep(step: PlanStep): string {
     case 'retire-secrets':
       return `retire secrets: ${list(step.secrets)}`;
     case 'revoke-tokens':
-      return "revoke every OAuth token of the client's bot user (revoke-tokens), once the old secrets are retired";
+      return step.after === 'rotation'
+        ? "revoke every OAuth token of the client's bot user (revoke-tokens), once the old secrets are retired"
+        : "revoke every OAuth token of the client's bot user";
+    case 'detach-targets':
+      return `detach ${step.targets.map((t) => describeTarget(t.key)).join(', ')}: empty the client's ID and secret there, keep everything else`;
+    case 'disconnect-tmc':
+      return `disconnect TMC's Qlik Cloud Authentication (talend-qlik-auth-disconnect-request to ${plainText(step.url, 300)})`;
+    case 'delete-client':
+      return 'delete the OAuth client (its secrets and the record go with it)';
     case 'retire-older-secrets':
       return `retire secrets older than the new one, beyond keep-previous-secrets (${step.keep})${step.protect.length > 0 ? `, but not ${list(step.protect)} (held by targets not in the inputs)` : ''}`;
   }

@@ -31,7 +31,7 @@ import {
   talendState,
 } from './report-words.js';
 
-export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'failed';
+export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'decommissioned' | 'failed';
 
 export function reportPlan(plan: RotationPlan, config: Config): void {
   core.startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
@@ -102,13 +102,17 @@ export function reportInvalidInputs(err: InputError): void {
 
 /** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
 function reportWarnings(progress: Outcome, config: Config, now: number): void {
+  for (const { title, text } of warningsOf(progress, config, now)) core.warning(text, { title });
+}
+
+/** Every warning of the run, in one list: the API key's, the plan's, then what apply met. */
+function warningsOf(progress: Outcome, config: Config, now: number): { title: string; text: string }[] {
   const expiring = apiKeyWarning(progress.apiKey, config.apiKeyWarningDays, now);
-  if (expiring) core.warning(expiring, { title: 'Qlik API key' });
-  for (const warning of progress.plan.warnings) {
-    const { title, text } = describeWarning(warning);
-    core.warning(text, { title });
-  }
-  for (const warning of progress.warnings) core.warning(scrubKnownSecrets(warning), { title: 'Talend target' });
+  return [
+    ...(expiring ? [{ title: 'Qlik API key', text: expiring }] : []),
+    ...progress.plan.warnings.map(describeWarning),
+    ...progress.warnings.map((warning) => ({ title: 'Talend target', text: scrubKnownSecrets(warning) })),
+  ];
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Outcome): void {
@@ -259,6 +263,8 @@ async function writeSummary(
     ]);
   const changes = progress?.done ?? [];
   summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
+  const warnings = progress ? warningsOf(progress, config, now) : [];
+  if (warnings.length > 0) summary.addHeading('Warnings', 3).addList(warnings.map((w) => escapeHtml(`${w.title}: ${scrubKnownSecrets(w.text)}`)));
   // addCodeBlock does not escape: the block is written here, escaped like every other part.
   if (failure) summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${escapeHtml(failure)}</code></pre>`, true);
   try {

@@ -8,6 +8,7 @@ import { type ApplyContext, type Applied, applyPlan } from './apply/apply.js';
 import { RecordStore } from './apply/record-store.js';
 import { RunFailure } from './core/failure.js';
 import { initialOutcome } from './core/outcome.js';
+import { planDecommission } from './core/decommission.js';
 import { planRotation } from './core/plan.js';
 import { type ObservedState, type RotationPlan, observedClient, replanned } from './core/plan-model.js';
 import { configuredTargets } from './core/targets.js';
@@ -26,7 +27,8 @@ const QUIET: StageHooks = { showPlan: () => undefined, applying: (changes) => ch
 export async function planAndApply(read: ObservedState, ctx: ApplyContext, hooks: StageHooks = QUIET): Promise<Applied> {
   const keys = configuredTargets(ctx.config).map((t) => t.key);
   let observed = read;
-  const plan = (o: ObservedState) => planRotation(ctx.config, o, ctx.budget.now(), ctx.runId, ctx.runUrl);
+  const planner = ctx.config.operation === 'decommission' ? planDecommission : planRotation;
+  const plan = (o: ObservedState) => planner(ctx.config, o, ctx.budget.now(), ctx.runId, ctx.runUrl);
   // What was found is reported also when planning stops the run.
   let outcome = initialOutcome(observed, keys);
   const store = new RecordStore(ctx);

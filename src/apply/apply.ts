@@ -28,6 +28,7 @@ import type { QlikApi } from '../qlik/client.js';
 import type { ClientSecretMeta } from '../qlik/model.js';
 import type { TalendApi } from '../talend/client.js';
 import { createOwnClient } from './create-client.js';
+import { detachTargets, disconnectTmc } from './decommission.js';
 import { noteKeptScopes, repairClient } from './repair-client.js';
 import type { RecordStore } from './record-store.js';
 import { runTaskCheck } from './task-check.js';
@@ -75,6 +76,8 @@ class Run {
   private revocation: Promise<void> = Promise.resolve();
   /** The new secret, once the create-client or create-secret step made it. */
   private newSecret: NewSecretValue | undefined;
+  /** A decommission deleted the client: nothing of it is left to write to. */
+  private clientDeleted = false;
 
   constructor(
     private readonly ctx: ApplyContext,
@@ -137,7 +140,16 @@ class Run {
       case 'retire-older-secrets':
         return this.retire(retireAfterDelivery(this.outcome.secrets, this.requireNewSecret().meta, step.keep, step.protect));
       case 'revoke-tokens':
-        return this.revokeTokens();
+        return this.revokeTokens(step);
+      case 'detach-targets': {
+        for (const state of await detachTargets(this.ctx, step)) this.setTarget(state);
+        return this.done(`detached ${step.targets.map((t) => describeTarget(t.key)).join(', ')}`);
+      }
+      case 'disconnect-tmc':
+        await disconnectTmc(this.ctx, step);
+        return this.done("disconnected TMC's Qlik Cloud Authentication");
+      case 'delete-client':
+        return this.deleteClient();
       case 'repair-grant-types':
       case 'repair-auth-methods':
       case 'repair-scopes':
@@ -328,20 +340,33 @@ class Run {
    * After a leak: every OAuth token of the client's bot user (they outlive the retired secrets for
    * hours). A failure fails the run and undoes nothing: the rotation stands.
    */
-  private async revokeTokens(): Promise<void> {
+  private async revokeTokens(step: StepOf<'revoke-tokens'>): Promise<void> {
     const botUserId = this.store.record.botUserId;
     const nextRun =
-      "The rotation stands: Talend holds the new secret and the old ones are retired. Run again with 'rotate: always' and 'revoke-tokens: true', " +
-      "or revoke the bot user's tokens in Qlik's Management Console.";
+      step.after === 'rotation'
+        ? "The rotation stands: Talend holds the new secret and the old ones are retired. Run again with 'rotate: always' and 'revoke-tokens: true', " +
+          "or revoke the bot user's tokens in Qlik's Management Console."
+        : !this.clientDeleted
+          ? 'repeats the decommission (the targets stay detached) and revokes the tokens before it deletes the client.'
+          : "finds no client and changes nothing: revoke the bot user's tokens in Qlik's Management Console (they expire within hours anyway).";
     if (!botUserId) {
       throw new RunFailure("Could not revoke the OAuth tokens of the client's bot user: the token Qlik gave to verify the new secret does not name its user.", { nextRun });
     }
     try {
-      this.outcome.tokensRevoked = await this.ctx.qlik.revokeTokensOf(botUserId);
+      this.outcome.tokensRevoked = (this.outcome.tokensRevoked ?? 0) + (await this.ctx.qlik.revokeTokensOf(botUserId));
     } catch (err) {
       throw new RunFailure(`Revoking the OAuth tokens of the client's bot user ${botUserId} failed: ${(err as Error).message}`, { nextRun });
     }
     this.done(`revoked ${this.outcome.tokensRevoked} OAuth token(s) of the client's bot user ${botUserId}`);
+  }
+
+  /** The decommission's end: the client, its secrets and its record (the lease with it). */
+  private async deleteClient(): Promise<void> {
+    await this.ctx.qlik.deleteClient(this.clientId, 'deleting the OAuth client (decommission)');
+    this.store.forgetClient();
+    this.clientDeleted = true;
+    this.outcome.secrets = [];
+    this.done('deleted the OAuth client (Qlik keeps its bot user)');
   }
 
   /** The Retire step: a failed deletion fails the run; the next run retires and reports `repaired`. */

@@ -41,11 +41,12 @@ export type DeliveryState = 'not-needed' | 'stored' | 'partial' | 'refused' | 'u
  * One target for the report, before or after the run: `holds` the recorded secret, `delivered`
  * this run's, `refused` this run's (and holds what it held, if known), `unknown` (a delivery
  * without an answer, a target new to the record, no record), `not-in-inputs` (recorded, not named
- * by this run's inputs: its secrets are kept), `dropped` (taken out of the record by `retarget`).
+ * by this run's inputs: its secrets are kept), `dropped` (taken out of the record by `retarget`),
+ * `detached` (a decommission emptied the pair there).
  */
 export interface TargetState {
   key: string;
-  status: 'holds' | 'delivered' | 'refused' | 'unknown' | 'not-in-inputs' | 'dropped';
+  status: 'holds' | 'delivered' | 'refused' | 'unknown' | 'not-in-inputs' | 'dropped' | 'detached';
   /** The secret it is known to hold, if any. */
   holds: SecretRef | null;
   /** Why a delivery failed, in words (server text already scrubbed). */

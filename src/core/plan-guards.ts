@@ -70,7 +70,7 @@ export function refuseOverlongRecord(observed: ObservedState, targets: Target[],
  * tenant is proven to show them in clear. Proven not to, or no client to prove it with (a new
  * one): the plan stops before any change, naming each target and what to do.
  */
-export function unproven(observed: ObservedState, targets: Target[], newClient: boolean): string[] {
+export function unproven(observed: ObservedState, targets: Target[], newClient: boolean, doing = 'take the new secret'): string[] {
   if (observed.shownInClear === true) return [];
   const problems = targets.flatMap((t) => {
     const inspection = observed.targets?.[t.key];
@@ -79,7 +79,7 @@ export function unproven(observed: ObservedState, targets: Target[], newClient: 
   });
   if (problems.length === 0 || (observed.shownInClear === undefined && !newClient)) return problems.map((p) => p.key);
   throw new PlanError(
-    `A Talend target cannot take the new secret without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
+    `A Talend target cannot ${doing} without losing a value:\n${problems.map((p) => p.problem).join('\n')}` +
       (newClient ? '\n(The client is new: no secret of it could prove that Talend shows hidden values in clear.)' : ''),
     'talend-target',
   );

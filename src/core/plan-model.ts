@@ -83,14 +83,23 @@ export type PlanStep =
    * never one that `protect` names (what recorded targets outside the inputs may hold).
    */
   | { step: 'retire-older-secrets'; keep: number; protect: SecretRef[] }
-  /** After a leak (`revoke-tokens`): every OAuth token of the client's bot user, once the old secrets are retired. */
-  | { step: 'revoke-tokens' };
+  /**
+   * Every OAuth token of the client's bot user: after a leak (`revoke-tokens`), once the old
+   * secrets are retired; in a decommission, before the client is deleted and once more after.
+   */
+  | { step: 'revoke-tokens'; after: 'rotation' | 'decommission' }
+  /** A decommission: empty the pair's parameters in these connections and tasks, everything else kept. */
+  | { step: 'detach-targets'; targets: Target[]; shownInClear: boolean }
+  /** A decommission: TMC's Qlik Cloud Authentication, through `talend-qlik-auth-disconnect-request`. */
+  | { step: 'disconnect-tmc'; url: string }
+  /** A decommission: the client itself (its secrets and record go with it; Qlik keeps its bot user). */
+  | { step: 'delete-client' };
 
 export type StepName = PlanStep['step'];
 
 export type StepOf<K extends StepName> = Extract<PlanStep, { step: K }>;
 
-export type PlanResult = 'created' | 'rotated' | 'repaired' | 'unchanged';
+export type PlanResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'decommissioned';
 
 /** Things the plan tells the user without stopping the run: data, worded by the report. */
 export type PlanWarning =
@@ -105,7 +114,11 @@ export type PlanWarning =
   /** A dry run cannot prove that Talend shows hidden values in clear; a real run tests it, and refuses these targets otherwise. */
   | { kind: 'proof-needed'; targets: string[] }
   /** `revoke-tokens` in a run that retires nothing: no token is revoked. */
-  | { kind: 'revoke-without-rotation' };
+  | { kind: 'revoke-without-rotation' }
+  /** A decommission cannot call TMC's setting (no disconnect request, or another URL): a person presses Disconnect. */
+  | { kind: 'press-disconnect'; targets: string[] }
+  /** A decommission leaves the client's bot user in Qlik: its ID, or null when the record does not name it. */
+  | { kind: 'bot-user-stays'; botUserId: string | null };
 
 export interface RotationPlan {
   result: PlanResult;
@@ -145,7 +158,7 @@ export function stepOf<K extends StepName>(plan: RotationPlan, kind: K): StepOf<
 export class PlanError extends Error {
   constructor(
     message: string,
-    readonly reason: 'app-type' | 'slots-full' | 'talend-target' | 'description-full',
+    readonly reason: 'app-type' | 'slots-full' | 'talend-target' | 'description-full' | 'confirm',
   ) {
     super(message);
     this.name = 'PlanError';

@@ -98,7 +98,7 @@ export function planRotation(config: Config, observed: ObservedState, now: numbe
     steps.push({ step: 'write-record' }, { step: 'retire-older-secrets', keep: config.keepPreviousSecrets, protect });
     if (config.revokeTokens) {
       refuseLeakKeptAlive(kept);
-      steps.push({ step: 'revoke-tokens' });
+      steps.push({ step: 'revoke-tokens', after: 'rotation' });
     }
     return finish('rotated', rest);
   }

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { ParameterNames } from '../talend/orchestration.js';
-import { plainText } from '../untrusted-text.js';
+import { isPathSafeId, plainText } from '../untrusted-text.js';
 
 export type Target =
   | { kind: 'qlik-auth'; key: string; url: string }
@@ -37,6 +37,20 @@ export const MAX_KEY_LENGTH = 2048;
  */
 export function normalizedKey(key: string): string {
   return key.startsWith('qlik-auth:') ? key.replace(/\/+$/, '') : key;
+}
+
+/**
+ * The target a recorded key names, with this run's parameter names for a connection or task;
+ * undefined for a key this version does not know or an ID that is not path-safe (a person may
+ * have edited the record).
+ */
+export function targetOfKey(key: string, config: Config): Target | undefined {
+  const kind = kindOfKey(key);
+  const rest = key.slice(key.indexOf(':') + 1);
+  if (kind === 'qlik-auth') return { kind, key, url: rest };
+  if (kind === 'connection' && isPathSafeId(rest)) return { kind, key, id: rest, names: config.talendConnectionParameters };
+  if (kind === 'task' && isPathSafeId(rest)) return { kind, key, id: rest, names: config.talendTaskParameters };
+  return undefined;
 }
 
 /** The kind a key names, or undefined for a key this version does not know (kept, never delivered to). */

@@ -24,7 +24,8 @@ import {
   taskHolds,
   taskUpdate,
 } from './orchestration.js';
-import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthRequest, judgeQlikAuthAnswer, renderQlikAuthRequest } from './qlik-auth-request.js';
+import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthDisconnect, type QlikAuthRequest, judgeQlikAuthAnswer, renderQlikAuthRequest } from './qlik-auth-request.js';
+import { readParameterTypes } from './artifacts.js';
 import type { DeliveryResult } from '../core/holdings.js';
 import type { Target } from '../core/targets.js';
 
@@ -71,8 +72,6 @@ const taskSchema = lazySchema((z) => {
     autoUpgradeInfo: z.nullish(z.record(z.string(), z.unknown())),
   });
 });
-/** An artifact version's declared parameters: a list of `{name, type}` or a map by name (the published shape is unconfirmed). */
-const artifactSchema = lazySchema((z) => z.looseObject({ parameters: z.optional(z.unknown()) }));
 
 export const FINAL_EXECUTION_STATUSES = {
   execution_successful: true,
@@ -221,13 +220,12 @@ export class TalendApi {
    * losing anything it shows (UnsafeUpdate otherwise); what it may hide is for the caller to prove.
    * The TMC setting cannot be read.
    */
-  async inspect(target: Target): Promise<TargetInspection | undefined> {
+  async inspect(target: Target, ifMissing: 'fail' | 'skip' = 'fail'): Promise<TargetInspection | undefined> {
+    if (target.kind === 'qlik-auth') return undefined;
+    if (ifMissing === 'skip' && (target.kind === 'connection' ? await this.getConnection(target.id) : await this.getTask(target.id)) === null) return undefined;
     if (target.kind === 'connection') return inspectConnection(await this.readConnection(target.id, target.names), target.names);
-    if (target.kind === 'task') {
-      const { task, types } = await this.readTask(target.id, target.names);
-      return inspectTask(task, target.names, types);
-    }
-    return undefined;
+    const { task, types } = await this.readTask(target.id, target.names);
+    return inspectTask(task, target.names, types);
   }
 
   /** A connection that must exist, its values that may be secrets masked before anything logs. */
@@ -248,29 +246,15 @@ export class TalendApi {
   /** Read once per artifact version and run. */
   private readonly artifactTypes = new Map<string, Promise<ParameterTypes>>();
 
-  /**
-   * The types the task's artifact version declares for its parameters, or null when Talend does
-   * not say (no artifact in the answer, the version unreadable, a shape this version does not know).
-   */
+  /** The types the task's artifact version declares for its parameters, or null when Talend does not say. */
   private parameterTypes(task: TalendTask): Promise<ParameterTypes> {
     const id = task.artifact?.id;
     const version = task.artifact?.version;
-    if (!id || !version || !isUsableSegment(id, 256) || !isUsableSegment(version, 256)) return Promise.resolve(null);
+    if (!id || !version) return Promise.resolve(null);
     const key = `${id}\u0000${version}`;
     let types = this.artifactTypes.get(key);
     if (!types) {
-      types = this.http
-        .request({
-          method: 'GET',
-          url: `${this.apiBase}/orchestration/artifacts/${encodeURIComponent(id)}/versions/${encodeURIComponent(version)}`,
-          repeat: 'repeatable',
-          accept: [401, 403, 404],
-          schema: artifactSchema,
-          maxBodyBytes: 1024 * 1024,
-          doing: `reading the parameters of the artifact ${id} ${version}`,
-        })
-        .then((res) => (res.status === 200 && res.body ? declaredTypes(res.body.parameters) : null))
-        .catch(() => null);
+      types = readParameterTypes(this.http, this.apiBase, id, version);
       this.artifactTypes.set(key, types);
     }
     return types;
@@ -338,6 +322,40 @@ export class TalendApi {
     return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
   }
 
+  /**
+   * A decommission's detach of a connection or task: the pair's parameters emptied, everything else
+   * as read (the same update, read-back and refusals as a delivery). Resolves to the outcome.
+   */
+  detach(target: Target, shownInClear: boolean): Promise<DeliveryResult> {
+    if (target.kind === 'qlik-auth') throw new Error("Talend: TMC's setting is disconnected with its own request, not detached.");
+    return this.deliver(target, { clientId: '', clientSecret: '' }, shownInClear);
+  }
+
+  /**
+   * A decommission's disconnect of TMC's Qlik Cloud Authentication, with the request the user
+   * described (`talend-qlik-auth-disconnect-request`), judged like the request that stores the pair.
+   */
+  async disconnectQlikAuth(request: QlikAuthDisconnect, url: string): Promise<DeliveryResult> {
+    const rendered = renderQlikAuthRequest(request, { clientId: '', clientSecret: '', qlikTenantUrl: this.qlikTenantUrl });
+    const res = await this.http.request({
+      method: rendered.method,
+      url,
+      ...(rendered.form ? { form: rendered.form } : rendered.json !== undefined ? { json: rendered.json } : {}),
+      headers: rendered.headers,
+      ...STORING,
+      maxBodyBytes: 64 * 1024,
+      doing: "disconnecting TMC's Qlik Cloud Authentication",
+    });
+    switch (judgeQlikAuthAnswer(request, res.status, res.body)) {
+      case 'stored':
+        return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
+      case 'refused':
+        return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
+      case 'unclear':
+        return { outcome: 'unknown', detail: unclearAnswer(res.status) };
+    }
+  }
+
   /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
   async startExecution(taskId: string): Promise<string> {
     const res = await this.http.request({
@@ -402,26 +420,6 @@ function readBackMismatch(what: string): Error {
 
 function isStringMap(v: unknown): v is Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
-}
-
-/**
- * The declared types, by parameter name, from an artifact version's `parameters`: a list of objects
- * with `name` and `type`, or a map from name to an object with `type` (or to the type itself).
- * Null when neither shape is there: Talend did not say.
- */
-function declaredTypes(parameters: unknown): ParameterTypes {
-  const types = new Map<string, string>();
-  const add = (name: unknown, type: unknown) => {
-    if (typeof name === 'string' && typeof type === 'string') types.set(name, type);
-  };
-  if (Array.isArray(parameters)) {
-    for (const p of parameters) if (typeof p === 'object' && p !== null) add((p as Record<string, unknown>).name, (p as Record<string, unknown>).type);
-  } else if (typeof parameters === 'object' && parameters !== null) {
-    for (const [name, p] of Object.entries(parameters)) add(name, typeof p === 'object' && p !== null ? (p as Record<string, unknown>).type : p);
-  } else {
-    return null;
-  }
-  return types;
 }
 
 /** A 3xx or an unlisted 2xx: the target may have stored the pair before answering so. */

@@ -121,7 +121,8 @@ function parseRequest(text: string, report: (problem: string) => void, kind: 'st
   }
   if (Object.keys(json).some((k) => !fields.includes(k))) report(`may have only the fields ${fields.join(', ')}`);
 
-  let method: AuthRequestMethod = DEFAULT_QLIK_AUTH_REQUEST.method;
+  // A disconnect is most likely a DELETE; the user says otherwise.
+  let method: AuthRequestMethod = kind === 'store' ? DEFAULT_QLIK_AUTH_REQUEST.method : 'DELETE';
   if (json.method !== undefined) {
     const m = methods.find((x) => x === json.method);
     if (m) method = m;

@@ -1,0 +1,3 @@
+import { defineLifecycleJourneys } from './lifecycle-suite.js';
+
+defineLifecycleJourneys(false);
