@@ -181,6 +181,11 @@ export function planOutput(steps: PlanStep[]): Record<string, unknown>[] {
         return { step: step.step, targets: step.targets.map((t) => safeKey(t.key)), drop: step.drop.map(safeKey) };
       case 'retire-older-secrets':
         return { step: step.step, keep: step.keep, protect: hints(step.protect) };
+      case 'detach-targets':
+        return { step: step.step, targets: step.targets.map((t) => safeKey(t.key)) };
+      case 'disconnect-tmc':
+        // The URL is the user's input, but not for an output a shell may read.
+        return { step: step.step };
       case 'create-secret':
         return { step: step.step, reason: 'target' in step.reason ? { ...step.reason, target: safeKey(step.reason.target) } : step.reason };
       default:

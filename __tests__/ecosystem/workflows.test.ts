@@ -43,7 +43,7 @@ const declaredInputs = Object.keys(action.inputs);
 const requiredInputs = declaredInputs.filter((name) => action.inputs[name]?.required === true);
 const SECRET_INPUTS = ['qlik-api-key', 'talend-token'];
 
-const EXAMPLES = ['scheduled-rotation.yml', 'environment-promotion.yml', 'emergency-rotation.yml'];
+const EXAMPLES = ['scheduled-rotation.yml', 'environment-promotion.yml', 'emergency-rotation.yml', 'connection-rotation.yml', 'decommission.yml'];
 const OWN_ACTION = /^your-org\/qlik-talend-oauth@[0-9a-f]{40}$/;
 const isOwnAction = (uses: string | undefined): boolean =>
   uses !== undefined && (uses === './' || uses.startsWith('your-org/qlik-talend-oauth@'));
@@ -169,13 +169,31 @@ describe('examples/', () => {
     }
   });
 
-  it('emergency-rotation.yml: workflow_dispatch with an environment choice, rotate: always', () => {
+  it('emergency-rotation.yml: workflow_dispatch with an environment choice, rotate: always, no older secret kept, tokens revoked', () => {
     const { workflow } = examples.find((e) => e.file === 'emergency-rotation.yml')!;
     const on = workflow.on as { workflow_dispatch: { inputs: Yaml } };
     expect(Object.keys(on)).toEqual(['workflow_dispatch']);
     expect(on.workflow_dispatch.inputs.environment).toMatchObject({ type: 'choice', options: ['dev', 'test', 'prod'] });
     const step = ownStep(workflow);
     expect(step.with?.rotate).toBe('always');
+    expect(step.with?.['keep-previous-secrets']).toBe(0);
+    expect(step.with?.['revoke-tokens']).toBe(true);
+  });
+
+  it('connection-rotation.yml: delivers to TMC connections only, on a monthly schedule', () => {
+    const { workflow } = examples.find((e) => e.file === 'connection-rotation.yml')!;
+    const step = ownStep(workflow);
+    expect(step.with?.['talend-connection-ids']).toBe('${{ vars.TALEND_QLIK_CONNECTION_IDS }}');
+    expect(step.with?.['talend-qlik-auth-url']).toBeUndefined();
+  });
+
+  it('decommission.yml: by hand only, confirmed by the client ID, a dry run by default', () => {
+    const { workflow } = examples.find((e) => e.file === 'decommission.yml')!;
+    const on = workflow.on as { workflow_dispatch: { inputs: Yaml } };
+    expect(Object.keys(on)).toEqual(['workflow_dispatch']);
+    expect(on.workflow_dispatch.inputs['dry-run']).toMatchObject({ type: 'boolean', default: true });
+    const step = ownStep(workflow);
+    expect(step.with).toMatchObject({ operation: 'decommission', 'confirm-decommission': '${{ inputs.client-id }}', 'dry-run': '${{ inputs.dry-run }}' });
   });
 
   it('are linked from the README, which repeats none of them in full', () => {
