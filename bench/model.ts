@@ -195,6 +195,12 @@ export function pagesFor(clients: number): number {
   return Math.max(1, Math.ceil(clients / PAGE_SIZE));
 }
 
+/**
+ * The critical path of a rotation to one task alone (no scenario of its own): the slowest single
+ * target, since a task's artifact is read after the task in Read state.
+ */
+export const TASK_ONLY_CRITICAL = new Set(rotation(false, { tmc: false, connection: false, task: true }).requests.map((r) => r.stage)).size;
+
 export function figures(id: ScenarioId): ModelFigures {
   const m = MODELS[id];
   const before = tenantSize(id);

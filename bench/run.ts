@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { HAVE_GNU_TIME, criticalPath, launch, median, trackRequests } from './measure.js';
-import { LATENCY_MS, MODELS, compareWithModel, figures, normalise } from './model.js';
+import { LATENCY_MS, MODELS, TASK_ONLY_CRITICAL, compareWithModel, figures, normalise } from './model.js';
 import { SCENARIOS, type Scenario, type ScenarioId, TIMEOUT_SECONDS, scenarioInputs, seedHealthy } from './scenarios.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -77,8 +77,9 @@ const REFERENCES: Reference[] = [
 /** `npm run bundle`'s ncc arguments with the entry and the output directory replaced. */
 function nccArgs(entry: string, outDir: string): string[] {
   const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.bundle;
-  // The ncc command itself: the script may clear dist/ first (`rm -rf dist && ncc build …`).
-  const words = (script.split('&&').pop() ?? '').trim().split(/\s+/);
+  // The ncc command itself: the script may clear dist/ first and stamp it after
+  // (`rm -rf dist && ncc build … && node scripts/source-hash.mjs --write`).
+  const words = (script.split('&&').find((part) => part.trim().startsWith('ncc ')) ?? '').trim().split(/\s+/);
   if (words[0] !== 'ncc' || words[1] !== 'build') throw new Error(`Unexpected bundle script: ${script}`);
   const args = words.slice(1);
   const entryAt = args.findIndex((w, i) => i > 0 && !w.startsWith('-') && !['-o', '--out'].includes(args[i - 1]!));
@@ -334,13 +335,15 @@ for (const s of startup) {
     detail: `${fmt(s.action)} ms / ${fmt(s.toolkit)} ms = ${s.ratio.toFixed(2)}`,
   });
 }
-// Deliveries overlap: three targets cost what the slowest one (a connection: GET, PUT, GET) does alone.
+// Deliveries overlap: three targets cost what the slowest one does alone. In round trips that is a
+// task (its artifact is read after it in Read state: TASK_ONLY_CRITICAL, from the model); in wall
+// time it is compared with the one-connection rotation, one round trip less.
 const single = byId('rotate-connection');
 const three = byId('rotate-3');
 const TARGETS_TOLERANCE = 1.1;
 targets.push({
-  target: `rotation to three targets ≤ ${TARGETS_TOLERANCE} × rotation to its slowest single target (one connection), same critical path`,
-  met: three.wall.medianMs / single.wall.medianMs <= TARGETS_TOLERANCE && three.critical.measured === single.critical.measured,
+  target: `rotation to three targets ≤ ${TARGETS_TOLERANCE} × rotation to one connection, critical path that of a task alone (${TASK_ONLY_CRITICAL})`,
+  met: three.wall.medianMs / single.wall.medianMs <= TARGETS_TOLERANCE && three.critical.measured === TASK_ONLY_CRITICAL,
   detail:
     `${fmt(three.wall.medianMs)} ms / ${fmt(single.wall.medianMs)} ms = ${(three.wall.medianMs / single.wall.medianMs).toFixed(2)}; ` +
     `critical path ${three.critical.measured} vs ${single.critical.measured}; requests ${three.requests.measured} vs ${single.requests.measured}`,
