@@ -291,6 +291,8 @@ function sourceProblems(sources: Array<{ file: string; code: string }>): string[
     for (const [, rawArg] of code.matchAll(/\bsetOutput\s*\(\s*([^,)]+)/g)) {
       const arg = (rawArg ?? '').trim();
       const literal = /^(['"`])([^'"`]*)\1$/.exec(arg);
+      // A declaration of the door itself (the host's setOutput), its parameter typed OutputName.
+      if (/^[A-Za-z_$][\w$]*\s*:\s*OutputName$/.test(arg)) continue;
       if (literal) {
         if (!declaredOutputs.has(literal[2] ?? '')) {
           problems.push(`src/${file}: setOutput(${arg}) writes an output action.yml does not declare`);

@@ -28370,12 +28370,95 @@ module.exports = {
 
 /***/ }),
 
+/***/ 3079:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Os: () => (/* binding */ group),
+  Hc: () => (/* binding */ host)
+});
+
+// UNUSED EXPORTS: useHost
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(9402);
+// EXTERNAL MODULE: ./src/untrusted-text.ts
+var untrusted_text = __nccwpck_require__(8521);
+;// CONCATENATED MODULE: ./src/host/github.ts
+/**
+ * The GitHub Actions host: the toolkit's workflow commands (`::add-mask::`, annotations, groups),
+ * `GITHUB_OUTPUT` and the job summary, rendered as HTML like every GitHub job summary.
+ */
+
+
+const githubActions = {
+    info: (line) => core/* info */.pq(line),
+    debug: (line) => core/* debug */.Yz(line),
+    warning: (text, title) => core/* warning */.$e(text, { title }),
+    error: (text, title) => core/* error */.z3(text, { title }),
+    startGroup: (name) => core/* startGroup */.Oh(name),
+    endGroup: () => core/* endGroup */.N4(),
+    mask: (value) => core/* setSecret */.Pq(value),
+    setOutput: (name, value) => core/* setOutput */.uH(name, value),
+    writeSummary: async (summary) => {
+        // Outside a job (a local run) there is no summary to write.
+        if (!process.env.GITHUB_STEP_SUMMARY)
+            return;
+        await summaryHtml(summary).write();
+    },
+};
+function summaryHtml(summary) {
+    const html = core/* summary */.z
+        .emptyBuffer()
+        .addHeading((0,untrusted_text/* escapeHtml */.ZD)(summary.heading), 2)
+        .addTable([
+        [
+            { data: 'What', header: true },
+            { data: 'State', header: true },
+        ],
+        ...summary.rows.map(([what, state]) => [(0,untrusted_text/* escapeHtml */.ZD)(what), (0,untrusted_text/* escapeHtml */.ZD)(state)]),
+    ]);
+    html.addHeading('Changes', 3).addList(summary.changes.length > 0 ? summary.changes.map(untrusted_text/* escapeHtml */.ZD) : ['none']);
+    if (summary.warnings.length > 0)
+        html.addHeading('Warnings', 3).addList(summary.warnings.map(untrusted_text/* escapeHtml */.ZD));
+    // addCodeBlock does not escape: the block is written here, escaped like every other part.
+    if (summary.failure !== undefined)
+        html.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${(0,untrusted_text/* escapeHtml */.ZD)(summary.failure)}</code></pre>`, true);
+    return html;
+}
+
+;// CONCATENATED MODULE: ./src/host/host.ts
+
+let current = githubActions;
+/** The host the run reports to: the action's, unless an entry point chose another first. */
+function host() {
+    return current;
+}
+function useHost(chosen) {
+    current = chosen;
+}
+/** Runs `fn` inside a collapsible group of the log. */
+async function group(name, fn) {
+    host().startGroup(name);
+    try {
+        return await fn();
+    }
+    finally {
+        host().endGroup();
+    }
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2032);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7887);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7194);
 /**
  * The entry point the runner starts. `run()` reports its own failures; anything it still throws is
@@ -28402,7 +28485,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2032:
+/***/ 7887:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28411,10 +28494,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
-var core = __nccwpck_require__(9402);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/config.ts
 /**
  * The typed configuration the action runs with. `src/inputs.ts` is the only place that builds it
@@ -28475,6 +28554,8 @@ const TALEND_REGIONS = {
     au: 'https://api.au.cloud.talend.com',
 };
 
+// EXTERNAL MODULE: ./src/host/host.ts + 1 modules
+var host = __nccwpck_require__(3079);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/lazy.ts
@@ -28864,7 +28945,7 @@ class ApiClient {
         this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
         this.random = opts.random ?? Math.random;
         // Paths can hold IDs a server chose (an execution ID): scrub them like any untrusted text.
-        const debug = opts.onDebug ?? ((line) => core/* debug */.Yz(line));
+        const debug = opts.onDebug ?? ((line) => (0,host/* host */.Hc)().debug(line));
         this.debug = (line) => debug((0,secrets/* scrubKnownSecrets */.wz)(line));
         if (opts.httpClient) {
             this.http = opts.httpClient;
@@ -29073,6 +29154,84 @@ function createBudget(timeoutSeconds, clock = Date) {
             return Math.max(0, end - clock.now());
         },
     };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/host/ci.ts
+/**
+ * Which CI system the run is in, from the variables each one sets in every job, and the run's
+ * identity there: the ID that holds the rotation's lease and the link the record's audit trail
+ * names (record-store.ts).
+ */
+
+const CI_NAMES = {
+    'github-actions': 'GitHub Actions',
+    'azure-pipelines': 'Azure Pipelines',
+    gitlab: 'GitLab CI',
+    jenkins: 'Jenkins',
+    bitbucket: 'Bitbucket Pipelines',
+    terminal: 'a terminal (no CI found)',
+};
+function detectCi(env) {
+    // The most specific first: a GitHub-hosted runner is also where a terminal user may have set CI.
+    if (env.GITHUB_ACTIONS === 'true')
+        return 'github-actions';
+    if ((env.TF_BUILD ?? '').toLowerCase() === 'true')
+        return 'azure-pipelines';
+    if (env.GITLAB_CI === 'true')
+        return 'gitlab';
+    if (nonEmpty(env.JENKINS_URL) || nonEmpty(env.JENKINS_HOME))
+        return 'jenkins';
+    if (nonEmpty(env.BITBUCKET_BUILD_NUMBER))
+        return 'bitbucket';
+    return 'terminal';
+}
+function runIdentity(kind, env) {
+    const random = (0,external_node_crypto_.randomBytes)(4).toString('hex');
+    // The ID is kept in the record (its lease): a few safe characters from each part, never more.
+    const join = (...parts) => parts.map((p) => (nonEmpty(p) ? p.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) : '-')).join('.');
+    switch (kind) {
+        case 'github-actions':
+            return {
+                runId: `${join(env.GITHUB_RUN_ID ?? 'local', env.GITHUB_RUN_ATTEMPT ?? '1')}.${random}`,
+                runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+                    ? linkOrNone(`${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`)
+                    : undefined,
+            };
+        case 'azure-pipelines':
+            return {
+                runId: `azure.${join(env.BUILD_BUILDID, env.SYSTEM_JOBATTEMPT)}.${random}`,
+                runUrl: env.SYSTEM_COLLECTIONURI && env.SYSTEM_TEAMPROJECT && env.BUILD_BUILDID
+                    ? linkOrNone(`${env.SYSTEM_COLLECTIONURI.replace(/\/*$/, '/')}${encodeURIComponent(env.SYSTEM_TEAMPROJECT)}/_build/results?buildId=${encodeURIComponent(env.BUILD_BUILDID)}`)
+                    : undefined,
+            };
+        case 'gitlab':
+            return { runId: `gitlab.${join(env.CI_JOB_ID)}.${random}`, runUrl: linkOrNone(env.CI_JOB_URL) };
+        case 'jenkins':
+            return { runId: `jenkins.${join(env.BUILD_TAG)}.${random}`, runUrl: linkOrNone(env.BUILD_URL) };
+        case 'bitbucket':
+            return {
+                runId: `bitbucket.${join(env.BITBUCKET_BUILD_NUMBER, env.BITBUCKET_STEP_UUID)}.${random}`,
+                runUrl: env.BITBUCKET_GIT_HTTP_ORIGIN && env.BITBUCKET_BUILD_NUMBER
+                    ? linkOrNone(`${env.BITBUCKET_GIT_HTTP_ORIGIN}/addon/pipelines/home#!/results/${encodeURIComponent(env.BITBUCKET_BUILD_NUMBER)}`)
+                    : undefined,
+            };
+        case 'terminal':
+            return { runId: `local.${random}`, runUrl: undefined };
+    }
+}
+function nonEmpty(value) {
+    return value !== undefined && value.trim() !== '';
+}
+/**
+ * The record keeps the link: an http(s) URL of printable ASCII and at most 300 characters, or
+ * none (a variable set to anything else is not what the CI sets).
+ */
+function linkOrNone(value) {
+    if (value === undefined || value.length > 300 || !/^https?:\/\/[\x21-\x7e]+$/.test(value))
+        return undefined;
+    return value;
 }
 
 // EXTERNAL MODULE: ./src/untrusted-text.ts
@@ -29939,9 +30098,9 @@ function readRawInputs(env = process.env) {
 ;// CONCATENATED MODULE: ./src/log.ts
 
 
-/** `core.info` for every line the action logs: one line, never a workflow command (untrusted-text.ts). */
+/** Every line the run logs: one line, never a workflow command (untrusted-text.ts). */
 function logInfo(line) {
-    core/* info */.pq((0,untrusted_text/* safeLogLine */.AL)(line));
+    (0,host/* host */.Hc)().info((0,untrusted_text/* safeLogLine */.AL)(line));
 }
 
 ;// CONCATENATED MODULE: ./src/qlik/jwt.ts
@@ -31329,11 +31488,6 @@ function apiKeyWarning(apiKey, warningDays, now) {
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
-/**
- * Outputs, the job summary and the final error. Masking happened when each secret came to exist;
- * this module only writes values that are already masked, and registers the credential pair once
- * more (idempotent) right before writing it, so no order of calls can leak it.
- */
 
 
 
@@ -31346,7 +31500,7 @@ function apiKeyWarning(apiKey, warningDays, now) {
 
 
 function reportPlan(plan, config) {
-    core/* startGroup */.Oh(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
+    (0,host/* host */.Hc)().startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
     for (const step of plan.steps)
         logInfo(`- ${describeStep(step)}`);
     if (plan.steps.length === 0)
@@ -31357,7 +31511,7 @@ function reportPlan(plan, config) {
         if (deliver)
             describeDeliveries(deliver.targets, config).forEach((line) => logInfo(line));
     }
-    core/* endGroup */.N4();
+    (0,host/* host */.Hc)().endGroup();
 }
 async function reportSuccess(result, config, progress, now) {
     writeOutputs(result, config, progress);
@@ -31367,11 +31521,10 @@ async function reportSuccess(result, config, progress, now) {
     await writeSummary(result, config, progress, now, undefined);
 }
 /**
- * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
- * `result=failed` and one `::error::`.
+ * Never throws: whatever else goes wrong while reporting, the run ends failed (the entry point's
+ * exit code), with `result=failed` and one error.
  */
 async function reportFailure(err, config, progress, now) {
-    process.exitCode = 1;
     let message;
     try {
         // Defence in depth: every message part is built without secrets, but an unexpected error's
@@ -31382,7 +31535,7 @@ async function reportFailure(err, config, progress, now) {
         message = 'The run failed, and describing how failed too. Read both systems before the next run.';
     }
     try {
-        core/* setOutput */.uH('result', 'failed');
+        (0,host/* host */.Hc)().setOutput('result', 'failed');
         if (progress)
             writeOutputs('failed', config, progress);
     }
@@ -31391,7 +31544,7 @@ async function reportFailure(err, config, progress, now) {
     }
     try {
         if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
-            core/* debug */.Yz((0,secrets/* scrubKnownSecrets */.wz)(err.stack));
+            (0,host/* host */.Hc)().debug((0,secrets/* scrubKnownSecrets */.wz)(err.stack));
         }
         await writeSummary('failed', config, progress, now, message);
     }
@@ -31406,21 +31559,20 @@ async function reportFailure(err, config, progress, now) {
         // The error below matters more.
     }
     // One annotation with a title that says which system gave up.
-    core/* error */.z3(message, { title: failureTitle(err) });
+    (0,host/* host */.Hc)().error(message, failureTitle(err));
 }
 /**
  * Bad inputs end the run before any request: `result=failed` and one error that names each input
  * (and quotes no value). Like every report, the output comes first.
  */
 function reportInvalidInputs(err) {
-    core/* setOutput */.uH('result', 'failed');
-    core/* error */.z3(err.message, { title: 'Invalid input' });
-    process.exitCode = 1;
+    (0,host/* host */.Hc)().setOutput('result', 'failed');
+    (0,host/* host */.Hc)().error(err.message, 'Invalid input');
 }
 /** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
 function reportWarnings(progress, config, now) {
     for (const { title, text } of warningsOf(progress, config, now))
-        core/* warning */.$e(text, { title });
+        (0,host/* host */.Hc)().warning(text, title);
 }
 /** Every warning of the run, in one list: the API key's, the plan's, then what apply met. */
 function warningsOf(progress, config, now) {
@@ -31432,7 +31584,7 @@ function warningsOf(progress, config, now) {
     ];
 }
 function writeOutputs(result, config, progress) {
-    const set = (name, value) => core/* setOutput */.uH(name, value);
+    const set = (name, value) => (0,host/* host */.Hc)().setOutput(name, value);
     set('result', result);
     (0,secrets/* registerSecret */.cl)(progress.clientId);
     set('client-id', progress.clientId ?? '');
@@ -31548,8 +31700,6 @@ function nextRunAfter(progress) {
     return 'reads both systems again and finishes what this run could not.';
 }
 async function writeSummary(result, config, progress, now, failure) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
     const holds = progress ? knownHeld(progress.targets, progress.delivery) : undefined;
     const rows = [
         ['Result', result],
@@ -31567,30 +31717,21 @@ async function writeSummary(result, config, progress, now, failure) {
         ['Qlik API key', progress ? describeApiKey(progress.apiKey, now) : 'not read'],
         ...(progress?.tokensRevoked !== undefined ? [['OAuth tokens revoked', String(progress.tokensRevoked)]] : []),
     ];
-    const summary = core/* summary */.z
-        .addHeading('Qlik Cloud OAuth secret for Talend', 2)
-        .addTable([
-        [
-            { data: 'What', header: true },
-            { data: 'State', header: true },
-        ],
-        // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
-        ...rows.map(([k, v]) => [(0,untrusted_text/* escapeHtml */.ZD)(k), (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(v))]),
-    ]);
-    const changes = progress?.done ?? [];
-    summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => (0,untrusted_text/* escapeHtml */.ZD)((0,secrets/* scrubKnownSecrets */.wz)(c))) : ['none']);
     const warnings = progress ? warningsOf(progress, config, now) : [];
-    if (warnings.length > 0)
-        summary.addHeading('Warnings', 3).addList(warnings.map((w) => (0,untrusted_text/* escapeHtml */.ZD)(`${w.title}: ${(0,secrets/* scrubKnownSecrets */.wz)(w.text)}`)));
-    // addCodeBlock does not escape: the block is written here, escaped like every other part.
-    if (failure)
-        summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${(0,untrusted_text/* escapeHtml */.ZD)(failure)}</code></pre>`, true);
+    const summary = {
+        heading: 'Qlik Cloud OAuth secret for Talend',
+        // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
+        rows: rows.map(([what, state]) => [what, (0,secrets/* scrubKnownSecrets */.wz)(state)]),
+        changes: (progress?.done ?? []).map(secrets/* scrubKnownSecrets */.wz),
+        warnings: warnings.map((w) => `${w.title}: ${(0,secrets/* scrubKnownSecrets */.wz)(w.text)}`),
+        ...(failure === undefined ? {} : { failure }),
+    };
     try {
-        await summary.write();
+        await (0,host/* host */.Hc)().writeSummary(summary);
     }
     catch (err) {
         // A summary that cannot be written must not turn a successful rotation into a failed run.
-        core/* warning */.$e(`Could not write the job summary: ${(0,untrusted_text/* plainText */.wh)((0,secrets/* scrubKnownSecrets */.wz)(String(err.message)))}`);
+        (0,host/* host */.Hc)().warning(`Could not write the job summary: ${(0,untrusted_text/* plainText */.wh)((0,secrets/* scrubKnownSecrets */.wz)(String(err.message)))}`, 'Job summary');
     }
 }
 
@@ -33538,6 +33679,7 @@ class ServiceAccountToken {
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The whole run, stage by stage: inputs → read state → plan (→ lease → plan again) → apply → report.
+ * The same for the action and the command: where it reports is the host's business (host/).
  */
 
 
@@ -33553,9 +33695,18 @@ class ServiceAccountToken {
 
 
 
-async function run(env = process.env) {
+/**
+ * One run. A run that does not succeed also sets the process's exit code to 1 (the command makes
+ * bad inputs 2); `@github/local-action` calls this with no arguments, as the runner's inputs.
+ */
+async function run(raw = readRawInputs(process.env), identity = runIdentity('github-actions', process.env)) {
+    const end = await stages(raw, identity);
+    if (end !== 'succeeded')
+        process.exitCode = 1;
+    return end;
+}
+async function stages(raw, identity) {
     logInfo(`qlik-talend-oauth on Node ${process.version}`);
-    const raw = readRawInputs(env);
     // The runner masks values that come from `secrets.*`, but not a key passed another way.
     for (const name of SECRET_INPUTS) {
         (0,secrets/* registerSecret */.cl)(raw[name]);
@@ -33566,41 +33717,40 @@ async function run(env = process.env) {
         const parsed = parseInputs(raw);
         config = parsed.config;
         for (const warning of parsed.warnings)
-            core/* warning */.$e(warning, { title: 'Input' });
+            (0,host/* host */.Hc)().warning(warning, 'Input');
     }
     catch (err) {
         if (!(err instanceof InputError))
             throw err;
         reportInvalidInputs(err);
-        return;
+        return 'invalid-inputs';
     }
-    const ctx = connect(config, env);
+    const ctx = connect(config, identity);
     // What the report reads: what was found, then what apply did (also when it failed part-way).
     let outcome;
     try {
-        const observed = await core/* group */.Os('Read Qlik and Talend', () => readState(config, ctx.qlik, ctx.talend));
+        const observed = await (0,host/* group */.Os)('Read Qlik and Talend', () => readState(config, ctx.qlik, ctx.talend));
         const applied = await planAndApply(observed, ctx, {
             showPlan: (plan) => reportPlan(plan, config),
-            applying: (changes) => core/* group */.Os('Apply', changes),
+            applying: (changes) => (0,host/* group */.Os)('Apply', changes),
         });
         outcome = applied.outcome;
-        if (applied.failure === undefined)
+        if (applied.failure === undefined) {
             await reportSuccess(config.dryRun ? 'planned' : outcome.plan.result, config, outcome, ctx.budget.now());
-        else
-            await reportFailure(applied.failure, config, outcome, ctx.budget.now());
+            return 'succeeded';
+        }
+        await reportFailure(applied.failure, config, outcome, ctx.budget.now());
+        return 'failed';
     }
     catch (err) {
         // Read state stopped the run: nothing was changed.
         await reportFailure(err, config, outcome, ctx.budget.now());
+        return 'failed';
     }
 }
 /** The run's budget, identity and the two services' clients, each with its credentials and origins. */
-function connect(config, env) {
+function connect(config, { runId, runUrl }) {
     const budget = createBudget(config.timeoutSeconds);
-    const runId = `${env.GITHUB_RUN_ID ?? 'local'}.${env.GITHUB_RUN_ATTEMPT ?? '1'}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
     const qlik = new QlikApi(new ApiClient({ service: 'Qlik', token: config.qlikApiKey, allowedOrigins: [origin(config.qlikTenantUrl)], budget }), config.qlikTenantUrl, logInfo);
     const auth = config.talendAuth;
     // A service account signs in through the same client (to the API base's origin, no bearer).
@@ -33639,7 +33789,7 @@ function origin(url) {
 /* harmony export */   wz: () => (/* binding */ scrubKnownSecrets)
 /* harmony export */ });
 /* unused harmony export resetSecretsForTest */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
+/* harmony import */ var _host_host_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3079);
 /* harmony import */ var _untrusted_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8521);
 
 
@@ -33656,12 +33806,12 @@ function isMaskableSecret(value, maxLength) {
     return value.length >= MIN_SECRET_LENGTH && value.trim() === value && (0,_untrusted_text_js__WEBPACK_IMPORTED_MODULE_1__/* .isPlainText */ .KA)(value, maxLength);
 }
 /**
- * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
- * the job and lets `redact` scrub it from any text that came from a server.
+ * Every secret the run has seen. Registering a value masks it in the CI's log for the rest of the
+ * job (where the CI can mask) and lets `redact` and the text hosts scrub it from what they print.
  */
 const known = new Set();
 /**
- * Register a secret with the runner's mask. Call it the moment a secret exists, before the value
+ * Register a secret with the CI's mask (host.ts). Call it the moment a secret exists, before the value
  * can reach a log, an output or an error. Each line is registered too, because older self-hosted
  * runners do not split multi-line values themselves.
  */
@@ -33672,12 +33822,12 @@ function registerSecret(value) {
     if (trimmed.length < MIN_SECRET_LENGTH || known.has(value))
         return;
     known.add(value);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+    (0,_host_host_js__WEBPACK_IMPORTED_MODULE_0__/* .host */ .Hc)().mask(value);
     for (const line of value.split(/\r?\n|\r/)) {
         const l = line.trim();
         if (l.length >= MIN_SECRET_LENGTH && l !== trimmed && !known.has(l)) {
             known.add(l);
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(l);
+            (0,_host_host_js__WEBPACK_IMPORTED_MODULE_0__/* .host */ .Hc)().mask(l);
         }
     }
 }
@@ -33738,11 +33888,16 @@ const UNSAFE_RUNS = new RegExp(`${UNSAFE}+`, 'g');
 const HAS_UNSAFE = new RegExp(UNSAFE);
 /** A line the runner would take as a workflow command: `::name…` at its start. */
 const COMMAND_START = /^(\s*)::/;
-/** The old `##[name]…` form, defused wherever it stands (some runner versions look for it anywhere). */
+/**
+ * The old `##[name]…` form, defused wherever it stands (some runner versions look for it
+ * anywhere), and Azure Pipelines' `##vso[…]` logging commands, which its agent finds anywhere in
+ * a line (the command runs on Azure too: src/host/text.ts).
+ */
 const OLD_COMMAND = /##\[/g;
+const AZURE_COMMAND = /##vso\[/gi;
 /** Server text as one printable line: unsafe characters become a space, long text is cut. */
 function plainText(text, maxLength = 200) {
-    const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[');
+    const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[').replace(AZURE_COMMAND, '##vso [');
     return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 /** True when `text` holds none of the unsafe characters (and is not longer than `maxLength`). */
@@ -33986,7 +34141,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
   N4: () => (/* binding */ endGroup),
   z3: () => (/* binding */ error),
-  Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
@@ -33996,7 +34150,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, exportVariable, getBooleanInput, getIDToken, getInput, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");

@@ -1,7 +1,7 @@
-import * as core from '@actions/core';
+import { host } from './host/host.js';
 import { safeLogLine } from './untrusted-text.js';
 
-/** `core.info` for every line the action logs: one line, never a workflow command (untrusted-text.ts). */
+/** Every line the run logs: one line, never a workflow command (untrusted-text.ts). */
 export function logInfo(line: string): void {
-  core.info(safeLogLine(line));
+  host().info(safeLogLine(line));
 }

@@ -3,7 +3,6 @@
  * this module only writes values that are already masked, and registers the credential pair once
  * more (idempotent) right before writing it, so no order of calls can leak it.
  */
-import * as core from '@actions/core';
 import type { Config, OutputName } from './config.js';
 import { RunFailure } from './core/failure.js';
 import { type TargetState, knownHeld } from './core/holdings.js';
@@ -15,8 +14,10 @@ import { ApiError } from './http/api-client.js';
 import type { InputError } from './inputs.js';
 import { isOutputSafeHint } from './qlik/model.js';
 import { registerSecret, scrubKnownSecrets } from './secrets.js';
+import { host } from './host/host.js';
+import type { JobSummary } from './host/summary.js';
 import { logInfo } from './log.js';
-import { escapeHtml, plainText } from './untrusted-text.js';
+import { plainText } from './untrusted-text.js';
 import {
   apiKeyWarning,
   describeApiKey,
@@ -34,7 +35,7 @@ import {
 export type RunResult = 'created' | 'rotated' | 'repaired' | 'unchanged' | 'planned' | 'decommissioned' | 'failed';
 
 export function reportPlan(plan: RotationPlan, config: Config): void {
-  core.startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
+  host().startGroup(`Plan: ${plan.steps.length === 0 ? 'nothing to do' : `${plan.steps.length} step(s)`}`);
   for (const step of plan.steps) logInfo(`- ${describeStep(step)}`);
   if (plan.steps.length === 0) logInfo('The client, its secrets and Talend are as they should be.');
   if (config.dryRun) {
@@ -42,7 +43,7 @@ export function reportPlan(plan: RotationPlan, config: Config): void {
     const deliver = plan.steps.find((s) => s.step === 'deliver-to-talend');
     if (deliver) describeDeliveries(deliver.targets, config).forEach((line) => logInfo(line));
   }
-  core.endGroup();
+  host().endGroup();
 }
 
 export async function reportSuccess(result: RunResult, config: Config, progress: Outcome, now: number): Promise<void> {
@@ -54,11 +55,10 @@ export async function reportSuccess(result: RunResult, config: Config, progress:
 }
 
 /**
- * Never throws: whatever else goes wrong while reporting, the step ends with exit code 1,
- * `result=failed` and one `::error::`.
+ * Never throws: whatever else goes wrong while reporting, the run ends failed (the entry point's
+ * exit code), with `result=failed` and one error.
  */
 export async function reportFailure(err: unknown, config: Config, progress: Outcome | undefined, now: number): Promise<void> {
-  process.exitCode = 1;
   let message: string;
   try {
     // Defence in depth: every message part is built without secrets, but an unexpected error's
@@ -68,14 +68,14 @@ export async function reportFailure(err: unknown, config: Config, progress: Outc
     message = 'The run failed, and describing how failed too. Read both systems before the next run.';
   }
   try {
-    core.setOutput('result', 'failed');
+    host().setOutput('result', 'failed');
     if (progress) writeOutputs('failed', config, progress);
   } catch {
     // Outputs as far as they could be written; `result` is written first.
   }
   try {
     if (!(err instanceof RunFailure) && !(err instanceof ApiError) && err instanceof Error && err.stack) {
-      core.debug(scrubKnownSecrets(err.stack));
+      host().debug(scrubKnownSecrets(err.stack));
     }
     await writeSummary('failed', config, progress, now, message);
   } catch {
@@ -87,7 +87,7 @@ export async function reportFailure(err: unknown, config: Config, progress: Outc
     // The error below matters more.
   }
   // One annotation with a title that says which system gave up.
-  core.error(message, { title: failureTitle(err) });
+  host().error(message, failureTitle(err));
 }
 
 /**
@@ -95,14 +95,13 @@ export async function reportFailure(err: unknown, config: Config, progress: Outc
  * (and quotes no value). Like every report, the output comes first.
  */
 export function reportInvalidInputs(err: InputError): void {
-  core.setOutput('result', 'failed');
-  core.error(err.message, { title: 'Invalid input' });
-  process.exitCode = 1;
+  host().setOutput('result', 'failed');
+  host().error(err.message, 'Invalid input');
 }
 
 /** The one channel for warnings: the plan's, then what apply met (a task's auto-upgrade, say). */
 function reportWarnings(progress: Outcome, config: Config, now: number): void {
-  for (const { title, text } of warningsOf(progress, config, now)) core.warning(text, { title });
+  for (const { title, text } of warningsOf(progress, config, now)) host().warning(text, title);
 }
 
 /** Every warning of the run, in one list: the API key's, the plan's, then what apply met. */
@@ -116,7 +115,7 @@ function warningsOf(progress: Outcome, config: Config, now: number): { title: st
 }
 
 function writeOutputs(result: RunResult, config: Config, progress: Outcome): void {
-  const set = (name: OutputName, value: string) => core.setOutput(name, value);
+  const set = (name: OutputName, value: string) => host().setOutput(name, value);
   set('result', result);
   registerSecret(progress.clientId);
   set('client-id', progress.clientId ?? '');
@@ -238,7 +237,6 @@ async function writeSummary(
   now: number,
   failure: string | undefined,
 ): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
   const holds = progress ? knownHeld(progress.targets, progress.delivery) : undefined;
   const rows: [string, string][] = [
     ['Result', result],
@@ -256,26 +254,19 @@ async function writeSummary(
     ['Qlik API key', progress ? describeApiKey(progress.apiKey, now) : 'not read'],
     ...(progress?.tokensRevoked !== undefined ? [['OAuth tokens revoked', String(progress.tokensRevoked)] as [string, string]] : []),
   ];
-  const summary = core.summary
-    .addHeading('Qlik Cloud OAuth secret for Talend', 2)
-    .addTable([
-      [
-        { data: 'What', header: true },
-        { data: 'State', header: true },
-      ],
-      // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
-      ...rows.map(([k, v]) => [escapeHtml(k), escapeHtml(scrubKnownSecrets(v))]),
-    ]);
-  const changes = progress?.done ?? [];
-  summary.addHeading('Changes', 3).addList(changes.length > 0 ? changes.map((c) => escapeHtml(scrubKnownSecrets(c))) : ['none']);
   const warnings = progress ? warningsOf(progress, config, now) : [];
-  if (warnings.length > 0) summary.addHeading('Warnings', 3).addList(warnings.map((w) => escapeHtml(`${w.title}: ${scrubKnownSecrets(w.text)}`)));
-  // addCodeBlock does not escape: the block is written here, escaped like every other part.
-  if (failure) summary.addHeading('What failed and what to do', 3).addRaw(`<pre><code>${escapeHtml(failure)}</code></pre>`, true);
+  const summary: JobSummary = {
+    heading: 'Qlik Cloud OAuth secret for Talend',
+    // Rows quote what servers said (statuses, hints): scrubbed like the failure message.
+    rows: rows.map(([what, state]) => [what, scrubKnownSecrets(state)]),
+    changes: (progress?.done ?? []).map(scrubKnownSecrets),
+    warnings: warnings.map((w) => `${w.title}: ${scrubKnownSecrets(w.text)}`),
+    ...(failure === undefined ? {} : { failure }),
+  };
   try {
-    await summary.write();
+    await host().writeSummary(summary);
   } catch (err) {
     // A summary that cannot be written must not turn a successful rotation into a failed run.
-    core.warning(`Could not write the job summary: ${plainText(scrubKnownSecrets(String((err as Error).message)))}`);
+    host().warning(`Could not write the job summary: ${plainText(scrubKnownSecrets(String((err as Error).message)))}`, 'Job summary');
   }
 }

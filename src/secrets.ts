@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { host } from './host/host.js';
 import { isPlainText, plainText } from './untrusted-text.js';
 
 /**
@@ -16,13 +16,13 @@ export function isMaskableSecret(value: string, maxLength: number): boolean {
 }
 
 /**
- * Every secret the run has seen. Registering a value masks it in the runner's log for the rest of
- * the job and lets `redact` scrub it from any text that came from a server.
+ * Every secret the run has seen. Registering a value masks it in the CI's log for the rest of the
+ * job (where the CI can mask) and lets `redact` and the text hosts scrub it from what they print.
  */
 const known = new Set<string>();
 
 /**
- * Register a secret with the runner's mask. Call it the moment a secret exists, before the value
+ * Register a secret with the CI's mask (host.ts). Call it the moment a secret exists, before the value
  * can reach a log, an output or an error. Each line is registered too, because older self-hosted
  * runners do not split multi-line values themselves.
  */
@@ -31,12 +31,12 @@ export function registerSecret(value: string | undefined | null): void {
   const trimmed = value.trim();
   if (trimmed.length < MIN_SECRET_LENGTH || known.has(value)) return;
   known.add(value);
-  core.setSecret(value);
+  host().mask(value);
   for (const line of value.split(/\r?\n|\r/)) {
     const l = line.trim();
     if (l.length >= MIN_SECRET_LENGTH && l !== trimmed && !known.has(l)) {
       known.add(l);
-      core.setSecret(l);
+      host().mask(l);
     }
   }
 }

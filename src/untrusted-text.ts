@@ -18,12 +18,17 @@ const HAS_UNSAFE = new RegExp(UNSAFE);
 
 /** A line the runner would take as a workflow command: `::name…` at its start. */
 const COMMAND_START = /^(\s*)::/;
-/** The old `##[name]…` form, defused wherever it stands (some runner versions look for it anywhere). */
+/**
+ * The old `##[name]…` form, defused wherever it stands (some runner versions look for it
+ * anywhere), and Azure Pipelines' `##vso[…]` logging commands, which its agent finds anywhere in
+ * a line (the command runs on Azure too: src/host/text.ts).
+ */
 const OLD_COMMAND = /##\[/g;
+const AZURE_COMMAND = /##vso\[/gi;
 
 /** Server text as one printable line: unsafe characters become a space, long text is cut. */
 export function plainText(text: string, maxLength = 200): string {
-  const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[');
+  const flat = text.replace(UNSAFE_RUNS, ' ').replace(OLD_COMMAND, '# #[').replace(AZURE_COMMAND, '##vso [');
   return flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
 }
 

@@ -3,7 +3,7 @@
  * and waits of one request inside the run's budget, and the check of a 2xx answer. What an answer
  * means is attempt.ts's; the socket is transport.ts's.
  */
-import * as core from '@actions/core';
+import { host } from '../host/host.js';
 import { HttpClient } from '@actions/http-client';
 import { loadZod } from '../lazy.js';
 import { redact, scrubKnownSecrets } from '../secrets.js';
@@ -34,7 +34,7 @@ export interface ApiClientOptions {
    * redirected or retried by the library, and bounded by one AbortSignal per attempt.
    */
   httpClient?: HttpClient;
-  /** Default `core.debug`. Gets method, path (query shown as `?…`), status, attempt, wait only. */
+  /** Default: the host's debug log. Gets method, path (query shown as `?…`), status, attempt, wait only. */
   onDebug?: (line: string) => void;
 }
 
@@ -99,7 +99,7 @@ export class ApiClient {
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = opts.random ?? Math.random;
     // Paths can hold IDs a server chose (an execution ID): scrub them like any untrusted text.
-    const debug = opts.onDebug ?? ((line: string) => core.debug(line));
+    const debug = opts.onDebug ?? ((line: string) => host().debug(line));
     this.debug = (line) => debug(scrubKnownSecrets(line));
     if (opts.httpClient) {
       this.http = opts.httpClient;
