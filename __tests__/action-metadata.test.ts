@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { INPUT_NAMES, OUTPUT_NAMES } from '../src/config.js';
-import { readRawInputs } from '../src/inputs.js';
+import { INPUT_DOCS } from '../src/input-docs.js';
+import { inputForm, readRawInputs } from '../src/inputs.js';
+import { VERSION } from '../src/version.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const actionYml = readFileSync(`${root}action.yml`, 'utf8');
@@ -149,6 +151,21 @@ describe('action.yml', () => {
     expect(CONTRACT_INPUTS.map((i) => i.name)).toEqual([...INPUT_NAMES]);
   });
 
+  it('describes each input word for word as the command\'s --help does (src/input-docs.ts), with the default of the input table', () => {
+    for (const name of INPUT_NAMES) {
+      expect(inputs[name]?.description, name).toBe(INPUT_DOCS[name]);
+      // A default action.yml declares is the one the code applies when the input is blank.
+      const declared = inputs[name]?.default;
+      if (declared !== undefined) expect(inputForm(name).fallback, name).toBe(declared);
+      expect(inputForm(name).required, name).toBe(inputs[name]?.required);
+    }
+  });
+
+  it('is released with the command under one version: package.json\'s is the one the code reports', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+  });
+
   it('declares the outputs of src/config.ts in the same order', () => {
     expect(Object.keys(outputs)).toEqual([...OUTPUT_NAMES]);
     expect(CONTRACT_OUTPUTS.map((o) => o.name)).toEqual([...OUTPUT_NAMES]);
@@ -284,7 +301,7 @@ function sourceProblems(sources: Array<{ file: string; code: string }>): string[
       problems.push(`src/${file}: builds an INPUT_* name; only readRawInputs in src/inputs.ts may`);
     }
     for (const [name] of code.matchAll(/\bINPUT_[A-Z0-9][A-Z0-9_-]*/g)) {
-      if (name !== 'INPUT_NAMES' && !declaredInputs.has(name)) {
+      if (name !== 'INPUT_NAMES' && name !== 'INPUT_DOCS' && !declaredInputs.has(name)) {
         problems.push(`src/${file}: names ${name}, which action.yml does not declare`);
       }
     }

@@ -29989,6 +29989,14 @@ const INPUTS = {
     'dry-run': withDefault(inputs_boolean, 'false'),
     'timeout-seconds': withDefault(integer(5, 3600), '300'),
 };
+/**
+ * How a front door shows and takes one input (the command's flags and --help): required, its
+ * default as text, and whether it is a switch (`true`/`false`).
+ */
+function inputForm(name) {
+    const rule = INPUTS[name];
+    return { required: rule.blank.required, fallback: rule.blank.required ? undefined : rule.blank.fallback, isSwitch: rule.convert === inputs_boolean };
+}
 /** Reads one input by its rule; problems go to `problems`, and the value is then undefined. */
 function readInput(name, rule, raw, problems) {
     const problem = (what) => problems.push({ inputs: [name], line: `Input '${name}' ${what}.` });

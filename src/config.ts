@@ -103,7 +103,7 @@ export const INPUT_NAMES = [
 export type InputName = (typeof INPUT_NAMES)[number];
 
 /** Inputs whose values are secrets: never echoed, registered with the mask before anything else. */
-export const SECRET_INPUTS: readonly InputName[] = ['qlik-api-key', 'talend-token', 'talend-client-id', 'talend-client-secret'];
+export const SECRET_INPUTS = ['qlik-api-key', 'talend-token', 'talend-client-id', 'talend-client-secret'] as const satisfies readonly InputName[];
 
 export const OUTPUT_NAMES = [
   'result',

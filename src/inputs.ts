@@ -234,6 +234,15 @@ const INPUTS = {
   'timeout-seconds': withDefault(integer(5, 3600), '300'),
 } satisfies Record<InputName, InputRule<unknown>>;
 
+/**
+ * How a front door shows and takes one input (the command's flags and --help): required, its
+ * default as text, and whether it is a switch (`true`/`false`).
+ */
+export function inputForm(name: InputName): { required: boolean; fallback: string | undefined; isSwitch: boolean } {
+  const rule = INPUTS[name] as InputRule<unknown>;
+  return { required: rule.blank.required, fallback: rule.blank.required ? undefined : rule.blank.fallback, isSwitch: rule.convert === boolean };
+}
+
 export type InputValues = { [K in InputName]: (typeof INPUTS)[K] extends InputRule<infer T> ? T : never };
 
 /** One problem: the inputs it is about, and its line of the error message. */

@@ -15,6 +15,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Emulator, type FaultAction, type FaultRule, type LoggedRequest, type SeededClient, startEmulator } from '../../emulator/index.js';
 import { type ActionRun, baseInputs, leaksIn, runAction } from '../../scripts/action-runner.js';
+import { type CiKind, runCommand } from '../../scripts/command-runner.js';
+import { commandLogProblems, excerptOf, secretsOf } from '../e2e/command-output.js';
 
 const DEBUG = { RUNNER_DEBUG: '1' };
 const CLIENT_PATH = /^\/api\/v1\/oauth-clients\/[^/]+$/;
@@ -306,6 +308,33 @@ describe('I5 when error answers echo credentials and bodies', () => {
       emu.fault({ service: 'qlik', method: 'GET', path: '/api/v1/oauth-clients', occurrence: 3, times: Infinity, action: { echo: true, status: 400 } });
       const run = await act(emu, {}, DEBUG);
       expectFailed(run);
+    }),
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2b. The command's output, where no CI masks anything (GitLab) and where Azure does
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The same echoing servers, the command with debug lines: on GitLab nothing secret may appear
+ * anywhere (no client ID either), on Azure only in its ##vso[task.setsecret] line; the output
+ * JSON and the summary file hold none (command-output.ts).
+ */
+const COMMAND_CASES = ECHO_KINDS.flatMap((kind) => (['gitlab', 'azure-pipelines'] as CiKind[]).map((ci) => [`${kind.label} → echo 400, on ${ci}`, kind, ci] as const));
+
+describe('I5 for the command, when error answers echo credentials and bodies', () => {
+  it.concurrent.each(COMMAND_CASES)('%s', (_label, kind, ci) =>
+    withEmulator(async (emu) => {
+      const extra = kind.setup(emu);
+      emu.fault({ ...kind.match, occurrence: kind.occurrence ?? 1, times: Infinity, action: { echo: true, status: 400 } });
+      const run = await runCommand({ ...baseInputs(emu), 'timeout-seconds': '10', ...extra }, ci, { extraArgs: ['--verbose'] });
+      scannedRuns += 1;
+      expectAnswered(emu, kind.match, 400);
+      expect(commandLogProblems(run, ci, secretsOf(emu)), excerptOf(run)).toEqual([]);
+      expect(run.code, excerptOf(run)).toBe(1);
+      expect(run.outputs.result).toBe('failed');
+      expect(emu.violations).toEqual([]);
     }),
   );
 });

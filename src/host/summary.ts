@@ -32,7 +32,11 @@ function list(items: string[]): string[] {
   return items.map((item) => `- ${inline(item)}`);
 }
 
-/** One line of text, with Markdown's and HTML's special characters shown as they are. */
+/**
+ * One line of text, shown as it is: the characters that would start emphasis, code, a link, an
+ * HTML tag or entity, or end a table cell are escaped (the rest cannot act inside a cell or a
+ * list item).
+ */
 function inline(text: string): string {
-  return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_{}[\]()<>#+!|~&]/g, (c) => `\\${c}`);
+  return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
 }

@@ -4,39 +4,28 @@
  * Whatever the CI does, every line these hosts print is scrubbed of every secret the run has
  * seen (secrets.ts), client IDs and tokens included, and no GitHub workflow command is printed.
  */
-import { writeFile } from 'node:fs/promises';
-import type { OutputName } from '../config.js';
 import { scrubKnownSecrets } from '../secrets.js';
 import { safeLogLine } from '../untrusted-text.js';
 import type { Host } from './host.js';
-import { type JobSummary, summaryMarkdown } from './summary.js';
 
 export interface TextHostOptions {
   /** Azure Pipelines: `##vso[…]` logging commands for secrets, groups, warnings and errors. */
   azure: boolean;
   /** Print debug lines (Azure: as `##[debug]`, which it shows only when system.debug is on). */
   debug: boolean;
-  /** Where the job summary goes as Markdown; none: no summary. */
-  summaryFile?: string;
   out?: (line: string) => void;
   err?: (line: string) => void;
 }
 
-/** A text host, and the outputs it collected (the command writes them where it was asked to). */
-export interface TextHost extends Host {
-  readonly outputs: Map<OutputName, string>;
-}
-
-export function textHost(options: TextHostOptions): TextHost {
+/** Outputs and the summary are the command's (cli/results.ts): here they go nowhere. */
+export function textHost(options: TextHostOptions): Host {
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const err = options.err ?? ((line: string) => void process.stderr.write(`${line}\n`));
   // Scrubbed here, as it is printed: a secret registered after a message was built is caught too.
   const show = (text: string) => safeLogLine(scrubKnownSecrets(text));
   const lines = (text: string) => text.split(/\r?\n|\r/).map(show);
-  const outputs = new Map<OutputName, string>();
   const { azure } = options;
   return {
-    outputs,
     info: (line) => out(show(line)),
     debug: (line) => {
       if (options.debug) out(azure ? `##[debug]${show(line)}` : `debug: ${show(line)}`);
@@ -58,10 +47,8 @@ export function textHost(options: TextHostOptions): TextHost {
       // here on. Elsewhere there is nothing to tell: scrubbing is ours.
       if (azure && !/[\r\n]/.test(value)) out(`##vso[task.setsecret]${value}`);
     },
-    setOutput: (name, value) => void outputs.set(name, value),
-    writeSummary: async (summary: JobSummary) => {
-      if (options.summaryFile !== undefined) await writeFile(options.summaryFile, summaryMarkdown(summary), 'utf8');
-    },
+    setOutput: () => undefined,
+    writeSummary: async () => undefined,
   };
 }
 
