@@ -161,9 +161,20 @@ describe('action.yml', () => {
     }
   });
 
-  it('is released with the command under one version: package.json\'s is the one the code reports', () => {
+  it('is released with the command under one version: package.json\'s is the one the code reports and the docs pin', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
     expect(VERSION).toBe(pkg.version);
+    // Every `uses: …qlik-talend-oauth@<sha> # vX.Y.Z` and every `qlik-talend-oauth@X.Y.Z` (npx)
+    // in the README and the examples names this version (docs/releasing.md).
+    const docs = ['README.md', ...readdirSync(`${root}examples`).filter((f) => f.endsWith('.yml')).map((f) => `examples/${f}`), 'examples/other-ci/gitlab-ci.yml', 'examples/other-ci/azure-pipelines.yml', 'examples/other-ci/Jenkinsfile'];
+    const pinned: string[] = [];
+    for (const doc of docs) {
+      const text = readFileSync(`${root}${doc}`, 'utf8');
+      for (const m of text.matchAll(/qlik-talend-oauth@[0-9a-f]{40} # v(\S+)/g)) pinned.push(`${doc}: ${m[1]}`);
+      for (const m of text.matchAll(/qlik-talend-oauth@(\d+\.\d+\.\d+(?:-[\w.]+)?)/g)) pinned.push(`${doc}: ${m[1]}`);
+    }
+    expect(pinned.length).toBeGreaterThanOrEqual(10);
+    expect(pinned.filter((p) => !p.endsWith(`: ${pkg.version}`))).toEqual([]);
   });
 
   it('declares the outputs of src/config.ts in the same order', () => {

@@ -1,2 +1,2 @@
 /** The version of the action and the command: one version, package.json's (a test holds them together). */
-export const VERSION = '0.1.0';
+export const VERSION = '1.0.0';

@@ -34524,7 +34524,7 @@ const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "
 /* harmony export */   x: () => (/* binding */ VERSION)
 /* harmony export */ });
 /** The version of the action and the command: one version, package.json's (a test holds them together). */
-const VERSION = '0.1.0';
+const VERSION = '1.0.0';
 
 
 /***/ }),
