@@ -5,13 +5,15 @@
  * CI's own terms (command-output.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Emulator, startEmulator } from '../../emulator/index.js';
 import { baseInputs, runAction } from '../../scripts/action-runner.js';
-import { CI_KINDS, type CiKind, type CommandRun, runCommand } from '../../scripts/command-runner.js';
+import { CI_KINDS, type CiKind, type CommandRun, commandLineOf, runCommand } from '../../scripts/command-runner.js';
 import { commandLogProblems, excerptOf, secretsOf } from './command-output.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -114,6 +116,31 @@ describe('the command line', () => {
     ]);
     expect(run.stderr).not.toMatch(/hunter2|stray-value|b\.example/);
   });
+
+  it.concurrent('refuses result files it could not write before any request (exit 2): a missing directory, a link in the secret file\'s place, one file twice', () =>
+    withEmulator(async (emu) => {
+      const dir = mkdtempSync(join(tmpdir(), 'qto-cmd-files-'));
+      writeFileSync(join(dir, 'elsewhere'), '');
+      symlinkSync(join(dir, 'elsewhere'), join(dir, 'secret.txt'));
+      const { argv, env } = commandLineOf(baseInputs(emu));
+      const run = await runCommand({}, 'gitlab', {
+        dir,
+        env,
+        argv: [...argv, '--output-json', join(dir, 'no-such-dir', 'out.json'), '--secret-file', join(dir, 'secret.txt'), '--summary-file', 'a.md', '--output-json=x'],
+      });
+      expect(run.code).toBe(2);
+      expect(emu.log).toEqual([]);
+      expect(run.stderr).toContain('Flag --output-json is given twice.');
+      const again = await runCommand({}, 'gitlab', { dir, env, argv: [...argv, '--output-json', join(dir, 'no-such-dir', 'out.json'), '--secret-file', join(dir, 'secret.txt'), '--summary-file', join(dir, 'secret.txt')] });
+      expect(again.code).toBe(2);
+      expect(emu.log).toEqual([]);
+      expect(again.stderr.trim().split('\n')).toEqual([
+        'qlik-talend-oauth: Flag --output-json: the directory for the file does not exist.',
+        'qlik-talend-oauth: Flag --secret-file names a symbolic link; the secret is written only to a file of its own.',
+        'qlik-talend-oauth: Flag --summary-file names the same file as --secret-file.',
+      ]);
+      expect(readFileSync(join(dir, 'elsewhere'), 'utf8')).toBe('');
+    }));
 
   it.concurrent('--help lists every input of action.yml as a flag with its default, and each credential as a variable', async () => {
     const action = parse(readFileSync(`${root}action.yml`, 'utf8')) as { inputs: Record<string, { default?: string; required?: boolean }> };

@@ -28637,7 +28637,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(311);
 /* harmony import */ var _args_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7593);
 /* harmony import */ var _help_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9972);
-/* harmony import */ var _results_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7937);
+/* harmony import */ var _results_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9881);
 /**
  * The command (`qlik-talend-oauth`, bundled as dist/cli.js): the action's run behind another
  * front door, for GitLab CI, Azure Pipelines, Jenkins, Bitbucket and a terminal. Flags instead
@@ -28662,6 +28662,9 @@ async function main(argv, kind) {
     let line;
     try {
         line = (0,_args_js__WEBPACK_IMPORTED_MODULE_8__/* .parseCommandLine */ .Du)(argv, process.env);
+        const problems = (0,_results_js__WEBPACK_IMPORTED_MODULE_10__/* .resultFileProblems */ .ad)(line);
+        if (problems.length > 0)
+            throw new _args_js__WEBPACK_IMPORTED_MODULE_8__/* .UsageError */ .eb(problems.join('\n'));
     }
     catch (err) {
         if (!(err instanceof _args_js__WEBPACK_IMPORTED_MODULE_8__/* .UsageError */ .eb))
@@ -28678,7 +28681,7 @@ async function main(argv, kind) {
         process.stdout.write(`${_version_js__WEBPACK_IMPORTED_MODULE_11__/* .VERSION */ .x}\n`);
         return 0;
     }
-    const host = (0,_results_js__WEBPACK_IMPORTED_MODULE_10__/* .collecting */ .H)(hostFor(kind, line.verbose), line);
+    const host = (0,_results_js__WEBPACK_IMPORTED_MODULE_10__/* .collecting */ .HI)(hostFor(kind, line.verbose), line);
     (0,_host_host_js__WEBPACK_IMPORTED_MODULE_3__/* .useHost */ .KT)(host);
     host.info(`Running on ${_host_ci_js__WEBPACK_IMPORTED_MODULE_1__/* .CI_NAMES */ .y3[kind]}.`);
     let end;
@@ -28692,7 +28695,7 @@ async function main(argv, kind) {
         end = 'failed';
     }
     try {
-        (0,_results_js__WEBPACK_IMPORTED_MODULE_10__/* .writeResults */ .K)(host.outputs, line);
+        (0,_results_js__WEBPACK_IMPORTED_MODULE_10__/* .writeResults */ .KB)(host.outputs, line);
     }
     catch (err) {
         host.error(`Could not write the results: ${(0,_untrusted_text_js__WEBPACK_IMPORTED_MODULE_7__/* .safeLogLine */ .AL)((0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .scrubKnownSecrets */ .wz)(err instanceof Error ? err.message : String(err)))}`, 'Results');
@@ -28713,18 +28716,21 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7937:
+/***/ 9881:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  H: () => (/* binding */ collecting),
-  K: () => (/* binding */ writeResults)
+  HI: () => (/* binding */ collecting),
+  ad: () => (/* binding */ resultFileProblems),
+  KB: () => (/* binding */ writeResults)
 });
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/host/summary.ts
@@ -28765,6 +28771,7 @@ function inline(text) {
 
 
 
+
 /** `base`, with every output kept and the summary also written to `files.summaryFile`. */
 function collecting(base, files) {
     const outputs = new Map();
@@ -28781,6 +28788,40 @@ function collecting(base, files) {
                 await (0,promises_namespaceObject.writeFile)(files.summaryFile, summaryMarkdown(summary), 'utf8');
         },
     };
+}
+/**
+ * What would stop the results from being written, found before any request: a rotation must not
+ * succeed only to fail at its last step. Each problem names its flag.
+ */
+function resultFileProblems(files) {
+    const problems = [];
+    const given = ['outputJson', 'secretFile', 'summaryFile'].flatMap((key) => (files[key] === undefined ? [] : [[key, files[key]]]));
+    const flag = { outputJson: '--output-json', secretFile: '--secret-file', summaryFile: '--summary-file' };
+    const seen = new Map();
+    for (const [key, path] of given) {
+        const where = (0,external_node_path_namespaceObject.resolve)(path);
+        const other = seen.get(where);
+        if (other !== undefined)
+            problems.push(`Flag ${flag[key]} names the same file as ${other}.`);
+        seen.set(where, flag[key]);
+        const parent = statOrNull(() => (0,external_node_fs_namespaceObject.statSync)((0,external_node_path_namespaceObject.dirname)(where)));
+        if (!parent?.isDirectory())
+            problems.push(`Flag ${flag[key]}: the directory for the file does not exist.`);
+        const existing = statOrNull(() => (0,external_node_fs_namespaceObject.lstatSync)(where));
+        if (existing?.isDirectory())
+            problems.push(`Flag ${flag[key]} names a directory.`);
+        if (key === 'secretFile' && existing?.isSymbolicLink())
+            problems.push('Flag --secret-file names a symbolic link; the secret is written only to a file of its own.');
+    }
+    return problems;
+}
+function statOrNull(stat) {
+    try {
+        return stat();
+    }
+    catch {
+        return null;
+    }
 }
 /**
  * Writes the outputs and the secret where they were asked for. The secret file is created with

@@ -15,7 +15,7 @@ import { safeLogLine } from '../untrusted-text.js';
 import { VERSION } from '../version.js';
 import { type CommandLine, UsageError, parseCommandLine } from './args.js';
 import { helpText } from './help.js';
-import { collecting, writeResults } from './results.js';
+import { collecting, resultFileProblems, writeResults } from './results.js';
 
 const ci = detectCi(process.env);
 process.exitCode = await main(process.argv.slice(2), ci);
@@ -24,6 +24,8 @@ async function main(argv: string[], kind: CiKind): Promise<number> {
   let line: CommandLine;
   try {
     line = parseCommandLine(argv, process.env);
+    const problems = resultFileProblems(line);
+    if (problems.length > 0) throw new UsageError(problems.join('\n'));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     for (const problem of err.message.split('\n')) process.stderr.write(`qlik-talend-oauth: ${problem}\n`);

@@ -3,7 +3,8 @@
  * new secret in a file only its owner can read, and the job summary as Markdown. A wrapper
  * around the CI's host collects what the run reports and passes it on.
  */
-import { closeSync, constants, fchmodSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, lstatSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import type { OutputName } from '../config.js';
 import type { Host } from '../host/host.js';
@@ -34,6 +35,37 @@ export function collecting(base: Host, files: ResultFiles): CollectingHost {
       if (files.summaryFile !== undefined) await writeFile(files.summaryFile, summaryMarkdown(summary), 'utf8');
     },
   };
+}
+
+/**
+ * What would stop the results from being written, found before any request: a rotation must not
+ * succeed only to fail at its last step. Each problem names its flag.
+ */
+export function resultFileProblems(files: ResultFiles): string[] {
+  const problems: string[] = [];
+  const given = (['outputJson', 'secretFile', 'summaryFile'] as const).flatMap((key) => (files[key] === undefined ? [] : [[key, files[key]] as const]));
+  const flag = { outputJson: '--output-json', secretFile: '--secret-file', summaryFile: '--summary-file' };
+  const seen = new Map<string, string>();
+  for (const [key, path] of given) {
+    const where = resolve(path);
+    const other = seen.get(where);
+    if (other !== undefined) problems.push(`Flag ${flag[key]} names the same file as ${other}.`);
+    seen.set(where, flag[key]);
+    const parent = statOrNull(() => statSync(dirname(where)));
+    if (!parent?.isDirectory()) problems.push(`Flag ${flag[key]}: the directory for the file does not exist.`);
+    const existing = statOrNull(() => lstatSync(where));
+    if (existing?.isDirectory()) problems.push(`Flag ${flag[key]} names a directory.`);
+    if (key === 'secretFile' && existing?.isSymbolicLink()) problems.push('Flag --secret-file names a symbolic link; the secret is written only to a file of its own.');
+  }
+  return problems;
+}
+
+function statOrNull<T>(stat: () => T): T | null {
+  try {
+    return stat();
+  } catch {
+    return null;
+  }
 }
 
 /**
