@@ -9,11 +9,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CREDENTIAL_VARIABLES } from '../src/cli/args.js';
+import type { CiKind } from '../src/host/ci.js';
 import { parseOutputFile } from './action-runner.js';
+
+export type { CiKind };
 
 export const COMMAND = resolve(import.meta.dirname, '../dist/cli.js');
 
-export type CiKind = 'github-actions' | 'azure-pipelines' | 'gitlab' | 'jenkins' | 'bitbucket' | 'terminal';
 export const CI_KINDS: CiKind[] = ['github-actions', 'azure-pipelines', 'gitlab', 'jenkins', 'bitbucket', 'terminal'];
 
 /** The variables each CI sets in every job (those the command reads, with made-up values). */
@@ -42,14 +45,6 @@ export function ciEnvironment(kind: CiKind, dir: string): Record<string, string>
       return {};
   }
 }
-
-/** The credential inputs and the variables the command reads them from. */
-const CREDENTIALS: Record<string, string> = {
-  'qlik-api-key': 'QLIK_API_KEY',
-  'talend-token': 'TALEND_TOKEN',
-  'talend-client-id': 'TALEND_CLIENT_ID',
-  'talend-client-secret': 'TALEND_CLIENT_SECRET',
-};
 
 export interface CommandRun {
   code: number | null;
@@ -85,7 +80,7 @@ export function commandLineOf(inputs: Record<string, string>): { argv: string[];
   const argv: string[] = [];
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(inputs)) {
-    const variable = CREDENTIALS[name];
+    const variable = (CREDENTIAL_VARIABLES as Record<string, string>)[name];
     if (variable !== undefined) env[variable] = value;
     else argv.push(`--${name}`, value);
   }
