@@ -29729,6 +29729,10 @@ function crossInputProblems(values, given) {
     problems.push(...targetProblems(values, given), ...lifecycleProblems(values, given));
     return problems;
 }
+/** The TMC setting's URL (and the disconnect's), resolved against the Talend API base. */
+function qlikAuthUrlOf(values, location = values['talend-qlik-auth-url']) {
+    return resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', location);
+}
 /** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
 function targetProblems(values, given) {
     const problems = [];
@@ -29748,7 +29752,7 @@ function targetProblems(values, given) {
             line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
         });
     }
-    const authUrl = resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', values['talend-qlik-auth-url']);
+    const authUrl = qlikAuthUrlOf(values);
     if (authUrl !== undefined && `qlik-auth:${authUrl}`.length > MAX_KEY_LENGTH) {
         problems.push({
             inputs: ['talend-qlik-auth-url'],
@@ -30025,10 +30029,6 @@ function readInput(name, rule, raw, problems) {
     const before = problems.length;
     const value = rule.convert(text, problem);
     return problems.length === before ? value : undefined;
-}
-/** The TMC setting's URL (and the disconnect's), resolved against the Talend API base. */
-function qlikAuthUrlOf(values, location = values['talend-qlik-auth-url']) {
-    return resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', location);
 }
 /** The disconnect request with its URL resolved, defaulting to the TMC setting's own. */
 function disconnectOf(inputs, qlikAuthUrl) {
@@ -31032,6 +31032,23 @@ function nextRotationDue(secret, maxSecretAgeDays) {
 function confirmedByCheck(targets) {
     return targets.map((t) => (t.status === 'delivered' && t.evidence !== 'secret-read-back' ? { ...t, evidence: 'check-task' } : t));
 }
+/**
+ * A delivery's answer. A send that throws got no definite answer: the target may hold the new
+ * secret or what it held, so it is `unknown`, never a refusal.
+ */
+async function answerOf(send) {
+    try {
+        return await send();
+    }
+    catch (err) {
+        return { outcome: 'unknown', detail: err.message };
+    }
+}
+/** A refusal in words: its status (or "refused" when nothing was sent), and Talend's message if any. */
+function describeRefusal(result) {
+    const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
+    return result.message ? `${status}: ${result.message}` : status;
+}
 // ---- What Talend may hold -------------------------------------------------------------------
 /** The target's holding in the record, or undefined when the record does not know the target. */
 function holdingOf(record, key) {
@@ -31239,8 +31256,7 @@ function settleDeliveries(record, answers, meta, before) {
             warnings.push(...result.warnings);
         }
         else if (result.outcome === 'refused') {
-            const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
-            const detail = result.message ? `${status}: ${result.message}` : status;
+            const detail = describeRefusal(result);
             states.push({ key, status: 'refused', holds: before.find((t) => t.key === key)?.holds ?? null, detail });
             failures.push(named(target, detail));
         }
@@ -31869,17 +31885,11 @@ async function settleCreationRace(deps, store, mine, onDeleted) {
 ;// CONCATENATED MODULE: ./src/apply/decommission.ts
 
 
+
 const NEXT_RUN = 'detaches again (a detached target stays detached) and, once every Talend target took it, deletes the client.';
 /** Detaches each target at once; resolves to their states, or throws naming each that did not take it. */
 async function detachTargets(deps, step) {
-    const results = await Promise.all(step.targets.map(async (target) => {
-        try {
-            return { target, result: await deps.talend.detach(target, step.shownInClear) };
-        }
-        catch (err) {
-            return { target, result: { outcome: 'unknown', detail: err.message } };
-        }
-    }));
+    const results = await Promise.all(step.targets.map(async (target) => ({ target, result: await answerOf(() => deps.talend.detach(target, step.shownInClear)) })));
     const failures = results.flatMap(({ target, result }) => (result.outcome === 'stored' ? [] : [`${describeTarget(target.key)}: ${describe(result)}`]));
     if (failures.length > 0) {
         throw new RunFailure(`Not every Talend target could be detached, so the OAuth client was not deleted: ${failures.join('; ')}.`, { nextRun: NEXT_RUN });
@@ -31891,22 +31901,13 @@ async function disconnectTmc(deps, step) {
     const request = deps.config.talendQlikAuthDisconnect;
     if (!request)
         throw new Error('The plan disconnects TMC without a talend-qlik-auth-disconnect-request.');
-    let result;
-    try {
-        result = await deps.talend.disconnectQlikAuth(request, step.url);
-    }
-    catch (err) {
-        result = { outcome: 'unknown', detail: err.message };
-    }
+    const result = await answerOf(() => deps.talend.disconnectQlikAuth(request, step.url));
     if (result.outcome !== 'stored') {
         throw new RunFailure(`TMC's Qlik Cloud Authentication was not disconnected (${describe(result)}), so the OAuth client was not deleted.`, { nextRun: NEXT_RUN });
     }
 }
 function describe(result) {
-    if (result.outcome === 'unknown')
-        return result.detail;
-    const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
-    return result.message ? `${status}: ${result.message}` : status;
+    return result.outcome === 'unknown' ? result.detail : describeRefusal(result);
 }
 
 ;// CONCATENATED MODULE: ./src/talend/orchestration.ts
@@ -32733,15 +32734,7 @@ class Run {
         this.store.change((r) => withNewPending(r, step.targets, meta, this.outcome.secrets));
         await Promise.all([this.store.save({ release: false }), this.revocation]);
         const pair = { clientId: this.clientId, clientSecret: newSecret.value };
-        const answers = await Promise.all(step.targets.map(async (target) => {
-            try {
-                return { target, result: await this.ctx.talend.deliver(target, pair, step.shownInClear) };
-            }
-            catch (err) {
-                // No definite answer: the target may hold the new secret or what it held.
-                return { target, result: { outcome: 'unknown', detail: err.message } };
-            }
-        }));
+        const answers = await Promise.all(step.targets.map(async (target) => ({ target, result: await answerOf(() => this.ctx.talend.deliver(target, pair, step.shownInClear)) })));
         const settled = settleDeliveries(this.store.record, answers, meta, this.outcome.targets);
         this.store.change(() => settled.record);
         for (const state of settled.states) {
@@ -33340,19 +33333,27 @@ class TalendApi {
      * anything unclear (a redirect, an unlisted 2xx, a body that does not say) may have stored it.
      */
     async deliverQlikCredentials(clientId, clientSecret) {
-        const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
         if (!this.qlikAuthUrl)
             throw new Error("Talend: 'talend-qlik-auth-url' is not set, so there is no TMC setting to deliver to.");
+        return this.sendQlikAuth(this.qlikAuthRequest, this.qlikAuthUrl, { clientId, clientSecret }, "storing the Qlik client credentials in TMC's Qlik Cloud Authentication");
+    }
+    /**
+     * A request to TMC's Qlik Cloud Authentication shaped by the user (storing the pair, or a
+     * decommission's disconnect), sent like every request that stores the pair and judged by the
+     * user's rules: only a definite "no" is a refusal.
+     */
+    async sendQlikAuth(request, url, pair, doing) {
+        const rendered = renderQlikAuthRequest(request, { ...pair, qlikTenantUrl: this.qlikTenantUrl });
         const res = await this.http.request({
             method: rendered.method,
-            url: this.qlikAuthUrl,
+            url,
             ...(rendered.form ? { form: rendered.form } : { json: rendered.json }),
             headers: rendered.headers,
             ...STORING,
             maxBodyBytes: 64 * 1024,
-            doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
+            doing,
         });
-        switch (judgeQlikAuthAnswer(this.qlikAuthRequest, res.status, res.body)) {
+        switch (judgeQlikAuthAnswer(request, res.status, res.body)) {
             case 'stored':
                 return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
             case 'refused':
@@ -33524,25 +33525,9 @@ class TalendApi {
      * A decommission's disconnect of TMC's Qlik Cloud Authentication, with the request the user
      * described (`talend-qlik-auth-disconnect-request`), judged like the request that stores the pair.
      */
-    async disconnectQlikAuth(request, url) {
-        const rendered = renderQlikAuthRequest(request, { clientId: '', clientSecret: '', qlikTenantUrl: this.qlikTenantUrl });
-        const res = await this.http.request({
-            method: rendered.method,
-            url,
-            ...(rendered.form ? { form: rendered.form } : rendered.json !== undefined ? { json: rendered.json } : {}),
-            headers: rendered.headers,
-            ...STORING,
-            maxBodyBytes: 64 * 1024,
-            doing: "disconnecting TMC's Qlik Cloud Authentication",
-        });
-        switch (judgeQlikAuthAnswer(request, res.status, res.body)) {
-            case 'stored':
-                return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
-            case 'refused':
-                return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
-            case 'unclear':
-                return { outcome: 'unknown', detail: unclearAnswer(res.status) };
-        }
+    disconnectQlikAuth(request, url) {
+        // A JSON body that is absent stays absent: `json: undefined` sends no body (api-client.ts).
+        return this.sendQlikAuth(request, url, { clientId: '', clientSecret: '' }, "disconnecting TMC's Qlik Cloud Authentication");
     }
     /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
     async startExecution(taskId) {

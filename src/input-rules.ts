@@ -5,7 +5,7 @@
  */
 import type { InputName } from './config.js';
 import { MAX_KEY_LENGTH, MAX_TARGETS } from './core/targets.js';
-import { resolveAuthUrl } from './input-urls.js';
+import { type AuthLocation, resolveAuthUrl } from './input-urls.js';
 import type { InputValues, Problem } from './inputs.js';
 
 /**
@@ -43,6 +43,11 @@ export function crossInputProblems(values: Partial<InputValues>, given: Readonly
   return problems;
 }
 
+/** The TMC setting's URL (and the disconnect's), resolved against the Talend API base. */
+export function qlikAuthUrlOf(values: Partial<InputValues>, location: AuthLocation | undefined = values['talend-qlik-auth-url']): string | undefined {
+  return resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', location);
+}
+
 /** Where the pair goes: at least one target, at most MAX_TARGETS; settings only with what they shape. */
 function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputName>): Problem[] {
   const problems: Problem[] = [];
@@ -62,7 +67,7 @@ function targetProblems(values: Partial<InputValues>, given: ReadonlySet<InputNa
       line: `Inputs 'talend-qlik-auth-url', 'talend-connection-ids' and 'talend-task-ids': name at most ${MAX_TARGETS} targets together (the record of each is kept in the client's description).`,
     });
   }
-  const authUrl = resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', values['talend-qlik-auth-url']);
+  const authUrl = qlikAuthUrlOf(values);
   if (authUrl !== undefined && `qlik-auth:${authUrl}`.length > MAX_KEY_LENGTH) {
     problems.push({
       inputs: ['talend-qlik-auth-url'],

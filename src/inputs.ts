@@ -10,8 +10,8 @@ import { MAX_TARGETS } from './core/targets.js';
 import { MIN_SECRET_LENGTH } from './secrets.js';
 import type { ParameterNames } from './talend/orchestration.js';
 import { DEFAULT_QLIK_AUTH_REQUEST, type QlikAuthDisconnect, parseQlikAuthDisconnect, parseQlikAuthRequest } from './talend/qlik-auth-request.js';
-import { type AuthLocation, type Report, qlikHostWarnings, qlikTenantUrl, resolveAuthUrl, talendApiUrl, talendQlikAuthUrl } from './input-urls.js';
-import { crossInputProblems } from './input-rules.js';
+import { type AuthLocation, type Report, qlikHostWarnings, qlikTenantUrl, talendApiUrl, talendQlikAuthUrl } from './input-urls.js';
+import { crossInputProblems, qlikAuthUrlOf } from './input-rules.js';
 import { isPathSafeId } from './untrusted-text.js';
 
 /**
@@ -278,11 +278,6 @@ function readInput<T>(name: InputName, rule: InputRule<T>, raw: unknown, problem
   const before = problems.length;
   const value = rule.convert(text, problem);
   return problems.length === before ? value : undefined;
-}
-
-/** The TMC setting's URL (and the disconnect's), resolved against the Talend API base. */
-function qlikAuthUrlOf(values: Partial<InputValues>, location: AuthLocation | undefined = values['talend-qlik-auth-url']): string | undefined {
-  return resolveAuthUrl(values['talend-api-url'] ?? values['talend-region'] ?? '', location);
 }
 
 /** The disconnect request with its URL resolved, defaulting to the TMC setting's own. */

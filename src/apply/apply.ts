@@ -11,6 +11,7 @@ import {
   type DeliveryAnswer,
   type TargetState,
   afterAllStored,
+  answerOf,
   confirmedByCheck,
   heldNowhere,
   mayDeleteUndelivered,
@@ -235,14 +236,7 @@ class Run {
     await Promise.all([this.store.save({ release: false }), this.revocation]);
     const pair = { clientId: this.clientId, clientSecret: newSecret.value };
     const answers = await Promise.all(
-      step.targets.map(async (target): Promise<DeliveryAnswer> => {
-        try {
-          return { target, result: await this.ctx.talend.deliver(target, pair, step.shownInClear) };
-        } catch (err) {
-          // No definite answer: the target may hold the new secret or what it held.
-          return { target, result: { outcome: 'unknown', detail: (err as Error).message } };
-        }
-      }),
+      step.targets.map(async (target): Promise<DeliveryAnswer> => ({ target, result: await answerOf(() => this.ctx.talend.deliver(target, pair, step.shownInClear)) })),
     );
     const settled = settleDeliveries(this.store.record, answers, meta, this.outcome.targets);
     this.store.change(() => settled.record);

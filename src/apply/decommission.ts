@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { RunFailure } from '../core/failure.js';
-import type { DeliveryResult, TargetState } from '../core/holdings.js';
+import { type DeliveryResult, type TargetState, answerOf, describeRefusal } from '../core/holdings.js';
 import type { StepOf } from '../core/plan-model.js';
 import { describeTarget } from '../core/targets.js';
 import type { TalendApi } from '../talend/client.js';
@@ -15,15 +15,7 @@ const NEXT_RUN = 'detaches again (a detached target stays detached) and, once ev
 
 /** Detaches each target at once; resolves to their states, or throws naming each that did not take it. */
 export async function detachTargets(deps: { talend: TalendApi }, step: StepOf<'detach-targets'>): Promise<TargetState[]> {
-  const results = await Promise.all(
-    step.targets.map(async (target) => {
-      try {
-        return { target, result: await deps.talend.detach(target, step.shownInClear) };
-      } catch (err) {
-        return { target, result: { outcome: 'unknown', detail: (err as Error).message } as DeliveryResult };
-      }
-    }),
-  );
+  const results = await Promise.all(step.targets.map(async (target) => ({ target, result: await answerOf(() => deps.talend.detach(target, step.shownInClear)) })));
   const failures = results.flatMap(({ target, result }) => (result.outcome === 'stored' ? [] : [`${describeTarget(target.key)}: ${describe(result)}`]));
   if (failures.length > 0) {
     throw new RunFailure(`Not every Talend target could be detached, so the OAuth client was not deleted: ${failures.join('; ')}.`, { nextRun: NEXT_RUN });
@@ -35,19 +27,12 @@ export async function detachTargets(deps: { talend: TalendApi }, step: StepOf<'d
 export async function disconnectTmc(deps: { talend: TalendApi; config: Config }, step: StepOf<'disconnect-tmc'>): Promise<void> {
   const request = deps.config.talendQlikAuthDisconnect;
   if (!request) throw new Error('The plan disconnects TMC without a talend-qlik-auth-disconnect-request.');
-  let result: DeliveryResult;
-  try {
-    result = await deps.talend.disconnectQlikAuth(request, step.url);
-  } catch (err) {
-    result = { outcome: 'unknown', detail: (err as Error).message };
-  }
+  const result = await answerOf(() => deps.talend.disconnectQlikAuth(request, step.url));
   if (result.outcome !== 'stored') {
     throw new RunFailure(`TMC's Qlik Cloud Authentication was not disconnected (${describe(result)}), so the OAuth client was not deleted.`, { nextRun: NEXT_RUN });
   }
 }
 
 function describe(result: Exclude<DeliveryResult, { outcome: 'stored' }>): string {
-  if (result.outcome === 'unknown') return result.detail;
-  const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
-  return result.message ? `${status}: ${result.message}` : status;
+  return result.outcome === 'unknown' ? result.detail : describeRefusal(result);
 }

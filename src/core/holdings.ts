@@ -34,6 +34,24 @@ export type DeliveryResult =
   /** No definite answer: the target may hold the new secret or what it held. */
   | { outcome: 'unknown'; detail: string };
 
+/**
+ * A delivery's answer. A send that throws got no definite answer: the target may hold the new
+ * secret or what it held, so it is `unknown`, never a refusal.
+ */
+export async function answerOf(send: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
+  try {
+    return await send();
+  } catch (err) {
+    return { outcome: 'unknown', detail: (err as Error).message };
+  }
+}
+
+/** A refusal in words: its status (or "refused" when nothing was sent), and Talend's message if any. */
+export function describeRefusal(result: Extract<DeliveryResult, { outcome: 'refused' }>): string {
+  const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
+  return result.message ? `${status}: ${result.message}` : status;
+}
+
 /** The delivery as a whole: stored by every target, by some (`partial`), by none, or not known. */
 export type DeliveryState = 'not-needed' | 'stored' | 'partial' | 'refused' | 'unknown';
 
@@ -299,8 +317,7 @@ export function settleDeliveries(record: RotationRecord, answers: DeliveryAnswer
       states.push({ key, status: 'delivered', holds: meta, evidence: result.evidence });
       warnings.push(...result.warnings);
     } else if (result.outcome === 'refused') {
-      const status = result.status === undefined ? 'refused' : `HTTP ${result.status}`;
-      const detail = result.message ? `${status}: ${result.message}` : status;
+      const detail = describeRefusal(result);
       states.push({ key, status: 'refused', holds: before.find((t) => t.key === key)?.holds ?? null, detail });
       failures.push(named(target, detail));
     } else {

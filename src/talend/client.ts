@@ -153,18 +153,27 @@ export class TalendApi {
    * anything unclear (a redirect, an unlisted 2xx, a body that does not say) may have stored it.
    */
   async deliverQlikCredentials(clientId: string, clientSecret: string): Promise<DeliveryResult> {
-    const rendered = renderQlikAuthRequest(this.qlikAuthRequest, { clientId, clientSecret, qlikTenantUrl: this.qlikTenantUrl });
     if (!this.qlikAuthUrl) throw new Error("Talend: 'talend-qlik-auth-url' is not set, so there is no TMC setting to deliver to.");
+    return this.sendQlikAuth(this.qlikAuthRequest, this.qlikAuthUrl, { clientId, clientSecret }, "storing the Qlik client credentials in TMC's Qlik Cloud Authentication");
+  }
+
+  /**
+   * A request to TMC's Qlik Cloud Authentication shaped by the user (storing the pair, or a
+   * decommission's disconnect), sent like every request that stores the pair and judged by the
+   * user's rules: only a definite "no" is a refusal.
+   */
+  private async sendQlikAuth(request: QlikAuthRequest, url: string, pair: Pair, doing: string): Promise<DeliveryResult> {
+    const rendered = renderQlikAuthRequest(request, { ...pair, qlikTenantUrl: this.qlikTenantUrl });
     const res = await this.http.request({
       method: rendered.method,
-      url: this.qlikAuthUrl,
+      url,
       ...(rendered.form ? { form: rendered.form } : { json: rendered.json }),
       headers: rendered.headers,
       ...STORING,
       maxBodyBytes: 64 * 1024,
-      doing: "storing the Qlik client credentials in TMC's Qlik Cloud Authentication",
+      doing,
     });
-    switch (judgeQlikAuthAnswer(this.qlikAuthRequest, res.status, res.body)) {
+    switch (judgeQlikAuthAnswer(request, res.status, res.body)) {
       case 'stored':
         return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
       case 'refused':
@@ -335,25 +344,9 @@ export class TalendApi {
    * A decommission's disconnect of TMC's Qlik Cloud Authentication, with the request the user
    * described (`talend-qlik-auth-disconnect-request`), judged like the request that stores the pair.
    */
-  async disconnectQlikAuth(request: QlikAuthDisconnect, url: string): Promise<DeliveryResult> {
-    const rendered = renderQlikAuthRequest(request, { clientId: '', clientSecret: '', qlikTenantUrl: this.qlikTenantUrl });
-    const res = await this.http.request({
-      method: rendered.method,
-      url,
-      ...(rendered.form ? { form: rendered.form } : rendered.json !== undefined ? { json: rendered.json } : {}),
-      headers: rendered.headers,
-      ...STORING,
-      maxBodyBytes: 64 * 1024,
-      doing: "disconnecting TMC's Qlik Cloud Authentication",
-    });
-    switch (judgeQlikAuthAnswer(request, res.status, res.body)) {
-      case 'stored':
-        return { outcome: 'stored', evidence: 'answer-only', warnings: [] };
-      case 'refused':
-        return { outcome: 'refused', status: res.status, message: await errorMessage(res.body) };
-      case 'unclear':
-        return { outcome: 'unknown', detail: unclearAnswer(res.status) };
-    }
+  disconnectQlikAuth(request: QlikAuthDisconnect, url: string): Promise<DeliveryResult> {
+    // A JSON body that is absent stays absent: `json: undefined` sends no body (api-client.ts).
+    return this.sendQlikAuth(request, url, { clientId: '', clientSecret: '' }, "disconnecting TMC's Qlik Cloud Authentication");
   }
 
   /** Starts a task run. Not repeated after an unknown outcome: that would start a second run. */
