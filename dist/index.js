@@ -32844,13 +32844,16 @@ class Run {
         if (!botUserId) {
             throw new RunFailure("Could not revoke the OAuth tokens of the client's bot user: the token Qlik gave to verify the new secret does not name its user.", { nextRun });
         }
+        let revoked;
         try {
-            this.outcome.tokensRevoked = (this.outcome.tokensRevoked ?? 0) + (await this.ctx.qlik.revokeTokensOf(botUserId));
+            revoked = await this.ctx.qlik.revokeTokensOf(botUserId);
         }
         catch (err) {
             throw new RunFailure(`Revoking the OAuth tokens of the client's bot user ${botUserId} failed: ${err.message}`, { nextRun });
         }
-        this.done(`revoked ${this.outcome.tokensRevoked} OAuth token(s) of the client's bot user ${botUserId}`);
+        // The output counts every revocation of the run; each change says what it did itself.
+        this.outcome.tokensRevoked = (this.outcome.tokensRevoked ?? 0) + revoked;
+        this.done(`revoked ${revoked} OAuth token(s) of the client's bot user ${botUserId}`);
     }
     /** The decommission's end: the client, its secrets and its record (the lease with it). */
     async deleteClient() {

@@ -483,6 +483,18 @@ describe('applyPlan after a leak (revoke-tokens)', () => {
     expect(storedRecord('client-1').botUserId).toBe('bot-client-1');
   });
 
+  it('a decommission revokes before and after deleting the client, each change saying what that revocation did', async () => {
+    qlik.add(client({ description: renderDescription('', record({ botUserId: 'bot-client-1' })) }), { aaaaa: 'old-secret-value-aaaaaaaaaaaaaaaaaaaa' });
+    qlik.tokens.set('bot-client-1', 3);
+    const { progress, error } = await runOnce(config({ operation: 'decommission', confirmDecommission: 'client-1' }), 'client-1');
+    expect(error).toBeUndefined();
+    expect(progress.tokensRevoked).toBe(3);
+    expect(progress.done.filter((change) => change.startsWith('revoked'))).toEqual([
+      "revoked 3 OAuth token(s) of the client's bot user bot-client-1",
+      "revoked 0 OAuth token(s) of the client's bot user bot-client-1",
+    ]);
+  });
+
   it('a failed revocation fails the run and undoes nothing: the rotation stands', async () => {
     const cfg = seedHealthy(config({ rotate: 'always', revokeTokens: true }));
     qlik.revokeFails = true;

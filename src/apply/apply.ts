@@ -346,12 +346,15 @@ class Run {
     if (!botUserId) {
       throw new RunFailure("Could not revoke the OAuth tokens of the client's bot user: the token Qlik gave to verify the new secret does not name its user.", { nextRun });
     }
+    let revoked: number;
     try {
-      this.outcome.tokensRevoked = (this.outcome.tokensRevoked ?? 0) + (await this.ctx.qlik.revokeTokensOf(botUserId));
+      revoked = await this.ctx.qlik.revokeTokensOf(botUserId);
     } catch (err) {
       throw new RunFailure(`Revoking the OAuth tokens of the client's bot user ${botUserId} failed: ${(err as Error).message}`, { nextRun });
     }
-    this.done(`revoked ${this.outcome.tokensRevoked} OAuth token(s) of the client's bot user ${botUserId}`);
+    // The output counts every revocation of the run; each change says what it did itself.
+    this.outcome.tokensRevoked = (this.outcome.tokensRevoked ?? 0) + revoked;
+    this.done(`revoked ${revoked} OAuth token(s) of the client's bot user ${botUserId}`);
   }
 
   /** The decommission's end: the client, its secrets and its record (the lease with it). */
