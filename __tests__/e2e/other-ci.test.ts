@@ -63,7 +63,7 @@ describe('README "Other CI systems"', () => {
   });
 
   it.concurrent('the first look from a terminal is a dry run that plans the creation and changes nothing', async () => {
-    const emu = await startEmulator();
+    const emu = await startEmulator({ strict: true });
     try {
       const block = /\*\*A first look from a terminal\*\*[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
       const line = block.split('\n').filter((l) => !l.startsWith('read ')).join('\n').replace(/\\\n/g, ' ');
@@ -83,7 +83,7 @@ describe('README "Other CI systems"', () => {
   });
 
   it.concurrent.each(EXAMPLES)('$file runs qlik-talend-oauth@<this version>, and its command creates the client on $ci', async ({ file, ci, command }) => {
-    const emu = await startEmulator();
+    const emu = await startEmulator({ strict: true });
     try {
       const text = read(file);
       // Azure creates its staging directory before the job; the others write to the job's directory.
