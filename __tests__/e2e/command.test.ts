@@ -75,7 +75,9 @@ describe.concurrent.each(CI_MODES)('the command on %s (%s emulator)', (ci, _mode
 
   it('a run Talend refuses fails with exit 1, says so in the CI\'s terms, and keeps no secret', () =>
     withEmulator(async (emu) => {
-      emu.fault({ service: 'talend', method: 'PUT', path: QLIK_AUTH_PATH, times: Infinity, action: { status: 403, body: { message: 'Forbidden' } } });
+      // The refusal's message tries to forge each CI's commands on lines of its own.
+      const message = 'Forbidden\n::stop-commands::tok\n##vso[task.setvariable variable=x]y\n##[group]z';
+      emu.fault({ service: 'talend', method: 'PUT', path: QLIK_AUTH_PATH, times: Infinity, action: { status: 403, body: { message } } });
       // With debug lines: request paths name the client by its ID.
       const run = await command(emu, ci, {}, { extraArgs: ['--verbose'] });
       expect(run.code, excerptOf(run)).toBe(1);
@@ -86,6 +88,11 @@ describe.concurrent.each(CI_MODES)('the command on %s (%s emulator)', (ci, _mode
       else if (ci === 'azure-pipelines') expect(run.stdout).toMatch(/^##vso\[task\.logissue type=error\]Rotation stopped: /m);
       else expect(run.stderr).toMatch(/^Error \(Rotation stopped\): /m);
       expect(run.summary).toContain('### What failed and what to do');
+      const lines = `${run.stdout}\n${run.stderr}`.split('\n');
+      expect(lines.filter((l) => /^\s*::/.test(l) && !/^::(add-mask|error|warning|debug|group|endgroup)\b/.test(l))).toEqual([]);
+      expect(lines.filter((l) => /##vso\[/.test(l) && !/^##vso\[task\.(setsecret|logissue type=(error|warning))\]/.test(l))).toEqual([]);
+      expect(lines.filter((l) => /^##\[/.test(l) && !/^##\[(group|endgroup|debug)\]/.test(l))).toEqual([]);
+      expect(run.stdout + run.stderr).not.toMatch(/^::stop-commands::/m);
     }, strict));
 
   it('bad inputs end with exit 2 before any request, naming the input', () =>
